@@ -1,0 +1,20 @@
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _float32_default_and_seed():
+    """Every test starts from the documented defaults."""
+    import tinygrad_acts as ta
+    ta.set_default_dtype(np.float32)
+    ta.manual_seed(0)
+    yield
+    ta.set_default_dtype(np.float32)

@@ -1,0 +1,48 @@
+"""Small test helpers: central differences in float64, independent of the library."""
+import numpy as np
+
+import tinygrad_acts as ta
+
+
+def numeric_grad(f, arrays, i, eps=1e-6, weight=None):
+    """d(sum(weight * f(*arrays)))/d(arrays[i]) by central differences."""
+    x = arrays[i]
+    out = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        idx = it.multi_index
+        old = x[idx]
+        x[idx] = old + eps
+        fp = np.asarray(f(*arrays), dtype=np.float64)
+        x[idx] = old - eps
+        fm = np.asarray(f(*arrays), dtype=np.float64)
+        x[idx] = old
+        w = 1.0 if weight is None else weight
+        out[idx] = np.sum(w * (fp - fm)) / (2 * eps)
+    return out
+
+
+def analytic_grads(fn, arrays, weight=None):
+    """Gradients of sum(weight * fn(*tensors)) from the library's backward."""
+    ts = [ta.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    w = np.ones(out.shape) if weight is None else weight
+    out.backward(w)
+    return [t.grad.numpy() if t.grad is not None else np.zeros_like(a) for t, a in zip(ts, arrays)]
+
+
+def check_grads(fn, *arrays, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0):
+    """Compare backward with central differences for every input (float64)."""
+    arrays = [np.asarray(a, dtype=np.float64).copy() for a in arrays]
+    rng = np.random.default_rng(seed)
+    out_shape = fn(*[ta.tensor(a) for a in arrays]).shape
+    weight = rng.standard_normal(out_shape)   # a random projection catches more than ones
+    got = analytic_grads(fn, arrays, weight)
+
+    def f(*xs):
+        return fn(*[ta.tensor(x) for x in xs]).numpy()
+
+    for i in range(len(arrays)):
+        want = numeric_grad(f, arrays, i, eps, weight)
+        np.testing.assert_allclose(got[i], want, atol=atol, rtol=rtol,
+                                   err_msg=f"gradient of input {i}")

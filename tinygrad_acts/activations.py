@@ -1,0 +1,469 @@
+"""The activation registry: one entry per activation, a forward and a backward rule.
+
+Where an activation is monotonic its output determines its input, so the derivative can be
+written from the output y alone and the input need not be kept (``saves="output"``). Where
+it is not (silu, gelu), the rule needs the input (``saves="input"``). That choice is
+recorded in every entry: it is a teaching point, not an accident.
+
+Every built-in below is installed through the same public ``register_activation`` a user
+calls; after it, the activation is a Tensor method, an ``F.`` function, an ``nn`` module,
+a registry entry, and part of the generic test sweep.
+
+A backward rule ``backward(grad, saved, **params)`` is written once, in array arithmetic
+that works on ndarrays (the fast path) and on Tensors (under ``create_graph=True``):
+operators, numpy ufuncs, ``.sum(axis=, keepdims=)``, ``.reshape`` and ``where`` below.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .autograd import Function
+from .ops import Erf, where
+from .tensor import Tensor
+
+__all__ = ["register_activation", "unregister_activation", "registry", "ActivationSpec",
+           "apply", "apply_"]
+
+
+@dataclass
+class ActivationSpec:
+    """One registry entry. Call it like the function: ``ta.activations["relu"](x)``."""
+
+    name: str
+    forward: Callable
+    backward: Callable
+    saves: str
+    params: dict
+    doc: str
+    module_name: str
+    kinks: Callable[..., list]
+    ties: bool
+    monotonic: bool | None
+    elementwise: bool
+    validate: Callable[..., None] | None
+    inplace_ok: bool
+    node: type = field(repr=False)
+
+    def __call__(self, x: Any, **params: Any) -> Tensor:
+        return apply(self.name, x, **params)
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"<activation {self.name}({params}) saves={self.saves!r}: {self.doc}>"
+
+    def kink_points(self, **params: Any) -> list:
+        """Inputs where the function is not differentiable (for tests and gradcheck)."""
+        return list(self.kinks(**{**self.params, **params}))
+
+
+class Registry(dict):
+    """name -> ActivationSpec; ``ta.activations``."""
+
+    def __getitem__(self, name: str) -> ActivationSpec:
+        try:
+            return dict.__getitem__(self, name)
+        except KeyError:
+            raise KeyError(f"no activation named {name!r}; registered: "
+                           f"{', '.join(sorted(self))}") from None
+
+
+registry = Registry()
+
+
+class ActivationFunction(Function):
+    """The graph node of one activation call; ``spec`` is set per activation."""
+
+    __slots__ = ("params",)
+    spec: ActivationSpec
+
+    def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
+        self.params = params
+        return self.spec.forward(x, **params)
+
+    def backward(self, grad: Any, saved: Any) -> Any:
+        return self.spec.backward(grad, saved, **self.params)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def register_activation(name: str, forward: Callable, backward: Callable, saves: str = "output",
+                        *, params: dict | None = None, doc: str | None = None,
+                        module_name: str | None = None, kinks: Any = (), ties: bool = False,
+                        monotonic: bool | None = None, elementwise: bool = True,
+                        validate: Callable[..., None] | None = None,
+                        replace: bool = False) -> ActivationSpec:
+    """Install an activation everywhere at once: ``x.name()``, ``F.name(x)``, an ``nn``
+    module, ``ta.activations[name]``, the ``check`` command and the generic tests.
+
+    Args:
+        name: the function's name (a Python identifier, e.g. ``"softsign"``).
+        forward: ``forward(x, **params) -> y`` on ndarrays.
+        backward: ``backward(grad, saved, **params) -> grad_x``, where ``saved`` is y
+            (``saves="output"``) or x (``saves="input"``); written with operators and numpy
+            ufuncs so it also runs on Tensors (second derivatives).
+        saves: ``"output"`` (the rule needs only y, so the input is not kept and the
+            activation can run in place) or ``"input"``.
+        params: extra keyword parameters and their defaults, passed to both functions.
+        doc: one line giving both rules; defaults to the forward's docstring.
+        module_name: the ``nn`` class name (default: CamelCase of name).
+        kinks: points (or a function of the params giving them) where the derivative jumps;
+            tests and strategies keep away from them.
+        ties: True if, like max, the gradient depends on ties among inputs.
+        monotonic: whether the function never decreases (None: not elementwise).
+        elementwise: False for functions that mix elements (softmax, maxout).
+        validate: ``validate(**params)`` raises ValueError for parameters the rule cannot
+            handle (e.g. a negative slope, which makes the output ambiguous).
+        replace: allow replacing an existing entry.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> _ = ta.register_activation(
+        ...     "softsign",
+        ...     forward=lambda x: x / (1 + abs(x)),
+        ...     backward=lambda grad, x: grad / (1 + abs(x)) ** 2,
+        ...     saves="input")
+        >>> ta.tensor([1.0, -3.0]).softsign()
+        tensor([ 0.5 , -0.75])
+        >>> ta.unregister_activation("softsign")
+    """
+    if not name.isidentifier():
+        raise ValueError(f"register_activation: name must be an identifier, got {name!r}")
+    if saves not in ("output", "input"):
+        raise ValueError(f"register_activation({name!r}): saves must be 'output' or 'input', "
+                         f"got {saves!r}")
+    if name in registry and not replace:
+        raise ValueError(f"register_activation: {name!r} is already registered "
+                         "(pass replace=True to replace it)")
+    if name in _RESERVED:
+        raise ValueError(f"register_activation: {name!r} would shadow a Tensor method")
+    kink_fn = kinks if callable(kinks) else (lambda _pts=tuple(kinks), **p: _pts)
+    node = type(_camel(name), (ActivationFunction,), {
+        "__slots__": (), "save_inputs": (0,) if saves == "input" else (),
+        "save_output": saves == "output", "__doc__": doc or forward.__doc__})
+    spec = ActivationSpec(
+        name=name, forward=forward, backward=backward, saves=saves, params=dict(params or {}),
+        doc=doc or (forward.__doc__ or name).strip().splitlines()[0],
+        module_name=module_name or _camel(name), kinks=kink_fn, ties=ties,
+        monotonic=monotonic, elementwise=elementwise, validate=validate,
+        inplace_ok=saves == "output" and elementwise, node=node)
+    node.spec = spec
+    registry[name] = spec
+    return spec
+
+
+def unregister_activation(name: str) -> None:
+    """Remove a user-registered activation (the built-ins may be removed too; beware)."""
+    registry.pop(name, None)
+
+
+def _params(spec: ActivationSpec, params: dict) -> dict:
+    unknown = set(params) - set(spec.params)
+    if unknown:
+        raise TypeError(f"{spec.name}: unexpected parameter(s) {sorted(unknown)}; "
+                        f"it takes {sorted(spec.params) or 'none'}")
+    merged = {**spec.params, **params}
+    if spec.validate is not None:
+        spec.validate(**merged)
+    return merged
+
+
+def apply(name: str, x: Any, **params: Any) -> Tensor:
+    """Apply the registered activation ``name`` to ``x``."""
+    spec = registry[name]
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if params or spec.params:
+        return spec.node.apply(x, **_params(spec, params))
+    return spec.node.apply(x)
+
+
+def apply_(name: str, x: Tensor, **params: Any) -> Tensor:
+    """Apply ``name`` in place: legal only for output-based rules, which never need x."""
+    spec = registry[name]
+    if not spec.inplace_ok:
+        raise RuntimeError(f"{name}_: cannot run in place, because its backward rule needs "
+                           f"the input (saves={spec.saves!r}) or it is not elementwise")
+    return x._inplace(spec.node, **_params(spec, params))
+
+
+_RESERVED = {n for n in dir(Tensor) if not n.startswith("_")} - {
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "softplus",
+    "silu", "gelu", "hardtanh", "maxout"}
+
+
+# --- helpers for rules that work on ndarrays and Tensors -------------------------------
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    # NOTE: two branches, each computed from e = exp(-|x|) <= 1, so nothing overflows:
+    # x >= 0: 1 / (1 + e^-x);  x < 0: e^x / (1 + e^x).
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _sigmoid(x: Any) -> Any:
+    return x.sigmoid() if isinstance(x, Tensor) else _stable_sigmoid(x)
+
+
+def _erf(x: Any) -> Any:
+    return x.erf() if isinstance(x, Tensor) else Erf().forward(x)
+
+
+def _dim(x: np.ndarray, dim: Any) -> int:
+    if x.ndim == 0:
+        raise ValueError("softmax: needs at least one dimension, got a 0-d tensor")
+    return dim
+
+
+# --- the built-ins: relu / leaky_relu / sigmoid / tanh / softmax / log_softmax ----------
+
+
+def _relu(x):
+    """relu: y = max(0, x); dy/dx = (y > 0) (from the output)"""
+    return np.maximum(x, 0)
+
+
+def _relu_backward(grad, y):
+    # NOTE: at the kink x = 0 the output is 0, so the rule gives 0: PyTorch's relu'(0) = 0.
+    return grad * (y > 0)
+
+
+register_activation("relu", _relu, _relu_backward, "output", module_name="ReLU",
+                    kinks=(0.0,), monotonic=True)
+
+
+def _leaky_relu(x, negative_slope=0.01):
+    """leaky_relu: y = x if x > 0 else slope * x; dy/dx = 1 if y > 0 else slope (from the output)"""
+    return np.where(x > 0, x, x * negative_slope)
+
+
+def _leaky_relu_backward(grad, y, negative_slope=0.01):
+    # NOTE: y > 0 exactly when x > 0 only for slope >= 0 (a negative slope is refused).
+    # At x = 0 the output is 0, so the rule gives the slope: PyTorch's leaky_relu'(0).
+    return where(y > 0, grad, grad * negative_slope)
+
+
+def _leaky_relu_check(negative_slope=0.01):
+    if negative_slope < 0:
+        raise ValueError(f"leaky_relu: negative_slope={negative_slope} < 0 makes the function "
+                         "non-monotonic, so the output no longer determines the input and "
+                         "the output-based rule would be wrong; use a slope >= 0")
+
+
+register_activation("leaky_relu", _leaky_relu, _leaky_relu_backward, "output",
+                    params={"negative_slope": 0.01}, module_name="LeakyReLU", kinks=(0.0,),
+                    monotonic=True, validate=_leaky_relu_check)
+
+
+def _sigmoid_forward(x):
+    """sigmoid: y = 1 / (1 + e^-x); dy/dx = y * (1 - y) (from the output)"""
+    return _stable_sigmoid(x)
+
+
+def _sigmoid_backward(grad, y):
+    # NOTE: y * (1 - y) <= 0.25, reached at y = 0.5 (x = 0): each sigmoid layer shrinks
+    # the gradient by at least 4x. For |x| > ~17 (float64) 1 - y rounds to 0 and the
+    # output-based slope is exactly 0 although the true slope is ~e^-|x|.
+    return grad * y * (1 - y)
+
+
+register_activation("sigmoid", _sigmoid_forward, _sigmoid_backward, "output",
+                    monotonic=True)
+
+
+def _tanh(x):
+    """tanh: y = tanh(x); dy/dx = 1 - y**2 (from the output)"""
+    return np.tanh(x)
+
+
+def _tanh_backward(grad, y):
+    # NOTE: for |x| >= ~19 (float64) y rounds to +-1 and 1 - y**2 is exactly 0, although
+    # the true slope is ~4e^-2|x|: gradient checks there are atol-dominated.
+    return grad * (1 - y * y)
+
+
+register_activation("tanh", _tanh, _tanh_backward, "output", monotonic=True)
+
+
+def _softmax(x, dim=-1):
+    """softmax: y = e^x / sum(e^x); dx = y * (g - sum(g * y)) (from the output)"""
+    # NOTE: shifting by the max changes nothing mathematically (the e^-max cancels) and
+    # keeps e^x <= 1, so logits like 1000 or 1e4 do not overflow.
+    z = np.exp(x - x.max(axis=_dim(x, dim), keepdims=True))
+    return z / z.sum(axis=dim, keepdims=True)
+
+
+def _softmax_backward(grad, y, dim=-1):
+    return y * (grad - (grad * y).sum(axis=dim, keepdims=True))
+
+
+register_activation("softmax", _softmax, _softmax_backward, "output", params={"dim": -1},
+                    elementwise=False)
+
+
+def _log_softmax(x, dim=-1):
+    """log_softmax: y = x - logsumexp(x); dx = g - e^y * sum(g) (from the output)"""
+    z = x - x.max(axis=_dim(x, dim), keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
+
+
+def _log_softmax_backward(grad, y, dim=-1):
+    return grad - np.exp(y) * grad.sum(axis=dim, keepdims=True)
+
+
+register_activation("log_softmax", _log_softmax, _log_softmax_backward, "output",
+                    params={"dim": -1}, module_name="LogSoftmax", elementwise=False)
+
+
+# --- elu / softplus / hardtanh ---------------------------------------------------------
+
+
+def _elu(x, alpha=1.0):
+    """elu: y = x if x > 0 else alpha * (e^x - 1); dy/dx = 1 if y > 0 else y + alpha (from the output)"""
+    # NOTE: expm1 of min(x, 0), so large positive x cannot overflow in the unused branch.
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _elu_backward(grad, y, alpha=1.0):
+    return where(y > 0, grad, grad * (y + alpha))
+
+
+def _elu_check(alpha=1.0):
+    if alpha < 0:
+        raise ValueError(f"elu: alpha={alpha} < 0 makes y > 0 for some x < 0, so the "
+                         "output-based rule cannot tell the branches apart; use alpha >= 0")
+
+
+register_activation("elu", _elu, _elu_backward, "output", params={"alpha": 1.0},
+                    module_name="ELU", kinks=(0.0,), monotonic=True, validate=_elu_check)
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    """softplus: y = log(1 + e^(beta x)) / beta; dy/dx = 1 - e^(-beta y) (from the output)"""
+    # NOTE: logaddexp(0, z) = log(1 + e^z) without overflow; above the threshold softplus
+    # is x to float precision, and PyTorch returns x there (we follow it).
+    bx = x * beta
+    return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+
+
+def _softplus_backward(grad, y, beta=1.0, threshold=20.0):
+    # 1 - e^(-beta y) = sigmoid(beta x); -expm1 keeps precision when y is tiny.
+    return where(y * beta > threshold, grad, grad * -np.expm1(-beta * y))
+
+
+def _softplus_check(beta=1.0, threshold=20.0):
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be > 0, got {beta}")
+
+
+register_activation("softplus", _softplus, _softplus_backward, "output",
+                    params={"beta": 1.0, "threshold": 20.0},
+                    kinks=lambda beta=1.0, threshold=20.0: (threshold / beta,),
+                    monotonic=True, validate=_softplus_check)
+
+
+def _hardtanh(x, min_val=-1.0, max_val=1.0):
+    """hardtanh: y = clip(x, min_val, max_val); dy/dx = 1 if min_val < y < max_val else 0 (from the output)"""
+    return np.clip(x, min_val, max_val)
+
+
+def _hardtanh_backward(grad, y, min_val=-1.0, max_val=1.0):
+    # NOTE: at the kinks (x = min_val or max_val) the gradient is 0, as in PyTorch.
+    return grad * ((y > min_val) & (y < max_val))
+
+
+def _hardtanh_check(min_val=-1.0, max_val=1.0):
+    if not min_val < max_val:
+        raise ValueError(f"hardtanh: need min_val < max_val, got {min_val} and {max_val}")
+
+
+register_activation("hardtanh", _hardtanh, _hardtanh_backward, "output",
+                    params={"min_val": -1.0, "max_val": 1.0},
+                    kinks=lambda min_val=-1.0, max_val=1.0: (min_val, max_val),
+                    monotonic=True, validate=_hardtanh_check)
+
+
+# --- silu / gelu: not monotonic, so their rules keep the input --------------------------
+
+
+def _silu(x):
+    """silu: y = x * sigmoid(x); dy/dx = s * (1 + x * (1 - s)), s = sigmoid(x) (from the input)"""
+    return x * _stable_sigmoid(x)
+
+
+def _silu_backward(grad, x):
+    # NOTE: silu dips to -0.278 at x = -1.278 and rises on both sides, so one y comes from
+    # two x's: the output cannot determine the slope, and the rule must keep the input.
+    s = _sigmoid(x)
+    return grad * s * (1 + x * (1 - s))
+
+
+register_activation("silu", _silu, _silu_backward, "input", module_name="SiLU",
+                    monotonic=False)
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu(x, approximate="none"):
+    """gelu: y = x * Phi(x); dy/dx = Phi(x) + x * phi(x) (from the input)"""
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + Erf().forward(x / math.sqrt(2)))
+
+
+def _gelu_backward(grad, x, approximate="none"):
+    # NOTE: like silu, gelu is not monotonic (minimum -0.17 at x = -0.75): keep the input.
+    if approximate == "tanh":
+        t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+        dt = (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return grad * (0.5 * (1 + t) + 0.5 * x * dt)
+    cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+    pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return grad * (cdf + x * pdf)
+
+
+def _gelu_check(approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+register_activation("gelu", _gelu, _gelu_backward, "input", params={"approximate": "none"},
+                    module_name="GELU", monotonic=False, validate=_gelu_check)
+
+
+# --- maxout: the max over groups of `pieces` ----------------------------------------------
+
+
+def _groups(shape: tuple, pieces: int, dim: int) -> tuple:
+    d = dim % len(shape)
+    if pieces < 1 or shape[d] % pieces:
+        raise ValueError(f"maxout: dimension {dim} of shape {shape} has size {shape[d]}, "
+                         f"which is not a multiple of pieces={pieces}")
+    return shape[:d] + (shape[d] // pieces, pieces) + shape[d + 1:], d + 1
+
+
+def _maxout(x, pieces=2, dim=-1):
+    """maxout: y = max over each group of `pieces` inputs; dx = g routed to the max (from the input)"""
+    grouped, axis = _groups(x.shape, pieces, dim)
+    return x.reshape(grouped).max(axis=axis)
+
+
+def _maxout_backward(grad, x, pieces=2, dim=-1):
+    # NOTE: routing needs to know which piece won, which the output alone cannot say, so
+    # maxout keeps its input. Ties split the gradient evenly, as for max.
+    grouped, axis = _groups(x.shape, pieces, dim)
+    xs = x.reshape(grouped)
+    winners = xs == xs.max(axis=axis, keepdims=True)
+    share = (winners / winners.sum(axis=axis, keepdims=True)).astype(grad.dtype)
+    g = grad.reshape(grouped[:axis] + (1,) + grouped[axis + 1:])
+    return (g * share).reshape(x.shape)
+
+
+register_activation("maxout", _maxout, _maxout_backward, "input",
+                    params={"pieces": 2, "dim": -1}, ties=True, elementwise=False)

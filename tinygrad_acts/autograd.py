@@ -1,0 +1,472 @@
+"""The autograd engine: grad mode, the Function node, and backward.
+
+A Tensor that came out of an op points at a Function node (``grad_fn``). A node keeps
+only what its backward needs: the arrays it saved (ndarrays, never Tensors) and, for each
+input, where that input's gradient goes next:
+
+- another Function node (the input was computed by an op),
+- the input Tensor itself (a leaf that requires grad: its ``.grad`` is accumulated), or
+- None (the input needs no gradient).
+
+Because nodes point at nodes, not at intermediate Tensors, dropping an intermediate Tensor
+frees its array unless a backward rule saved it (see the output-based activations).
+"""
+from __future__ import annotations
+
+import traceback
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tensor import Tensor
+
+# --- grad mode --------------------------------------------------------------------------
+
+_grad_enabled = True
+_anomaly_enabled = False
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default; off inside ``no_grad()``)."""
+    return _grad_enabled
+
+
+def set_grad_enabled(mode: bool) -> None:
+    global _grad_enabled
+    _grad_enabled = bool(mode)
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._prev = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode_cls = type(self)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mode_cls():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Build no graph and save nothing inside the block (or the decorated function).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> w = ta.ones(2, requires_grad=True)
+        >>> with ta.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Record the graph again inside a ``no_grad()`` block."""
+
+    mode = True
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly_enabled
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly detection on or off (see ``detect_anomaly``)."""
+    global _anomaly_enabled
+    _anomaly_enabled = bool(mode)
+
+
+class detect_anomaly:
+    """Raise as soon as a backward rule produces NaN or inf, naming the forward op and
+    the line of user code that created it. Off by default; costs nothing when off.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> x = ta.tensor([0.0], requires_grad=True)
+        >>> with ta.detect_anomaly():
+        ...     y = x.sqrt().sum()
+        ...     y.backward()                      # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: backward of SqrtBackward produced inf ...
+    """
+
+    def __enter__(self) -> None:
+        self._prev = _anomaly_enabled
+        set_detect_anomaly(True)
+
+    def __exit__(self, *exc: Any) -> None:
+        set_detect_anomaly(self._prev)
+
+
+def _user_frame() -> str:
+    """file:line of the innermost stack frame outside this package (for anomaly reports)."""
+    here = __file__.rsplit("/", 1)[0]
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if not frame.filename.startswith(here):
+            return f"{frame.filename}:{frame.lineno} ({frame.line})"
+    return "<unknown>"
+
+
+# --- the Function node ------------------------------------------------------------------
+
+
+class Function:
+    """One differentiable op: ``forward`` on arrays, ``backward`` from the saved arrays.
+
+    Subclasses set ``save_inputs`` (indices of inputs whose arrays backward needs) and
+    ``save_output`` (whether it needs the output array); ``apply`` saves exactly those.
+    ``backward(grad, *saved)`` receives the saved arrays in that order (inputs, then the
+    output) and returns one gradient per input (a tuple, or a single value for one input).
+    Under ``create_graph=True`` the same backward runs on Tensors, so it must use only
+    arithmetic that works on both (operators, numpy ufuncs, and ``ops.where``/``expand``).
+    """
+
+    __slots__ = ("parents", "saved", "versions", "hooks", "trace", "__weakref__")
+    save_inputs: tuple[int, ...] = ()
+    save_output = False
+
+    def forward(self, *args: Any) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad: Any, *saved: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> "Tensor":
+        """Run forward on the inputs' arrays and, if any input needs a gradient, record
+        a node. Non-Tensor inputs (Python numbers, arrays) are constants."""
+        node = cls()
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        out = node.forward(*arrays, **params)
+        result = Tensor.__new__(Tensor)
+        result.data = out
+        result.grad = None
+        result._version = [0]
+        result._retains_grad = False
+        result._hooks = None
+        result._is_view = False
+        if not _grad_enabled:
+            result.requires_grad, result.grad_fn = False, None
+            return result
+        parents = []
+        needs_grad = False
+        for x in inputs:
+            if isinstance(x, Tensor) and x.requires_grad:
+                needs_grad = True
+                parents.append(x.grad_fn or x)
+            else:
+                parents.append(None)
+        if not needs_grad:
+            result.requires_grad, result.grad_fn = False, None
+            return result
+        node.parents = parents
+        node.hooks = None
+        saved, versions = [], []
+        for i in cls.save_inputs:
+            x = inputs[i]
+            saved.append(arrays[i])
+            if isinstance(x, Tensor):
+                versions.append((x._version, x._version[0]))
+        if cls.save_output:
+            saved.append(out)
+            versions.append((result._version, 0))
+        node.saved, node.versions = saved, versions
+        if _anomaly_enabled:
+            node.trace = _user_frame()
+        result.requires_grad, result.grad_fn = True, node
+        return result
+
+
+# --- backward ---------------------------------------------------------------------------
+
+_FREED = "freed"
+
+
+def _saved_for_backward(node: Function, create_graph: bool) -> list:
+    """The node's saved arrays, checked against in-place changes; as graph-connected
+    Tensors when the backward itself must be differentiable."""
+    saved = node.saved
+    if saved is _FREED:
+        raise RuntimeError(
+            f"Trying to backward through {node.name} a second time: its saved arrays were "
+            "freed after the first backward. Pass retain_graph=True to the first "
+            "backward() if you need to backward through the graph again.")
+    for cell, version in node.versions:
+        if cell[0] != version:
+            raise RuntimeError(
+                f"An array that {node.name} saved for backward was modified by an in-place "
+                f"operation (version {cell[0]}, expected {version}). Use the out-of-place "
+                "op, or clone() the tensor before changing it in place.")
+    if not create_graph or not saved:
+        return saved
+    # Reconnect each saved array to where it came from, so the backward builds a graph.
+    out = []
+    cls = type(node)
+    sources = [node.parents[i] for i in cls.save_inputs]
+    if cls.save_output:
+        sources.append(node)
+    for array, source in zip(saved, sources):
+        if isinstance(source, Tensor):
+            out.append(source)
+        elif source is None:
+            out.append(Tensor._make(array, False, None) if isinstance(array, np.ndarray) else array)
+        else:
+            out.append(Tensor._make(array, True, source))
+    return out
+
+
+def _check_finite(node: Function, grads: Sequence) -> None:
+    for g in grads:
+        if g is None:
+            continue
+        arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+        if not np.all(np.isfinite(arr)):
+            what = "nan" if np.any(np.isnan(arr)) else "inf"
+            where = getattr(node, "trace", None) or "<created outside detect_anomaly>"
+            raise FloatingPointError(
+                f"backward of {node.name} produced {what} (gradient shape {arr.shape}); "
+                f"the forward op was created at {where}")
+
+
+def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
+    wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
+    for hook in hooks:
+        new = hook(wrapped)
+        if new is not None:
+            wrapped = new if isinstance(new, Tensor) else Tensor._make(np.asarray(new), False, None)
+    return wrapped if create_graph else wrapped.data
+
+
+def _owned(g: np.ndarray, leaf: "Tensor", seen: set) -> np.ndarray:
+    """A gradient array that a leaf may keep: its own memory, writable, the leaf's dtype."""
+    if g.dtype != leaf.data.dtype:
+        return g.astype(leaf.data.dtype)
+    if g.base is not None or not g.flags.writeable or id(g) in seen:
+        return g.copy()
+    return g
+
+
+def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_graph: bool,
+                 create_graph: bool, capture: dict | None = None) -> None:
+    """Propagate gradients from ``roots`` to every leaf that requires grad.
+
+    The order is found without recursion: count how many consumers each node has, then
+    run a node's backward only once all of its consumers have handed their gradient over
+    (Kahn's algorithm), so a 100,000-op chain needs no deep Python stack.
+
+    ``capture`` maps id(node-or-leaf) -> None; when given, gradients that reach those are
+    stored there instead of being accumulated into ``.grad`` (used by ``grad()``).
+    """
+    pending: dict[int, int] = {}
+    stack = []
+    for r in roots:
+        if r.grad_fn is not None and id(r.grad_fn) not in pending:
+            pending[id(r.grad_fn)] = 0
+            stack.append(r.grad_fn)
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if p is not None and not isinstance(p, Tensor):
+                key = id(p)
+                if key in pending:
+                    pending[key] += 1
+                else:
+                    pending[key] = 1
+                    stack.append(p)
+
+    grads: dict[int, Any] = {}
+    ready = []
+    seen_leaf_grads: set[int] = set()
+    for r, g in zip(roots, root_grads):
+        if r.grad_fn is None:
+            _accumulate_leaf(r, g, create_graph, capture, seen_leaf_grads)
+            continue
+        key = id(r.grad_fn)
+        grads[key] = g if key not in grads else grads[key] + g
+    for r in roots:
+        if r.grad_fn is not None and pending[id(r.grad_fn)] == 0 and r.grad_fn not in ready:
+            ready.append(r.grad_fn)
+
+    prev_mode = _grad_enabled
+    set_grad_enabled(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            key = id(node)
+            g = grads.pop(key, None)
+            if g is None:  # no gradient arrived (consumers returned None): pass nothing on
+                _release(node, pending, ready)
+                continue
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph)
+            if capture is not None and key in capture:
+                capture[key] = g
+            saved = _saved_for_backward(node, create_graph)
+            if create_graph and not isinstance(g, Tensor):
+                g = Tensor._make(g, False, None)
+            try:
+                in_grads = node.backward(g, *saved)
+            except TypeError as e:
+                if create_graph and "Tensor" in str(e):
+                    raise TypeError(f"{node.name}: its backward rule does not work on Tensors "
+                                    f"(needed for create_graph=True): {e}") from e
+                raise
+            parents = node.parents
+            if len(parents) == 1:
+                in_grads = (in_grads,)
+            if _anomaly_enabled:
+                _check_finite(node, in_grads)
+            if not retain_graph:
+                node.saved = _FREED
+            for p, pg in zip(parents, in_grads):
+                if p is None:
+                    continue
+                if isinstance(p, Tensor):
+                    if pg is not None:
+                        _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads)
+                    continue
+                pkey = id(p)
+                if pg is not None:
+                    grads[pkey] = grads[pkey] + pg if pkey in grads else pg
+                pending[pkey] -= 1
+                if pending[pkey] == 0:
+                    ready.append(p)
+    finally:
+        set_grad_enabled(prev_mode)
+
+
+def _release(node: Function, pending: dict, ready: list) -> None:
+    for p in node.parents:
+        if p is not None and not isinstance(p, Tensor):
+            pending[id(p)] -= 1
+            if pending[id(p)] == 0:
+                ready.append(p)
+
+
+def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict | None,
+                     seen: set) -> None:
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g, create_graph)
+    if capture is not None:
+        key = id(leaf)
+        if key in capture:
+            capture[key] = g if capture[key] is None else capture[key] + g
+        return
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._make(g, False, None)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    if isinstance(g, Tensor):
+        g = g.data
+    if leaf.grad is None:
+        g = _owned(g, leaf, seen)
+        seen.add(id(g))
+        leaf.grad = Tensor._make(g, False, None)
+    else:
+        # NOTE: out of place, so a gradient array is never shared with another leaf.
+        leaf.grad = Tensor._make(leaf.grad.data + g, False, None)
+
+
+def grad(outputs: "Tensor | Sequence[Tensor]", inputs: "Tensor | Sequence[Tensor]",
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
+
+    Args:
+        outputs: tensor(s) to differentiate.
+        inputs: tensor(s) (leaves or intermediates) to differentiate with respect to.
+        grad_outputs: the vector in the vector-Jacobian product, one per output; may be
+            omitted for scalar outputs.
+        retain_graph: keep the saved arrays for another backward (defaults to create_graph).
+        create_graph: make the returned gradients differentiable (higher derivatives).
+        allow_unused: return None for an input the outputs do not depend on, instead of
+            raising.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> x = ta.tensor(3.0, requires_grad=True)
+        >>> (dx,) = ta.grad(x ** 3, x, create_graph=True)
+        >>> (d2x,) = ta.grad(dx, x)
+        >>> float(dx), float(d2x)
+        (27.0, 18.0)
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    root_grads = [_root_grad(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    capture = {id(t.grad_fn if t.grad_fn is not None else t): None for t in inputs}
+    run_backward(outputs, root_grads, create_graph if retain_graph is None else retain_graph,
+                 create_graph, capture)
+    result = []
+    for i, t in enumerate(inputs):
+        g = capture[id(t.grad_fn if t.grad_fn is not None else t)]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it")
+            result.append(None)
+        else:
+            result.append(g if isinstance(g, Tensor) else Tensor._make(np.array(g), False, None))
+    return tuple(result)
+
+
+def _root_grad(root: "Tensor", gradient: Any, who: str) -> Any:
+    """The starting gradient for ``root``: ones for a scalar, else the one given."""
+    if not root.requires_grad:
+        raise RuntimeError(f"{who}: the tensor (shape {root.shape}) does not require grad "
+                           "and has no grad_fn; did you compute it inside no_grad()?")
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"{who}: grad can be implicitly created only for scalar outputs; this tensor "
+                f"has shape {root.shape}. Pass gradient= (a tensor of shape {root.shape}), "
+                "or reduce it first, e.g. y.sum().backward()")
+        return np.ones_like(root.data)
+    if isinstance(gradient, Tensor) and gradient.requires_grad:  # for higher derivatives
+        if gradient.shape != root.shape:
+            raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
+                               f"has shape {root.shape}; they must match")
+        return gradient
+    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if g.shape != root.shape:
+        raise RuntimeError(f"{who}: gradient has shape {g.shape} but the tensor has shape "
+                           f"{root.shape}; they must match")
+    if not np.issubdtype(g.dtype, np.floating):
+        raise TypeError(f"{who}: gradient must be a floating-point tensor, got dtype {g.dtype}")
+    return g.astype(root.data.dtype, copy=True)
+
+
+from .tensor import Tensor  # noqa: E402  (Tensor needs this module first)
