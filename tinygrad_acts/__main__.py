@@ -10,6 +10,11 @@ import sys
 
 # command -> (module holding `add_arguments(parser)` and `main(args) -> int`, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "plot": ("tinygrad_acts.viz", "draw each activation and its derivative (by autograd)"),
+    "check": ("tinygrad_acts.check", "gradient checks and the four properties of every "
+              "registered activation"),
+    "mutants": ("tinygrad_acts.mutants",
+                "mutation lab: break each backward rule, see which check notices"),
 }
 
 

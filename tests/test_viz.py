@@ -1,0 +1,237 @@
+"""Graph views (text tree, DOT, rendering) and the plot command."""
+import argparse
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_acts as ta
+from tinygrad_acts import nn, viz
+from tinygrad_acts.activations import registry
+
+
+def small_net_loss():
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.Sigmoid())
+    loss = net(ta.randn(5, 3)).sum()
+    return net, loss
+
+
+# --- the text tree --------------------------------------------------------------------------
+
+
+def test_graph_str_names_ops_shapes_and_what_is_saved():
+    net, loss = small_net_loss()
+    text = loss.graph_str(params=dict(net.named_parameters()))
+    assert text.splitlines()[0] == "SumBackward () float32  saves nothing"
+    assert "ReluBackward (5, 4) float32  saves output (5x4 float32) = 80 B" in text
+    assert "SigmoidBackward (5, 2) float32  saves output (5x2 float32) = 40 B" in text
+    for name in ("0.weight (4, 3) float32", "0.bias (4,)", "2.weight (2, 4)", "2.bias (2,)"):
+        assert name in text
+    # relu's output (80 B) is also the second matmul's saved input: counted once;
+    # x (60 B) is saved by the first matmul; the weights are leaves and not counted
+    assert text.splitlines()[-1] == "kept alive for backward: 180 B"
+
+
+def test_graph_str_input_based_rule_names_the_leaf_it_keeps():
+    x = ta.ones(2, 3, requires_grad=True)
+    text = x.silu().sum().graph_str(params={"x": x})
+    assert "SiluBackward (2, 3) float32  saves input 0 (= x's array)" in text
+    assert text.endswith("kept alive for backward: 0 B")
+
+
+def test_output_based_rules_keep_the_output_input_based_the_input():
+    x = ta.randn(4, 6, requires_grad=True)
+    for name, spec in registry.items():
+        params = {"pieces": 2} if name == "maxout" else {}
+        info = [n for n in viz.graph_nodes(spec(x * 1, **params).sum())[0]
+                if n.label.endswith("Backward") and n.label not in ("MulBackward",
+                                                                   "SumBackward")]
+        assert len(info) == 1, name
+        want = "output" if spec.saves == "output" else "input 0"
+        assert info[0].saves.startswith(want), (name, info[0].saves)
+
+
+def test_shared_node_printed_once():
+    x = ta.ones(2, requires_grad=True)
+    y = x * 3
+    text = (y + y.tanh()).sum().graph_str()
+    assert text.count("MulBackward (2,)") == 1
+    assert "MulBackward (shown above)" in text
+
+
+def test_freed_graph_shows_unknown_shapes_but_root_and_leaves():
+    x = ta.ones(2, requires_grad=True)
+    loss = x.tanh().sum()
+    loss.backward()
+    text = loss.graph_str()
+    assert "TanhBackward ?  saves output (freed)" in text
+    assert text.splitlines()[0].startswith("SumBackward () float32")
+    assert "leaf (2,) float32" in text
+
+
+def test_probe_has_no_side_effects():
+    x = ta.ones(3, requires_grad=True)
+    h = x.exp()
+    h.retain_grad()
+    calls = []
+    x.register_hook(lambda g: calls.append(1))
+    loss = (h * 2).sum()
+    loss.graph_str()
+    viz.to_dot(loss)
+    assert x.grad is None and h.grad is None and calls == []
+    loss.backward()                       # the graph is intact and hooks still work
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.e * np.ones(3), rtol=1e-6)
+    assert calls == [1]
+
+
+def test_leaf_without_graph_and_max_depth():
+    x = ta.ones(2, requires_grad=True)
+    assert x.graph_str().splitlines()[0] == "leaf (2,) float32"
+    y = x
+    for _ in range(6):
+        y = y.tanh()
+    text = viz.graph_str(y, max_depth=2)
+    assert text.count("TanhBackward") == 3 and "└─ ..." in text
+
+
+def test_deep_chain_needs_no_recursion():
+    x = ta.ones(1, requires_grad=True)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0
+    nodes, _ = viz.graph_nodes(y)
+    assert len(nodes) == 3001
+
+
+def test_helper_arrays_in_slots_are_counted():
+    x = ta.tensor([[1.0, 3.0], [2.0, 2.0]], requires_grad=True)
+    (node,) = [n for n in viz.graph_nodes(x.max(1).sum())[0] if n.label == "MaxBackward"]
+    assert "share (2x2 float" in node.saves and node.saved_bytes > 0
+
+
+# --- DOT and rendering ----------------------------------------------------------------------
+
+
+def test_to_dot_is_wellformed_and_complete():
+    net, loss = small_net_loss()
+    dot = viz.to_dot(loss, params=dict(net.named_parameters()), title="tiny net")
+    assert dot.startswith("digraph autograd {") and dot.rstrip().endswith("}")
+    node_ids = set(re.findall(r"^\s+(n\d+) \[", dot, flags=re.M))
+    edges = re.findall(r"^\s+(n\d+) -> (n\d+);", dot, flags=re.M)
+    assert edges and all(a in node_ids and b in node_ids for a, b in edges)
+    assert dot.count("peripheries=2") == 1                    # the root
+    assert '"0.weight\\n(4, 3) float32"' in dot                # leaves by name
+    assert "saves: output (5x4 float32)\\nkeeps 80 B alive" in dot
+    assert "\n\n" not in dot.split("}")[0]                    # no raw newlines in labels
+    assert dot.count('"') % 2 == 0
+
+
+def test_to_dot_escapes_quotes():
+    x = ta.ones(1, requires_grad=True)
+    dot = viz.to_dot(x.relu().sum(), params={'say "hi"': x})
+    assert 'say \\"hi\\"' in dot
+
+
+def test_render_dot_file_needs_nothing(tmp_path):
+    x = ta.ones(2, requires_grad=True)
+    out = viz.render(x.tanh().sum(), tmp_path / "g.dot")
+    assert out.read_text().startswith("digraph")
+
+
+def test_render_image_without_graphviz_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    x = ta.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        viz.render(x.tanh().sum(), tmp_path / "g.svg")
+
+
+def test_render_calls_dot_when_present(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\n# a stand-in for graphviz: copy stdin to the -o file\n"
+                    'cat > "$3"\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(viz.shutil, "which", lambda name: str(fake))
+    x = ta.ones(2, requires_grad=True)
+    out = viz.render(x.tanh().sum(), tmp_path / "g.svg")
+    assert out.read_text().startswith("digraph")
+
+
+# --- the plot command -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(registry))
+def test_activation_curve_derivative_matches_finite_differences(name):
+    x = np.linspace(-3, 3, 61) + 0.013       # off the kinks at 0 and +-1
+    y, dy, label = viz.activation_curve(name, x)
+    eps = 1e-6
+    yp, _, _ = viz.activation_curve(name, x + eps)
+    ym, _, _ = viz.activation_curve(name, x - eps)
+    np.testing.assert_allclose(dy, (yp - ym) / (2 * eps), atol=1e-6)
+    assert label.startswith(name)
+
+
+def test_sigmoid_slope_never_exceeds_a_quarter():
+    _, dy, _ = viz.activation_curve("sigmoid", np.linspace(-10, 10, 2001))
+    assert dy.max() == pytest.approx(0.25) and dy.max() <= 0.25
+
+
+def test_plot_command_prints_slopes_and_writes_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    args = argparse.Namespace(names=["sigmoid", "relu", "softmax"],
+                              output=str(tmp_path / "a.png"), range=(-4.0, 4.0))
+    assert viz.main(args) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"sigmoid\s+output\s+0\.5000\s+0\.2500\s+0\.2500", out)
+    assert (tmp_path / "a.png").stat().st_size > 1000
+
+
+def test_plot_command_without_matplotlib_is_a_clear_message(tmp_path, capsys, monkeypatch):
+    def no_matplotlib():
+        raise ImportError("plotting needs matplotlib, which is not installed: "
+                          "pip install matplotlib")
+    monkeypatch.setattr(viz, "_pyplot", no_matplotlib)
+    args = argparse.Namespace(names=["tanh"], output=str(tmp_path / "a.png"), range=(-1, 1))
+    assert viz.main(args) == 1
+    assert "pip install matplotlib" in capsys.readouterr().out
+
+
+def test_plot_command_unknown_name(capsys):
+    args = argparse.Namespace(names=["nope"], output="x.png", range=(-1, 1))
+    assert viz.main(args) == 2
+    assert "unknown activation" in capsys.readouterr().out
+
+
+def test_cli_dispatches_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tinygrad_acts.__main__ import main
+    assert main(["plot", "tanh", "-o", str(tmp_path / "t.png")]) == 0
+
+
+@pytest.mark.skipif(viz.shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_render_with_real_graphviz(tmp_path):
+    x = ta.ones(2, requires_grad=True)
+    out = viz.render(x.tanh().sum(), tmp_path / "g.svg", params={"x": x})
+    text = out.read_text()
+    assert "<svg" in text and "TanhBackward" in text
+
+
+def test_save_figure_writes_a_small_png(tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    out = viz.save_figure(fig, tmp_path / "sub" / "f.png")
+    plt.close(fig)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_kept_alive_bytes_output_rule_vs_input_rule():
+    ta.register_activation("tanh_in", forward=np.tanh, saves="input",
+                           backward=lambda g, x: g * (1 - np.tanh(x) ** 2))
+    try:
+        x = ta.randn(8, 4, requires_grad=True)
+        w = ta.randn(4, 4, requires_grad=True)
+        out_rule = viz.kept_alive_bytes(((x @ w).tanh() @ w).sum())
+        in_rule = viz.kept_alive_bytes(((x @ w).tanh_in() @ w).sum())
+    finally:
+        ta.unregister_activation("tanh_in")
+    assert in_rule - out_rule == 8 * 4 * 4      # the pre-activation, one float32 (8, 4)
