@@ -11,6 +11,10 @@ from .activations import register_activation, registry as _registry, unregister_
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from . import functional, nn  # noqa: E402
+from . import data, optim  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+from . import diagnostics, viz  # noqa: E402  (teaching tools: monitor, graphs)
 
 #: The activation registry: ``ta.activations["relu"](x)``; name -> ActivationSpec.
 activations = _registry
@@ -24,4 +28,6 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "grad",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "activations", "register_activation", "unregister_activation", "functional", "nn",
+    "gradcheck", "gradgradcheck", "GradcheckError",
+    "diagnostics", "viz", "optim", "data", "save", "load",
 ]

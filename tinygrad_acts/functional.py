@@ -2,17 +2,26 @@
 
 Activations route to the registry (``activations.py``); one written out per built-in so a
 reader can find it, and any activation a user registers is reachable here too
-(``F.softsign(x)``) through the module's ``__getattr__``.
+(``F.softsign(x)``) through the module's ``__getattr__``. ``F.linear``, ``F.dropout`` and the
+losses (``F.cross_entropy``, ``F.nll_loss``, ``F.mse_loss``, ``F.binary_cross_entropy``,
+``F.binary_cross_entropy_with_logits``) follow at the end, under their banners.
 """
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .activations import apply, apply_, registry
-from .tensor import Tensor
+from .autograd import Function
+from .ops import _needs, expand, scatter
+from .tensor import Tensor, generator
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
-           "softplus", "silu", "gelu", "hardtanh", "maxout", "relu_", "sigmoid_", "tanh_"]
+           "softplus", "silu", "gelu", "hardtanh", "maxout", "relu_", "sigmoid_", "tanh_",
+           # layers and losses
+           "linear", "dropout", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
 
 
 def _t(x: Any) -> Tensor:
@@ -101,3 +110,432 @@ def __getattr__(name: str) -> Any:
         route = apply_ if base != name else apply
         return lambda x, **params: route(base, _t(x), **params)
     raise AttributeError(f"module 'tinygrad_acts.functional' has no attribute '{name}'")
+
+
+# --- layers: linear / dropout -----------------------------------------------------------
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """linear: y = x @ W^T + b.
+
+    Args:
+        x: input of shape (*, in_features).
+        weight: (out_features, in_features), PyTorch's layout.
+        bias: (out_features,) or None.
+
+    Shape:
+        Input (*, in), output (*, out).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.linear(ta.tensor([[1.0, 2.0]]), ta.tensor([[1.0, 1.0], [0.0, -1.0]]))
+        tensor([[ 3., -2.]])
+    """
+    y = _t(x) @ weight.T
+    return y if bias is None else y + bias
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Inverted dropout: y = x * mask / (1 - p), mask ~ Bernoulli(1 - p); dx = g * mask / (1 - p).
+
+    Args:
+        x: input tensor.
+        p: probability of zeroing an element (default 0.5).
+        training: apply dropout (default True); with False, y = x.
+        inplace: multiply ``x`` in place by the scaled mask.
+
+    Shape:
+        Input (*), output (*), the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> y = F.dropout(ta.ones(1000), p=0.5)
+        >>> sorted(set(y.tolist()))          # each element is dropped (0) or kept and doubled
+        [0.0, 2.0]
+    """
+    x = _t(x)
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        mask = np.zeros(x.shape, dtype=x.dtype)
+    else:
+        # The same draw as nn.Dropout, so both give identical masks for the same seed.
+        keep = generator().random(x.shape) >= p
+        mask = keep * np.asarray(1 / (1 - p), dtype=x.dtype)
+    return x.mul_(mask) if inplace else x * mask
+
+
+# --- losses: cross_entropy / nll_loss / mse_loss / binary_cross_entropy(_with_logits) -----
+# cross_entropy, nll_loss and the two binary losses are one fused Function each: one node,
+# a stable forward, and the textbook gradient written out. mse_loss is composed from ops.
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, who: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _total(losses: np.ndarray, reduction: str, dtype: np.dtype) -> np.ndarray:
+    """Sum or mean of per-sample losses as a 0-d array (sum / n: ndarray.mean costs 4x more
+    on a batch of 100)."""
+    total = losses.sum()
+    return np.asarray(total if reduction == "sum" else total / max(len(losses), 1), dtype)
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _class_targets(x: Tensor, target: Any, who: str) -> np.ndarray:
+    """Check class-index targets against logits ``x`` of shape (N, C): an integer array
+    of shape (N,) with values in [0, C). Returns the targets as an ndarray."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    n_classes = x.shape[1]
+    if t.dtype.kind not in "iu":
+        hint = (" (one-hot rows? pass target.argmax(1))" if t.shape == x.shape else "")
+        raise TypeError(f"{who}: target must hold class indices (an integer dtype), got "
+                        f"dtype {t.dtype} with shape {t.shape} for input of shape "
+                        f"{x.shape}{hint}")
+    if t.shape != x.shape[:1]:
+        raise ValueError(f"{who}: input of shape {x.shape} needs a target of shape "
+                         f"({x.shape[0]},), got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = t[(t < 0) | (t >= n_classes)][0]
+        raise IndexError(f"{who}: target {bad} is out of range for {n_classes} classes "
+                         f"(input shape {x.shape}, target shape {t.shape}); labels must be "
+                         f"in [0, {n_classes - 1}]")
+    return t
+
+
+def _as_rows(x: Tensor, target: Any, who: str) -> tuple[Tensor, Any, tuple | None]:
+    """Bring (C,) and (N, C, d1, ...) inputs to the (rows, C) layout the fused losses use;
+    returns the input, the target and the shape to give back to reduction='none' results."""
+    if x.ndim == 2:
+        return x, target, None
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim == 1:  # one unbatched sample: (C,) with a 0-d target
+        return x.reshape(1, -1), t.reshape(-1), ()
+    if x.ndim < 1:
+        raise ValueError(f"{who}: input needs a class dimension, got shape {x.shape}")
+    # (N, C, d1, ...): move the classes last, then one row per (N, d1, ...) position.
+    order = (0, *range(2, x.ndim), 1)
+    if t.shape != (x.shape[0], *x.shape[2:]):
+        raise ValueError(f"{who}: input of shape {x.shape} needs a target of shape "
+                         f"{(x.shape[0], *x.shape[2:])}, got {t.shape}")
+    return x.permute(*order).reshape(-1, x.shape[1]), t.reshape(-1), t.shape
+
+
+class CrossEntropy(Function):
+    """cross_entropy: l_i = logsumexp(x_i) - x_i[t_i]; dx = (softmax(x) - onehot(t)) * g / N.
+
+    One fused node for log_softmax + nll: the softmax p computed in forward is reused by
+    backward, and the gradient is the book's (labels - prediction) / batch with the sign of
+    a descent step. Under create_graph the softmax is recomputed from the saved logits
+    as a Tensor, so second derivatives are right.
+    """
+    __slots__ = ("probs", "target", "reduction")
+    save_inputs = (0,)
+
+    def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+        self.target, self.reduction = target, reduction
+        rows = np.arange(len(target))
+        # NOTE: subtracting the row max keeps every e^z <= 1 (no overflow for logits like
+        # 1e4); tiny e^z underflow to 0, which is the right answer, so that is not an error.
+        z = x - x.max(axis=1, keepdims=True)
+        picked = z[rows, target]
+        with np.errstate(under="ignore"):
+            np.exp(z, out=z)
+        total = z.sum(axis=1, keepdims=True)
+        z /= total
+        self.probs = z
+        losses = np.log(total[:, 0]) - picked
+        if reduction == "none":
+            return losses
+        return _total(losses, reduction, x.dtype)
+
+    def backward(self, g: Any, x: Any) -> Any:
+        n = len(self.target)
+        scale = g / n if self.reduction == "mean" else g
+        if self.reduction == "none":
+            scale = scale.reshape(-1, 1)
+        if isinstance(x, Tensor):  # create_graph: keep the graph through softmax
+            onehot = np.zeros(x.shape, dtype=x.dtype)
+            onehot[np.arange(n), self.target] = 1
+            return (x.softmax(-1) - onehot) * scale
+        grad = self.probs * scale
+        grad[np.arange(n), self.target] -= scale if np.ndim(scale) < 2 else scale[:, 0]
+        return grad
+
+
+def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of raw scores against class indices (log_softmax + nll in one step).
+
+    loss_i = -log(softmax(x_i)[t_i]) = logsumexp(x_i) - x_i[t_i];
+    dloss/dx_i = (softmax(x_i) - onehot(t_i)) / N for reduction='mean'.
+
+    Args:
+        input: raw, unnormalised scores (logits).
+        target: class indices, an integer tensor/array with values in [0, C).
+        reduction: 'mean' (default, over all N samples), 'sum', or 'none' (one loss each).
+
+    Shape:
+        Input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...) respectively;
+        output a scalar, or the target's shape with reduction='none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> logits = ta.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]], requires_grad=True)
+        >>> loss = F.cross_entropy(logits, ta.tensor([0, 2]))
+        >>> round(loss.item(), 4)
+        0.6691
+        >>> loss.backward()
+        >>> logits.grad.numpy().round(4)            # (softmax - onehot) / 2
+        array([[-0.1065,  0.0533,  0.0533],
+               [ 0.1667,  0.1667, -0.3333]], dtype=float32)
+
+    NOTE: a float target is refused (PyTorch would read it as class probabilities); pass
+    ``onehot.argmax(1)`` for one-hot rows.
+    """
+    _check_reduction(reduction, "cross_entropy")
+    x = _t(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: input must hold float scores (logits), got dtype "
+                        f"{x.dtype} with shape {x.shape}")
+    rows, t, shape = _as_rows(x, target, "cross_entropy")
+    t = _class_targets(rows, t, "cross_entropy")
+    out = CrossEntropy.apply(rows, target=t, reduction=reduction)
+    return out if shape is None or reduction != "none" else out.reshape(shape)
+
+
+class NLL(Function):
+    """nll_loss: l_i = -x_i[t_i]; dx = -g at (i, t_i), 0 elsewhere (/ N for the mean)."""
+    __slots__ = ("target", "reduction", "shape")
+
+    def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
+        self.target, self.reduction, self.shape = target, reduction, x.shape
+        losses = -x[np.arange(len(target)), target]
+        if reduction == "none":
+            return losses
+        return _total(losses, reduction, x.dtype)
+
+    def backward(self, g: Any) -> Any:
+        n = len(self.target)
+        scale = g / n if self.reduction == "mean" else g
+        return scatter(expand(-scale, (n,)), (np.arange(n), self.target), self.shape)
+
+
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities against class indices.
+
+    loss_i = -x_i[t_i]; use it after ``log_softmax`` (``cross_entropy`` does both at once).
+
+    Args:
+        input: log-probabilities.
+        target: class indices, an integer tensor/array with values in [0, C).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        Input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> logp = ta.tensor([[-0.1, -2.4], [-1.2, -0.4]])
+        >>> F.nll_loss(logp, ta.tensor([0, 1]))
+        tensor(0.25)
+    """
+    _check_reduction(reduction, "nll_loss")
+    x = _t(input)
+    rows, t, shape = _as_rows(x, target, "nll_loss")
+    t = _class_targets(rows, t, "nll_loss")
+    out = NLL.apply(rows, target=t, reduction=reduction)
+    return out if shape is None or reduction != "none" else out.reshape(shape)
+
+
+def _same_shape_target(x: Tensor, target: Any, who: str) -> Any:
+    t = target if isinstance(target, Tensor) else np.asarray(target)
+    if t.shape != x.shape:
+        # NOTE: a deliberate difference from PyTorch, which warns and broadcasts: a (N, 1)
+        # prediction against a (N,) target silently becomes an (N, N) loss.
+        raise ValueError(f"{who}: input shape {x.shape} and target shape {t.shape} differ; "
+                         "reshape one of them (broadcasting here is almost always a bug)")
+    data = t.data if isinstance(t, Tensor) else t
+    if data.dtype != x.dtype:  # integer or bool labels are fine: use the input's dtype
+        t = t.astype(x.dtype) if isinstance(t, Tensor) else data.astype(x.dtype)
+    return t
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error: loss = mean((x - y)^2); dx = 2 (x - y) / N.
+
+    Args:
+        input: predictions.
+        target: values of the same shape.
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.mse_loss(ta.tensor([1.0, 2.0]), ta.tensor([1.0, 4.0]))
+        tensor(2.)
+    """
+    _check_reduction(reduction, "mse_loss")
+    x = _t(input)
+    diff = x - _same_shape_target(x, target, "mse_loss")
+    return _reduce(diff * diff, reduction)
+
+
+def _sigmoid_of(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.sigmoid()
+    with np.errstate(under="ignore"):
+        return registry["sigmoid"].forward(x)
+
+
+class BinaryCrossEntropy(Function):
+    """bce: l = -(t log p + (1 - t) log(1 - p)); dp = g (p - t) / (p (1 - p)).
+
+    NOTE: as in PyTorch, each log is clamped at -100, so p = 0 or 1 gives a finite loss,
+    and the denominator p (1 - p) is kept >= 1e-12, so the gradient stays finite too.
+    """
+    __slots__ = ()
+    save_inputs = (0, 1)
+
+    @staticmethod
+    def _logs(p: Any) -> tuple[Any, Any]:
+        if isinstance(p, Tensor):
+            return p.log().maximum(-100.0), (1 - p).log().maximum(-100.0)
+        with np.errstate(divide="ignore"):
+            return np.maximum(np.log(p), -100.0), np.maximum(np.log(1 - p), -100.0)
+
+    def forward(self, p: np.ndarray, t: np.ndarray) -> np.ndarray:
+        log_p, log_q = self._logs(p)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, g: Any, p: Any, t: Any) -> Any:
+        gp = gt = None
+        if _needs(self, 0):
+            gp = g * (p - t) / np.maximum(p * (1 - p), 1e-12)
+        if _needs(self, 1):
+            log_p, log_q = self._logs(p)
+            gt = g * (log_q - log_p)
+        return gp, gt
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities: loss = -w (t log p + (1 - t) log(1 - p)).
+
+    Args:
+        input: probabilities in [0, 1] (e.g. the output of a sigmoid).
+        target: values in [0, 1] of the same shape.
+        weight: optional rescaling, broadcast against the loss.
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> round(F.binary_cross_entropy(ta.tensor([0.9, 0.2]), ta.tensor([1.0, 0.0])).item(), 4)
+        0.1643
+
+    NOTE: sigmoid followed by this loss saturates: for a logit of -30 the probability
+    rounds to 0 in float32 and the gradient is lost. ``binary_cross_entropy_with_logits``
+    takes the logit and stays exact.
+    """
+    _check_reduction(reduction, "binary_cross_entropy")
+    x = _t(input)
+    t = _same_shape_target(x, target, "binary_cross_entropy")
+    lo, hi = (float(x.data.min()), float(x.data.max())) if x.data.size else (0.0, 0.0)
+    if not (0 <= lo and hi <= 1):
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1] "
+                         f"(apply sigmoid first, or use binary_cross_entropy_with_logits); "
+                         f"got values from {lo} to {hi} in a tensor of shape {x.shape}")
+    loss = BinaryCrossEntropy.apply(x, t)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+class BCEWithLogits(Function):
+    """bce_with_logits: l = (1 - t) softplus(x) + w t softplus(-x); dx = sigmoid(x) - t (w = 1).
+
+    NOTE: softplus(x) = max(x, 0) + log1p(e^-|x|) never exponentiates a positive number,
+    and softplus(-x) = softplus(x) - x, so logits like +-1e4 give exact, finite losses.
+    """
+    __slots__ = ("pos_weight",)
+    save_inputs = (0, 1)
+
+    @staticmethod
+    def _softplus(x: Any) -> Any:
+        if isinstance(x, Tensor):
+            return x.softplus()
+        with np.errstate(under="ignore"):
+            return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+    def forward(self, x: np.ndarray, t: np.ndarray, pos_weight: Any = None) -> np.ndarray:
+        self.pos_weight = pos_weight
+        sp = self._softplus(x)
+        if pos_weight is None:
+            return sp - x * t
+        return (1 - t) * sp + pos_weight * t * (sp - x)
+
+    def backward(self, g: Any, x: Any, t: Any) -> Any:
+        w = self.pos_weight
+        gx = gt = None
+        if _needs(self, 0):
+            s = _sigmoid_of(x)
+            gx = g * (s - t) if w is None else g * (s * (w * t + 1 - t) - w * t)
+        if _needs(self, 1):
+            if w is None:
+                gt = -g * x
+            else:
+                sp = self._softplus(x)
+                gt = g * (w * (sp - x) - sp)
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable step, from logits x.
+
+    loss = -w [p_w t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))];
+    dloss/dx = sigmoid(x) - t (for w = p_w = 1), divided by N for the mean.
+
+    Args:
+        input: raw scores (logits), any real numbers.
+        target: values in [0, 1] of the same shape.
+        weight: optional rescaling of each element's loss, broadcast against it.
+        reduction: 'mean' (default), 'sum' or 'none'.
+        pos_weight: optional weight of the positive term (per class: broadcast along the
+            last dimension), to balance rare positives.
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.binary_cross_entropy_with_logits(ta.tensor([1e4, -1e4]), ta.tensor([1.0, 0.0]))
+        tensor(0.)
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    x = _t(input)
+    t = _same_shape_target(x, target, "binary_cross_entropy_with_logits")
+    if pos_weight is not None:
+        pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor)
+                                else pos_weight, dtype=x.dtype)
+    loss = BCEWithLogits.apply(x, t, pos_weight=pos_weight)
+    return _reduce(loss if weight is None else loss * weight, reduction)

@@ -5,11 +5,13 @@ from ..activations import registry as _registry
 from .activation import (ELU, GELU, Activation, Hardtanh, LeakyReLU, LogSoftmax, ReLU,
                          SiLU, Sigmoid, Softmax, Softplus, Tanh, activation_module)
 from .layers import Dropout, Flatten, Identity, Linear, Maxout, ModuleList, Sequential
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
 
 __all__ = ["Module", "Parameter", "Linear", "Dropout", "Maxout", "Identity", "Flatten",
            "Sequential", "ModuleList", "Activation", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "ELU", "Softplus", "SiLU", "GELU", "Hardtanh"]
+           "Softmax", "LogSoftmax", "ELU", "Softplus", "SiLU", "GELU", "Hardtanh",
+           "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
 
 _made: dict = {}
 

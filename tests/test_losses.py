@@ -1,0 +1,224 @@
+"""Losses: gradients against central differences (float64), PyTorch cross-checks, the fused
+cross-entropy's textbook gradient, extreme logits, and clear errors."""
+import numpy as np
+import pytest
+
+import tinygrad_acts as ta
+import tinygrad_acts.functional as F
+from tinygrad_acts import nn
+
+from tests.helpers import check_grads
+
+RNG = np.random.default_rng(42)
+LOGITS = RNG.standard_normal((5, 4))
+LABELS = np.array([0, 3, 1, 1, 2])
+PROBS = RNG.uniform(0.05, 0.95, (3, 4))
+BINARY = RNG.uniform(0.0, 1.0, (3, 4))
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+# --- gradient checks, one row per (loss, reduction) ---------------------------------------
+
+GRAD_CASES = {
+    "cross_entropy": (lambda x, r: F.cross_entropy(x, LABELS, reduction=r), [LOGITS]),
+    "nll_loss": (lambda x, r: F.nll_loss(x, LABELS, reduction=r), [LOGITS]),
+    "mse_loss": (lambda x, y, r: F.mse_loss(x, y, reduction=r), [LOGITS, LOGITS[::-1].copy()]),
+    "binary_cross_entropy": (lambda p, t, r: F.binary_cross_entropy(p, t, reduction=r),
+                             [PROBS, BINARY]),
+    "bce_with_logits": (lambda x, t, r: F.binary_cross_entropy_with_logits(x, t, reduction=r),
+                        [LOGITS[:3], BINARY[:, :4]]),
+    "bce_with_logits_pos_weight": (
+        lambda x, t, r: F.binary_cross_entropy_with_logits(
+            x, t, reduction=r, pos_weight=np.array([1.0, 2.0, 0.5, 3.0])),
+        [LOGITS[:3], BINARY]),
+    "bce_weighted": (lambda p, t, r: F.binary_cross_entropy(p, t, weight=np.arange(4.0),
+                                                            reduction=r), [PROBS, BINARY]),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
+def test_loss_gradients_match_central_differences(name, reduction):
+    fn, arrays = GRAD_CASES[name]
+    check_grads(lambda *ts: fn(*ts, reduction), *arrays, atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_grad_for_class_dims_and_unbatched(reduction):
+    x = RNG.standard_normal((2, 3, 4))            # (N, C, d1)
+    t = np.array([[0, 2, 1, 1], [2, 2, 0, 1]])
+    check_grads(lambda x: F.cross_entropy(x, t, reduction=reduction), x)
+    check_grads(lambda x: F.cross_entropy(x, np.array(2), reduction=reduction), x[0, :, 0])
+
+
+def test_cross_entropy_is_one_fused_node_with_the_textbook_gradient():
+    x = ta.tensor(LOGITS, requires_grad=True)
+    loss = F.cross_entropy(x, LABELS)
+    assert loss.grad_fn.name == "CrossEntropyBackward"
+    assert loss.grad_fn.parents == [x]            # straight to the leaf: no softmax/log nodes
+    loss.backward()
+    p = np.exp(LOGITS) / np.exp(LOGITS).sum(1, keepdims=True)
+    onehot = np.eye(4)[LABELS]
+    np.testing.assert_allclose(x.grad.numpy(), (p - onehot) / len(LABELS), rtol=1e-12)
+    # the book's delta, (labels - prediction) / batch, is the same with the descent sign
+    np.testing.assert_allclose(-x.grad.numpy(), (onehot - p) / len(LABELS), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_equals_nll_of_log_softmax(reduction):
+    x = ta.tensor(LOGITS)
+    a = F.cross_entropy(x, LABELS, reduction=reduction)
+    b = F.nll_loss(x.log_softmax(dim=1), LABELS, reduction=reduction)
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_cross_entropy_second_derivative_matches_finite_differences():
+    x0 = LOGITS[:2].copy()
+    v = RNG.standard_normal(x0.shape)
+
+    def grad_dot_v(arr):
+        x = ta.tensor(arr, requires_grad=True)
+        (g,) = ta.grad(F.cross_entropy(x, LABELS[:2]), x, create_graph=True)
+        return g, x
+
+    g, x = grad_dot_v(x0)
+    (hv,) = ta.grad((g * v).sum(), x)
+    eps = 1e-6
+    numeric = np.zeros_like(x0)
+    for idx in np.ndindex(x0.shape):
+        for sign in (1, -1):
+            arr = x0.copy()
+            arr[idx] += sign * eps
+            numeric[idx] += sign * (grad_dot_v(arr)[0].numpy() * v).sum() / (2 * eps)
+    np.testing.assert_allclose(hv.numpy(), numeric, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_extreme_logits_are_exact_and_quiet(dtype):
+    x = ta.tensor(np.array([[1e4, -1e4], [-1e4, 1e4]], dtype=dtype), requires_grad=True)
+    with np.errstate(all="raise"):
+        losses = F.cross_entropy(x, np.array([0, 0]), reduction="none")
+        losses.sum().backward()
+    np.testing.assert_allclose(losses.numpy(), [0.0, 2e4])
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0], [-1, 1]])
+    assert losses.dtype == dtype and x.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_losses_extreme_inputs_are_finite_and_quiet(dtype):
+    logits = ta.tensor(np.array([1e4, -1e4, 0.0], dtype=dtype), requires_grad=True)
+    target = np.array([1.0, 0.0, 1.0], dtype=dtype)
+    with np.errstate(all="raise"):
+        loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), [0.0, 0.0, np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(logits.grad.numpy(), [0.0, 0.0, -0.5])
+    # probabilities of exactly 0 and 1: each log is clamped at -100, as in PyTorch
+    p = ta.tensor(np.array([0.0, 1.0, 1.0], dtype=dtype), requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = F.binary_cross_entropy(p, np.array([1.0, 0.0, 1.0]), reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), [100.0, 100.0, 0.0])
+    assert np.all(np.isfinite(p.grad.numpy()))
+
+
+def test_mse_and_bce_accept_integer_targets():
+    assert F.mse_loss(ta.tensor([1.0, 3.0]), np.array([1, 1])).item() == 2.0
+    a = F.binary_cross_entropy(ta.tensor([0.25]), np.array([1]))
+    assert a.item() == pytest.approx(np.log(4))
+
+
+# --- modules ------------------------------------------------------------------------------
+
+MODULES = [(nn.CrossEntropyLoss, F.cross_entropy, LOGITS, LABELS),
+           (nn.NLLLoss, F.nll_loss, LOGITS, LABELS),
+           (nn.MSELoss, F.mse_loss, LOGITS, LOGITS * 0.5),
+           (nn.BCELoss, F.binary_cross_entropy, PROBS, BINARY),
+           (nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits, LOGITS[:3], BINARY)]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("module, fn, x, t", MODULES)
+def test_loss_modules_call_their_functions(module, fn, x, t, reduction):
+    got = module(reduction=reduction)(ta.tensor(x), t)
+    np.testing.assert_array_equal(got.numpy(), fn(ta.tensor(x), t, reduction=reduction).numpy())
+
+
+def test_loss_module_repr_and_bad_reduction():
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+    assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
+    with pytest.raises(ValueError, match="reduction must be"):
+        nn.NLLLoss(reduction="average")
+    with pytest.raises(ValueError, match="cross_entropy: reduction must be"):
+        F.cross_entropy(ta.tensor(LOGITS), LABELS, reduction="avg")
+
+
+# --- clear errors -------------------------------------------------------------------------
+
+def test_cross_entropy_refuses_float_labels_naming_shapes():
+    with pytest.raises(TypeError, match=r"integer dtype.*float32.*\(5,\).*\(5, 4\)"):
+        F.cross_entropy(ta.tensor(LOGITS), ta.tensor(LABELS.astype(np.float32)))
+    with pytest.raises(TypeError, match=r"one-hot rows\? pass target.argmax\(1\)"):
+        F.cross_entropy(ta.tensor(LOGITS), np.eye(4)[LABELS])
+    with pytest.raises(TypeError, match=r"float scores \(logits\), got dtype int64"):
+        F.cross_entropy(ta.tensor([[1, 2]]), [0])
+
+
+@pytest.mark.parametrize("bad", [4, -1])
+def test_cross_entropy_refuses_labels_out_of_range(bad):
+    labels = LABELS.copy()
+    labels[2] = bad
+    with pytest.raises(IndexError, match=rf"target {bad} is out of range for 4 classes "
+                                         r"\(input shape \(5, 4\), target shape \(5,\)\)"):
+        F.cross_entropy(ta.tensor(LOGITS), labels)
+    with pytest.raises(IndexError, match="nll_loss: target"):
+        F.nll_loss(ta.tensor(LOGITS), labels)
+
+
+def test_loss_shape_errors_name_both_shapes():
+    with pytest.raises(ValueError, match=r"input of shape \(5, 4\) needs a target of shape "
+                                         r"\(5,\), got \(4,\)"):
+        F.cross_entropy(ta.tensor(LOGITS), LABELS[:4])
+    with pytest.raises(ValueError, match=r"input shape \(3, 1\) and target shape \(3,\)"):
+        F.mse_loss(ta.zeros(3, 1), np.zeros(3))
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*with_logits"):
+        F.binary_cross_entropy(ta.tensor([0.5, 1.5]), np.array([1.0, 0.0]))
+
+
+# --- PyTorch cross-checks (skipped when torch is absent) --------------------------------
+
+TORCH_CASES = [("cross_entropy", LOGITS, LABELS), ("nll_loss", LOGITS, LABELS),
+               ("mse_loss", LOGITS, LOGITS[::-1].copy()),
+               ("binary_cross_entropy", PROBS, BINARY),
+               ("binary_cross_entropy_with_logits", LOGITS[:3], BINARY)]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, x, t", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
+def test_losses_match_pytorch(name, x, t, reduction):
+    torch = pytest.importorskip("torch")
+    ours_x = ta.tensor(x, requires_grad=True)
+    ours = getattr(F, name)(ours_x, t, reduction=reduction)
+    ours.backward(np.ones(ours.shape))
+    their_x = torch.tensor(x, requires_grad=True)
+    theirs = getattr(torch.nn.functional, name)(their_x, torch.tensor(t), reduction=reduction)
+    theirs.backward(torch.ones(theirs.shape, dtype=theirs.dtype))
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours_x.grad.numpy(), their_x.grad.numpy(), rtol=1e-10,
+                               atol=1e-14)
+
+
+@pytest.mark.torch
+def test_bce_with_logits_pos_weight_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    pw = np.array([1.0, 2.0, 0.5, 3.0])
+    x = ta.tensor(LOGITS[:3], requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(x, BINARY, pos_weight=pw)
+    loss.backward()
+    tx = torch.tensor(LOGITS[:3], requires_grad=True)
+    tl = torch.nn.functional.binary_cross_entropy_with_logits(
+        tx, torch.tensor(BINARY), pos_weight=torch.tensor(pw))
+    tl.backward()
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)

@@ -1,0 +1,74 @@
+"""Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent: p <- p - lr * g, optionally with momentum.
+
+    With weight decay wd, momentum mu and dampening d, one step is (PyTorch's order)::
+
+        g = grad + wd * p
+        b = g                          (first step)
+        b = mu * b + (1 - d) * g       (later steps)
+        g = g + mu * b  if nesterov else  b
+        p = p - lr * g
+
+    Args:
+        params: parameters (or dicts defining parameter groups).
+        lr: learning rate (default 1e-3, as PyTorch).
+        momentum: momentum factor mu (default 0).
+        dampening: dampening d of the momentum (default 0).
+        weight_decay: L2 penalty wd (default 0).
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend instead of descend.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> w = ta.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = ta.optim.SGD([w], lr=0.1)
+        >>> (w * w).sum().backward()      # grad = 2w
+        >>> opt.step()
+        >>> w
+        tensor([ 0.8, -1.6], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
+                 *, maximize: bool = False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict) -> None:
+        super()._check_group(group)
+        if group["momentum"] < 0 or group["weight_decay"] < 0:
+            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
+                             f"{group['momentum']} and {group['weight_decay']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+
+    def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad, copy=True)
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        # NOTE: in place, so the parameter keeps its array (and anything sharing it).
+        p.data -= group["lr"] * grad
