@@ -46,3 +46,36 @@ def check_grads(fn, *arrays, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0):
         want = numeric_grad(f, arrays, i, eps, weight)
         np.testing.assert_allclose(got[i], want, atol=atol, rtol=rtol,
                                    err_msg=f"gradient of input {i}")
+
+
+def check_second_grads(fn, *arrays, eps=1e-6, atol=1e-5, rtol=1e-4, seed=1):
+    """Second derivatives from ``create_graph=True`` against central differences of the
+    first derivative (float64), for every input.
+
+    The first derivative is projected to a scalar, s(x) = sum_i v_i . d(w . fn)/dx_i with
+    random w and v_i, so one backward through the graph of the backward gives ds/dx_j.
+    """
+    arrays = [np.asarray(a, dtype=np.float64).copy() for a in arrays]
+    rng = np.random.default_rng(seed)
+    weight = rng.standard_normal(fn(*[ta.tensor(a) for a in arrays]).shape)
+    vs = [rng.standard_normal(a.shape) for a in arrays]
+
+    def projected_first(ts, create_graph):
+        gs = ta.grad(fn(*ts), ts, grad_outputs=ta.tensor(weight), create_graph=create_graph,
+                     allow_unused=True)
+        return sum((g * ta.tensor(v)).sum() for g, v in zip(gs, vs) if g is not None)
+
+    def s(*xs):
+        return projected_first([ta.tensor(x, requires_grad=True) for x in xs], False).numpy()
+
+    ts = [ta.tensor(a, requires_grad=True) for a in arrays]
+    first = projected_first(ts, True)
+    if isinstance(first, ta.Tensor) and first.requires_grad:
+        got = ta.grad(first, ts, allow_unused=True)
+    else:  # the first derivative is constant: the second is zero
+        got = [None] * len(ts)
+    for i, (g, a) in enumerate(zip(got, arrays)):
+        want = numeric_grad(s, arrays, i, eps)
+        have = np.zeros_like(a) if g is None else g.numpy()
+        np.testing.assert_allclose(have, want, atol=atol, rtol=rtol,
+                                   err_msg=f"second derivative, input {i}")

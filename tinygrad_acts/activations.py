@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .autograd import Function
-from .ops import Erf, where
+from .ops import where
 from .tensor import Tensor
 
 __all__ = ["register_activation", "unregister_activation", "registry", "ActivationSpec",
@@ -85,7 +85,12 @@ class ActivationFunction(Function):
         return self.spec.forward(x, **params)
 
     def backward(self, grad: Any, saved: Any) -> Any:
-        return self.spec.backward(grad, saved, **self.params)
+        grad_x = self.spec.backward(grad, saved, **self.params)
+        # saved is the input, or an output of the input's shape (all output-based rules here)
+        if grad_x.shape != saved.shape:
+            raise RuntimeError(f"{self.spec.name}: its backward rule returned a gradient of "
+                               f"shape {grad_x.shape}, but the input has shape {saved.shape}")
+        return grad_x
 
 
 def _camel(name: str) -> str:
@@ -175,7 +180,7 @@ def _params(spec: ActivationSpec, params: dict) -> dict:
 
 def apply(name: str, x: Any, **params: Any) -> Tensor:
     """Apply the registered activation ``name`` to ``x``."""
-    spec = registry[name]
+    spec = registry.get(name) or registry[name]
     if not isinstance(x, Tensor):
         x = Tensor(x)
     if params or spec.params:
@@ -211,8 +216,16 @@ def _sigmoid(x: Any) -> Any:
     return x.sigmoid() if isinstance(x, Tensor) else _stable_sigmoid(x)
 
 
-def _erf(x: Any) -> Any:
-    return x.erf() if isinstance(x, Tensor) else Erf().forward(x)
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _normal_cdf(x: Any) -> Any:
+    """Phi(x), the standard normal CDF, for ndarrays and Tensors."""
+    if isinstance(x, Tensor):
+        return 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+    # NOTE: 0.5 * erfc(-x / sqrt 2) rather than 0.5 * (1 + erf(x / sqrt 2)): for x < -5
+    # the 1 + erf(...) cancels to rounding noise, while erfc keeps full relative precision.
+    return np.asarray(0.5 * _erfc(x * (-1 / math.sqrt(2))), dtype=np.result_type(x, np.float32))
 
 
 def _dim(x: np.ndarray, dim: Any) -> int:
@@ -268,8 +281,9 @@ def _sigmoid_forward(x):
 
 def _sigmoid_backward(grad, y):
     # NOTE: y * (1 - y) <= 0.25, reached at y = 0.5 (x = 0): each sigmoid layer shrinks
-    # the gradient by at least 4x. For |x| > ~17 (float64) 1 - y rounds to 0 and the
-    # output-based slope is exactly 0 although the true slope is ~e^-|x|.
+    # the gradient by at least 4x. For x > ~36.7 in float64 (~16.6 in float32) y rounds to 1,
+    # so the output-based slope is exactly 0 although the true slope is ~e^-x; for x < 0 it
+    # keeps full precision (y is tiny but exact): see examples/precision_lab.py.
     return grad * y * (1 - y)
 
 
@@ -354,7 +368,11 @@ def _softplus(x, beta=1.0, threshold=20.0):
 
 def _softplus_backward(grad, y, beta=1.0, threshold=20.0):
     # 1 - e^(-beta y) = sigmoid(beta x); -expm1 keeps precision when y is tiny.
-    return where(y * beta > threshold, grad, grad * -np.expm1(-beta * y))
+    # NOTE: the forward drops by softplus(threshold) - threshold where it switches to x, so
+    # beta*y in (threshold, softplus(threshold)] can come from either branch. Taking the
+    # linear branch only above softplus(threshold) keeps the rule exact (PyTorch's) up to
+    # and at the switch; just above it the slope is sigmoid(beta x), within e^-threshold of 1.
+    return where(y * beta > np.logaddexp(0.0, threshold), grad, grad * -np.expm1(-beta * y))
 
 
 def _softplus_check(beta=1.0, threshold=20.0):
@@ -414,7 +432,7 @@ def _gelu(x, approximate="none"):
     """gelu: y = x * Phi(x); dy/dx = Phi(x) + x * phi(x) (from the input)"""
     if approximate == "tanh":
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + Erf().forward(x / math.sqrt(2)))
+    return x * _normal_cdf(x)
 
 
 def _gelu_backward(grad, x, approximate="none"):
@@ -423,7 +441,7 @@ def _gelu_backward(grad, x, approximate="none"):
         t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
         dt = (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
         return grad * (0.5 * (1 + t) + 0.5 * x * dt)
-    cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+    cdf = _normal_cdf(x)
     pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
     return grad * (cdf + x * pdf)
 
@@ -451,7 +469,14 @@ def _groups(shape: tuple, pieces: int, dim: int) -> tuple:
 def _maxout(x, pieces=2, dim=-1):
     """maxout: y = max over each group of `pieces` inputs; dx = g routed to the max (from the input)"""
     grouped, axis = _groups(x.shape, pieces, dim)
-    return x.reshape(grouped).max(axis=axis)
+    xs = x.reshape(grouped)
+    # NOTE: elementwise maximum of the pieces, not xs.max(axis): numpy's reduction over a
+    # short axis is ~30x slower than a few np.maximum calls on whole slices.
+    lead = (slice(None),) * axis
+    y = xs[lead + (0,)]
+    for i in range(1, pieces):
+        y = np.maximum(y, xs[lead + (i,)])
+    return y
 
 
 def _maxout_backward(grad, x, pieces=2, dim=-1):
@@ -459,10 +484,11 @@ def _maxout_backward(grad, x, pieces=2, dim=-1):
     # maxout keeps its input. Ties split the gradient evenly, as for max.
     grouped, axis = _groups(x.shape, pieces, dim)
     xs = x.reshape(grouped)
-    winners = xs == xs.max(axis=axis, keepdims=True)
+    kept = grouped[:axis] + (1,) + grouped[axis + 1:]
+    winners = xs == _maxout(x, pieces, dim).reshape(kept) if not isinstance(x, Tensor) \
+        else xs == xs.max(axis=axis, keepdims=True)
     share = (winners / winners.sum(axis=axis, keepdims=True)).astype(grad.dtype)
-    g = grad.reshape(grouped[:axis] + (1,) + grouped[axis + 1:])
-    return (g * share).reshape(x.shape)
+    return (grad.reshape(kept) * share).reshape(x.shape)
 
 
 register_activation("maxout", _maxout, _maxout_backward, "input",

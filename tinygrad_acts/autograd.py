@@ -161,38 +161,42 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any) -> "Tensor":
         """Run forward on the inputs' arrays and, if any input needs a gradient, record
         a node. Non-Tensor inputs (Python numbers, arrays) are constants."""
-        node = cls()
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out = node.forward(*arrays, **params)
-        result = Tensor.__new__(Tensor)
-        result.data = out
-        result.grad = None
-        result._version = [0]
-        result._retains_grad = False
-        result._hooks = None
-        result._is_view = False
-        if not _grad_enabled:
-            result.requires_grad, result.grad_fn = False, None
-            return result
+        node = cls.__new__(cls)
+        arrays = []
         parents = []
         needs_grad = False
         for x in inputs:
-            if isinstance(x, Tensor) and x.requires_grad:
-                needs_grad = True
-                parents.append(x.grad_fn or x)
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                if x.requires_grad:
+                    needs_grad = True
+                    parents.append(x.grad_fn or x)
+                    continue
             else:
-                parents.append(None)
-        if not needs_grad:
-            result.requires_grad, result.grad_fn = False, None
+                arrays.append(x)
+            parents.append(None)
+        try:
+            out = node.forward(*arrays, **params)
+        except ValueError as e:
+            if "broadcast" not in str(e) or str(e).startswith(cls.__name__.lower()):
+                raise
+            shapes = " and ".join(str(np.shape(a)) for a in arrays)
+            raise ValueError(f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast "
+                             "together (numpy's rule: aligned from the right, each pair of "
+                             "sizes must be equal or one of them 1)") from None
+        if type(out) is not np.ndarray:  # NOTE: numpy returns scalars for 0-d results
+            out = np.asarray(out)
+        result = Tensor._make(out, False, None)
+        if not (needs_grad and _grad_enabled):
             return result
         node.parents = parents
         node.hooks = None
-        saved, versions = [], []
-        for i in cls.save_inputs:
-            x = inputs[i]
-            saved.append(arrays[i])
-            if isinstance(x, Tensor):
-                versions.append((x._version, x._version[0]))
+        if cls.save_inputs:
+            saved = [arrays[i] for i in cls.save_inputs]
+            versions = [(x._version, x._version[0]) for x in
+                        [inputs[i] for i in cls.save_inputs] if isinstance(x, Tensor)]
+        else:
+            saved, versions = [], []
         if cls.save_output:
             saved.append(out)
             versions.append((result._version, 0))
@@ -242,7 +246,7 @@ def _saved_for_backward(node: Function, create_graph: bool) -> list:
 
 
 def _check_finite(node: Function, grads: Sequence) -> None:
-    for g in grads:
+    for i, g in enumerate(grads):
         if g is None:
             continue
         arr = g.data if isinstance(g, Tensor) else np.asarray(g)
@@ -250,8 +254,8 @@ def _check_finite(node: Function, grads: Sequence) -> None:
             what = "nan" if np.any(np.isnan(arr)) else "inf"
             where = getattr(node, "trace", None) or "<created outside detect_anomaly>"
             raise FloatingPointError(
-                f"backward of {node.name} produced {what} (gradient shape {arr.shape}); "
-                f"the forward op was created at {where}")
+                f"backward of {node.name} produced {what} in the gradient of its input {i} "
+                f"(shape {arr.shape}); the forward op was created at {where}")
 
 
 def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
@@ -265,6 +269,8 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
 
 def _owned(g: np.ndarray, leaf: "Tensor", seen: set) -> np.ndarray:
     """A gradient array that a leaf may keep: its own memory, writable, the leaf's dtype."""
+    if type(g) is not np.ndarray:  # NOTE: numpy hands back 0-d results as scalars
+        return np.array(g, dtype=leaf.data.dtype)
     if g.dtype != leaf.data.dtype:
         return g.astype(leaf.data.dtype)
     if g.base is not None or not g.flags.writeable or id(g) in seen:
@@ -283,60 +289,59 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
     ``capture`` maps id(node-or-leaf) -> None; when given, gradients that reach those are
     stored there instead of being accumulated into ``.grad`` (used by ``grad()``).
     """
-    pending: dict[int, int] = {}
+    # 1. How many consumers (within this graph) does each node have?
+    pending: dict[Function, int] = {}
     stack = []
     for r in roots:
-        if r.grad_fn is not None and id(r.grad_fn) not in pending:
-            pending[id(r.grad_fn)] = 0
+        if r.grad_fn is not None and r.grad_fn not in pending:
+            pending[r.grad_fn] = 0
             stack.append(r.grad_fn)
     while stack:
-        node = stack.pop()
-        for p in node.parents:
-            if p is not None and not isinstance(p, Tensor):
-                key = id(p)
-                if key in pending:
-                    pending[key] += 1
-                else:
-                    pending[key] = 1
-                    stack.append(p)
+        for p in stack.pop().parents:
+            if p is None or isinstance(p, Tensor):
+                continue
+            if p in pending:
+                pending[p] += 1
+            else:
+                pending[p] = 1
+                stack.append(p)
 
-    grads: dict[int, Any] = {}
-    ready = []
+    # 2. Hand gradients down, running each node once all its consumers are done.
+    grads: dict[Function, Any] = {}
     seen_leaf_grads: set[int] = set()
     for r, g in zip(roots, root_grads):
         if r.grad_fn is None:
             _accumulate_leaf(r, g, create_graph, capture, seen_leaf_grads)
-            continue
-        key = id(r.grad_fn)
-        grads[key] = g if key not in grads else grads[key] + g
-    for r in roots:
-        if r.grad_fn is not None and pending[id(r.grad_fn)] == 0 and r.grad_fn not in ready:
-            ready.append(r.grad_fn)
+        elif r.grad_fn in grads:
+            grads[r.grad_fn] = grads[r.grad_fn] + g
+        else:
+            grads[r.grad_fn] = g
+    ready = [node for node in grads if pending[node] == 0]
 
     prev_mode = _grad_enabled
     set_grad_enabled(create_graph)
+    # NOTE: in anomaly mode numpy stays quiet and _check_finite names the op instead (a
+    # warning, or an error under -W error, would otherwise come first and name no op).
+    quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
+        if _anomaly_enabled else None
     try:
         while ready:
             node = ready.pop()
-            key = id(node)
-            g = grads.pop(key, None)
+            g = grads.pop(node, None)
             if g is None:  # no gradient arrived (consumers returned None): pass nothing on
                 _release(node, pending, ready)
                 continue
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
-            if capture is not None and key in capture:
-                capture[key] = g
-            saved = _saved_for_backward(node, create_graph)
-            if create_graph and not isinstance(g, Tensor):
-                g = Tensor._make(g, False, None)
-            try:
+            if capture is not None and id(node) in capture:
+                capture[id(node)] = g
+            saved = node.saved
+            if create_graph or saved is _FREED or any(c[0] != v for c, v in node.versions):
+                saved = _saved_for_backward(node, create_graph)
+            if create_graph:
+                in_grads = _differentiable_backward(node, g, saved)
+            else:
                 in_grads = node.backward(g, *saved)
-            except TypeError as e:
-                if create_graph and "Tensor" in str(e):
-                    raise TypeError(f"{node.name}: its backward rule does not work on Tensors "
-                                    f"(needed for create_graph=True): {e}") from e
-                raise
             parents = node.parents
             if len(parents) == 1:
                 in_grads = (in_grads,)
@@ -351,21 +356,34 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
                     if pg is not None:
                         _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads)
                     continue
-                pkey = id(p)
                 if pg is not None:
-                    grads[pkey] = grads[pkey] + pg if pkey in grads else pg
-                pending[pkey] -= 1
-                if pending[pkey] == 0:
+                    grads[p] = grads[p] + pg if p in grads else pg
+                pending[p] -= 1
+                if pending[p] == 0:
                     ready.append(p)
     finally:
         set_grad_enabled(prev_mode)
+        if quiet is not None:
+            np.seterr(**quiet)
+
+
+def _differentiable_backward(node: Function, g: Any, saved: list) -> Any:
+    if not isinstance(g, Tensor):
+        g = Tensor._make(g, False, None)
+    try:
+        return node.backward(g, *saved)
+    except TypeError as e:
+        if "Tensor" in str(e):
+            raise TypeError(f"{node.name}: its backward rule does not work on Tensors "
+                            f"(needed for create_graph=True): {e}") from e
+        raise
 
 
 def _release(node: Function, pending: dict, ready: list) -> None:
     for p in node.parents:
         if p is not None and not isinstance(p, Tensor):
-            pending[id(p)] -= 1
-            if pending[id(p)] == 0:
+            pending[p] -= 1
+            if pending[p] == 0:
                 ready.append(p)
 
 
@@ -391,7 +409,10 @@ def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict |
         leaf.grad = Tensor._make(g, False, None)
     else:
         # NOTE: out of place, so a gradient array is never shared with another leaf.
-        leaf.grad = Tensor._make(leaf.grad.data + g, False, None)
+        total = leaf.grad.data + g
+        if type(total) is not np.ndarray or total.dtype != leaf.data.dtype:
+            total = np.asarray(total, dtype=leaf.data.dtype)  # a 0-d sum, or promoted
+        leaf.grad = Tensor._make(total, False, None)
 
 
 def grad(outputs: "Tensor | Sequence[Tensor]", inputs: "Tensor | Sequence[Tensor]",
@@ -454,7 +475,7 @@ def _root_grad(root: "Tensor", gradient: Any, who: str) -> Any:
                 f"{who}: grad can be implicitly created only for scalar outputs; this tensor "
                 f"has shape {root.shape}. Pass gradient= (a tensor of shape {root.shape}), "
                 "or reduce it first, e.g. y.sum().backward()")
-        return np.ones_like(root.data)
+        return np.ones(root.data.shape, root.data.dtype)
     if isinstance(gradient, Tensor) and gradient.requires_grad:  # for higher derivatives
         if gradient.shape != root.shape:
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
@@ -465,7 +486,8 @@ def _root_grad(root: "Tensor", gradient: Any, who: str) -> Any:
         raise RuntimeError(f"{who}: gradient has shape {g.shape} but the tensor has shape "
                            f"{root.shape}; they must match")
     if not np.issubdtype(g.dtype, np.floating):
-        raise TypeError(f"{who}: gradient must be a floating-point tensor, got dtype {g.dtype}")
+        raise TypeError(f"{who}: gradient must be a floating-point tensor, got dtype {g.dtype} "
+                        f"(shape {g.shape}) for a tensor of dtype {root.dtype}")
     return g.astype(root.data.dtype, copy=True)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .activations import apply, apply_, registry
 from .autograd import Function
-from .ops import _needs, expand, scatter
+from .ops import Linear, _needs, expand, scatter
 from .tensor import Tensor, generator
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
@@ -131,8 +131,9 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(ta.tensor([[1.0, 2.0]]), ta.tensor([[1.0, 1.0], [0.0, -1.0]]))
         tensor([[ 3., -2.]])
     """
-    y = _t(x) @ weight.T
-    return y if bias is None else y + bias
+    if bias is None:
+        return Linear.apply(_t(x), weight)
+    return Linear.apply(_t(x), weight, bias)
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -35,10 +35,14 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
 
 
 def expand(grad: Any, shape: tuple) -> Any:
-    """Broadcast ``grad`` to ``shape`` (a read-only view for ndarrays)."""
+    """Broadcast ``grad`` to ``shape``."""
     if isinstance(grad, Tensor):
         return grad.expand(shape)
-    return np.broadcast_to(grad, shape)
+    # NOTE: a filled new array, not np.broadcast_to: that view is read-only and costs
+    # several microseconds of Python per call, and the next rule would copy it anyway.
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
@@ -116,9 +120,24 @@ class Mul(Function):
         return a * b
 
     def backward(self, g, a, b):
-        ga = unbroadcast(g * b, np.shape(a)) if _needs(self, 0) else None
-        gb = unbroadcast(g * a, np.shape(b)) if _needs(self, 1) else None
+        # an input that needs a gradient came from a Tensor, so it has a .shape
+        ga = unbroadcast(g * b, a.shape) if self.parents[0] is not None else None
+        gb = unbroadcast(g * a, b.shape) if self.parents[1] is not None else None
         return ga, gb
+
+
+class Scale(Function):
+    """x * c for a Python number c; dx = g * c. NOTE: unlike Mul it saves nothing, so x's
+    array is neither kept alive nor checked for later in-place changes (as in PyTorch)."""
+    __slots__ = ("c",)
+    name = "MulBackward"  # it is a multiplication, and PyTorch names it so
+
+    def forward(self, x, c):
+        self.c = c
+        return x * c
+
+    def backward(self, g):
+        return g * self.c
 
 
 class Div(Function):
@@ -133,7 +152,7 @@ class Div(Function):
 
     def backward(self, g, b, y):
         ga = unbroadcast(g / b, self.a_shape) if _needs(self, 0) else None
-        gb = unbroadcast(-g * y / b, np.shape(b)) if _needs(self, 1) else None
+        gb = unbroadcast(-g * y / b, b.shape) if _needs(self, 1) else None
         return ga, gb
 
 
@@ -308,6 +327,35 @@ class MatMul(Function):
         return ga, gb
 
 
+class Linear(Function):
+    """y = x @ W^T + b (PyTorch's layout, W is (out, in)); dx = g @ W, dW = g^T @ x, db = sum g.
+
+    One node instead of three (transpose, matmul, add): the layer every model uses most.
+    """
+    __slots__ = ()
+    save_inputs = (0, 1)
+
+    def forward(self, x, w, b=None):
+        if x.shape[-1:] != w.shape[1:]:
+            raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+                             f"{w.shape} (expected input (*, {w.shape[1]}))")
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, g, x, w):
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        gx = g @ w if self.parents[0] is not None else None
+        gw = None
+        if self.parents[1] is not None:
+            gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
+        if len(self.parents) == 2:
+            return gx, gw
+        gb = g2.sum(axis=0) if self.parents[2] is not None else None
+        return gx, gw, gb
+
+
 def _swap_last(x: Any) -> Any:
     if x.ndim < 2:
         return x
@@ -355,7 +403,9 @@ class Max(Function):
         self.in_shape, self.axis, self.keepdims = x.shape, axis, keepdims
         out = self.reduce(x, axis=axis, keepdims=True)
         mask = x == out
-        self.share = mask / mask.sum(axis=axis, keepdims=True)
+        # NOTE: bool / int is float64; cast, or a float32 graph's gradients turn float64.
+        self.share = (mask / mask.sum(axis=axis, keepdims=True)).astype(
+            np.result_type(x.dtype, np.float32))
         return out if keepdims else np.squeeze(out, axis=axis)
 
     def backward(self, g):

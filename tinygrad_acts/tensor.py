@@ -7,6 +7,7 @@ Every method is written out, one line where possible, grouped under banners, so
 from __future__ import annotations
 
 import operator
+import weakref
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -53,12 +54,17 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
         try:
             arr = np.asarray(data)
         except ValueError as e:
-            raise ValueError(f"tensor: cannot make a tensor from ragged data (rows of different "
-                             f"lengths): {e}") from None
+            lengths = [len(row) if hasattr(row, "__len__") else "scalar" for row in data] \
+                if isinstance(data, (list, tuple)) else "?"
+            raise ValueError(f"tensor: cannot make a tensor from ragged data (row lengths "
+                             f"{lengths} differ): {e}") from None
         if arr.dtype == object:
-            raise TypeError(f"tensor: cannot make a tensor from objects of type "
-                            f"{type(data).__name__} (ragged lists or non-numbers?)")
-        if arr.dtype.kind == "f" and not isinstance(data, np.generic):
+            kinds = sorted({type(v).__name__ for v in arr.flat})
+            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data "
+                            f"holding {', '.join(kinds)} (numpy made an object array of shape "
+                            f"{arr.shape}); tensors hold numbers only (float, int or bool)")
+        # NOTE: not via the default dtype when one is given: float32 would round the values
+        if dtype is None and arr.dtype.kind == "f" and not isinstance(data, np.generic):
             arr = arr.astype(_default_dtype)
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"tensor: unsupported dtype {arr.dtype} (need float, int or bool)")
@@ -109,7 +115,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
-                 "_hooks", "_is_view", "__weakref__")
+                 "_hooks", "_is_view", "_base", "_views", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
@@ -123,6 +129,8 @@ class Tensor:
         self._retains_grad = False
         self._hooks = None
         self._is_view = False
+        self._base = None  # (base tensor, "index" | "reshape" | "permute", arg) for op views
+        self._views = None  # a WeakSet of this tensor's op views inside a graph
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> "Tensor":
@@ -130,7 +138,57 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
         t._version, t._retains_grad, t._hooks, t._is_view = [0], False, None, False
+        t._base = t._views = None
         return t
+
+    def _view_of(self, out: "Tensor", how: str | None = None, arg: Any = None) -> "Tensor":
+        """``out``, made by a shape op or basic indexing; if its array is a numpy view of
+        this tensor's, it shares the version counter (PyTorch's rule), so an in-place change
+        through either one is caught by every node that saved the other's array, and it
+        remembers how it views this tensor (see ``_rebase``)."""
+        owner = self.data if self.data.base is None else self.data.base
+        if getattr(out.data, "base", None) is owner:
+            out._version = self._version
+            # Only views made while recording need a link back (an in-place change under
+            # no_grad has no graph to update); a WeakSet forgets views that are gone.
+            if how is not None and autograd._grad_enabled:
+                out._base = (self, how, arg)
+                if self._views is None:
+                    self._views = weakref.WeakSet()
+                self._views.add(out)
+        return out
+
+    def _sync_views(self, source: "Tensor | None" = None) -> None:
+        """After an in-place change of this tensor inside a graph, rebuild the graph of each
+        of its live views (but ``source``) from its new graph: their values changed too."""
+        for view in list(self._views or ()):
+            if view is source:
+                continue
+            _, how, arg = view._base
+            me = Tensor._make(self.data, True, self.grad_fn)
+            new = (ops.GetItem.apply(me, index=arg) if how == "index" else
+                   ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
+                   ops.Permute.apply(me, axes=arg))
+            view.grad_fn, view.requires_grad = new.grad_fn, True
+            view._sync_views()
+
+    def _rebase(self) -> None:
+        """After an in-place change of this view inside a graph, give its base a graph that
+        says so: the base becomes itself with the view's part replaced by the view's new
+        value (PyTorch's CopySlices). Without it the base's values would change while its
+        graph did not: a silent wrong gradient."""
+        base, how, arg = self._base
+        if how == "index":
+            old = Tensor._make(base.data, base.requires_grad, base.grad_fn)
+            new = ops.SetItem.apply(old, self, index=arg)
+        elif how == "reshape":
+            new = ops.Reshape.apply(self, shape=base.shape)
+        else:
+            new = ops.Permute.apply(self, axes=tuple(int(a) for a in np.argsort(arg)))
+        base.grad_fn, base.requires_grad = new.grad_fn, True
+        base._sync_views(source=self)
+        if base._base is not None:
+            base._rebase()
 
     def _view(self, data: np.ndarray) -> "Tensor":
         """A tensor sharing memory (and so the version counter) with this one."""
@@ -253,7 +311,7 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        ref = _weakref(self)
+        ref = weakref.ref(self)
 
         def keep(grad: "Tensor") -> None:
             t = ref()
@@ -279,14 +337,23 @@ class Tensor:
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
+    def graph_str(self, params: dict | None = None) -> str:
+        """The graph that produced this tensor as an indented text tree (``viz.graph_str``)."""
+        from .viz import graph_str
+        return graph_str(self, params)
+
     # --- arithmetic: + - * / ** @ and their reflected forms ---------------------------
 
     def __add__(self, other: Any) -> "Tensor": return ops.Add.apply(self, _operand(other))
     def __radd__(self, other: Any) -> "Tensor": return ops.Add.apply(_operand(other), self)
     def __sub__(self, other: Any) -> "Tensor": return ops.Sub.apply(self, _operand(other))
     def __rsub__(self, other: Any) -> "Tensor": return ops.Sub.apply(_operand(other), self)
-    def __mul__(self, other: Any) -> "Tensor": return ops.Mul.apply(self, _operand(other))
-    def __rmul__(self, other: Any) -> "Tensor": return ops.Mul.apply(_operand(other), self)
+    def __mul__(self, other: Any) -> "Tensor":
+        if type(other) in (int, float):
+            return ops.Scale.apply(self, c=other)
+        return ops.Mul.apply(self, _operand(other))
+
+    def __rmul__(self, other: Any) -> "Tensor": return self * other
     def __truediv__(self, other: Any) -> "Tensor": return ops.Div.apply(self, _operand(other))
     def __rtruediv__(self, other: Any) -> "Tensor": return ops.Div.apply(_operand(other), self)
     def __pow__(self, other: Any) -> "Tensor": return ops.Pow.apply(self, _operand(other))
@@ -350,6 +417,8 @@ class Tensor:
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: bool | None = None) -> "Tensor":
         keep = keepdim if keepdims is None else keepdims
+        if dim is None and axis is None:
+            return ops.Sum.apply(self, axis=None, keepdims=keep)
         return ops.Sum.apply(self, axis=_axis(dim, axis), keepdims=keep)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
@@ -402,7 +471,7 @@ class Tensor:
     def reshape(self, *shape: Any) -> "Tensor":
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
             else shape
-        return ops.Reshape.apply(self, shape=shape)
+        return self._view_of(ops.Reshape.apply(self, shape=shape), "reshape")
 
     view = reshape
 
@@ -415,7 +484,8 @@ class Tensor:
 
     def permute(self, *axes: Any) -> "Tensor":
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        return ops.Permute.apply(self, axes=tuple(a % max(self.ndim, 1) for a in axes))
+        axes = tuple(a % max(self.ndim, 1) for a in axes)
+        return self._view_of(ops.Permute.apply(self, axes=axes), "permute", axes)
 
     def transpose(self, *dims: Any) -> "Tensor":
         """PyTorch's ``transpose(dim0, dim1)`` swaps two axes; with another number of
@@ -446,10 +516,11 @@ class Tensor:
         # PyTorch's -1 keeps the existing size
         lead = len(shape) - self.ndim
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-        return ops.Expand.apply(self, shape=shape)
+        return self._view_of(ops.Expand.apply(self, shape=shape))
 
     def __getitem__(self, index: Any) -> "Tensor":
-        return ops.GetItem.apply(self, index=_index(index))
+        index = _index(index)
+        return self._view_of(ops.GetItem.apply(self, index=index), "index", index)
 
     def __iter__(self) -> Iterable["Tensor"]:
         return (self[i] for i in range(len(self)))
@@ -486,6 +557,14 @@ class Tensor:
                 f"{op.__name__.lower()}_: in-place change of a view inside a graph is not "
                 "supported (the base tensor's graph would not see it); use the out-of-place "
                 "op, or clone() first")
+        root = self
+        while root._base is not None:
+            root = root._base[0]
+        if root is not self and root.requires_grad and root.grad_fn is None:
+            raise RuntimeError(
+                f"{op.__name__.lower()}_: a view of a leaf tensor that requires grad (shape "
+                f"{root.shape}) cannot be changed in place; wrap the update in "
+                "`with ta.no_grad():`")
         # The op's node may save the old values: give it a copy so they survive the write.
         old = self.data.copy() if 0 in op.save_inputs else self.data
         snapshot = Tensor._make(old, self.requires_grad, self.grad_fn)
@@ -499,6 +578,9 @@ class Tensor:
             node.saved[-1] = self.data
             node.versions[-1] = (self._version, self._version[0])
         self.grad_fn, self.requires_grad = node, True
+        self._sync_views()
+        if self._base is not None:
+            self._rebase()
         return self
 
     def add_(self, other: Any) -> "Tensor": return self._inplace(ops.Add, _operand(other))
@@ -637,6 +719,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         dtype('float32')
     """
     arr = _as_array(data, dtype)
+    if requires_grad:
+        _check_float(arr, "tensor")
     return _new(arr.copy() if arr is data or isinstance(data, Tensor) else arr, requires_grad)
 
 
@@ -658,6 +742,9 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """As torch.full: the dtype follows the fill value (int -> int64, bool -> bool)."""
+    if dtype is None and isinstance(fill_value, (bool, int, np.integer, np.bool_)):
+        dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else np.int64
     return _new(np.full(_shape((size,)), fill_value, _float(dtype)), requires_grad)
 
 
@@ -721,11 +808,6 @@ def where(condition: Any, a: Any, b: Any) -> Any:
 
 def maximum(a: Tensor, b: Any) -> Tensor: return a.maximum(b)
 def minimum(a: Tensor, b: Any) -> Tensor: return a.minimum(b)
-
-
-def _weakref(t: Tensor) -> Any:
-    import weakref
-    return weakref.ref(t)
 
 
 # Imported last: these modules build on Tensor (ops and activations subclass Function).

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from .. import ops
 from ..tensor import Tensor, generator, get_default_dtype
 from .module import Module, Parameter
 
@@ -53,8 +54,9 @@ class Linear(Module):
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear({self.in_features}, {self.out_features}): expected input "
                              f"of shape (*, {self.in_features}), got {x.shape}")
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        if self.bias is None:
+            return ops.Linear.apply(x, self.weight)
+        return ops.Linear.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -1,6 +1,7 @@
 """Module and Parameter: PyTorch's way of holding a model's parameters and sub-modules."""
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
@@ -58,9 +59,9 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, (Parameter, Module)):
             params, modules = self._registries()
-            params.pop(name, None)
-            modules.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+            own, other = (params, modules) if isinstance(value, Parameter) else (modules, params)
+            other.pop(name, None)
+            own[name] = value  # a replacement keeps its place in the order, as in PyTorch
         elif name in self.__dict__.get("_parameters", ()):
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r} "
@@ -102,7 +103,7 @@ class Module:
             if result is not None:
                 out = result
         if self._backward_hooks and isinstance(out, Tensor) and out.requires_grad:
-            tracker.watch_output(out)
+            out = tracker.watch_output(out)
         return out
 
     # --- hooks --------------------------------------------------------------------------
@@ -115,7 +116,10 @@ class Module:
     def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to
         the module's inputs have been computed (grad_input holds None for inputs that do
-        not require grad). Returns a handle with ``remove()``."""
+        not require grad). Returns a handle with ``remove()``.
+
+        NOTE: unlike PyTorch, the hook's return value is ignored: it observes, it cannot
+        replace grad_input (use ``Tensor.register_hook`` on the input for that)."""
         return _add_hook(self._backward_hooks, hook)
 
     register_backward_hook = register_full_backward_hook
@@ -213,6 +217,9 @@ class Module:
                 if value.shape != p.shape:
                     problems.append(f"  {k}: checkpoint shape {value.shape}, "
                                     f"model shape {p.shape}")
+                if not np.can_cast(value.dtype, p.dtype, casting="same_kind"):
+                    problems.append(f"  {k}: checkpoint dtype {value.dtype} cannot be copied "
+                                    f"into the model's {p.dtype}")
         if strict and (missing or unexpected):
             problems += [f"  missing key: {k}" for k in missing]
             problems += [f"  unexpected key: {k}" for k in unexpected]
@@ -240,8 +247,11 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
+_hook_ids = itertools.count()  # never reused, so a stale handle cannot remove a newer hook
+
+
 def _add_hook(hooks: "OrderedDict[int, Callable]", hook: Callable) -> RemovableHandle:
-    key = max(hooks, default=-1) + 1
+    key = next(_hook_ids)
     hooks[key] = hook
     handle = RemovableHandle([], hook)
     handle.remove = lambda: hooks.pop(key, None)  # type: ignore[method-assign]
@@ -250,12 +260,16 @@ def _add_hook(hooks: "OrderedDict[int, Callable]", hook: Callable) -> RemovableH
 
 class _BackwardHookCall:
     """One forward call of a module with backward hooks: it records grad_output when the
-    output's gradient arrives and calls the hooks once the inputs' gradients are known."""
+    output's gradient arrives and calls the hooks once the inputs' gradients are known.
+
+    Each backward pass through the call starts afresh when the output's gradient arrives
+    (so ``retain_graph=True`` and a second backward report the second pass's gradients)."""
 
     def __init__(self, module: Module, n_inputs: int):
         self.module, self.grad_output = module, None
         self.grad_input: list = [None] * n_inputs
-        self.waiting = 0
+        self.needed = self.waiting = 0
+        self.input_nodes: list = []
 
     @classmethod
     def wrap_inputs(cls, module: Module, args: tuple) -> tuple[tuple, "_BackwardHookCall"]:
@@ -265,15 +279,24 @@ class _BackwardHookCall:
             if isinstance(a, Tensor) and a.requires_grad:
                 a = a.clone()  # a node of our own, so the hook sees only this call's gradient
                 a.register_hook(call._input_hook(i))
-                call.waiting += 1
+                # NOTE: the id, not the node: the node's hooks hold this call, and a
+                # reference back would make a cycle that only gc.collect() frees
+                call.input_nodes.append(id(a.grad_fn))
+                call.needed += 1
             wrapped.append(a)
+        call.waiting = call.needed
         return tuple(wrapped), call
 
-    def watch_output(self, out: Tensor) -> None:
+    def watch_output(self, out: Tensor) -> Tensor:
+        if id(out.grad_fn) in self.input_nodes:  # the wrapped inputs are alive here
+            out = out.clone()  # forward returned its input (Identity): give the output a node
         out.register_hook(self._output_hook)
+        return out
 
     def _output_hook(self, grad: Tensor) -> None:
         self.grad_output = grad
+        self.grad_input = [None] * len(self.grad_input)
+        self.waiting = self.needed
         if self.waiting == 0:
             self._fire()
 
