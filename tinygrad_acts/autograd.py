@@ -13,6 +13,8 @@ frees its array unless a backward rule saved it (see the output-based activation
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import traceback
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -126,6 +128,9 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
+_sequence = itertools.count()  # creation order of nodes: a topological order of the graph
+
+
 # --- the Function node ------------------------------------------------------------------
 
 
@@ -140,7 +145,7 @@ class Function:
     arithmetic that works on both (operators, numpy ufuncs, and ``ops.where``/``expand``).
     """
 
-    __slots__ = ("parents", "saved", "versions", "hooks", "trace", "__weakref__")
+    __slots__ = ("parents", "saved", "versions", "hooks", "trace", "seq", "__weakref__")
     save_inputs: tuple[int, ...] = ()
     save_output = False
 
@@ -189,8 +194,7 @@ class Function:
         result = Tensor._make(out, False, None)
         if not (needs_grad and _grad_enabled):
             return result
-        node.parents = parents
-        node.hooks = None
+        node.parents, node.hooks, node.seq = parents, None, next(_sequence)
         if cls.save_inputs:
             saved = [arrays[i] for i in cls.save_inputs]
             versions = [(x._version, x._version[0]) for x in
@@ -282,41 +286,27 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
                  create_graph: bool, capture: dict | None = None) -> None:
     """Propagate gradients from ``roots`` to every leaf that requires grad.
 
-    The order is found without recursion: count how many consumers each node has, then
-    run a node's backward only once all of its consumers have handed their gradient over
-    (Kahn's algorithm), so a 100,000-op chain needs no deep Python stack.
+    Every node gets a sequence number when it is created, and a node is always created
+    after the nodes it consumes; so running the pending node with the highest number first
+    guarantees that all of its consumers have already handed their gradient over (PyTorch
+    orders its engine the same way). A heap holds the pending nodes: no recursion, no
+    separate topological sort, and a 100,000-op chain needs no deep Python stack.
 
     ``capture`` maps id(node-or-leaf) -> None; when given, gradients that reach those are
     stored there instead of being accumulated into ``.grad`` (used by ``grad()``).
     """
-    # 1. How many consumers (within this graph) does each node have?
-    pending: dict[Function, int] = {}
-    stack = []
-    for r in roots:
-        if r.grad_fn is not None and r.grad_fn not in pending:
-            pending[r.grad_fn] = 0
-            stack.append(r.grad_fn)
-    while stack:
-        for p in stack.pop().parents:
-            if p is None or isinstance(p, Tensor):
-                continue
-            if p in pending:
-                pending[p] += 1
-            else:
-                pending[p] = 1
-                stack.append(p)
-
-    # 2. Hand gradients down, running each node once all its consumers are done.
     grads: dict[Function, Any] = {}
+    heap: list = []
     seen_leaf_grads: set[int] = set()
     for r, g in zip(roots, root_grads):
-        if r.grad_fn is None:
+        node = r.grad_fn
+        if node is None:
             _accumulate_leaf(r, g, create_graph, capture, seen_leaf_grads)
-        elif r.grad_fn in grads:
-            grads[r.grad_fn] = grads[r.grad_fn] + g
+        elif node in grads:
+            grads[node] = grads[node] + g
         else:
-            grads[r.grad_fn] = g
-    ready = [node for node in grads if pending[node] == 0]
+            grads[node] = g
+            heapq.heappush(heap, (-node.seq, node))
 
     prev_mode = _grad_enabled
     set_grad_enabled(create_graph)
@@ -325,19 +315,20 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
     quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
         if _anomaly_enabled else None
     try:
-        while ready:
-            node = ready.pop()
-            g = grads.pop(node, None)
-            if g is None:  # no gradient arrived (consumers returned None): pass nothing on
-                _release(node, pending, ready)
-                continue
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = grads.pop(node)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
             if capture is not None and id(node) in capture:
                 capture[id(node)] = g
             saved = node.saved
-            if create_graph or saved is _FREED or any(c[0] != v for c, v in node.versions):
+            if create_graph or saved is _FREED:
                 saved = _saved_for_backward(node, create_graph)
+            else:
+                for cell, version in node.versions:
+                    if cell[0] != version:
+                        _saved_for_backward(node, create_graph)  # raises, naming the op
             if create_graph:
                 in_grads = _differentiable_backward(node, g, saved)
             else:
@@ -350,17 +341,15 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
             if not retain_graph:
                 node.saved = _FREED
             for p, pg in zip(parents, in_grads):
-                if p is None:
+                if p is None or pg is None:
                     continue
                 if isinstance(p, Tensor):
-                    if pg is not None:
-                        _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads)
-                    continue
-                if pg is not None:
-                    grads[p] = grads[p] + pg if p in grads else pg
-                pending[p] -= 1
-                if pending[p] == 0:
-                    ready.append(p)
+                    _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads)
+                elif p in grads:
+                    grads[p] = grads[p] + pg
+                else:
+                    grads[p] = pg
+                    heapq.heappush(heap, (-p.seq, p))
     finally:
         set_grad_enabled(prev_mode)
         if quiet is not None:
@@ -377,14 +366,6 @@ def _differentiable_backward(node: Function, g: Any, saved: list) -> Any:
             raise TypeError(f"{node.name}: its backward rule does not work on Tensors "
                             f"(needed for create_graph=True): {e}") from e
         raise
-
-
-def _release(node: Function, pending: dict, ready: list) -> None:
-    for p in node.parents:
-        if p is not None and not isinstance(p, Tensor):
-            pending[p] -= 1
-            if pending[p] == 0:
-                ready.append(p)
 
 
 def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict | None,
