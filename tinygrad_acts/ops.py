@@ -86,16 +86,22 @@ def _needs(node: Function, i: int) -> bool:
 # --- arithmetic: add / sub / mul / div / pow / neg --------------------------------------
 
 
+def _shape(v: Any) -> tuple:
+    return v.shape if type(v) is np.ndarray else np.shape(v)
+
+
 class Add(Function):
     """a + b; da = g, db = g (each summed back to its shape)."""
     __slots__ = ("shapes",)
 
     def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
+        self.shapes = (_shape(a), _shape(b))
         return a + b
 
     def backward(self, g):
-        return unbroadcast(g, self.shapes[0]), unbroadcast(g, self.shapes[1])
+        ga = unbroadcast(g, self.shapes[0]) if self.parents[0] is not None else None
+        gb = unbroadcast(g, self.shapes[1]) if self.parents[1] is not None else None
+        return ga, gb
 
 
 class Sub(Function):
@@ -103,12 +109,13 @@ class Sub(Function):
     __slots__ = ("shapes",)
 
     def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
+        self.shapes = (_shape(a), _shape(b))
         return a - b
 
     def backward(self, g):
-        gb = -unbroadcast(g, self.shapes[1]) if _needs(self, 1) else None
-        return unbroadcast(g, self.shapes[0]), gb
+        ga = unbroadcast(g, self.shapes[0]) if self.parents[0] is not None else None
+        gb = -unbroadcast(g, self.shapes[1]) if self.parents[1] is not None else None
+        return ga, gb
 
 
 class Mul(Function):
@@ -349,7 +356,11 @@ class Linear(Function):
         gx = g @ w if self.parents[0] is not None else None
         gw = None
         if self.parents[1] is not None:
-            gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            # NOTE: nn.Linear stores W column-major (W.T is a plain (in, out) array, so the
+            # forward x @ W.T is BLAS's fastest case); the gradient comes in the same layout
+            # so the optimizer's update runs on contiguous memory.
+            gw = (x2.T @ g2).T if w.flags.f_contiguous and w.ndim == 2 else g2.T @ x2
         if len(self.parents) == 2:
             return gx, gw
         gb = g2.sum(axis=0) if self.parents[2] is not None else None

@@ -680,6 +680,8 @@ def _operand(x: Any) -> Any:
     """A Tensor stays; a Python number stays (a constant); anything else becomes a Tensor."""
     if isinstance(x, (Tensor, int, float, bool)):
         return x
+    if type(x) is np.ndarray and x.dtype.kind in "fiub":  # the common case, without checks
+        return Tensor._make(x, False, None)
     return Tensor(x)
 
 
