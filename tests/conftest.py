@@ -18,3 +18,20 @@ def _float32_default_and_seed():
     ta.manual_seed(0)
     yield
     ta.set_default_dtype(np.float32)
+
+
+# --- slow tests: skipped unless asked for (--runslow, or -m selecting "slow") ------------
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run tests marked @pytest.mark.slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    markexpr = config.getoption("-m") or ""
+    if config.getoption("--runslow") or ("slow" in markexpr and "not slow" not in markexpr):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow or -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -125,7 +125,7 @@ VARIANTS = {
     "softmax": [{}, {"dim": 0}],
     "log_softmax": [{}, {"dim": 0}],
     "elu": [{}, {"alpha": 0.5}],
-    "softplus": [{}, {"beta": 2.0, "threshold": 5.0}],
+    "softplus": [{}, {"beta": 2.0, "threshold": 30.0}],
     "gelu": [{}, {"approximate": "tanh"}],
     "hardtanh": [{}, {"min_val": -2.0, "max_val": 0.5}],
     "maxout": [{"pieces": 2}, {"pieces": 3, "dim": 0}],

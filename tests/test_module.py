@@ -180,7 +180,7 @@ REPRS = [
     (lambda lib: lib.Softmax(dim=1), "Softmax(dim=1)"),
     (lambda lib: lib.LogSoftmax(dim=0), "LogSoftmax(dim=0)"),
     (lambda lib: lib.ELU(alpha=0.5, inplace=True), "ELU(alpha=0.5, inplace=True)"),
-    (lambda lib: lib.Softplus(beta=2.0, threshold=5.0), "Softplus(beta=2.0, threshold=5.0)"),
+    (lambda lib: lib.Softplus(beta=2.0, threshold=30.0), "Softplus(beta=2.0, threshold=30.0)"),
     (lambda lib: lib.GELU(approximate="tanh"), "GELU(approximate='tanh')"),
     (lambda lib: lib.Hardtanh(-2.0, 0.5), "Hardtanh(min_val=-2.0, max_val=0.5)"),
     (lambda lib: lib.SiLU(), "SiLU()"),

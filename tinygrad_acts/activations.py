@@ -378,6 +378,15 @@ def _softplus_backward(grad, y, beta=1.0, threshold=20.0):
 def _softplus_check(beta=1.0, threshold=20.0):
     if beta <= 0:
         raise ValueError(f"softplus: beta must be > 0, got {beta}")
+    # NOTE: above the threshold the forward returns x (PyTorch's choice), a drop of
+    # log1p(e^-threshold) / beta; outputs just above the switch then come from two inputs
+    # with different slopes, and the output-based rule can be off by up to e^-threshold.
+    # From 20 on that is below 2e-9 (under float32's resolution of the slope); below it we
+    # refuse rather than return a silently wrong gradient.
+    if threshold < 20:
+        raise ValueError(f"softplus: threshold={threshold} < 20 makes the output ambiguous "
+                         "near the switch to x (the output-based rule would be off by up to "
+                         f"e^-{threshold}); use threshold >= 20 (the default)")
 
 
 register_activation("softplus", _softplus, _softplus_backward, "output",

@@ -191,23 +191,22 @@ class Function:
                              "sizes must be equal or one of them 1)") from None
         if type(out) is not np.ndarray:  # NOTE: numpy returns scalars for 0-d results
             out = np.asarray(out)
-        result = Tensor._make(out, False, None)
         if not (needs_grad and _grad_enabled):
-            return result
+            return Tensor._make(out, False, None)
         node.parents, node.hooks, node.seq = parents, None, next(_sequence)
-        if cls.save_inputs:
-            saved = [arrays[i] for i in cls.save_inputs]
-            versions = [(x._version, x._version[0]) for x in
-                        [inputs[i] for i in cls.save_inputs] if isinstance(x, Tensor)]
-        else:
-            saved, versions = [], []
+        result = Tensor._make(out, True, node)
+        saved, versions = [], []
+        for i in cls.save_inputs:
+            saved.append(arrays[i])
+            x = inputs[i]
+            if isinstance(x, Tensor):
+                versions.append((x._version, x._version[0]))
         if cls.save_output:
             saved.append(out)
             versions.append((result._version, 0))
         node.saved, node.versions = saved, versions
         if _anomaly_enabled:
             node.trace = _user_frame()
-        result.requires_grad, result.grad_fn = True, node
         return result
 
 
@@ -272,13 +271,19 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
 
 
 def _owned(g: np.ndarray, leaf: "Tensor", seen: set) -> np.ndarray:
-    """A gradient array that a leaf may keep: its own memory, writable, the leaf's dtype."""
+    """A gradient array that a leaf may keep: writable, the leaf's dtype, and sharing no
+    memory with another leaf's gradient from this backward (``seen`` holds the ids of the
+    memory blocks already handed out). Gradients are made fresh by the rules, so this
+    copies only when two leaves got the same block, e.g. both inputs of an add."""
     if type(g) is not np.ndarray:  # NOTE: numpy hands back 0-d results as scalars
         return np.array(g, dtype=leaf.data.dtype)
     if g.dtype != leaf.data.dtype:
-        return g.astype(leaf.data.dtype)
-    if g.base is not None or not g.flags.writeable or id(g) in seen:
-        return g.copy()
+        g = g.astype(leaf.data.dtype)
+    block = id(g if g.base is None else g.base)
+    if not g.flags.writeable or block in seen:
+        g = g.copy()
+        block = id(g)
+    seen.add(block)
     return g
 
 
@@ -344,7 +349,7 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
                 if p is None or pg is None:
                     continue
                 if isinstance(p, Tensor):
-                    _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads)
+                    _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads, node.name)
                 elif p in grads:
                     grads[p] = grads[p] + pg
                 else:
@@ -369,7 +374,7 @@ def _differentiable_backward(node: Function, g: Any, saved: list) -> Any:
 
 
 def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict | None,
-                     seen: set) -> None:
+                     seen: set, source: str = "backward") -> None:
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
     if capture is not None:
@@ -384,9 +389,13 @@ def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict |
         return
     if isinstance(g, Tensor):
         g = g.data
+    if (g.shape if type(g) is np.ndarray else np.shape(g)) != leaf.data.shape:
+        raise RuntimeError(f"{source}: a backward rule returned a gradient of shape "
+                           f"{np.shape(g)} for a leaf of shape {leaf.shape}; a rule must "
+                           "return one gradient per input, shaped like that input (undo any "
+                           "broadcasting)")
     if leaf.grad is None:
         g = _owned(g, leaf, seen)
-        seen.add(id(g))
         leaf.grad = Tensor._make(g, False, None)
     else:
         # NOTE: out of place, so a gradient array is never shared with another leaf.
