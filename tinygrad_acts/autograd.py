@@ -279,8 +279,10 @@ def _owned(g: np.ndarray, leaf: "Tensor", seen: set) -> np.ndarray:
         return np.array(g, dtype=leaf.data.dtype)
     if g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
-    block = id(g if g.base is None else g.base)
-    if not g.flags.writeable or block in seen:
+    base = g.base
+    block = id(g if base is None else base)
+    # NOTE: only views can be read-only here (np.broadcast_to and friends)
+    if block in seen or base is not None and not g.flags.writeable:
         g = g.copy()
         block = id(g)
     seen.add(block)
@@ -319,9 +321,10 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
     # warning, or an error under -W error, would otherwise come first and name no op).
     quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
         if _anomaly_enabled else None
+    heappop, heappush = heapq.heappop, heapq.heappush
     try:
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             g = grads.pop(node)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
@@ -349,12 +352,12 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
                 if p is None or pg is None:
                     continue
                 if isinstance(p, Tensor):
-                    _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads, node.name)
+                    _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads, node)
                 elif p in grads:
                     grads[p] = grads[p] + pg
                 else:
                     grads[p] = pg
-                    heapq.heappush(heap, (-p.seq, p))
+                    heappush(heap, (-p.seq, p))
     finally:
         set_grad_enabled(prev_mode)
         if quiet is not None:
@@ -374,7 +377,7 @@ def _differentiable_backward(node: Function, g: Any, saved: list) -> Any:
 
 
 def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict | None,
-                     seen: set, source: str = "backward") -> None:
+                     seen: set, source: Any = None) -> None:
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
     if capture is not None:
@@ -390,7 +393,8 @@ def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict |
     if isinstance(g, Tensor):
         g = g.data
     if (g.shape if type(g) is np.ndarray else np.shape(g)) != leaf.data.shape:
-        raise RuntimeError(f"{source}: a backward rule returned a gradient of shape "
+        raise RuntimeError(f"{getattr(source, 'name', 'backward')}: a backward rule returned "
+                           f"a gradient of shape "
                            f"{np.shape(g)} for a leaf of shape {leaf.shape}; a rule must "
                            "return one gradient per input, shaped like that input (undo any "
                            "broadcasting)")
