@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402  (after the thread settings, which numpy reads 
 import tinygrad_acts as ta  # noqa: E402
 import tinygrad_acts.functional as F  # noqa: E402
 from tinygrad_acts import nn, optim  # noqa: E402
-from tinygrad_acts.data import DataLoader, mnist_sample  # noqa: E402
+from tinygrad_acts.data import DataLoader, mnist_split  # noqa: E402
 from tinygrad_acts.diagnostics import ActivationMonitor  # noqa: E402
 from tinygrad_acts.viz import save_figure  # noqa: E402
 
@@ -42,14 +42,6 @@ ADVICE = ("In practice: use ReLU, mind the learning rate; try Leaky ReLU / Maxou
           "but don't expect much; never use sigmoid.")
 DEFAULT_PLOT = (Path(__file__).resolve().parent.parent / "docs" / "img"
                 / "compare_activations.png")
-
-
-def digits(n_train: int, n_test: int, seed: int = 0) -> tuple:
-    """The real MNIST sample (sorted by class), shuffled once and split."""
-    x, y = mnist_sample()
-    order = np.random.default_rng(seed).permutation(len(x))
-    train, test = order[:n_train], order[n_train:n_train + n_test]
-    return x[train], y[train], x[test], y[test]
 
 
 def mlp(activation: str, hidden: int, out_features: int = 10) -> nn.Sequential:
@@ -212,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     names = args.only or list(ta.activations)
-    data = digits(args.train, args.test, args.seed)
+    data = mnist_split(args.train, args.test, args.seed)
     say(f"Every activation on the same 784-{args.hidden}-{args.hidden}-10 network: "
         f"{args.train:,} real MNIST digits, SGD lr {args.lr} momentum {args.momentum}, "
         f"batch {args.batch}, {args.epochs} epochs", indent=2)

@@ -35,20 +35,12 @@ import numpy as np  # noqa: E402  (after the thread settings, which numpy reads 
 import tinygrad_acts as ta  # noqa: E402
 import tinygrad_acts.functional as F  # noqa: E402
 from tinygrad_acts import nn, optim  # noqa: E402
-from tinygrad_acts.data import DataLoader, mnist_sample  # noqa: E402
+from tinygrad_acts.data import DataLoader, mnist_split  # noqa: E402
 from tinygrad_acts.diagnostics import ActivationMonitor  # noqa: E402
 from tinygrad_acts.viz import save_figure  # noqa: E402
 
 LECTURE = "as much as 40% of a network can be dead if the learning rate is too high"
 DEFAULT_PLOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "dying_relu.png"
-
-
-def digits(n_train: int, n_test: int, seed: int = 0) -> tuple:
-    """The real MNIST sample (sorted by class), shuffled once and split."""
-    x, y = mnist_sample()
-    order = np.random.default_rng(seed).permutation(len(x))
-    train, test = order[:n_train], order[n_train:n_train + n_test]
-    return x[train], y[train], x[test], y[test]
 
 
 def mlp(activation: str, hidden: int) -> nn.Module:
@@ -172,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
 
-    data = digits(args.train, args.test, args.seed)
+    data = mnist_split(args.train, args.test, args.seed)
     print(f"Dying ReLUs: 784-{args.hidden}-{args.hidden}-10 on {args.train:,} real MNIST "
           f"digits, {'SGD' if args.sgd else 'Adam'}, batch {args.batch}, "
           f"{args.epochs} epochs\n")

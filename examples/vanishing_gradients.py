@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402  (after the thread settings, which numpy reads 
 import tinygrad_acts as ta  # noqa: E402
 import tinygrad_acts.functional as F  # noqa: E402
 from tinygrad_acts import nn, optim  # noqa: E402
-from tinygrad_acts.data import DataLoader, mnist_sample  # noqa: E402
+from tinygrad_acts.data import DataLoader, mnist_split  # noqa: E402
 from tinygrad_acts.diagnostics import ActivationMonitor  # noqa: E402
 from tinygrad_acts.viz import save_figure  # noqa: E402
 
@@ -44,14 +44,6 @@ COURSE = ("the sigmoid's derivative is at most 0.25, so each sigmoid layer shrin
 DEFAULT_PLOT = (Path(__file__).resolve().parent.parent / "docs" / "img"
                 / "vanishing_gradients.png")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
-
-
-def digits(n_train: int, n_test: int, seed: int = 0) -> tuple:
-    """The real MNIST sample (sorted by class), shuffled once and split."""
-    x, y = mnist_sample()
-    order = np.random.default_rng(seed).permutation(len(x))
-    train, test = order[:n_train], order[n_train:n_train + n_test]
-    return x[train], y[train], x[test], y[test]
 
 
 def stack(activation: str, depth: int, width: int, init: str) -> nn.Sequential:
@@ -184,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
 
-    data = digits(args.train, args.test, args.seed)
+    data = mnist_split(args.train, args.test, args.seed)
     say(f"Vanishing gradients: {args.depth} hidden layers of {args.width} units on "
         f"{args.train:,} real MNIST digits; gradient census on {args.probe} images")
     print()

@@ -46,7 +46,7 @@ def test_vanishing_gradients_lab(needs_digits, tmp_path, capsys):
     assert "each sigmoid layer shrinks the" in out and "per layer" in out
     parsed = lab.argparse.Namespace(depth=4, width=16, epochs=1, lr=0.05, momentum=0.9,
                                     batch=64, probe=50, seed=0)
-    result = lab.run("sigmoid", "scaled", lab.digits(300, 100), parsed)
+    result = lab.run("sigmoid", "scaled", lab.mnist_split(300, 100), parsed)
     assert max(result["own"]) <= 0.25            # the sigmoid's slope never exceeds 1/4
     assert result["shrink"] > 3                  # so the stack loses several x per layer
 

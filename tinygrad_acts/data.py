@@ -20,7 +20,7 @@ import numpy as np
 from .serialization import atomic_write
 from .tensor import Tensor, generator
 
-__all__ = ["read_idx", "load_mnist", "mnist_sample", "cache_dir", "DataLoader"]
+__all__ = ["read_idx", "load_mnist", "mnist_sample", "mnist_split", "cache_dir", "DataLoader"]
 
 # IDX type code -> numpy dtype (big-endian, as the format stores them)
 IDX_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
@@ -215,6 +215,27 @@ def mnist_sample(normalize: bool = True, cache: bool = True
 
 
 # --- DataLoader ---------------------------------------------------------------------------
+
+
+def mnist_split(n_train: int = 1000, n_test: int = 4000, seed: int = 0
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The MNIST sample shuffled with ``seed`` (it is sorted by class) and split into
+    ``n_train`` training and the next ``n_test`` test images.
+
+    Returns:
+        ``(x_train, y_train, x_test, y_test)``, images as float32 rows in [0, 1].
+
+    Example:
+        >>> from tinygrad_acts.data import mnist_split
+        >>> x_train, y_train, x_test, y_test = mnist_split(1000, 4000, seed=1)  # doctest: +SKIP
+    """
+    if n_train + n_test > 5000:
+        raise ValueError(f"mnist_split: the sample has 5,000 images, asked for {n_train:,} + "
+                         f"{n_test:,}")
+    x, y = mnist_sample()
+    order = np.random.default_rng(seed).permutation(len(x))
+    train, test = order[:n_train], order[n_train:n_train + n_test]
+    return x[train], y[train], x[test], y[test]
 
 
 class DataLoader:
