@@ -102,3 +102,41 @@ def test_a_rule_returning_a_wrongly_shaped_gradient_is_an_error():
     b = ta.ones(1, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"ForgetfulAddBackward.*\(4, 3\).*\(1, 3\)"):
         ForgetfulAdd.apply(a, b).sum().backward()
+
+
+def test_second_derivatives_through_nn_linear():
+    """Review: nn.Linear stores its weight column-major, and Linear's backward asked the
+    weight for numpy's .flags, which a Tensor (under create_graph) does not have."""
+    import tinygrad_acts.functional as F
+    ta.set_default_dtype(np.float64)
+    layer = ta.nn.Linear(3, 2)
+    x = ta.randn(4, 3, requires_grad=True)
+    assert ta.gradgradcheck(lambda x, w, b: F.linear(x, w, b).tanh(), (x, layer.weight,
+                                                                       layer.bias))
+    (gx,) = ta.grad(layer(x).tanh().sum(), x, create_graph=True)
+    (gx * gx).sum().backward()
+    assert layer.weight.grad.shape == (2, 3)
+
+
+def test_review_api_aliases_and_messages():
+    """Review: axis/keepdims aliases on F.softmax and argmax, and messages naming the op."""
+    import tinygrad_acts.functional as F
+    x = ta.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]])
+    np.testing.assert_allclose(F.softmax(x, axis=0).numpy(), x.softmax(0).numpy())
+    np.testing.assert_allclose(F.log_softmax(x, axis=1).numpy(), x.log_softmax(1).numpy())
+    assert x.argmax(axis=1, keepdims=True).shape == (2, 1)
+    with pytest.raises(RuntimeError, match="^zero_: a leaf"):
+        ta.randn(3, requires_grad=True).zero_()
+    with pytest.raises(ValueError, match="^log_softmax:"):
+        ta.tensor(1.0).log_softmax()
+
+
+def test_a_user_rule_that_forgets_to_return_is_named():
+    """Review: a student's rule without `return` gave "'NoneType' has no attribute shape"."""
+    ta.register_activation("forgetful", forward=lambda x: x * 2.0,
+                           backward=lambda grad, x: None, saves="input")
+    try:
+        with pytest.raises(TypeError, match="forgetful: its backward rule returned NoneType"):
+            ta.randn(3, requires_grad=True).forgetful().sum().backward()
+    finally:
+        ta.unregister_activation("forgetful")

@@ -86,6 +86,10 @@ class ActivationFunction(Function):
 
     def backward(self, grad: Any, saved: Any) -> Any:
         grad_x = self.spec.backward(grad, saved, **self.params)
+        if not hasattr(grad_x, "shape"):
+            raise TypeError(f"{self.spec.name}: its backward rule returned "
+                            f"{type(grad_x).__name__}, not an array (a missing return? a rule "
+                            "must return grad times the local slope, shaped like the input)")
         # saved is the input, or an output of the input's shape (all output-based rules here)
         if grad_x.shape != saved.shape:
             raise RuntimeError(f"{self.spec.name}: its backward rule returned a gradient of "
@@ -180,7 +184,7 @@ def _params(spec: ActivationSpec, params: dict) -> dict:
 
 def apply(name: str, x: Any, **params: Any) -> Tensor:
     """Apply the registered activation ``name`` to ``x``."""
-    spec = registry.get(name) or registry[name]
+    spec = registry.get(name) or registry[name]  # .get: fast; [name]: the clear KeyError
     if not isinstance(x, Tensor):
         x = Tensor(x)
     if params or spec.params:
@@ -228,9 +232,9 @@ def _normal_cdf(x: Any) -> Any:
     return np.asarray(0.5 * _erfc(x * (-1 / math.sqrt(2))), dtype=np.result_type(x, np.float32))
 
 
-def _dim(x: np.ndarray, dim: Any) -> int:
+def _dim(x: np.ndarray, dim: Any, who: str = "softmax") -> int:
     if x.ndim == 0:
-        raise ValueError("softmax: needs at least one dimension, got a 0-d tensor")
+        raise ValueError(f"{who}: needs at least one dimension, got a 0-d tensor")
     return dim
 
 
@@ -323,7 +327,7 @@ register_activation("softmax", _softmax, _softmax_backward, "output", params={"d
 
 def _log_softmax(x, dim=-1):
     """log_softmax: y = x - logsumexp(x); dx = g - e^y * sum(g) (from the output)"""
-    z = x - x.max(axis=_dim(x, dim), keepdims=True)
+    z = x - x.max(axis=_dim(x, dim, "log_softmax"), keepdims=True)
     return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
 
 

@@ -51,14 +51,14 @@ def tanh(x: Any) -> Tensor:
     return _t(x).tanh()
 
 
-def softmax(x: Any, dim: int = -1) -> Tensor:
-    """softmax: y = e^x / sum(e^x) along dim; dx = y * (g - sum(g * y))."""
-    return _t(x).softmax(dim)
+def softmax(x: Any, dim: int = -1, *, axis: int | None = None) -> Tensor:
+    """softmax: y = e^x / sum(e^x) along dim (``axis`` is an alias); dx = y * (g - sum(g * y))."""
+    return _t(x).softmax(dim if axis is None else axis)
 
 
-def log_softmax(x: Any, dim: int = -1) -> Tensor:
-    """log_softmax: y = x - logsumexp(x) along dim; dx = g - e^y * sum(g)."""
-    return _t(x).log_softmax(dim)
+def log_softmax(x: Any, dim: int = -1, *, axis: int | None = None) -> Tensor:
+    """log_softmax: y = x - logsumexp(x) along dim (``axis`` is an alias); dx = g - e^y * sum(g)."""
+    return _t(x).log_softmax(dim if axis is None else axis)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:

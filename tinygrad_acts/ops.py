@@ -360,7 +360,8 @@ class Linear(Function):
             # NOTE: nn.Linear stores W column-major (W.T is a plain (in, out) array, so the
             # forward x @ W.T is BLAS's fastest case); the gradient comes in the same layout
             # so the optimizer's update runs on contiguous memory.
-            gw = (x2.T @ g2).T if w.flags.f_contiguous and w.ndim == 2 else g2.T @ x2
+            column_major = isinstance(w, np.ndarray) and w.flags.f_contiguous and w.ndim == 2
+            gw = (x2.T @ g2).T if column_major else g2.T @ x2
         if len(self.parents) == 2:
             return gx, gw
         gb = g2.sum(axis=0) if self.parents[2] is not None else None

@@ -115,7 +115,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
-                 "_hooks", "_is_view", "_base", "_views", "__weakref__")
+                 "_hooks", "_base", "_views", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
@@ -128,7 +128,6 @@ class Tensor:
         self._version = [0]
         self._retains_grad = False
         self._hooks = None
-        self._is_view = False
         self._base = None  # (base tensor, "index" | "reshape" | "permute", arg) for op views
         self._views = None  # a WeakSet of this tensor's op views inside a graph
 
@@ -137,7 +136,7 @@ class Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
         t.data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
-        t._version, t._retains_grad, t._hooks, t._is_view = [0], False, None, False
+        t._version, t._retains_grad, t._hooks = [0], False, None
         t._base = t._views = None
         return t
 
@@ -189,12 +188,6 @@ class Tensor:
         base._sync_views(source=self)
         if base._base is not None:
             base._rebase()
-
-    def _view(self, data: np.ndarray) -> "Tensor":
-        """A tensor sharing memory (and so the version counter) with this one."""
-        t = Tensor._make(data, False, None)
-        t._version, t._is_view = self._version, True
-        return t
 
     # --- properties -------------------------------------------------------------------
 
@@ -254,7 +247,7 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
-        return ops_Cast.apply(self, dtype=dtype)
+        return ops.Cast.apply(self, dtype=dtype)
 
     def float(self) -> "Tensor": return self.astype(np.float32)
     def double(self) -> "Tensor": return self.astype(np.float64)
@@ -262,7 +255,9 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (shares memory and the version counter)."""
-        return self._view(self.data)
+        t = Tensor._make(self.data, False, None)
+        t._version = self._version
+        return t
 
     def clone(self) -> "Tensor":
         """A copy of the data that stays in the graph."""
@@ -457,14 +452,16 @@ class Tensor:
                         keepdims=keepdims).sqrt()
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *,
-               axis: int | None = None) -> "Tensor":
-        d = _axis(dim, axis)
-        return Tensor._make(np.asarray(self.data.argmax(axis=d, keepdims=keepdim)), False, None)
+               axis: int | None = None, keepdims: bool | None = None) -> "Tensor":
+        keep = keepdim if keepdims is None else keepdims
+        return Tensor._make(np.asarray(self.data.argmax(axis=_axis(dim, axis), keepdims=keep)),
+                            False, None)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False, *,
-               axis: int | None = None) -> "Tensor":
-        d = _axis(dim, axis)
-        return Tensor._make(np.asarray(self.data.argmin(axis=d, keepdims=keepdim)), False, None)
+               axis: int | None = None, keepdims: bool | None = None) -> "Tensor":
+        keep = keepdim if keepdims is None else keepdims
+        return Tensor._make(np.asarray(self.data.argmin(axis=_axis(dim, axis), keepdims=keep)),
+                            False, None)
 
     # --- shape: reshape / view / flatten / transpose / permute / squeeze / expand -----
 
@@ -527,13 +524,14 @@ class Tensor:
 
     # --- in-place ops (each bumps the version counter) --------------------------------
 
-    def _inplace(self, op: Any, *args: Any, **params: Any) -> "Tensor":
+    def _inplace(self, op: Any, *args: Any, _name: str = "", **params: Any) -> "Tensor":
         """Apply ``op`` to self in place.
 
         Outside a graph this is plain numpy on the array. Inside one, the op's node is
         recorded as if out of place and the result is copied into this tensor's array;
         the version counter then catches any earlier node that saved the old values.
         """
+        name = _name or op.__name__.lower() + "_"
         tracked = autograd._grad_enabled and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
         if not tracked:
@@ -550,19 +548,14 @@ class Tensor:
             return self
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"{op.__name__.lower()}_: a leaf tensor that requires grad (shape {self.shape}) "
+                f"{name}: a leaf tensor that requires grad (shape {self.shape}) "
                 "cannot be changed in place; wrap the update in `with ta.no_grad():`")
-        if self._is_view:
-            raise RuntimeError(
-                f"{op.__name__.lower()}_: in-place change of a view inside a graph is not "
-                "supported (the base tensor's graph would not see it); use the out-of-place "
-                "op, or clone() first")
         root = self
         while root._base is not None:
             root = root._base[0]
         if root is not self and root.requires_grad and root.grad_fn is None:
             raise RuntimeError(
-                f"{op.__name__.lower()}_: a view of a leaf tensor that requires grad (shape "
+                f"{name}: a view of a leaf tensor that requires grad (shape "
                 f"{root.shape}) cannot be changed in place; wrap the update in "
                 "`with ta.no_grad():`")
         # The op's node may save the old values: give it a copy so they survive the write.
@@ -591,10 +584,11 @@ class Tensor:
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
         return self._inplace(ops.Clamp, lo=min, hi=max)
 
-    def zero_(self) -> "Tensor": return self.fill_(0)
+    def zero_(self) -> "Tensor":
+        return self._inplace(ops.SetItem, 0, index=Ellipsis, _name="zero_")
 
     def fill_(self, value: Any) -> "Tensor":
-        return self._inplace(ops.SetItem, _operand(value), index=Ellipsis)
+        return self._inplace(ops.SetItem, _operand(value), index=Ellipsis, _name="fill_")
 
     def __iadd__(self, other: Any) -> "Tensor": return self.add_(other)
     def __isub__(self, other: Any) -> "Tensor": return self.sub_(other)
@@ -602,7 +596,7 @@ class Tensor:
     def __itruediv__(self, other: Any) -> "Tensor": return self.div_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._inplace(ops.SetItem, _operand(value), index=_index(index))
+        self._inplace(ops.SetItem, _operand(value), index=_index(index), _name="__setitem__")
 
     # --- activations: relu / leaky_relu / sigmoid / tanh / softmax / ... --------------
     # Each is one entry of the registry in activations.py; these lines only route to it.
@@ -817,6 +811,5 @@ from . import autograd, ops  # noqa: E402
 from .activations import apply as _activation  # noqa: E402
 from .activations import apply_ as _activation_  # noqa: E402
 from .activations import registry as _registry  # noqa: E402
-ops_Cast = ops.Cast  # noqa: E305
 _INPLACE_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply,
                    ops.Div: np.true_divide}

@@ -53,7 +53,7 @@ def activation_module(name: str) -> type:
     args = "\n".join(f"        {k}: default {v!r}" for k, v in spec.params.items()) \
         or "        none"
     call = f"nn.{spec.module_name}()"
-    doc = (f"{spec.doc}\n\n    Applied elementwise{' along dim' if not spec.elementwise else ''}; "
+    doc = (f"{spec.doc}\n\n    Applied {'elementwise' if spec.elementwise else 'along dim'}; "
            f"the backward rule keeps the {spec.saves}.\n\n"
            f"    Args:\n{args}\n        inplace: overwrite the input "
            f"(output-based rules only), default False\n\n"

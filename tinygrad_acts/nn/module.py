@@ -241,10 +241,12 @@ class Module:
     def __repr__(self) -> str:
         lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
                  for name, m in self.named_children()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
+        extra = self.extra_repr()
         if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+            return f"{type(self).__name__}({extra})"
+        if extra:  # PyTorch's layout: the arguments on the first line inside
+            lines.insert(0, extra)
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 _hook_ids = itertools.count()  # never reused, so a stale handle cannot remove a newer hook
