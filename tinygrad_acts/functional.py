@@ -163,8 +163,9 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     if p == 1:
         mask = np.zeros(x.shape, dtype=x.dtype)
     else:
-        # The same draw as nn.Dropout, so both give identical masks for the same seed.
-        keep = generator().random(x.shape) >= p
+        # NOTE: uniform draws in the input's float dtype (float32 draws are cheaper)
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+        keep = generator().random(x.shape, dtype=dtype) >= p
         mask = keep * np.asarray(1 / (1 - p), dtype=x.dtype)
     return x.mul_(mask) if inplace else x * mask
 
@@ -207,7 +208,9 @@ def _class_targets(x: Tensor, target: Any, who: str) -> np.ndarray:
     if t.shape != x.shape[:1]:
         raise ValueError(f"{who}: input of shape {x.shape} needs a target of shape "
                          f"({x.shape[0]},), got {t.shape}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
+    # NOTE: one pass: seen as unsigned, a negative label is huge, so max() catches both ends
+    if t.size and (t.view(t.dtype.str.replace("i", "u")) if t.dtype.kind == "i" else t).max() \
+            >= n_classes:
         bad = t[(t < 0) | (t >= n_classes)][0]
         raise IndexError(f"{who}: target {bad} is out of range for {n_classes} classes "
                          f"(input shape {x.shape}, target shape {t.shape}); labels must be "
@@ -241,12 +244,12 @@ class CrossEntropy(Function):
     a descent step. Under create_graph the softmax is recomputed from the saved logits
     as a Tensor, so second derivatives are right.
     """
-    __slots__ = ("probs", "target", "reduction")
+    __slots__ = ("probs", "target", "reduction", "rows")
     save_inputs = (0,)
 
     def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
         self.target, self.reduction = target, reduction
-        rows = np.arange(len(target))
+        self.rows = rows = np.arange(len(target))
         # NOTE: subtracting the row max keeps every e^z <= 1 (no overflow for logits like
         # 1e4); tiny e^z underflow to 0, which is the right answer, so that is not an error.
         z = x - x.max(axis=1, keepdims=True)
@@ -256,10 +259,11 @@ class CrossEntropy(Function):
         total = z.sum(axis=1, keepdims=True)
         z /= total
         self.probs = z
-        losses = np.log(total[:, 0]) - picked
+        log_total = np.log(total[:, 0])
         if reduction == "none":
-            return losses
-        return _total(losses, reduction, x.dtype)
+            return log_total - picked
+        value = log_total.sum() - picked.sum()  # sum of the per-row losses, in one pass each
+        return np.asarray(value if reduction == "sum" else value / max(len(target), 1), x.dtype)
 
     def backward(self, g: Any, x: Any) -> Any:
         n = len(self.target)
@@ -268,10 +272,10 @@ class CrossEntropy(Function):
             scale = scale.reshape(-1, 1)
         if isinstance(x, Tensor):  # create_graph: keep the graph through softmax
             onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot[np.arange(n), self.target] = 1
+            onehot[self.rows, self.target] = 1
             return (x.softmax(-1) - onehot) * scale
         grad = self.probs * scale
-        grad[np.arange(n), self.target] -= scale if np.ndim(scale) < 2 else scale[:, 0]
+        grad[self.rows, self.target] -= scale if self.reduction != "none" else scale[:, 0]
         return grad
 
 

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from .. import functional as F
 from .. import ops
 from ..tensor import Tensor, generator, get_default_dtype
 from .module import Module, Parameter
@@ -90,12 +91,7 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
-        if not self.training or self.p == 0:
-            return x
-        if self.p == 1:
-            return x * 0.0
-        keep = generator().random(x.shape) >= self.p
-        return x * (keep * np.asarray(1 / (1 - self.p), dtype=x.dtype))
+        return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
