@@ -394,7 +394,7 @@ class Sum(Function):
         return np.asarray(x.sum(axis=axis, keepdims=keepdims))
 
     def backward(self, g):
-        if not self.keepdims:
+        if not self.keepdims and self.axis is not None:  # a full sum's 0-d g broadcasts as is
             g = g.reshape(_keepdim_shape(self.in_shape, self.axis))
         return expand(g, self.in_shape)
 
