@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import tinygrad_acts as ta  # noqa: E402
 import tinygrad_acts.functional as F  # noqa: E402
-from common import alternate, machine, try_torch  # noqa: E402
+from common import alternate, machine, ratio_row, torch_epoch, try_torch  # noqa: E402
 from tinygrad_acts import nn, optim  # noqa: E402
 
 BATCH, LR = 100, 0.02   # the book's alpha = 2 with its extra 1/batch: lr = 2 / 100
@@ -76,22 +76,13 @@ def numpy_epoch(w01, w12, images, onehot, rng):
     return run
 
 
-def torch_epoch(torch, images, labels, dtype):
+def torch_model_epoch(torch, images, labels, dtype):
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
     model = torch.nn.Sequential(torch.nn.Linear(784, 100, bias=False), torch.nn.Tanh(),
                                 torch.nn.Dropout(0.5), torch.nn.Linear(100, 10, bias=False)
                                 ).to(tdtype)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x_all, t_all = torch.from_numpy(images), torch.from_numpy(labels)
-
-    def run():
-        for i in range(0, len(images), BATCH):
-            loss = torch.nn.functional.cross_entropy(model(x_all[i:i + BATCH]),
-                                                     t_all[i:i + BATCH])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return run
+    return torch_epoch(torch, model, opt, images, labels, BATCH)
 
 
 def main() -> None:
@@ -122,13 +113,8 @@ def main() -> None:
         contenders = {"numpy": numpy_epoch(w01, w12, images, onehot, rng),
                       "ours": framework_epoch(model, opt, images, labels)}
         if torch is not None:
-            contenders["torch"] = torch_epoch(torch, images, labels, dtype)
-        med = alternate(contenders, rounds, warmup=2)
-        line = (f"{name:<9}{med['numpy'] * 1e3:>10.2f}{med['ours'] * 1e3:>10.2f}"
-                f"{med['ours'] / med['numpy']:>9.3f}")
-        if "torch" in med:
-            line += f"{med['torch'] * 1e3:>10.2f}{med['torch'] / med['ours']:>11.2f}"
-        print(line)
+            contenders["torch"] = torch_model_epoch(torch, images, labels, dtype)
+        print(ratio_row(name, alternate(contenders, rounds, warmup=2), 1e3, width=9))
 
 
 if __name__ == "__main__":

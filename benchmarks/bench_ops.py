@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import tinygrad_acts as ta  # noqa: E402
-from common import alternate, machine, try_torch  # noqa: E402
+from common import alternate, machine, ratio_row, try_torch  # noqa: E402
 
 # name -> (framework fn of x, hand-written numpy forward+backward of x). The hand-written
 # versions use the same output-based rules, so the ratio is pure framework overhead.
@@ -72,12 +72,7 @@ def main() -> None:
                     t.grad = None
                     tfn(torch, t).backward()
                 contenders["torch"] = run_torch
-        med = alternate(contenders, rounds, number)
-        line = (f"{name:<18}{med['numpy'] * 1e6:>10.2f}{med['ours'] * 1e6:>10.2f}"
-                f"{med['ours'] / med['numpy']:>9.2f}")
-        if "torch" in med:
-            line += f"{med['torch'] * 1e6:>10.2f}{med['torch'] / med['ours']:>11.2f}"
-        print(line)
+        print(ratio_row(name, alternate(contenders, rounds, number), 1e6))
 
     # The 3-op chain: x*w -> tanh -> sum.
     x = ta.tensor(xs, requires_grad=True)
@@ -106,12 +101,7 @@ def main() -> None:
             tx.grad = tw.grad = None
             (tx * tw).tanh().sum().backward()
         contenders["torch"] = chain_torch
-    med = alternate(contenders, rounds, number)
-    line = (f"{'chain x*w,tanh,sum':<18}{med['numpy'] * 1e6:>10.2f}{med['ours'] * 1e6:>10.2f}"
-            f"{med['ours'] / med['numpy']:>9.2f}")
-    if "torch" in med:
-        line += f"{med['torch'] * 1e6:>10.2f}{med['torch'] / med['ours']:>11.2f}"
-    print(line)
+    print(ratio_row("chain x*w,tanh,sum", alternate(contenders, rounds, number), 1e6))
 
 
 TORCH = {

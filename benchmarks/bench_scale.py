@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import tinygrad_acts as ta  # noqa: E402
 import tinygrad_acts.functional as F  # noqa: E402
-from common import alternate, machine, try_torch  # noqa: E402
+from common import alternate, machine, torch_epoch, try_torch  # noqa: E402
 from tinygrad_acts import nn, optim  # noqa: E402
 
 LR = 0.05
@@ -109,15 +109,7 @@ def torch_run(torch, widths, x_all, y_all, batch):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    xs, ys = torch.from_numpy(x_all), torch.from_numpy(y_all)
-
-    def run():
-        for i in range(0, len(x_all), batch):
-            loss = torch.nn.functional.cross_entropy(model(xs[i:i + batch]), ys[i:i + batch])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return run
+    return torch_epoch(torch, model, opt, x_all, y_all, batch)
 
 
 def main() -> None:

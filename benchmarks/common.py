@@ -40,3 +40,25 @@ def try_torch():
     except ImportError:
         return None
     return torch
+
+
+def ratio_row(label: str, med: dict[str, float], scale: float, width: int = 18) -> str:
+    """One table row: numpy and ours (times ``scale``), ours/numpy, and torch when present."""
+    line = (f"{label:<{width}}{med['numpy'] * scale:>10.2f}{med['ours'] * scale:>10.2f}"
+            f"{med['ours'] / med['numpy']:>9.3f}")
+    if "torch" in med:
+        line += f"{med['torch'] * scale:>10.2f}{med['torch'] / med['ours']:>11.2f}"
+    return line
+
+
+def torch_epoch(torch, model, opt, x_all, y_all, batch: int):
+    """One SGD epoch of a torch model over numpy data, as a PyTorch user writes it."""
+    xs, ys = torch.from_numpy(x_all), torch.from_numpy(y_all)
+
+    def run():
+        for i in range(0, len(x_all), batch):
+            loss = torch.nn.functional.cross_entropy(model(xs[i:i + batch]), ys[i:i + batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return run
