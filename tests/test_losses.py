@@ -104,6 +104,30 @@ def test_cross_entropy_extreme_logits_are_exact_and_quiet(dtype):
     assert losses.dtype == dtype and x.grad.dtype == dtype
 
 
+@pytest.mark.parametrize("n_classes", [3, 33, 200])  # narrow and wide rows take two paths
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_any_memory_layout_and_width(n_classes, layout, reduction):
+    rng = np.random.default_rng(n_classes)
+    base = rng.standard_normal((7, n_classes)) * 5
+    x = {"C": base, "F": np.asfortranarray(base),
+         "strided": np.repeat(base, 2, axis=1)[:, ::2]}[layout]
+    t = rng.integers(0, n_classes, 7)
+    logits = ta.from_numpy(x).requires_grad_()
+    losses = F.cross_entropy(logits, t, reduction=reduction)
+    shifted = base - base.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected = -log_probs[np.arange(7), t]
+    weight = {"mean": 1 / 7, "sum": 1.0, "none": 1.0}[reduction]
+    total = {"mean": expected.mean(), "sum": expected.sum(), "none": expected}[reduction]
+    np.testing.assert_allclose(losses.numpy(), total, rtol=1e-12)
+    losses.sum().backward()
+    onehot = np.eye(n_classes)[t]
+    np.testing.assert_allclose(logits.grad.numpy(), (np.exp(log_probs) - onehot) * weight,
+                               rtol=1e-10, atol=1e-15)
+    np.testing.assert_array_equal(x, base)  # the input was read, not written
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_binary_losses_extreme_inputs_are_finite_and_quiet(dtype):
     logits = ta.tensor(np.array([1e4, -1e4, 0.0], dtype=dtype), requires_grad=True)

@@ -63,6 +63,21 @@ def test_linear_matches_pytorch_with_the_same_weights():
 
 # --- Dropout ----------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_half_is_a_fair_coin_per_element(dtype):
+    # p = 0.5 draws single random bits (its own fast path): same contract as any p
+    ta.manual_seed(3)
+    x = ta.ones(300, 100, dtype=dtype, requires_grad=True)
+    y = nn.Dropout(0.5)(x)
+    assert y.dtype == dtype
+    assert set(np.unique(y.numpy()).tolist()) == {0.0, 2.0}
+    assert (y.numpy() == 0).mean() == pytest.approx(0.5, abs=0.01)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+    ta.manual_seed(3)
+    np.testing.assert_array_equal(nn.Dropout(0.5)(x).numpy(), y.numpy())  # seeded
+
+
 def test_dropout_is_inverted_in_training_and_identity_in_eval():
     drop = nn.Dropout(0.25)
     x = ta.ones(200, 50, requires_grad=True)

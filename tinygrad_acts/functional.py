@@ -8,6 +8,7 @@ losses (``F.cross_entropy``, ``F.nll_loss``, ``F.mse_loss``, ``F.binary_cross_en
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,10 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         return x
     if p == 1:
         mask = np.zeros(x.shape, dtype=x.dtype)
+    elif p == 0.5:
+        # NOTE: the usual rate is a fair coin per element, which numpy draws from single
+        # random bits: twice as fast as comparing uniform floats with p
+        mask = generator().integers(0, 2, x.shape, dtype=bool) * np.asarray(2, dtype=x.dtype)
     else:
         # NOTE: uniform draws in the input's float dtype (float32 draws are cheaper)
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
@@ -244,39 +249,59 @@ class CrossEntropy(Function):
     a descent step. Under create_graph the softmax is recomputed from the saved logits
     as a Tensor, so second derivatives are right.
     """
-    __slots__ = ("probs", "target", "reduction", "rows")
+    __slots__ = ("probs", "picks", "reduction")
     save_inputs = (0,)
 
     def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
-        self.target, self.reduction = target, reduction
-        self.rows = rows = np.arange(len(target))
+        n, c = x.shape
+        self.reduction = reduction
+        # flat index of each row's target score: a take in forward, a cheap in-place
+        # subtraction in backward (2-D fancy indexing costs twice as much)
+        self.picks = picks = np.arange(0, n * c, c) + target
         # NOTE: subtracting the row max keeps every e^z <= 1 (no overflow for logits like
         # 1e4); tiny e^z underflow to 0, which is the right answer, so that is not an error.
-        z = x - x.max(axis=1, keepdims=True)
-        picked = z[rows, target]
+        z = np.subtract(x, _row_max(x)[:, None], order="C")  # C order: picks index it flat
+        picked = z.take(picks)
         with np.errstate(under="ignore"):
             np.exp(z, out=z)
-        total = z.sum(axis=1, keepdims=True)
-        z /= total
+        total = _row_sum(z)
+        z /= total[:, None]
         self.probs = z
-        log_total = np.log(total[:, 0])
-        if reduction == "none":
-            return log_total - picked
-        value = log_total.sum() - picked.sum()  # sum of the per-row losses, in one pass each
-        return np.asarray(value if reduction == "sum" else value / max(len(target), 1), x.dtype)
+        losses = np.log(total) - picked
+        return losses if reduction == "none" else _total(losses, reduction, x.dtype)
 
     def backward(self, g: Any, x: Any) -> Any:
-        n = len(self.target)
+        n = len(self.picks)
         scale = g / n if self.reduction == "mean" else g
         if self.reduction == "none":
             scale = scale.reshape(-1, 1)
         if isinstance(x, Tensor):  # create_graph: keep the graph through softmax
             onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot[self.rows, self.target] = 1
+            onehot.reshape(-1)[self.picks] = 1
             return (x.softmax(-1) - onehot) * scale
         grad = self.probs * scale
-        grad[self.rows, self.target] -= scale if self.reduction != "none" else scale[:, 0]
+        grad.reshape(-1)[self.picks] -= scale if self.reduction != "none" else scale[:, 0]
         return grad
+
+
+def _row_max(x: np.ndarray) -> np.ndarray:
+    """Each row's max of a 2-D array. NOTE: numpy reduces short rows slowly (5 µs for 100
+    rows of 10 classes); for narrow rows, reducing a transposed copy down its columns runs
+    as a few whole-row maximums, 3x faster."""
+    return x.T.copy().max(axis=0) if x.shape[1] <= 32 else x.max(axis=1)
+
+
+def _row_sum(x: np.ndarray) -> np.ndarray:
+    """Each row's sum of a 2-D array, as a matrix-vector product: BLAS does it 2-10x faster
+    than ``sum(axis=1)`` for the shapes of a classifier's scores."""
+    return x @ _ones(x.shape[1], x.dtype)
+
+
+@functools.lru_cache(maxsize=32)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False  # shared between calls
+    return ones
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
