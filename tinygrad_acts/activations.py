@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import special
 from .autograd import Function
 from .ops import where
 from .tensor import Tensor
@@ -213,14 +214,12 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
     # NOTE: two branches, each computed from e = exp(-|x|) <= 1, so nothing overflows:
     # x >= 0: 1 / (1 + e^-x);  x < 0: e^x / (1 + e^x).
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r)
 
 
 def _sigmoid(x: Any) -> Any:
     return x.sigmoid() if isinstance(x, Tensor) else _stable_sigmoid(x)
-
-
-_erfc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _normal_cdf(x: Any) -> Any:
@@ -229,7 +228,7 @@ def _normal_cdf(x: Any) -> Any:
         return 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
     # NOTE: 0.5 * erfc(-x / sqrt 2) rather than 0.5 * (1 + erf(x / sqrt 2)): for x < -5
     # the 1 + erf(...) cancels to rounding noise, while erfc keeps full relative precision.
-    return np.asarray(0.5 * _erfc(x * (-1 / math.sqrt(2))), dtype=np.result_type(x, np.float32))
+    return 0.5 * special.erfc(x * (-1 / math.sqrt(2)))
 
 
 def _dim(x: np.ndarray, dim: Any, who: str = "softmax") -> int:
@@ -376,7 +375,8 @@ def _softplus_backward(grad, y, beta=1.0, threshold=20.0):
     # beta*y in (threshold, softplus(threshold)] can come from either branch. Taking the
     # linear branch only above softplus(threshold) keeps the rule exact (PyTorch's) up to
     # and at the switch; just above it the slope is sigmoid(beta x), within e^-threshold of 1.
-    return where(y * beta > np.logaddexp(0.0, threshold), grad, grad * -np.expm1(-beta * y))
+    switch = threshold + math.log1p(math.exp(-threshold))  # softplus(threshold)
+    return where(y * beta > switch, grad, grad * -np.expm1(-beta * y))
 
 
 def _softplus_check(beta=1.0, threshold=20.0):

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import special
 from .autograd import Function
 from .tensor import Tensor
 
@@ -280,17 +281,13 @@ class Sqrt(Function):
         return g / (2 * y)
 
 
-_erf_scalar = np.frompyfunc(math.erf, 1, 1)
-
-
 class Erf(Function):
     """erf x; dx = g * 2/sqrt(pi) * e^(-x^2). Used by the exact gelu."""
     __slots__ = ()
     save_inputs = (0,)
 
     def forward(self, x):
-        # NOTE: numpy has no erf; math.erf element by element is exact, if not fast.
-        return np.asarray(_erf_scalar(x), dtype=np.result_type(x, np.float32))
+        return special.erf(x)  # NOTE: numpy has no erf
 
     def backward(self, g, x):
         return g * (2 / math.sqrt(math.pi)) * np.exp(-(x * x))
