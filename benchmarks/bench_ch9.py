@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
     args = parser.parse_args()
-    rounds = 3 if args.quick else 21
+    rounds = 3 if args.quick else 61
     torch = try_torch()
     if torch is not None:
         torch.set_num_threads(int(__import__("os").environ.get("OPENBLAS_NUM_THREADS", "0"))

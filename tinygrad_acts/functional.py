@@ -244,12 +244,12 @@ def _as_rows(x: Tensor, target: Any, who: str) -> tuple[Tensor, Any, tuple | Non
 class CrossEntropy(Function):
     """cross_entropy: l_i = logsumexp(x_i) - x_i[t_i]; dx = (softmax(x) - onehot(t)) * g / N.
 
-    One fused node for log_softmax + nll: the softmax p computed in forward is reused by
-    backward, and the gradient is the book's (labels - prediction) / batch with the sign of
-    a descent step. Under create_graph the softmax is recomputed from the saved logits
-    as a Tensor, so second derivatives are right.
+    One fused node for log_softmax + nll: the exponentials and row sums computed in forward
+    are reused by backward, and the gradient is the book's (labels - prediction) / batch
+    with the sign of a descent step. Under create_graph the softmax is recomputed from the
+    saved logits as a Tensor, so second derivatives are right.
     """
-    __slots__ = ("probs", "picks", "reduction")
+    __slots__ = ("exps", "totals", "picks", "reduction")
     save_inputs = (0,)
 
     def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
@@ -264,23 +264,20 @@ class CrossEntropy(Function):
         picked = z.take(picks)
         with np.errstate(under="ignore"):
             np.exp(z, out=z)
-        total = _row_sum(z)
-        z /= total[:, None]
-        self.probs = z
-        losses = np.log(total) - picked
+        self.exps, self.totals = z, _row_sum(z)  # softmax = exps / totals, formed in backward
+        losses = np.log(self.totals) - picked
         return losses if reduction == "none" else _total(losses, reduction, x.dtype)
 
     def backward(self, g: Any, x: Any) -> Any:
-        n = len(self.picks)
-        scale = g / n if self.reduction == "mean" else g
-        if self.reduction == "none":
-            scale = scale.reshape(-1, 1)
+        # g / N for the mean; for reduction='none', g holds one scale per row
+        scale = g / len(self.picks) if self.reduction == "mean" else g
         if isinstance(x, Tensor):  # create_graph: keep the graph through softmax
             onehot = np.zeros(x.shape, dtype=x.dtype)
             onehot.reshape(-1)[self.picks] = 1
-            return (x.softmax(-1) - onehot) * scale
-        grad = self.probs * scale
-        grad.reshape(-1)[self.picks] -= scale if self.reduction != "none" else scale[:, 0]
+            return (x.softmax(-1) - onehot) * (scale.reshape(-1, 1) if scale.ndim else scale)
+        # NOTE: the softmax's division and the scaling are one multiplication per element
+        grad = self.exps * (scale / self.totals)[:, None]
+        grad.reshape(-1)[self.picks] -= scale
         return grad
 
 
