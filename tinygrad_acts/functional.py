@@ -161,6 +161,9 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
+    if x.dtype.kind != "f":  # the 1 / (1 - p) scale would be cut to an integer
+        raise TypeError(f"dropout: input must be floating point, got dtype {x.dtype} with "
+                        f"shape {x.shape}; use .float() first")
     if p == 1:
         mask = np.zeros(x.shape, dtype=x.dtype)
     elif p == 0.5:
@@ -169,7 +172,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         mask = generator().integers(0, 2, x.shape, dtype=bool) * np.asarray(2, dtype=x.dtype)
     else:
         # NOTE: uniform draws in the input's float dtype (float32 draws are cheaper)
-        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+        dtype = x.dtype if x.dtype == np.float32 else np.float64
         keep = generator().random(x.shape, dtype=dtype) >= p
         mask = keep * np.asarray(1 / (1 - p), dtype=x.dtype)
     return x.mul_(mask) if inplace else x * mask
