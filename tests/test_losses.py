@@ -246,3 +246,21 @@ def test_bce_with_logits_pos_weight_matches_pytorch():
     tl.backward()
     assert loss.item() == pytest.approx(tl.item(), rel=1e-12)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_cross_entropy_takes_every_integer_label_dtype(dtype):
+    x = ta.tensor(LOGITS, requires_grad=True)
+    loss = F.cross_entropy(x, LABELS.astype(dtype))
+    expected = F.cross_entropy(ta.tensor(LOGITS), LABELS)
+    np.testing.assert_allclose(loss.numpy(), expected.numpy(), rtol=1e-15)
+    loss.backward()
+    assert x.grad.shape == LOGITS.shape
+
+
+def test_cross_entropy_of_an_empty_batch_is_quiet():
+    x = ta.zeros(0, 3, requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = F.cross_entropy(x, np.zeros(0, np.int64))
+        loss.backward()
+    assert x.grad.shape == (0, 3)

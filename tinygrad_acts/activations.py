@@ -390,7 +390,7 @@ def _softplus_check(beta=1.0, threshold=20.0):
     if threshold < 20:
         raise ValueError(f"softplus: threshold={threshold} < 20 makes the output ambiguous "
                          "near the switch to x (the output-based rule would be off by up to "
-                         f"e^-{threshold}); use threshold >= 20 (the default)")
+                         f"e^{-threshold:g}); use threshold >= 20 (the default)")
 
 
 register_activation("softplus", _softplus, _softplus_backward, "output",

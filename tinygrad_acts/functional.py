@@ -209,7 +209,8 @@ def _class_targets(x: Tensor, target: Any, who: str) -> np.ndarray:
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     n_classes = x.shape[1]
     if t.dtype.kind not in "iu":
-        hint = (" (one-hot rows? pass target.argmax(1))" if t.shape == x.shape else "")
+        hint = (" (one-hot rows? pass target.argmax(1))" if t.shape == x.shape else
+                " (pass integer labels: target.long() or astype(int))")
         raise TypeError(f"{who}: target must hold class indices (an integer dtype), got "
                         f"dtype {t.dtype} with shape {t.shape} for input of shape "
                         f"{x.shape}{hint}")
@@ -260,7 +261,7 @@ class CrossEntropy(Function):
         self.reduction = reduction
         # flat index of each row's target score: a take in forward, a cheap in-place
         # subtraction in backward (2-D fancy indexing costs twice as much)
-        self.picks = picks = np.arange(0, n * c, c) + target
+        self.picks = picks = np.arange(0, n * c, c) + target.astype(np.intp, copy=False)
         # NOTE: subtracting the row max keeps every e^z <= 1 (no overflow for logits like
         # 1e4); tiny e^z underflow to 0, which is the right answer, so that is not an error.
         z = np.subtract(x, _row_max(x)[:, None], order="C")  # C order: picks index it flat
@@ -273,7 +274,7 @@ class CrossEntropy(Function):
 
     def backward(self, g: Any, x: Any) -> Any:
         # g / N for the mean; for reduction='none', g holds one scale per row
-        scale = g / len(self.picks) if self.reduction == "mean" else g
+        scale = g / max(len(self.picks), 1) if self.reduction == "mean" else g
         if isinstance(x, Tensor):  # create_graph: keep the graph through softmax
             onehot = np.zeros(x.shape, dtype=x.dtype)
             onehot.reshape(-1)[self.picks] = 1

@@ -293,7 +293,7 @@ _ERFC_EACH = np.frompyfunc(math.erfc, 1, 1)
 def _evaluate(x: ArrayLike, vec: Callable[[np.ndarray], np.ndarray],
               each: np.ufunc) -> np.ndarray:
     arr = np.asarray(x)
-    out_dtype = np.result_type(arr, np.float32)
+    out_dtype = arr.dtype if arr.dtype.kind == "f" else np.result_type(arr, np.float32)
     # NOTE: underflow is expected and harmless (erf of a tiny x, x^2 of a tiny x, exp(-x^2)
     # in erfc's tail, a tiny float64 cast to float32); nothing overflows, divides by zero
     # or is invalid for any input, inf and NaN included.
@@ -305,7 +305,8 @@ def _evaluate(x: ArrayLike, vec: Callable[[np.ndarray], np.ndarray],
 
 
 def erf(x: ArrayLike) -> np.ndarray:
-    """The error function, elementwise, as an ndarray of dtype result_type(x, float32)."""
+    """The error function, elementwise, as an ndarray of x's float dtype (integers and bools:
+    result_type(x, float32), so float64 for int64)."""
     return _evaluate(x, _erf_vec, _ERF_EACH)
 
 
