@@ -42,15 +42,12 @@ def try_torch():
     return torch
 
 
-def ratio_row(label: str, med: dict[str, float], scale: float, width: int = 18,
-              vs_torch: dict[str, float] | None = None) -> str:
-    """One table row: numpy and ours (times ``scale``), ours/numpy, and torch when present
-    (from ``vs_torch`` when torch was timed in a separate round against ours)."""
+def ratio_row(label: str, med: dict[str, float], scale: float, width: int = 18) -> str:
+    """One table row: numpy and ours (times ``scale``), ours/numpy, and torch when present."""
     line = (f"{label:<{width}}{med['numpy'] * scale:>10.2f}{med['ours'] * scale:>10.2f}"
             f"{med['ours'] / med['numpy']:>9.3f}")
-    pair = vs_torch or med
-    if "torch" in pair:
-        line += f"{pair['torch'] * scale:>10.2f}{pair['torch'] / pair['ours']:>11.2f}"
+    if "torch" in med:
+        line += f"{med['torch'] * scale:>10.2f}{med['torch'] / med['ours']:>11.2f}"
     return line
 
 
