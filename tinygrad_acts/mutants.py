@@ -34,6 +34,7 @@ from .activations import register_activation, registry
 from .autograd import grad as ta_grad
 from .ops import unbroadcast, where
 from .tensor import Tensor
+from .testing import away_from_kinks
 
 __all__ = ["Mutant", "Target", "CHECKS", "mutants_for", "targets", "run_lab", "format_table",
            "add_arguments", "main"]
@@ -61,17 +62,8 @@ class Target:
         out = []
         for shape in shapes or self.shapes:
             x = rng.uniform(-3, 3, shape)
-            out.append(_away_from(x, self.kinks).astype(dtype))
+            out.append(away_from_kinks(x, self.kinks).astype(dtype))
         return out
-
-
-def _away_from(x: np.ndarray, kinks: list, gap: float = 1e-3) -> np.ndarray:
-    # NOTE: central differences straddle a kink when a point sits within eps of it, and
-    # then no rule can agree with them: keep test points a safe distance away.
-    for k in kinks:
-        near = np.abs(x - k) < gap
-        x = np.where(near, k + np.where(x >= k, gap, -gap), x)
-    return x
 
 
 def _activation_target(name: str) -> Target:

@@ -31,6 +31,8 @@ from numpy.typing import ArrayLike
 
 __all__ = ["erf", "erfc"]
 
+Piece = Callable[[np.ndarray], np.ndarray]  # one interval's formula, on its elements
+
 # Coefficients: the rational approximations of Sun's fdlibm s_erf.c (1993; as in FreeBSD's
 # msun). Each decimal literal is the exact double of the 64-bit pattern listed there.
 
@@ -157,7 +159,7 @@ def _high(v: np.ndarray) -> np.ndarray:
 
 
 def _apply(mask: np.ndarray, x: np.ndarray, out: np.ndarray,
-           f: Callable[[np.ndarray], np.ndarray]) -> None:
+           f: Piece) -> None:
     """out[mask] = f(x[mask]); no copies when the mask is all True or all False.
     f gets x itself in the first case, so it must not write to its argument."""
     # NOTE: integer indices (flatnonzero + take + put) cost about a third of two boolean
@@ -193,17 +195,6 @@ def _tail_log(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _tail_erfc_rough(a: np.ndarray) -> np.ndarray:
-    """erfc(a) for 1.25 <= a <= 28, to a few ulp: enough wherever it is added to 1 or 2."""
-    # NOTE: rounding a*a costs up to a^2 ulp of erfc(a) here, and a^2 erfc(a) < 0.13.
-    e = _tail_log(a)
-    e -= a * a
-    e -= 0.5625
-    np.exp(e, out=e)
-    e /= a
-    return e
-
-
 def _tail_erfc(a: np.ndarray) -> np.ndarray:
     """erfc(a) for 1.25 <= a <= 28, to within 2 ulp (measured against mpmath)."""
     # NOTE: exp(-a*a) in plain double arithmetic would be off by up to a^2 ulp (the
@@ -237,20 +228,9 @@ def _erf_one(x: np.ndarray) -> np.ndarray:
 
 
 def _erf_tail(x: np.ndarray) -> np.ndarray:
-    e = _tail_erfc_rough(np.minimum(np.abs(x), _ERF_CLAMP))
+    e = _tail_erfc(np.minimum(np.abs(x), _ERF_CLAMP))
     np.subtract(1.0, e, out=e)
     return np.copysign(e, x, out=e)
-
-
-def _erf_vec(x: np.ndarray) -> np.ndarray:
-    """erf of a 1-d float64 array, by the numpy path (expects underflow to be ignored)."""
-    out = np.abs(x)  # NOTE: NaN is in no interval below, so it stays NaN
-    small = out < _SMALL_END
-    tail = out >= _ONE_END
-    _apply(small, x, out, _erf_small)
-    _apply(~(small | tail), x, out, _erf_one)
-    _apply(tail, x, out, _erf_tail)
-    return out
 
 
 def _erfc_small(x: np.ndarray) -> np.ndarray:
@@ -271,15 +251,15 @@ def _erfc_tail(x: np.ndarray) -> np.ndarray:
     return np.subtract(2.0, e, out=e, where=x < 0)
 
 
-def _erfc_vec(x: np.ndarray) -> np.ndarray:
-    """erfc of a 1-d float64 array, by the numpy path (expects underflow to be ignored)."""
+def _piecewise(x: np.ndarray, small: Piece, one: Piece, tail: Piece) -> np.ndarray:
+    """A 1-d float64 array through the piece for each element's |x|: below 0.84375, below
+    1.25, or beyond (expects underflow to be ignored)."""
     out = np.abs(x)  # NOTE: NaN is in no interval below, so it stays NaN
-    small = out < _SMALL_END
-    tail = out >= _ONE_END
-    one = ~(small | tail)
-    _apply(small, x, out, _erfc_small)
-    _apply(one, x, out, _erfc_one)
-    _apply(tail, x, out, _erfc_tail)
+    is_small = out < _SMALL_END
+    is_tail = out >= _ONE_END
+    _apply(is_small, x, out, small)
+    _apply(~(is_small | is_tail), x, out, one)
+    _apply(is_tail, x, out, tail)
     return out
 
 
@@ -290,7 +270,7 @@ _ERF_EACH = np.frompyfunc(math.erf, 1, 1)
 _ERFC_EACH = np.frompyfunc(math.erfc, 1, 1)
 
 
-def _evaluate(x: ArrayLike, vec: Callable[[np.ndarray], np.ndarray],
+def _evaluate(x: ArrayLike, pieces: tuple[Piece, Piece, Piece],
               each: np.ufunc) -> np.ndarray:
     arr = np.asarray(x)
     out_dtype = arr.dtype if arr.dtype.kind == "f" else np.result_type(arr, np.float32)
@@ -300,17 +280,17 @@ def _evaluate(x: ArrayLike, vec: Callable[[np.ndarray], np.ndarray],
     with np.errstate(under="ignore"):
         if arr.size < _MATH_BELOW:
             return np.asarray(each(arr), dtype=out_dtype)
-        res = vec(arr.astype(np.float64, copy=False).ravel())  # reads its input only
+        res = _piecewise(arr.astype(np.float64, copy=False).ravel(), *pieces)
         return res.reshape(arr.shape).astype(out_dtype, copy=False)
 
 
 def erf(x: ArrayLike) -> np.ndarray:
     """The error function, elementwise, as an ndarray of x's float dtype (integers and bools:
     result_type(x, float32), so float64 for int64)."""
-    return _evaluate(x, _erf_vec, _ERF_EACH)
+    return _evaluate(x, (_erf_small, _erf_one, _erf_tail), _ERF_EACH)
 
 
 def erfc(x: ArrayLike) -> np.ndarray:
     """1 - erf(x), elementwise and without the cancellation: full relative precision in
     the tail, down to erfc(26.5) ~ 2e-307. Same dtype rule as erf."""
-    return _evaluate(x, _erfc_vec, _ERFC_EACH)
+    return _evaluate(x, (_erfc_small, _erfc_one, _erfc_tail), _ERFC_EACH)
