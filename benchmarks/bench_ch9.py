@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-import tinygrad_acts as ta  # noqa: E402
-import tinygrad_acts.functional as F  # noqa: E402
-from common import alternate, machine, ratio_row, torch_epoch, try_torch  # noqa: E402
-from tinygrad_acts import nn, optim  # noqa: E402
+import tinygrad_acts as ta
+import tinygrad_acts.functional as F
+from tinygrad_acts import nn, optim
+
+from common import alternate, machine, ratio_row, torch_epoch, try_torch
 
 BATCH, LR = 100, 0.02   # the book's alpha = 2 with its extra 1/batch: lr = 2 / 100
 

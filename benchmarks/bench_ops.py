@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-import tinygrad_acts as ta  # noqa: E402
-from common import alternate, machine, ratio_row, try_torch  # noqa: E402
+import tinygrad_acts as ta
+
+from common import alternate, machine, ratio_row, try_torch
 
 # name -> (framework fn of x, hand-written numpy forward+backward of x). The hand-written
 # versions use the same output-based rules, so the ratio is pure framework overhead.
@@ -36,13 +37,13 @@ def framework_cases():
                                       lambda g, v, s=spec, kw=kw: s.backward(g, v, **{**s.params,
                                                                                     **kw}),
                                       spec.saves))
-    w_np = np.full(1, 0.3)
-    cases["op mul"] = (lambda x, w=ta.tensor(w_np): x * w, lambda x: (x * w_np, ONE * w_np))
+    w_np, w_ta = np.full(1, 0.3), ta.tensor(np.full(1, 0.3))
+    cases["op mul"] = (lambda x, w=w_ta: x * w, lambda x: (x * w_np, ONE * w_np))
     cases["op add"] = (lambda x: x + 1.0, lambda x: (x + 1.0, ONE))
     cases["op exp"] = (lambda x: x.exp(), lambda x: (lambda y: (y, ONE * y))(np.exp(x)))
     cases["op sum"] = (lambda x: x.sum(), lambda x: (x.sum(), np.full(x.shape, 1.0)))
-    cases["op matmul"] = (lambda x, w=ta.tensor(np.ones((1, 1))): x @ w,
-                          lambda x, w=np.ones((1, 1)): (x @ w, ONE @ w.T))
+    eye_ta, eye_np = ta.tensor(np.ones((1, 1))), np.ones((1, 1))
+    cases["op matmul"] = (lambda x, w=eye_ta: x @ w, lambda x, w=eye_np: (x @ w, ONE @ w.T))
     return cases
 
 

@@ -14,15 +14,17 @@ import glob
 import os
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-import tinygrad_acts as ta  # noqa: E402
-import tinygrad_acts.functional as F  # noqa: E402
-from common import alternate, machine, torch_epoch, try_torch  # noqa: E402
-from tinygrad_acts import nn, optim  # noqa: E402
+import tinygrad_acts as ta
+import tinygrad_acts.functional as F
+from tinygrad_acts import nn, optim
+
+from common import alternate, machine, torch_epoch, try_torch
 
 LR = 0.05
 
@@ -51,7 +53,7 @@ def load(data_dir: str | None, n: int) -> tuple[np.ndarray, np.ndarray, str]:
 def framework(widths, x_all, y_all, batch):
     ta.manual_seed(0)
     layers = []
-    for a, b in zip(widths[:-1], widths[1:]):
+    for a, b in pairwise(widths):
         layers += [nn.Linear(a, b), nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
     opt = optim.SGD(model.parameters(), lr=LR)
@@ -71,7 +73,7 @@ def hand_numpy(widths, x_all, y_all, batch, matmul_time=None):
     spent in the matrix multiplies when given."""
     rng = np.random.default_rng(0)
     ws = [(rng.uniform(-1, 1, (a, b)) / np.sqrt(a)).astype(np.float32)
-          for a, b in zip(widths[:-1], widths[1:])]
+          for a, b in pairwise(widths)]
     bs = [np.zeros(b, np.float32) for b in widths[1:]]
     mm = np.matmul
     if matmul_time is not None:
@@ -105,7 +107,7 @@ def hand_numpy(widths, x_all, y_all, batch, matmul_time=None):
 def torch_run(torch, widths, x_all, y_all, batch):
     torch.manual_seed(0)
     layers = []
-    for a, b in zip(widths[:-1], widths[1:]):
+    for a, b in pairwise(widths):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     opt = torch.optim.SGD(model.parameters(), lr=LR)

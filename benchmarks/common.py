@@ -5,7 +5,7 @@ import os
 import platform
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def alternate(contenders: dict[str, Callable[[], None]], rounds: int, number: int = 1,

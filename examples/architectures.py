@@ -11,6 +11,8 @@ with nn.Linear layers and checked against the same three lines of numpy.
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 import tinygrad_acts as ta
@@ -22,7 +24,7 @@ LECTURE = {(3, 4, 2): (6, 20, 26), (3, 4, 4, 1): (9, 32, 41)}
 def mlp(sizes: tuple[int, ...], activation: type = nn.Sigmoid) -> nn.Sequential:
     """Fully connected layers of the given sizes, ``activation`` after every layer."""
     layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in pairwise(sizes):
         layers += [nn.Linear(n_in, n_out), activation()]
     return nn.Sequential(*layers)
 

@@ -19,7 +19,8 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # NOTE: these matrices (100 x 784 @ 784 x 100) are too small to gain from BLAS threads, and
 # on a busy machine OpenBLAS's spinning threads made this script 6-10x slower (4 s -> 30 s
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--save", metavar="NPZ", help="save the trained weights (ta.save)")
     args = parser.parse_args(argv)
 
-    spec = ta.activations[args.activation] if args.activation in ta.activations else None
+    spec = ta.activations.get(args.activation)
     if spec is None or not spec.elementwise:
         names = sorted(n for n, s in ta.activations.items() if s.elementwise)
         parser.error(f"--activation must be one of: {', '.join(names)}")

@@ -13,18 +13,20 @@ import os
 import struct
 import warnings
 import zlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from .serialization import atomic_write
-from .tensor import Tensor, generator
+from .tensor import Tensor, from_numpy, generator
 
 __all__ = ["read_idx", "load_mnist", "mnist_sample", "mnist_split", "cache_dir", "DataLoader"]
 
 # IDX type code -> numpy dtype (big-endian, as the format stores them)
-IDX_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-             0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+IDX_TYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
 def _read_bytes(path: str) -> bytes:
@@ -168,7 +170,9 @@ def _read_sample_cache(path: str) -> tuple[np.ndarray, np.ndarray] | None:
             x, y = f["images"], f["labels"]
     except (OSError, ValueError, KeyError, EOFError) as e:
         if os.path.exists(path):
-            warnings.warn(f"mnist_sample: ignoring an unreadable cache {path!r} ({e})")
+            # stacklevel=1 (this line): mnist_sample and mnist_split reach it at different depths
+            warnings.warn(f"mnist_sample: ignoring an unreadable cache {path!r} ({e})",
+                          stacklevel=1)
         return None
     if x.shape != (5000, 784) or y.shape != (5000,):
         return None
@@ -209,7 +213,8 @@ def mnist_sample(normalize: bool = True, cache: bool = True
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 atomic_write(path, lambda f: np.savez(f, images=found[0], labels=found[1]))
             except OSError as e:  # a read-only home is no reason to fail
-                warnings.warn(f"mnist_sample: could not write the cache {path!r} ({e})")
+                warnings.warn(f"mnist_sample: could not write the cache {path!r} ({e})",
+                              stacklevel=1)
     x, y = found
     return (_images(x, normalize, flatten=True), y.astype(np.int64))
 
@@ -287,8 +292,8 @@ class DataLoader:
         for start in range(0, len(self) * size, size):
             # without shuffling a batch is a slice: a view, no copy
             index = slice(start, start + size) if order is None else order[start:start + size]
-            xb = Tensor._make(self.x[index], False, None)
+            xb = from_numpy(self.x[index])
             if self.y is None:
                 yield xb
             else:
-                yield xb, Tensor._make(self.y[index], False, None)
+                yield xb, from_numpy(self.y[index])

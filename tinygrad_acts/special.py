@@ -24,7 +24,7 @@ the numpy path has a fixed cost of some 150 numpy calls, more than that many Pyt
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
