@@ -441,7 +441,7 @@ INPLACE_IN_GRAPH = [
     ("setitem constant", lambda x: _setitem(x * 2, 0, 5.0)),
     ("setitem slice", lambda x: _setitem(x * 3, slice(1, 3), 0.5).exp()),
     ("setitem mask", lambda x: (lambda y: _setitem(y, y.numpy() > 1.5, 0.0))(x * 2)),
-    ("setitem from graph", lambda x: (lambda y: _setitem(y, 1, y[0] * y[2]))(x * 1)),
+    ("setitem from graph", lambda x: _setitem(x * 1, 1, x[0] * x[2])),
     ("clamp_", lambda x: (x * 3).clamp_(-1.0, 1.5)),
     ("div_ by tensor", lambda x: (x + 3).div_(x * x + 1)),
     ("add_ then tanh", lambda x: (x * 1).add_(x * x).tanh()),

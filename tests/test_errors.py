@@ -87,7 +87,7 @@ CASES = [
     ("backward-without-grad", lambda: ta.ones(2).sum().backward(),
      RuntimeError, ["backward", "does not require grad"]),
     ("backward-twice", backward_twice,
-     RuntimeError, ["SumBackward", "second time", "retain_graph=True"]),
+     RuntimeError, ["MulBackward", "second time", "retain_graph=True"]),
     ("inplace-after-save", modified_after_saving,
      RuntimeError, ["MulBackward", "in-place"]),
     ("leaf-inplace", lambda: ta.ones(2, requires_grad=True).add_(1.0),

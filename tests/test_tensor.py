@@ -29,8 +29,15 @@ DTYPE_CASES = [
 @pytest.mark.parametrize("data, dtype", DTYPE_CASES)
 def test_dtype_inference(data, dtype):
     assert ta.tensor(data).dtype == dtype
-    assert Tensor(data).dtype == dtype
+    if type(data) is not int:  # Tensor(7) is a size, as torch.Tensor(7): see below
+        assert Tensor(data).dtype == dtype
     np.testing.assert_array_equal(ta.tensor(data).numpy(), np.asarray(data))
+
+
+def test_tensor_of_ints_is_a_new_tensor_of_that_size_as_in_torch():
+    assert Tensor(2, 3).shape == (2, 3) and Tensor(2, 3).dtype == np.float32
+    assert Tensor(7).shape == (7,)
+    assert Tensor([1.0, 2.0], True).requires_grad     # data, requires_grad: positionally
 
 
 @pytest.mark.parametrize("data", [[1.0, 2.0], 3.0, [[0.5]]])

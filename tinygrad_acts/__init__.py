@@ -3,23 +3,39 @@
 A Tensor records the computation graph; activations are registered with output-based
 backward rules; property tests check every gradient against finite differences.
 """
-# tensor first: it pulls in the engine, the ops and the activation registry in order
+# tensor first: it pulls in the engine, the ops and the activation registry in order, so the
+# order below is deliberate and isort is off for it
+# isort: off
 from .tensor import (Tensor, arange, cat, eye, from_numpy, full, generator, get_default_dtype,
                      manual_seed, maximum, minimum, ones, ones_like, rand, randn,
                      set_default_dtype, stack, tensor, where, zeros, zeros_like)
 from .activations import register_activation, registry as _registry, unregister_activation
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
-from . import functional, nn  # noqa: E402
-from . import data, optim  # noqa: E402
-from .serialization import load, save  # noqa: E402
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
-from . import diagnostics, viz  # noqa: E402  (teaching tools: monitor, graphs)
+from . import functional, nn
+from . import data, optim
+from .serialization import load, save
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import diagnostics, plots, viz  # teaching tools: monitor, plots, graphs
+from . import return_types
+from .dtypes import promote_types, result_type
+# isort: on
 
 #: The activation registry: ``ta.activations["relu"](x)``; name -> ActivationSpec.
 activations = _registry
 
 __version__ = "0.1.0"
+
+# PyTorch's dtype names (numpy dtypes here): x.to(ta.int64), ta.zeros(3, dtype=ta.float64)
+import numpy as _np  # noqa: E402
+
+float16 = half = _np.dtype("float16")
+float32 = float = _np.dtype("float32")
+float64 = double = _np.dtype("float64")
+int8, uint8, int16, short = (_np.dtype(n) for n in ("int8", "uint8", "int16", "int16"))
+int32 = int = _np.dtype("int32")
+int64 = long = _np.dtype("int64")
+bool = _np.dtype("bool")
 
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "full",
@@ -29,5 +45,8 @@ __all__ = [
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "activations", "register_activation", "unregister_activation", "functional", "nn",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "diagnostics", "viz", "optim", "data", "save", "load",
+    "diagnostics", "plots", "viz", "optim", "data", "save", "load", "return_types",
+    "promote_types", "result_type",
+    "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
+    "short", "int32", "int", "int64", "long", "bool",
 ]

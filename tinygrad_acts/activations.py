@@ -16,18 +16,20 @@ operators, numpy ufuncs, ``.sum(axis=, keepdims=)``, ``.reshape`` and ``where`` 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from . import special
+from . import autograd, dtypes, special
 from .autograd import Function
-from .ops import where
-from .tensor import Tensor
+from .ops.helpers import is_tensor
+from .ops.indexing import where
+from .ops.table import OpSpec, add_row, remove_row
 
 __all__ = ["register_activation", "unregister_activation", "registry", "ActivationSpec",
-           "apply", "apply_"]
+           "apply", "apply_", "inplace_node", "check_params"]
 
 
 @dataclass
@@ -40,16 +42,20 @@ class ActivationSpec:
     saves: str
     params: dict
     doc: str
-    module_name: str
-    kinks: Callable[..., list]
+    module_name: str | None
+    kinks: Callable[..., Any]
     ties: bool
     monotonic: bool | None
     elementwise: bool
     validate: Callable[..., None] | None
     inplace_ok: bool
-    node: type = field(repr=False)
+    kink_slopes: Callable[..., dict] | None = None
+    grouping: Callable[..., tuple[int, int]] | None = None
+    saturation: tuple[Callable[..., Any], str] | None = None
+    integers: str = "float"
+    node: Any = field(default=None, repr=False)  # the graph node class, made on registering
 
-    def __call__(self, x: Any, **params: Any) -> Tensor:
+    def __call__(self, x: Any, **params: Any) -> Any:
         return apply(self.name, x, **params)
 
     def __repr__(self) -> str:
@@ -59,6 +65,30 @@ class ActivationSpec:
     def kink_points(self, **params: Any) -> list:
         """Inputs where the function is not differentiable (for tests and gradcheck)."""
         return list(self.kinks(**{**self.params, **params}))
+
+    def subgradients(self, **params: Any) -> dict:
+        """PyTorch's slope at each kink (``{0.0: 0.0}`` for relu); empty if not declared."""
+        if self.kink_slopes is None:
+            return {}
+        return dict(self.kink_slopes(**{**self.params, **params}))
+
+    def group(self, **params: Any) -> tuple[int, int] | None:
+        """``(dim, k)`` if the input's size along ``dim`` must be a multiple of ``k`` (and
+        the output has 1/k as many there), as for maxout's pieces; else None."""
+        if self.grouping is None:
+            return None
+        return self.grouping(**{**self.params, **params})
+
+    def example_shapes(self, **params: Any) -> list[tuple[int, ...]]:
+        """Small input shapes the activation accepts (for tests and the op table)."""
+        group = self.group(**params)
+        if group is not None:
+            dim, k = group
+            base = [[3, 4], [2, 3, 4]]
+            for s in base:
+                s[dim] = 2 * k
+            return [tuple(s) for s in base]
+        return [(3, 4), (2, 3, 4)] + ([()] if self.elementwise else [])
 
 
 class Registry(dict):
@@ -73,20 +103,23 @@ class Registry(dict):
 
 
 registry = Registry()
+_BUILTIN: frozenset = frozenset()  # the built-in names, set once they are registered
 
 
 class ActivationFunction(Function):
-    """The graph node of one activation call; ``spec`` is set per activation."""
+    """The graph node of one activation call; ``spec`` is set per activation. It saves
+    the output or the input, as the entry says, and the parameters."""
 
-    __slots__ = ("params",)
+    __slots__ = ()
     spec: ActivationSpec
 
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
-        self.params = params
-        return self.spec.forward(x, **params)
+        y = self.spec.forward(x, **params)
+        self.save(y if self.spec.saves == "output" else x, params)
+        return y
 
-    def backward(self, grad: Any, saved: Any) -> Any:
-        grad_x = self.spec.backward(grad, saved, **self.params)
+    def backward(self, grad: Any, saved: Any, params: dict) -> Any:
+        grad_x = self.spec.backward(grad, saved, **params)
         if not hasattr(grad_x, "shape"):
             raise TypeError(f"{self.spec.name}: its backward rule returned "
                             f"{type(grad_x).__name__}, not an array (a missing return? a rule "
@@ -107,6 +140,10 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
                         module_name: str | None = None, kinks: Any = (), ties: bool = False,
                         monotonic: bool | None = None, elementwise: bool = True,
                         validate: Callable[..., None] | None = None,
+                        kink_slopes: Callable[..., dict] | None = None,
+                        grouping: Callable[..., tuple[int, int]] | None = None,
+                        saturation: tuple[Callable[..., Any], str] | None = None,
+                        integers: str = "float",
                         replace: bool = False) -> ActivationSpec:
     """Install an activation everywhere at once: ``x.name()``, ``F.name(x)``, an ``nn``
     module, ``ta.activations[name]``, the ``check`` command and the generic tests.
@@ -121,7 +158,8 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
             activation can run in place) or ``"input"``.
         params: extra keyword parameters and their defaults, passed to both functions.
         doc: one line giving both rules; defaults to the forward's docstring.
-        module_name: the ``nn`` class name (default: CamelCase of name).
+        module_name: the ``nn`` class name (default: CamelCase of name); ``""`` for no
+            ``nn`` class (maxout: ``nn.Maxout`` is the layer with its own weights).
         kinks: points (or a function of the params giving them) where the derivative jumps;
             tests and strategies keep away from them.
         ties: True if, like max, the gradient depends on ties among inputs.
@@ -129,6 +167,15 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
         elementwise: False for functions that mix elements (softmax, maxout).
         validate: ``validate(**params)`` raises ValueError for parameters the rule cannot
             handle (e.g. a negative slope, which makes the output ambiguous).
+        kink_slopes: ``kink_slopes(**params) -> {x: slope}``, PyTorch's subgradient at each
+            kink (relu: ``{0.0: 0.0}``); tests check the rule gives exactly these.
+        grouping: ``grouping(**params) -> (dim, k)`` when the size along ``dim`` must be a
+            multiple of ``k`` (maxout's pieces).
+        saturation: ``(flat(y, **params) -> bool mask, "the rule in words")``: where the
+            function is flat, for the activation monitor.
+        integers: what an integer or bool input does, as in PyTorch: ``"float"`` (it
+            becomes the default float dtype: sigmoid, tanh), ``"keep"`` (integers stay
+            integers, bools are refused: relu, hardtanh) or ``"refuse"`` (softmax, gelu...).
         replace: allow replacing an existing entry.
 
     Example:
@@ -144,35 +191,50 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
     """
     if not name.isidentifier():
         raise ValueError(f"register_activation: name must be an identifier, got {name!r}")
+    if integers not in ("float", "keep", "refuse"):
+        raise ValueError(f"register_activation({name!r}): integers must be 'float', 'keep' "
+                         f"or 'refuse', got {integers!r}")
     if saves not in ("output", "input"):
         raise ValueError(f"register_activation({name!r}): saves must be 'output' or 'input', "
                          f"got {saves!r}")
     if name in registry and not replace:
         raise ValueError(f"register_activation: {name!r} is already registered "
                          "(pass replace=True to replace it)")
-    if name in _RESERVED:
+    if name not in _BUILTIN and hasattr(autograd.Tensor, name):  # a method of its own
         raise ValueError(f"register_activation: {name!r} would shadow a Tensor method")
     kink_fn = kinks if callable(kinks) else (lambda _pts=tuple(kinks), **p: _pts)
-    node = type(_camel(name), (ActivationFunction,), {
-        "__slots__": (), "save_inputs": (0,) if saves == "input" else (),
-        "save_output": saves == "output", "__doc__": doc or forward.__doc__})
+    node: Any = type(_camel(name), (ActivationFunction,), {
+        "__slots__": (), "__doc__": doc or forward.__doc__})
     spec = ActivationSpec(
         name=name, forward=forward, backward=backward, saves=saves, params=dict(params or {}),
         doc=doc or (forward.__doc__ or name).strip().splitlines()[0],
-        module_name=module_name or _camel(name), kinks=kink_fn, ties=ties,
-        monotonic=monotonic, elementwise=elementwise, validate=validate,
-        inplace_ok=saves == "output" and elementwise, node=node)
+        module_name=_camel(name) if module_name is None else module_name, kinks=kink_fn,
+        ties=ties, monotonic=monotonic, elementwise=elementwise, validate=validate,
+        inplace_ok=saves == "output" and elementwise, kink_slopes=kink_slopes,
+        grouping=grouping, saturation=saturation, integers=integers, node=node)
     node.spec = spec
     registry[name] = spec
+    add_row(_table_row(spec), replace=True)
     return spec
+
+
+def _table_row(spec: ActivationSpec) -> OpSpec:
+    """The activation's row in the op table (``ops.OPS``)."""
+    name, params = spec.name, spec.params
+    return OpSpec(name=name, node=spec.node, fn=lambda x: apply(name, x),
+                  ref=lambda x: spec.forward(x, **params),
+                  cases=tuple((s,) for s in spec.example_shapes()),
+                  kind="elementwise" if spec.elementwise else "fixed",
+                  kinks=tuple(spec.kink_points()), ties=spec.ties)
 
 
 def unregister_activation(name: str) -> None:
     """Remove a user-registered activation (the built-ins may be removed too; beware)."""
     registry.pop(name, None)
+    remove_row(name)
 
 
-def _params(spec: ActivationSpec, params: dict) -> dict:
+def check_params(spec: ActivationSpec, params: dict) -> dict:
     unknown = set(params) - set(spec.params)
     if unknown:
         raise TypeError(f"{spec.name}: unexpected parameter(s) {sorted(unknown)}; "
@@ -183,28 +245,42 @@ def _params(spec: ActivationSpec, params: dict) -> dict:
     return merged
 
 
-def apply(name: str, x: Any, **params: Any) -> Tensor:
+def apply(name: str, x: Any, **params: Any) -> Any:
     """Apply the registered activation ``name`` to ``x``."""
     spec = registry.get(name) or registry[name]  # .get: fast; [name]: the clear KeyError
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    if not is_tensor(x):
+        x = autograd.Tensor(x)
+    if x.data.dtype.kind != "f":
+        x = _integer_input(spec, x)
     if params or spec.params:
-        return spec.node.apply(x, **_params(spec, params))
+        return spec.node.apply(x, **check_params(spec, params))
     return spec.node.apply(x)
 
 
-def apply_(name: str, x: Tensor, **params: Any) -> Tensor:
-    """Apply ``name`` in place: legal only for output-based rules, which never need x."""
+def _integer_input(spec: ActivationSpec, x: Any) -> Any:
+    """An integer or bool input, as the entry's ``integers`` says (PyTorch's behaviour)."""
+    is_bool = x.data.dtype.kind == "b"
+    if spec.integers == "float":
+        return x.astype(dtypes.get_default_dtype())
+    if spec.integers == "keep" and not is_bool:
+        return x
+    raise TypeError(f"{spec.name}: not defined for a {x.dtype} input (shape {x.shape}), as "
+                    "in PyTorch; convert it with .float() first")
+
+
+def inplace_node(name: str, **params: Any) -> tuple[Any, dict]:
+    """The node and checked parameters to run ``name`` in place (``Tensor.relu_``): legal
+    only for output-based elementwise rules, which never need x."""
     spec = registry[name]
     if not spec.inplace_ok:
         raise RuntimeError(f"{name}_: cannot run in place, because its backward rule needs "
                            f"the input (saves={spec.saves!r}) or it is not elementwise")
-    return x._inplace(spec.node, **_params(spec, params))
+    return spec.node, check_params(spec, params)
 
 
-_RESERVED = {n for n in dir(Tensor) if not n.startswith("_")} - {
-    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "softplus",
-    "silu", "gelu", "hardtanh", "maxout"}
+def apply_(name: str, x: Any, **params: Any) -> Any:
+    """Apply ``name`` to the Tensor ``x`` in place (``x.relu_()``)."""
+    return getattr(x, name + "_")(**params)
 
 
 # --- helpers for rules that work on ndarrays and Tensors -------------------------------
@@ -219,12 +295,12 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(x: Any) -> Any:
-    return x.sigmoid() if isinstance(x, Tensor) else _stable_sigmoid(x)
+    return x.sigmoid() if is_tensor(x) else _stable_sigmoid(x)
 
 
 def _normal_cdf(x: Any) -> Any:
     """Phi(x), the standard normal CDF, for ndarrays and Tensors."""
-    if isinstance(x, Tensor):
+    if is_tensor(x):
         return 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
     # NOTE: 0.5 * erfc(-x / sqrt 2) rather than 0.5 * (1 + erf(x / sqrt 2)): for x < -5
     # the 1 + erf(...) cancels to rounding noise, while erfc keeps full relative precision.
@@ -234,6 +310,9 @@ def _normal_cdf(x: Any) -> Any:
 def _dim(x: np.ndarray, dim: Any, who: str = "softmax") -> int:
     if x.ndim == 0:
         raise ValueError(f"{who}: needs at least one dimension, got a 0-d tensor")
+    if not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"{who}: dim {dim} is out of range for a tensor of shape {x.shape} "
+                         f"(expected a dim in [{-x.ndim}, {x.ndim - 1}])")
     return dim
 
 
@@ -251,7 +330,8 @@ def _relu_backward(grad, y):
 
 
 register_activation("relu", _relu, _relu_backward, "output", module_name="ReLU",
-                    kinks=(0.0,), monotonic=True)
+                    kinks=(0.0,), monotonic=True, kink_slopes=lambda: {0.0: 0.0},
+                    integers="keep")
 
 
 def _leaky_relu(x, negative_slope=0.01):
@@ -274,7 +354,9 @@ def _leaky_relu_check(negative_slope=0.01):
 
 register_activation("leaky_relu", _leaky_relu, _leaky_relu_backward, "output",
                     params={"negative_slope": 0.01}, module_name="LeakyReLU", kinks=(0.0,),
-                    monotonic=True, validate=_leaky_relu_check)
+                    monotonic=True, validate=_leaky_relu_check,
+                    kink_slopes=lambda negative_slope=0.01: {0.0: negative_slope},
+                    integers="refuse")
 
 
 def _sigmoid_forward(x):
@@ -291,7 +373,8 @@ def _sigmoid_backward(grad, y):
 
 
 register_activation("sigmoid", _sigmoid_forward, _sigmoid_backward, "output",
-                    monotonic=True)
+                    monotonic=True, saturation=(lambda y: (y < 0.01) | (y > 0.99),
+                                                "y < 0.01 or y > 0.99"))
 
 
 def _tanh(x):
@@ -305,7 +388,9 @@ def _tanh_backward(grad, y):
     return grad * (1 - y * y)
 
 
-register_activation("tanh", _tanh, _tanh_backward, "output", monotonic=True)
+# Saturation: the output within 1% of the function's limits, where the slope nearly vanishes.
+register_activation("tanh", _tanh, _tanh_backward, "output", monotonic=True,
+                    saturation=(lambda y: np.abs(y) > 0.99, "|y| > 0.99"))
 
 
 def _softmax(x, dim=-1):
@@ -321,7 +406,7 @@ def _softmax_backward(grad, y, dim=-1):
 
 
 register_activation("softmax", _softmax, _softmax_backward, "output", params={"dim": -1},
-                    elementwise=False)
+                    elementwise=False, integers="refuse")
 
 
 def _log_softmax(x, dim=-1):
@@ -335,14 +420,15 @@ def _log_softmax_backward(grad, y, dim=-1):
 
 
 register_activation("log_softmax", _log_softmax, _log_softmax_backward, "output",
-                    params={"dim": -1}, module_name="LogSoftmax", elementwise=False)
+                    params={"dim": -1}, module_name="LogSoftmax", elementwise=False,
+                    integers="refuse")
 
 
 # --- elu / softplus / hardtanh ---------------------------------------------------------
 
 
 def _elu(x, alpha=1.0):
-    """elu: y = x if x > 0 else alpha * (e^x - 1); dy/dx = 1 if y > 0 else y + alpha (from the output)"""
+    """elu: y = x if x > 0 else alpha * (e^x - 1); dy/dx = 1 if y > 0 else y + alpha (from the output)"""  # noqa: E501 (one line: the registry doc)
     # NOTE: expm1 of min(x, 0), so large positive x cannot overflow in the unused branch.
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
@@ -358,7 +444,11 @@ def _elu_check(alpha=1.0):
 
 
 register_activation("elu", _elu, _elu_backward, "output", params={"alpha": 1.0},
-                    module_name="ELU", kinks=(0.0,), monotonic=True, validate=_elu_check)
+                    module_name="ELU", kinks=(0.0,), monotonic=True, validate=_elu_check,
+                    kink_slopes=lambda alpha=1.0: {0.0: alpha}, integers="refuse",
+                    # elu's slope on the left is y + alpha
+                    saturation=(lambda y, alpha=1.0: (y <= 0) & (y + alpha < 0.01 * max(
+                        alpha, 1e-12)), "y + alpha < 0.01 alpha"))
 
 
 def _softplus(x, beta=1.0, threshold=20.0):
@@ -396,12 +486,14 @@ def _softplus_check(beta=1.0, threshold=20.0):
 register_activation("softplus", _softplus, _softplus_backward, "output",
                     params={"beta": 1.0, "threshold": 20.0},
                     kinks=lambda beta=1.0, threshold=20.0: (threshold / beta,),
-                    monotonic=True, validate=_softplus_check)
+                    monotonic=True, validate=_softplus_check, integers="refuse",
+                    saturation=(lambda y, beta=1.0, threshold=20.0: -np.expm1(-beta * y) < 0.01,
+                                "1 - e^-y < 0.01"))
 
 
 def _hardtanh(x, min_val=-1.0, max_val=1.0):
-    """hardtanh: y = clip(x, min_val, max_val); dy/dx = 1 if min_val < y < max_val else 0 (from the output)"""
-    return np.clip(x, min_val, max_val)
+    """hardtanh: y = clip(x, min_val, max_val); dy/dx = 1 if min_val < y < max_val else 0 (from the output)"""  # noqa: E501 (one line: the registry doc)
+    return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)  # ints stay ints
 
 
 def _hardtanh_backward(grad, y, min_val=-1.0, max_val=1.0):
@@ -417,7 +509,11 @@ def _hardtanh_check(min_val=-1.0, max_val=1.0):
 register_activation("hardtanh", _hardtanh, _hardtanh_backward, "output",
                     params={"min_val": -1.0, "max_val": 1.0},
                     kinks=lambda min_val=-1.0, max_val=1.0: (min_val, max_val),
-                    monotonic=True, validate=_hardtanh_check)
+                    monotonic=True, validate=_hardtanh_check, integers="keep",
+                    kink_slopes=lambda min_val=-1.0, max_val=1.0: {min_val: 0.0, max_val: 0.0},
+                    # NOTE: hardtanh is exactly flat outside its bounds: slope 0, not nearly 0.
+                    saturation=(lambda y, min_val=-1.0, max_val=1.0: (y <= min_val) | (
+                        y >= max_val), "y at min_val or max_val"))
 
 
 # --- silu / gelu: not monotonic, so their rules keep the input --------------------------
@@ -436,7 +532,7 @@ def _silu_backward(grad, x):
 
 
 register_activation("silu", _silu, _silu_backward, "input", module_name="SiLU",
-                    monotonic=False)
+                    monotonic=False, integers="refuse")
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
@@ -465,7 +561,8 @@ def _gelu_check(approximate="none"):
 
 
 register_activation("gelu", _gelu, _gelu_backward, "input", params={"approximate": "none"},
-                    module_name="GELU", monotonic=False, validate=_gelu_check)
+                    module_name="GELU", monotonic=False, validate=_gelu_check,
+                    integers="refuse")
 
 
 # --- maxout: the max over groups of `pieces` ----------------------------------------------
@@ -480,7 +577,7 @@ def _groups(shape: tuple, pieces: int, dim: int) -> tuple:
 
 
 def _maxout(x, pieces=2, dim=-1):
-    """maxout: y = max over each group of `pieces` inputs; dx = g routed to the max (from the input)"""
+    """maxout: y = max over each group of `pieces` inputs; dx = g routed to the max (from the input)"""  # noqa: E501 (one line: the registry doc)
     grouped, axis = _groups(x.shape, pieces, dim)
     xs = x.reshape(grouped)
     # NOTE: elementwise maximum of the pieces, not xs.max(axis): numpy's reduction over a
@@ -498,11 +595,17 @@ def _maxout_backward(grad, x, pieces=2, dim=-1):
     grouped, axis = _groups(x.shape, pieces, dim)
     xs = x.reshape(grouped)
     kept = grouped[:axis] + (1,) + grouped[axis + 1:]
-    winners = xs == _maxout(x, pieces, dim).reshape(kept) if not isinstance(x, Tensor) \
-        else xs == xs.max(axis=axis, keepdims=True)
+    winners = xs == xs.amax(axis, keepdim=True) if is_tensor(x) \
+        else xs == _maxout(x, pieces, dim).reshape(kept)
     share = (winners / winners.sum(axis=axis, keepdims=True)).astype(grad.dtype)
     return (grad.reshape(kept) * share).reshape(x.shape)
 
 
 register_activation("maxout", _maxout, _maxout_backward, "input",
-                    params={"pieces": 2, "dim": -1}, ties=True, elementwise=False)
+                    params={"pieces": 2, "dim": -1}, ties=True, elementwise=False,
+                    module_name="", grouping=lambda pieces=2, dim=-1: (dim, pieces),
+                    integers="refuse")
+
+#: The activations above: Tensor has a method for each, so they may be replaced (the
+#: mutation lab does); any other Tensor attribute is refused as a new name.
+_BUILTIN = frozenset(registry)

@@ -13,56 +13,99 @@ frees its array unless a backward rule saved it (see the output-based activation
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
+import threading
 import traceback
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .tensor import Tensor
+    from .tensor import Tensor as TensorT
+
 
 # --- grad mode --------------------------------------------------------------------------
 
-_grad_enabled = True
+class _ThreadState(threading.local):
+    """Grad mode, per thread (as in PyTorch): another thread's ``no_grad()`` or backward
+    never changes what this thread records."""
+
+    grad_enabled = True
+
+
+_state = _ThreadState()
 _anomaly_enabled = False
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default; off inside ``no_grad()``)."""
-    return _grad_enabled
-
-
-def set_grad_enabled(mode: bool) -> None:
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+    return _state.grad_enabled
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode and restores it on exit."""
+    """Context manager and decorator that sets grad mode and restores it on exit.
+
+    Used bare or called: ``@no_grad``, ``@no_grad()``, ``with no_grad():``.
+    """
 
     mode = True
 
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        self = super().__new__(cls)
+        return self(fn) if callable(fn) else self
+
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._prev = _grad_enabled
-        _grad_enabled = self.mode
+        self._prev = _state.grad_enabled
+        _state.grad_enabled = self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self._prev
+        _state.grad_enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
-        mode_cls = type(self)
+        mode = self.mode
 
+        @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mode_cls():
+            prev = _state.grad_enabled
+            _state.grad_enabled = mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _state.grad_enabled = prev
 
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-        wrapper.__wrapped__ = fn
         return wrapper
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode: as a function (``set_grad_enabled(False)``, at once, for this
+    thread), a context manager (restored on exit) or a decorator, as in PyTorch.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> with ta.set_grad_enabled(False):
+        ...     ta.is_grad_enabled()
+        False
+        >>> ta.is_grad_enabled()
+        True
+    """
+
+    def __new__(cls, mode: bool) -> Any:
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = _state.grad_enabled
+        self.mode = bool(mode)
+        _state.grad_enabled = self.mode
+
+    def __enter__(self) -> None:
+        pass  # already set by the constructor (as in PyTorch)
+
+    def __call__(self, fn: Callable) -> Callable:
+        _state.grad_enabled = self._prev  # a decorator sets the mode only inside fn
+        return super().__call__(fn)
 
 
 class no_grad(_GradMode):
@@ -133,27 +176,57 @@ _sequence = itertools.count()  # creation order of nodes: a topological order of
 
 # --- the Function node ------------------------------------------------------------------
 
+#: The Tensor class. tensor.py binds it (``bind_tensor_class``) when it is defined, so
+#: imports run one way: tensor -> activations -> ops -> autograd, and never back.
+Tensor: Any = None
+_depends_on: Any = None  # ops.DependsOn, bound with it
+
+
+def bind_tensor_class(cls: type, depends_on: type) -> None:
+    global Tensor, _depends_on
+    Tensor, _depends_on = cls, depends_on
+
 
 class Function:
-    """One differentiable op: ``forward`` on arrays, ``backward`` from the saved arrays.
+    """One differentiable op: ``forward`` on arrays, ``backward`` from what forward saved.
 
-    Subclasses set ``save_inputs`` (indices of inputs whose arrays backward needs) and
-    ``save_output`` (whether it needs the output array); ``apply`` saves exactly those.
-    ``backward(grad, *saved)`` receives the saved arrays in that order (inputs, then the
-    output) and returns one gradient per input (a tuple, or a single value for one input).
-    Under ``create_graph=True`` the same backward runs on Tensors, so it must use only
-    arithmetic that works on both (operators, numpy ufuncs, and ``ops.where``/``expand``).
+    ``forward(*arrays, **params)`` computes the output and calls ``self.save(...)`` once
+    with everything ``backward`` will need (arrays, shapes, parameters); ``backward(grad,
+    *saved)`` receives exactly those, in that order, and returns one gradient per input
+    (a tuple, or a single value for one input; None for an input that needs none).
+
+    ``self.needs_input_grad[i]`` says whether input i wants a gradient. A rule saves only
+    what the wanted gradients need (``x * 2.0`` keeps nothing of x): saving is per
+    gradient, not per op. The engine frees the saved arrays after a backward (unless
+    ``retain_graph``), version-checks each one that is an input's array or the output
+    (an in-place change after saving is an error, never a silent wrong gradient), and
+    under ``create_graph=True`` hands those back as graph-connected Tensors, so the same
+    backward builds a graph: it must use only arithmetic that works on ndarrays and
+    Tensors alike (operators, numpy ufuncs, methods, and the helpers in ``ops.helpers``).
     """
 
-    __slots__ = ("parents", "saved", "versions", "hooks", "trace", "seq", "__weakref__")
-    save_inputs: tuple[int, ...] = ()
-    save_output = False
+    __slots__ = ("parents", "needs_input_grad", "saved", "watched", "frees", "hooks", "trace",
+                 "seq", "__weakref__")
+    parents: list            # per input: its node, the leaf Tensor itself, or None
+    needs_input_grad: tuple[bool, ...]
+    saved: Any               # what forward saved (a tuple), or _FREED after backward
+    watched: tuple           # (position, version cell, version, source) per aliased item
+    frees: bool              # whether backward frees the saved items (they hold values)
+    hooks: list | None
+    trace: str
+    seq: int
 
-    def forward(self, *args: Any) -> np.ndarray:  # pragma: no cover - abstract
+    is_view = False  # True for the ops whose output may share the input's memory
+
+    def forward(self, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def backward(self, grad: Any, *saved: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def save(self, *items: Any) -> None:
+        """Keep ``items`` for backward (call it once, from forward)."""
+        self.saved = items
 
     @property
     def name(self) -> str:
@@ -163,25 +236,38 @@ class Function:
         return f"<{self.name}>"
 
     @classmethod
-    def apply(cls, *inputs: Any, **params: Any) -> "Tensor":
+    def run(cls, *arrays: Any, **params: Any) -> Any:
+        """Only the forward, on arrays, recording nothing (for in-place ops outside a graph)."""
+        node = cls.__new__(cls)
+        node.needs_input_grad = (False,) * len(arrays)
+        return node.forward(*arrays, **params)
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run forward on the inputs' arrays and, if any input needs a gradient, record
         a node. Non-Tensor inputs (Python numbers, arrays) are constants."""
         node = cls.__new__(cls)
         arrays = []
         parents = []
-        needs_grad = False
+        needs = []
+        record = False
+        grad_mode = _state.grad_enabled
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                if x.requires_grad:
-                    needs_grad = True
+                if x.requires_grad and grad_mode:
+                    record = True
+                    needs.append(True)
                     parents.append(x.grad_fn or x)
                     continue
             else:
                 arrays.append(x)
+            needs.append(False)
             parents.append(None)
+        node.needs_input_grad = tuple(needs)
+        node.saved = ()
         try:
-            out = node.forward(*arrays, **params)
+            raw = node.forward(*arrays, **params)
         except ValueError as e:
             if "broadcast" not in str(e) or str(e).startswith(cls.__name__.lower()):
                 raise
@@ -189,69 +275,180 @@ class Function:
             raise ValueError(f"{cls.__name__.lower()}: shapes {shapes} cannot be broadcast "
                              "together (numpy's rule: aligned from the right, each pair of "
                              "sizes must be equal or one of them 1)") from None
-        if type(out) is not np.ndarray:  # NOTE: numpy returns scalars for 0-d results
-            out = np.asarray(out)
-        if not (needs_grad and _grad_enabled):
+        # NOTE: numpy returns scalars for 0-d results
+        out = raw if type(raw) is np.ndarray else np.asarray(raw)
+        if (out.base is not None or out is arrays[0]) and not cls.is_view:
+            out = _unaliased(out, arrays)
+        if not record:
             return Tensor._make(out, False, None)
         node.parents, node.hooks, node.seq = parents, None, next(_sequence)
         result = Tensor._make(out, True, node)
-        saved, versions = [], []
-        for i in cls.save_inputs:
-            saved.append(arrays[i])
-            x = inputs[i]
-            if isinstance(x, Tensor):
-                versions.append((x._version, x._version[0]))
-        if cls.save_output:
-            saved.append(out)
-            versions.append((result._version, 0))
-        node.saved, node.versions = saved, versions
+        if node.saved:
+            node.watched, node.frees = _watch(node, inputs, arrays, raw, result)
+        else:
+            node.watched, node.frees = (), False
         if _anomaly_enabled:
             node.trace = _user_frame()
         return result
 
 
+_OUTPUT = "output"  # where a watched item comes from when it is the node's own output
+
+
+def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
+    """``out``, copied if it is (a view of) an input's array: only the view ops may share
+    memory with their input (a maxout over pieces of 1 or an activation returning its
+    input must not let ``y.add_(1)`` overwrite x)."""
+    base = out.base
+    for a in arrays:
+        if type(a) is np.ndarray and (out is a or base is not None and (
+                base is a or base is a.base)):
+            return out.copy()
+    return out
+
+
+def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,
+           result: Any) -> tuple[tuple, bool]:
+    """Which saved items are an input's array or the output: (position, version counter,
+    version at saving, where the item comes from in the graph) for each. The engine
+    checks the versions before backward and reconnects those items under create_graph.
+    (The output is marked ``_OUTPUT``, not by the node itself: no reference cycle.)
+
+    Also whether the node keeps values (arrays, or an input even if it is a number), as
+    opposed to shapes and parameters only: as in PyTorch, only such a node is freed after
+    a backward, so ``(x + 1).sum()`` can run backward twice but ``(x * 2).sum()`` cannot."""
+    watched = []
+    saved = node.saved
+    out = result.data
+    frees = False
+    for k, item in enumerate(saved):
+        if item is raw or item is out:
+            if item is not out:  # a 0-d output that numpy handed over as a scalar
+                saved = saved[:k] + (out,) + saved[k + 1:]
+            watched.append((k, result._version, 0, _OUTPUT))
+            frees = True
+            continue
+        is_array = type(item) is np.ndarray
+        frees = frees or is_array
+        for x, a, parent in zip(inputs, arrays, node.parents):
+            if item is a:
+                frees = True
+                if is_array and isinstance(x, Tensor):
+                    watched.append((k, x._version, x._version[0], parent))
+                break
+    node.saved = saved
+    return tuple(watched), frees
+
+
+def rebind_inplace(node: Function, old: np.ndarray, new: Any) -> None:
+    """After ``node`` ran as an in-place op whose output is copied into ``new`` (a Tensor
+    whose array was ``old``): what the node saved of the old values gets its own copy
+    (the write would change it), and its saved output becomes ``new``'s array at the
+    version the write gives it."""
+    saved = list(node.saved)
+    watched = []
+    for k, cell, version, source in node.watched:
+        if source is _OUTPUT:
+            saved[k] = new.data
+            watched.append((k, new._version, new._version[0] + 1, source))
+        elif saved[k] is old:
+            saved[k] = old.copy()
+            watched.append((k, [0], 0, source))
+        else:
+            watched.append((k, cell, version, source))
+    node.saved, node.watched = tuple(saved), tuple(watched)
+
+
 # --- backward ---------------------------------------------------------------------------
+
+
+class IndexedGrad:
+    """A gradient that is zero except at a few basic indices: what ``x[i]`` sends back.
+
+    ``for row in x`` makes one such gradient per row; summing them as dense arrays would
+    cost O(rows^2), so the engine keeps the (index, values) parts and writes them into one
+    array when the gradient is used: linear in the number of rows. Engine-owned: ``add``
+    extends it in place.
+    """
+
+    __slots__ = ("shape", "dtype", "parts")
+
+    def __init__(self, shape: tuple, dtype: np.dtype, parts: list) -> None:
+        self.shape, self.dtype, self.parts = shape, dtype, parts
+
+    def add(self, other: Any) -> Any:
+        if type(other) is IndexedGrad:
+            self.parts.extend(other.parts)
+            return self
+        out = np.array(np.broadcast_to(other, self.shape), dtype=np.result_type(
+            self.dtype, other), copy=True)
+        for index, values in self.parts:
+            out[index] += values
+        return out
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=self.dtype)
+        for index, values in self.parts:
+            out[index] += values
+        return out
+
+
+def _add(a: Any, b: Any) -> Any:
+    """Two gradients of one tensor, summed."""
+    if type(a) is IndexedGrad:
+        return a.add(b)
+    if type(b) is IndexedGrad:
+        return b.add(a)
+    return a + b
+
 
 _FREED = "freed"
 
 
-def _saved_for_backward(node: Function, create_graph: bool) -> list:
-    """The node's saved arrays, checked against in-place changes; as graph-connected
-    Tensors when the backward itself must be differentiable."""
+def _check_versions(node: Function) -> None:
+    for _, cell, version, source in node.watched:
+        if cell[0] != version and source is _OUTPUT:
+            raise RuntimeError(
+                f"{node.name} computes its gradient from the op's output (an output-based "
+                f"rule), and that output was modified by an in-place operation (version "
+                f"{cell[0]}, expected {version}). Change a clone() of the output instead, "
+                "or use the out-of-place op.")
+        if cell[0] != version:
+            raise RuntimeError(
+                f"An array that {node.name} saved for backward was modified by an in-place "
+                f"operation (version {cell[0]}, expected {version}). Use the out-of-place "
+                "op, or clone() the tensor before changing it in place.")
+
+
+def _saved_for_backward(node: Function, create_graph: bool) -> tuple:
+    """The node's saved items, checked against in-place changes; those that are an input
+    or the output as graph-connected Tensors when the backward must be differentiable."""
     saved = node.saved
     if saved is _FREED:
         raise RuntimeError(
             f"Trying to backward through {node.name} a second time: its saved arrays were "
             "freed after the first backward. Pass retain_graph=True to the first "
             "backward() if you need to backward through the graph again.")
-    for cell, version in node.versions:
-        if cell[0] != version:
-            raise RuntimeError(
-                f"An array that {node.name} saved for backward was modified by an in-place "
-                f"operation (version {cell[0]}, expected {version}). Use the out-of-place "
-                "op, or clone() the tensor before changing it in place.")
-    if not create_graph or not saved:
+    _check_versions(node)
+    if not create_graph or not node.watched:
         return saved
-    # Reconnect each saved array to where it came from, so the backward builds a graph.
-    out = []
-    cls = type(node)
-    sources = [node.parents[i] for i in cls.save_inputs]
-    if cls.save_output:
-        sources.append(node)
-    for array, source in zip(saved, sources):
+    out = list(saved)
+    for k, _, _, source in node.watched:
         if isinstance(source, Tensor):
-            out.append(source)
+            out[k] = source
         elif source is None:
-            out.append(Tensor._make(array, False, None) if isinstance(array, np.ndarray) else array)
+            out[k] = Tensor._make(saved[k], False, None)
         else:
-            out.append(Tensor._make(array, True, source))
-    return out
+            out[k] = Tensor._make(saved[k], True, node if source is _OUTPUT else source)
+    return tuple(out)
 
 
 def _check_finite(node: Function, grads: Sequence) -> None:
     for i, g in enumerate(grads):
         if g is None:
             continue
+        if type(g) is IndexedGrad:
+            g = g.dense()
         arr = g.data if isinstance(g, Tensor) else np.asarray(g)
         if not np.all(np.isfinite(arr)):
             what = "nan" if np.any(np.isnan(arr)) else "inf"
@@ -265,12 +462,20 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
     for hook in hooks:
         new = hook(wrapped)
-        if new is not None:
-            wrapped = new if isinstance(new, Tensor) else Tensor._make(np.asarray(new), False, None)
+        if new is None:
+            continue
+        name = getattr(hook, "__name__", repr(hook))
+        if not isinstance(new, Tensor):
+            raise TypeError(f"hook {name!r} returned {type(new).__name__}; a hook must return "
+                            "a Tensor (the new gradient) or None")
+        if new.shape != wrapped.shape:
+            raise RuntimeError(f"hook {name!r} returned a gradient of shape {new.shape} for a "
+                               f"tensor whose gradient has shape {wrapped.shape}")
+        wrapped = new
     return wrapped if create_graph else wrapped.data
 
 
-def _owned(g: np.ndarray, leaf: "Tensor", seen: set) -> np.ndarray:
+def _owned(g: np.ndarray, leaf: TensorT, seen: set) -> np.ndarray:
     """A gradient array that a leaf may keep: writable, the leaf's dtype, and sharing no
     memory with another leaf's gradient from this backward (``seen`` holds the ids of the
     memory blocks already handed out). Gradients are made fresh by the rules, so this
@@ -282,14 +487,14 @@ def _owned(g: np.ndarray, leaf: "Tensor", seen: set) -> np.ndarray:
     base = g.base
     block = id(g if base is None else base)
     # NOTE: only views can be read-only here (np.broadcast_to and friends)
-    if block in seen or base is not None and not g.flags.writeable:
+    if block in seen or (base is not None and not g.flags.writeable):
         g = g.copy()
         block = id(g)
     seen.add(block)
     return g
 
 
-def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_graph: bool,
+def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_graph: bool,
                  create_graph: bool, capture: dict | None = None) -> None:
     """Propagate gradients from ``roots`` to every leaf that requires grad.
 
@@ -302,21 +507,21 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
     ``capture`` maps id(node-or-leaf) -> None; when given, gradients that reach those are
     stored there instead of being accumulated into ``.grad`` (used by ``grad()``).
     """
-    global _grad_enabled
     grads: dict[Function, Any] = {}
     heap: list = []
-    seen_leaf_grads: set[int] = set()
+    leaves: dict[int, list] = {}  # id -> [leaf, the sum of its gradients so far]
     for r, g in zip(roots, root_grads):
         node = r.grad_fn
         if node is None:
-            _accumulate_leaf(r, g, create_graph, capture, seen_leaf_grads)
+            _collect_leaf(leaves, r, g)
         elif node in grads:
             grads[node] = grads[node] + g
         else:
             grads[node] = g
             heapq.heappush(heap, (-node.seq, node))
 
-    prev_mode, _grad_enabled = _grad_enabled, create_graph
+    state = _state
+    prev_mode, state.grad_enabled = state.grad_enabled, create_graph
     # NOTE: in anomaly mode numpy stays quiet and _check_finite names the op instead (a
     # warning, or an error under -W error, would otherwise come first and name no op).
     quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
@@ -325,65 +530,103 @@ def run_backward(roots: Sequence["Tensor"], root_grads: Sequence[Any], retain_gr
     try:
         while heap:
             node = heappop(heap)[1]
-            g = grads.pop(node)
-            if node.hooks:
-                g = _run_hooks(node.hooks, g, create_graph)
-            if capture is not None and id(node) in capture:
-                capture[id(node)] = g
-            saved = node.saved
-            if create_graph or saved is _FREED:
-                saved = _saved_for_backward(node, create_graph)
-            else:
-                for cell, version in node.versions:
-                    if cell[0] != version:
-                        _saved_for_backward(node, create_graph)  # raises, naming the op
-            if create_graph:
-                in_grads = _differentiable_backward(node, g, saved)
-            else:
-                in_grads = node.backward(g, *saved)
-            parents = node.parents
-            if len(parents) == 1:
-                in_grads = (in_grads,)
-            if _anomaly_enabled:
-                _check_finite(node, in_grads)
-            if not retain_graph:
-                node.saved = _FREED
-            for p, pg in zip(parents, in_grads):
+            in_grads = _run_node(node, grads.pop(node), retain_graph, create_graph, capture)
+            for p, pg in zip(node.parents, in_grads):
                 if p is None or pg is None:
                     continue
                 if isinstance(p, Tensor):
-                    _accumulate_leaf(p, pg, create_graph, capture, seen_leaf_grads, node)
+                    _collect_leaf(leaves, p, pg, node, capture is None)
                 elif p in grads:
-                    grads[p] = grads[p] + pg
+                    grads[p] = _add(grads[p], pg)
                 else:
                     grads[p] = pg
                     heappush(heap, (-p.seq, p))
+        seen: set[int] = set()
+        for leaf, g in leaves.values():
+            _accumulate_leaf(leaf, g, create_graph, capture, seen)
     finally:
-        _grad_enabled = prev_mode
+        state.grad_enabled = prev_mode
         if quiet is not None:
             np.seterr(**quiet)
 
 
-def _differentiable_backward(node: Function, g: Any, saved: list) -> Any:
+def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool,
+              capture: dict | None) -> Sequence:
+    """One step of backward: the node's hooks, then its rule; one gradient per input."""
+    if type(g) is IndexedGrad:
+        g = g.dense()
+    if node.hooks:
+        g = _run_hooks(node.hooks, g, create_graph)
+    if capture is not None and id(node) in capture:
+        capture[id(node)] = g
+    saved = node.saved
+    if create_graph or saved is _FREED:
+        saved = _saved_for_backward(node, create_graph)
+    elif node.watched:
+        _check_versions(node)
+    if create_graph:
+        in_grads = _differentiable_backward(node, g, saved)
+    else:
+        in_grads = node.backward(g, *saved)
+    if type(in_grads) is not tuple:  # one input (variadic ops return a tuple, even of one)
+        in_grads = (in_grads,)
+    if _anomaly_enabled:
+        _check_finite(node, in_grads)
+    if not retain_graph and node.frees:
+        node.saved = _FREED
+    return in_grads
+
+
+def _differentiable_backward(node: Function, g: Any, saved: Sequence) -> Any:
     if not isinstance(g, Tensor):
         g = Tensor._make(g, False, None)
     try:
-        return node.backward(g, *saved)
+        grads = node.backward(g, *saved)
     except TypeError as e:
         if "Tensor" in str(e):
             raise TypeError(f"{node.name}: its backward rule does not work on Tensors "
                             f"(needed for create_graph=True): {e}") from e
         raise
+    # NOTE: a gradient that came out constant (relu's g * (y > 0)) still depends on what
+    # the rule read, as in PyTorch: ta.grad of it then gives zeros, not "unused".
+    needed = [s for s in saved if isinstance(s, Tensor) and s.requires_grad]
+    if not needed:
+        return grads
+    one = type(grads) is not tuple
+    out = tuple(gi if not isinstance(gi, Tensor) or gi.requires_grad
+                else _depends_on.apply(gi, *needed) for gi in ((grads,) if one else grads))
+    return out[0] if one else out
 
 
-def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict | None,
-                     seen: set, source: Any = None) -> None:
+def _collect_leaf(pending: dict, leaf: TensorT, g: Any, source: Any = None,
+                  check: bool = True) -> None:
+    """Sum the gradients reaching a leaf along every edge; its hooks then run once, on the
+    total (as in PyTorch). ``grad()`` passes ``check=False``: it hands a wrongly shaped
+    gradient back, so gradcheck can diagnose the rule that made it."""
+    if check and np.shape(g) != leaf.data.shape:
+        raise RuntimeError(f"{getattr(source, 'name', 'backward')}: a backward rule returned "
+                           f"a gradient of shape {np.shape(g)} for a leaf of shape "
+                           f"{leaf.shape}; a rule must return one gradient per input, shaped "
+                           "like that input (undo any broadcasting)")
+    key = id(leaf)
+    if key in pending:
+        pending[key][1] = _add(pending[key][1], g)
+    else:
+        pending[key] = [leaf, g]
+
+
+def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | None,
+                     seen: set) -> None:
+    if type(g) is IndexedGrad:
+        g = g.dense()
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
     if capture is not None:
         key = id(leaf)
-        if key in capture:
-            capture[key] = g if capture[key] is None else capture[key] + g
+        if key in capture:  # a gradient has its leaf's dtype, as with .grad
+            if not create_graph and np.result_type(g) != leaf.data.dtype:
+                g = np.asarray(g, dtype=leaf.data.dtype)
+            capture[key] = g
         return
     if create_graph:
         if not isinstance(g, Tensor):
@@ -392,12 +635,6 @@ def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict |
         return
     if isinstance(g, Tensor):
         g = g.data
-    if (g.shape if type(g) is np.ndarray else np.shape(g)) != leaf.data.shape:
-        raise RuntimeError(f"{getattr(source, 'name', 'backward')}: a backward rule returned "
-                           f"a gradient of shape "
-                           f"{np.shape(g)} for a leaf of shape {leaf.shape}; a rule must "
-                           "return one gradient per input, shaped like that input (undo any "
-                           "broadcasting)")
     if leaf.grad is None:
         g = _owned(g, leaf, seen)
         leaf.grad = Tensor._make(g, False, None)
@@ -409,7 +646,7 @@ def _accumulate_leaf(leaf: "Tensor", g: Any, create_graph: bool, capture: dict |
         leaf.grad = Tensor._make(total, False, None)
 
 
-def grad(outputs: "Tensor | Sequence[Tensor]", inputs: "Tensor | Sequence[Tensor]",
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool = False) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
@@ -435,8 +672,13 @@ def grad(outputs: "Tensor | Sequence[Tensor]", inputs: "Tensor | Sequence[Tensor
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):  # one Tensor or array: one output's
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} "
+                           "outputs; pass one per output (None for a scalar output)")
     root_grads = [_root_grad(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
     for t in inputs:
         if not t.requires_grad:
@@ -444,7 +686,7 @@ def grad(outputs: "Tensor | Sequence[Tensor]", inputs: "Tensor | Sequence[Tensor
     capture = {id(t.grad_fn if t.grad_fn is not None else t): None for t in inputs}
     run_backward(outputs, root_grads, create_graph if retain_graph is None else retain_graph,
                  create_graph, capture)
-    result = []
+    result: list[TensorT | None] = []
     for i, t in enumerate(inputs):
         g = capture[id(t.grad_fn if t.grad_fn is not None else t)]
         if g is None:
@@ -458,7 +700,7 @@ def grad(outputs: "Tensor | Sequence[Tensor]", inputs: "Tensor | Sequence[Tensor
     return tuple(result)
 
 
-def _root_grad(root: "Tensor", gradient: Any, who: str) -> Any:
+def _root_grad(root: TensorT, gradient: Any, who: str) -> Any:
     """The starting gradient for ``root``: ones for a scalar, else the one given."""
     if not root.requires_grad:
         raise RuntimeError(f"{who}: the tensor (shape {root.shape}) does not require grad "
@@ -484,5 +726,3 @@ def _root_grad(root: "Tensor", gradient: Any, who: str) -> Any:
                         f"(shape {g.shape}) for a tensor of dtype {root.dtype}")
     return g.astype(root.data.dtype, copy=True)
 
-
-from .tensor import Tensor  # noqa: E402  (Tensor needs this module first)

@@ -8,14 +8,12 @@ losses (``F.cross_entropy``, ``F.nll_loss``, ``F.mse_loss``, ``F.binary_cross_en
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 from .activations import apply, apply_, registry
-from .autograd import Function
-from .ops import Linear, _needs, expand, scatter
+from .ops.fused import NLL, BCEWithLogits, BinaryCrossEntropy, CrossEntropy, Linear
 from .tensor import Tensor, generator
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
@@ -132,9 +130,16 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(ta.tensor([[1.0, 2.0]]), ta.tensor([[1.0, 1.0], [0.0, -1.0]]))
         tensor([[ 3., -2.]])
     """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linear: input must be a Tensor, not {type(x).__name__} (wrap it: "
+                        "ta.tensor(data))")
+    if x.dtype != weight.dtype or bias is not None and bias.dtype != weight.dtype:
+        raise RuntimeError(f"linear: input dtype {x.dtype} and weight dtype {weight.dtype} "
+                           "differ (as in PyTorch, layers do not promote); convert the input "
+                           f"with .to({weight.dtype}) or the layer with .to(dtype)")
     if bias is None:
-        return Linear.apply(_t(x), weight)
-    return Linear.apply(_t(x), weight, bias)
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -179,8 +184,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
 
 
 # --- losses: cross_entropy / nll_loss / mse_loss / binary_cross_entropy(_with_logits) -----
-# cross_entropy, nll_loss and the two binary losses are one fused Function each: one node,
-# a stable forward, and the textbook gradient written out. mse_loss is composed from ops.
+# cross_entropy, nll_loss and the two binary losses are one fused node each (ops/fused.py):
+# these wrappers check the arguments and route. mse_loss is composed from ops.
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -188,13 +193,6 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _check_reduction(reduction: str, who: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _total(losses: np.ndarray, reduction: str, dtype: np.dtype) -> np.ndarray:
-    """Sum or mean of per-sample losses as a 0-d array (sum / n: ndarray.mean costs 4x more
-    on a batch of 100)."""
-    total = losses.sum()
-    return np.asarray(total if reduction == "sum" else total / max(len(losses), 1), dtype)
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -245,66 +243,6 @@ def _as_rows(x: Tensor, target: Any, who: str) -> tuple[Tensor, Any, tuple | Non
     return x.permute(*order).reshape(-1, x.shape[1]), t.reshape(-1), t.shape
 
 
-class CrossEntropy(Function):
-    """cross_entropy: l_i = logsumexp(x_i) - x_i[t_i]; dx = (softmax(x) - onehot(t)) * g / N.
-
-    One fused node for log_softmax + nll: the exponentials and row sums computed in forward
-    are reused by backward, and the gradient is the book's (labels - prediction) / batch
-    with the sign of a descent step. Under create_graph the softmax is recomputed from the
-    saved logits as a Tensor, so second derivatives are right.
-    """
-    __slots__ = ("exps", "totals", "picks", "reduction")
-    save_inputs = (0,)
-
-    def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
-        n, c = x.shape
-        self.reduction = reduction
-        # flat index of each row's target score: a take in forward, a cheap in-place
-        # subtraction in backward (2-D fancy indexing costs twice as much)
-        self.picks = picks = np.arange(0, n * c, c) + target.astype(np.intp, copy=False)
-        # NOTE: subtracting the row max keeps every e^z <= 1 (no overflow for logits like
-        # 1e4); tiny e^z underflow to 0, which is the right answer, so that is not an error.
-        z = np.subtract(x, _row_max(x)[:, None], order="C")  # C order: picks index it flat
-        picked = z.take(picks)
-        with np.errstate(under="ignore"):
-            np.exp(z, out=z)
-        self.exps, self.totals = z, _row_sum(z)  # softmax = exps / totals, formed in backward
-        losses = np.log(self.totals) - picked
-        return losses if reduction == "none" else _total(losses, reduction, x.dtype)
-
-    def backward(self, g: Any, x: Any) -> Any:
-        # g / N for the mean; for reduction='none', g holds one scale per row
-        scale = g / max(len(self.picks), 1) if self.reduction == "mean" else g
-        if isinstance(x, Tensor):  # create_graph: keep the graph through softmax
-            onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot.reshape(-1)[self.picks] = 1
-            return (x.softmax(-1) - onehot) * (scale.reshape(-1, 1) if scale.ndim else scale)
-        # NOTE: the softmax's division and the scaling are one multiplication per element
-        grad = self.exps * (scale / self.totals)[:, None]
-        grad.reshape(-1)[self.picks] -= scale
-        return grad
-
-
-def _row_max(x: np.ndarray) -> np.ndarray:
-    """Each row's max of a 2-D array. NOTE: numpy reduces short rows slowly (5 µs for 100
-    rows of 10 classes); for narrow rows, reducing a transposed copy down its columns runs
-    as a few whole-row maximums, 3x faster."""
-    return x.T.copy().max(axis=0) if x.shape[1] <= 32 else x.max(axis=1)
-
-
-def _row_sum(x: np.ndarray) -> np.ndarray:
-    """Each row's sum of a 2-D array, as a matrix-vector product: BLAS does it 2-10x faster
-    than ``sum(axis=1)`` for the shapes of a classifier's scores."""
-    return x @ _ones(x.shape[1], x.dtype)
-
-
-@functools.lru_cache(maxsize=32)
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False  # shared between calls
-    return ones
-
-
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Cross-entropy of raw scores against class indices (log_softmax + nll in one step).
 
@@ -344,23 +282,6 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     t = _class_targets(rows, t, "cross_entropy")
     out = CrossEntropy.apply(rows, target=t, reduction=reduction)
     return out if shape is None or reduction != "none" else out.reshape(shape)
-
-
-class NLL(Function):
-    """nll_loss: l_i = -x_i[t_i]; dx = -g at (i, t_i), 0 elsewhere (/ N for the mean)."""
-    __slots__ = ("target", "reduction", "shape")
-
-    def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
-        self.target, self.reduction, self.shape = target, reduction, x.shape
-        losses = -x[np.arange(len(target)), target]
-        if reduction == "none":
-            return losses
-        return _total(losses, reduction, x.dtype)
-
-    def backward(self, g: Any) -> Any:
-        n = len(self.target)
-        scale = g / n if self.reduction == "mean" else g
-        return scatter(expand(-scale, (n,)), (np.arange(n), self.target), self.shape)
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -427,43 +348,6 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
-def _sigmoid_of(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x.sigmoid()
-    with np.errstate(under="ignore"):
-        return registry["sigmoid"].forward(x)
-
-
-class BinaryCrossEntropy(Function):
-    """bce: l = -(t log p + (1 - t) log(1 - p)); dp = g (p - t) / (p (1 - p)).
-
-    NOTE: as in PyTorch, each log is clamped at -100, so p = 0 or 1 gives a finite loss,
-    and the denominator p (1 - p) is kept >= 1e-12, so the gradient stays finite too.
-    """
-    __slots__ = ()
-    save_inputs = (0, 1)
-
-    @staticmethod
-    def _logs(p: Any) -> tuple[Any, Any]:
-        if isinstance(p, Tensor):
-            return p.log().maximum(-100.0), (1 - p).log().maximum(-100.0)
-        with np.errstate(divide="ignore"):
-            return np.maximum(np.log(p), -100.0), np.maximum(np.log(1 - p), -100.0)
-
-    def forward(self, p: np.ndarray, t: np.ndarray) -> np.ndarray:
-        log_p, log_q = self._logs(p)
-        return -(t * log_p + (1 - t) * log_q)
-
-    def backward(self, g: Any, p: Any, t: Any) -> Any:
-        gp = gt = None
-        if _needs(self, 0):
-            gp = g * (p - t) / np.maximum(p * (1 - p), 1e-12)
-        if _needs(self, 1):
-            log_p, log_q = self._logs(p)
-            gt = g * (log_q - log_p)
-        return gp, gt
-
-
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities: loss = -w (t log p + (1 - t) log(1 - p)).
@@ -491,50 +375,12 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     x = _t(input)
     t = _same_shape_target(x, target, "binary_cross_entropy")
     lo, hi = (float(x.data.min()), float(x.data.max())) if x.data.size else (0.0, 0.0)
-    if not (0 <= lo and hi <= 1):
+    if not (lo >= 0 and hi <= 1):
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1] "
                          f"(apply sigmoid first, or use binary_cross_entropy_with_logits); "
                          f"got values from {lo} to {hi} in a tensor of shape {x.shape}")
     loss = BinaryCrossEntropy.apply(x, t)
     return _reduce(loss if weight is None else loss * weight, reduction)
-
-
-class BCEWithLogits(Function):
-    """bce_with_logits: l = (1 - t) softplus(x) + w t softplus(-x); dx = sigmoid(x) - t (w = 1).
-
-    NOTE: softplus(x) = max(x, 0) + log1p(e^-|x|) never exponentiates a positive number,
-    and softplus(-x) = softplus(x) - x, so logits like +-1e4 give exact, finite losses.
-    """
-    __slots__ = ("pos_weight",)
-    save_inputs = (0, 1)
-
-    @staticmethod
-    def _softplus(x: Any) -> Any:
-        if isinstance(x, Tensor):
-            return x.softplus()
-        with np.errstate(under="ignore"):
-            return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-
-    def forward(self, x: np.ndarray, t: np.ndarray, pos_weight: Any = None) -> np.ndarray:
-        self.pos_weight = pos_weight
-        sp = self._softplus(x)
-        if pos_weight is None:
-            return sp - x * t
-        return (1 - t) * sp + pos_weight * t * (sp - x)
-
-    def backward(self, g: Any, x: Any, t: Any) -> Any:
-        w = self.pos_weight
-        gx = gt = None
-        if _needs(self, 0):
-            s = _sigmoid_of(x)
-            gx = g * (s - t) if w is None else g * (s * (w * t + 1 - t) - w * t)
-        if _needs(self, 1):
-            if w is None:
-                gt = -g * x
-            else:
-                sp = self._softplus(x)
-                gt = g * (w * (sp - x) - sp)
-        return gx, gt
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
@@ -568,5 +414,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     if pos_weight is not None:
         pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor)
                                 else pos_weight, dtype=x.dtype)
+        try:
+            np.broadcast_shapes(pos_weight.shape, x.shape)
+        except ValueError:
+            raise ValueError(f"binary_cross_entropy_with_logits: pos_weight of shape "
+                             f"{pos_weight.shape} does not broadcast against the input of "
+                             f"shape {x.shape} (one weight per class: shape "
+                             f"({x.shape[-1] if x.ndim else 1},))") from None
     loss = BCEWithLogits.apply(x, t, pos_weight=pos_weight)
     return _reduce(loss if weight is None else loss * weight, reduction)

@@ -6,35 +6,33 @@ Every method is written out, one line where possible, grouped under banners, so
 """
 from __future__ import annotations
 
+import builtins
+import math
 import operator
 import weakref
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
+from . import autograd, dtypes, ops, return_types
+from .activations import apply as _activation
+from .activations import inplace_node as _inplace_node
+from .activations import registry as _registry
+from .dtypes import get_default_dtype, set_default_dtype  # noqa: F401 (re-exported)
+
 # --- dtype defaults and the package-level random generator ------------------------------
 
-_default_dtype = np.dtype(np.float32)
 _rng = np.random.default_rng()
 
 
-def set_default_dtype(dtype: Any) -> None:
-    """Set the float dtype used for new tensors made from Python floats (float32 default)."""
-    global _default_dtype
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
-    _default_dtype = dtype
-
-
-def get_default_dtype() -> np.dtype:
-    return _default_dtype
-
-
 def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the package's random generator (randn, rand, Dropout, Linear's init, ...)."""
-    global _rng
-    _rng = np.random.default_rng(seed)
+    """Seed the package's random generator (randn, rand, Dropout, Linear's init, ...).
+
+    The generator object stays the same (its state is reset), so a generator a user
+    already holds from ``generator()`` is reseeded too, as in PyTorch.
+    """
+    _rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
     return _rng
 
 
@@ -65,7 +63,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
                             f"{arr.shape}); tensors hold numbers only (float, int or bool)")
         # NOTE: not via the default dtype when one is given: float32 would round the values
         if dtype is None and arr.dtype.kind == "f" and not isinstance(data, np.generic):
-            arr = arr.astype(_default_dtype)
+            arr = arr.astype(dtypes.get_default_dtype())
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"tensor: unsupported dtype {arr.dtype} (need float, int or bool)")
     if dtype is not None:
@@ -86,6 +84,44 @@ def _axis(dim: Any, axis: Any) -> Any:
         raise TypeError("pass dim or axis, not both")
     d = dim if dim is not None else axis
     return tuple(d) if isinstance(d, list) else d
+
+
+def _dim(who: str, t: Tensor, dim: Any, extra: int = 0) -> int:
+    """``dim`` as a non-negative index into t's dims (``extra=1``: one past the end, for
+    unsqueeze); out of range is an IndexError naming the op, the dim and the shape."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}: dim must be an int, got {dim!r}")
+    n = max(t.ndim + extra, 1)  # NOTE: a 0-d tensor takes dim 0 or -1, as in PyTorch
+    if not -n <= dim < n:
+        raise IndexError(f"{who}: dim {dim} is out of range for a tensor of shape {t.shape} "
+                         f"(expected a dim in [{-n}, {n - 1}])")
+    return int(dim) % n
+
+
+def _dims(who: str, t: Tensor, dim: Any, axis: Any) -> Any:
+    """The reduced dims (``dim``, or numpy's alias ``axis``): None for all, an int, or a
+    tuple of distinct ints, each checked against t's shape."""
+    d = _axis(dim, axis)
+    if d is None:
+        return None
+    if isinstance(d, tuple):
+        dims = tuple(_dim(who, t, i) for i in d)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"{who}: dim {d} repeats a dim (shape {t.shape})")
+        return dims if t.ndim else None
+    return _dim(who, t, d) if t.ndim else None
+
+
+def _size(args: tuple) -> tuple:
+    """A size given as ``f(2, 3)`` or ``f((2, 3))``."""
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
+def _check_shape(who: str, t: Tensor, shape: tuple) -> tuple:
+    if sum(n == -1 for n in shape) > 1 or any(n < -1 for n in shape):
+        raise RuntimeError(f"{who}: invalid shape {shape} for a tensor of shape {t.shape}: "
+                           "sizes must be >= 0, with at most one -1 (inferred)")
+    return shape
 
 
 def _index(index: Any) -> Any:
@@ -116,9 +152,24 @@ class Tensor:
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
                  "_hooks", "_base", "_views", "__weakref__")
+    data: np.ndarray
+    grad: Tensor | None
+    grad_fn: Any
+    _version: list[int]
+    _hooks: list | None
+    _base: tuple[Tensor, str, Any] | None  # (base, "index" | "reshape" | "permute", arg)
+    _views: weakref.WeakSet | None
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
+    def __init__(self, data: Any = (), *sizes: int, requires_grad: Any = False,
+                 dtype: Any = None):
+        if type(data) is int and (not sizes or all(type(n) is int for n in sizes)):
+            # NOTE: PyTorch's Tensor(2, 3) is a new (2, 3) tensor (filled with zeros here)
+            data = np.zeros((data, *sizes), dtype=_float(dtype))
+        elif len(sizes) == 1 and requires_grad is False:
+            requires_grad = sizes[0]  # Tensor(data, requires_grad), positionally
+        elif sizes:
+            raise TypeError(f"Tensor: sizes must all be ints, got {(data, *sizes)}")
         self.data = _as_array(data, dtype)
         if requires_grad:
             _check_float(self.data, "Tensor")
@@ -132,7 +183,7 @@ class Tensor:
         self._views = None  # a WeakSet of this tensor's op views inside a graph
 
     @staticmethod
-    def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> "Tensor":
+    def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
         t.data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
@@ -140,7 +191,7 @@ class Tensor:
         t._base = t._views = None
         return t
 
-    def _view_of(self, out: "Tensor", how: str | None = None, arg: Any = None) -> "Tensor":
+    def _view_of(self, out: Tensor, how: str | None = None, arg: Any = None) -> Tensor:
         """``out``, made by a shape op or basic indexing; if its array is a numpy view of
         this tensor's, it shares the version counter (PyTorch's rule), so an in-place change
         through either one is caught by every node that saved the other's array, and it
@@ -148,46 +199,59 @@ class Tensor:
         owner = self.data if self.data.base is None else self.data.base
         if getattr(out.data, "base", None) is owner:
             out._version = self._version
+            if how is None:
+                return out
             # Only views made while recording need a link back (an in-place change under
             # no_grad has no graph to update); a WeakSet forgets views that are gone.
-            if how is not None and autograd._grad_enabled:
+            if autograd.is_grad_enabled():
                 out._base = (self, how, arg)
                 if self._views is None:
                     self._views = weakref.WeakSet()
                 self._views.add(out)
+            elif self.requires_grad:
+                out._base = (self, _NO_GRAD_VIEW, None)  # may not change in grad mode
         return out
 
-    def _sync_views(self, source: "Tensor | None" = None) -> None:
+    def _sync_views(self, source: Tensor | None = None) -> None:
         """After an in-place change of this tensor inside a graph, rebuild the graph of each
-        of its live views (but ``source``) from its new graph: their values changed too."""
-        for view in list(self._views or ()):
-            if view is source:
-                continue
-            _, how, arg = view._base
-            me = Tensor._make(self.data, True, self.grad_fn)
-            new = (ops.GetItem.apply(me, index=arg) if how == "index" else
-                   ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
-                   ops.Permute.apply(me, axes=arg))
-            view.grad_fn, view.requires_grad = new.grad_fn, True
-            view._sync_views()
+        of its live views (but ``source``) from its new graph: their values changed too.
+        Iterative, so views of views of ... any depth need no deep Python stack."""
+        stack: list[tuple[Tensor, Tensor | None]] = [(self, source)]
+        while stack:
+            tensor, skip = stack.pop()
+            for view in list(tensor._views or ()):
+                if view is skip or view._base is None:
+                    continue
+                _, how, arg = view._base
+                me = Tensor._make(tensor.data, True, tensor.grad_fn)
+                new = (ops.GetItem.apply(me, index=arg) if how == "index" else
+                       ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
+                       ops.Permute.apply(me, axes=arg))
+                view.grad_fn, view.requires_grad = new.grad_fn, True
+                stack.append((view, None))
 
     def _rebase(self) -> None:
         """After an in-place change of this view inside a graph, give its base a graph that
         says so: the base becomes itself with the view's part replaced by the view's new
-        value (PyTorch's CopySlices). Without it the base's values would change while its
-        graph did not: a silent wrong gradient."""
-        base, how, arg = self._base
-        if how == "index":
-            old = Tensor._make(base.data, base.requires_grad, base.grad_fn)
-            new = ops.SetItem.apply(old, self, index=arg)
-        elif how == "reshape":
-            new = ops.Reshape.apply(self, shape=base.shape)
-        else:
-            new = ops.Permute.apply(self, axes=tuple(int(a) for a in np.argsort(arg)))
-        base.grad_fn, base.requires_grad = new.grad_fn, True
-        base._sync_views(source=self)
-        if base._base is not None:
-            base._rebase()
+        value (PyTorch's CopySlices), and so on up to the first tensor that is not a view.
+        Without it the base's values would change while its graph did not: a silent wrong
+        gradient."""
+        view = self
+        while view._base is not None:
+            base, how, arg = view._base
+            if how is _NO_GRAD_VIEW:
+                raise RuntimeError("in-place change of a view of a view made under no_grad() "
+                                   "of a tensor that requires grad: refused, as in PyTorch")
+            if how == "index":
+                old = Tensor._make(base.data, base.requires_grad, base.grad_fn)
+                new = ops.SetItem.apply(old, view, index=arg)
+            elif how == "reshape":
+                new = ops.Reshape.apply(view, shape=base.shape)
+            else:
+                new = ops.Permute.apply(view, axes=tuple(int(a) for a in np.argsort(arg)))
+            base.grad_fn, base.requires_grad = new.grad_fn, True
+            base._sync_views(source=view)
+            view = base
 
     # --- properties -------------------------------------------------------------------
 
@@ -204,7 +268,7 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.permute(*range(self.ndim - 1, -1, -1))
 
     @property
@@ -242,34 +306,35 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
 
-    def astype(self, dtype: Any) -> "Tensor":
-        """A differentiable dtype conversion (a no-op when the dtype already matches)."""
+    def astype(self, dtype: Any) -> Tensor:
+        """A dtype conversion (a no-op when the dtype already matches), differentiable
+        between float dtypes; to an integer or bool dtype it leaves the graph, as in torch."""
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
+        if dtype.kind != "f":
+            return Tensor._make(self.data.astype(dtype), False, None)
         return ops.Cast.apply(self, dtype=dtype)
 
-    def float(self) -> "Tensor": return self.astype(np.float32)
-    def double(self) -> "Tensor": return self.astype(np.float64)
-    def to(self, dtype: Any) -> "Tensor": return self.astype(dtype)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter)."""
         t = Tensor._make(self.data, False, None)
         t._version = self._version
         return t
 
-    def clone(self) -> "Tensor":
-        """A copy of the data that stays in the graph."""
-        return ops.Add.apply(self, np.zeros((), dtype=self.dtype)) if self.requires_grad \
-            else Tensor._make(self.data.copy(), False, None)
+    def clone(self) -> Tensor:
+        """A copy of the data (C-contiguous) that stays in the graph."""
+        if not self.requires_grad:
+            return Tensor._make(self.data.copy(), False, None)
+        return ops.Add.apply(self, np.zeros((), dtype=self.dtype))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f" \
-                or self.data.dtype.kind in "iub" and self.data.dtype != np.int64 \
-                and self.data.dtype != np.bool_:
+        if (self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f") \
+                or (self.data.dtype.kind in "iub" and self.data.dtype != np.int64 \
+                and self.data.dtype != np.bool_):
             extra += f", dtype={self.data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name}>"
@@ -281,7 +346,12 @@ class Tensor:
 
     # --- autograd ---------------------------------------------------------------------
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def bump_version(self) -> None:
+        """Record that this tensor's array was changed in place behind the ops' back (an
+        optimizer's update, a loaded state): nodes that saved it will refuse to use it."""
+        self._version[0] += 1
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; "
                                "use detach() to make a new leaf")
@@ -308,14 +378,14 @@ class Tensor:
         self._retains_grad = True
         ref = weakref.ref(self)
 
-        def keep(grad: "Tensor") -> None:
+        def keep(grad: Tensor) -> None:
             t = ref()
             if t is not None:
                 t.grad = grad if t.grad is None else t.grad + grad
 
         self.register_hook(keep)
 
-    def register_hook(self, hook: Callable) -> "RemovableHandle":
+    def register_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; if it returns a
         tensor, that replaces the gradient. Returns a handle with ``remove()``."""
         if not self.requires_grad:
@@ -332,199 +402,267 @@ class Tensor:
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
-    def graph_str(self, params: dict | None = None) -> str:
-        """The graph that produced this tensor as an indented text tree (``viz.graph_str``)."""
-        from .viz import graph_str
-        return graph_str(self, params)
-
     # --- arithmetic: + - * / ** @ and their reflected forms ---------------------------
 
-    def __add__(self, other: Any) -> "Tensor": return ops.Add.apply(self, _operand(other))
-    def __radd__(self, other: Any) -> "Tensor": return ops.Add.apply(_operand(other), self)
-    def __sub__(self, other: Any) -> "Tensor": return ops.Sub.apply(self, _operand(other))
-    def __rsub__(self, other: Any) -> "Tensor": return ops.Sub.apply(_operand(other), self)
-    def __mul__(self, other: Any) -> "Tensor":
-        if type(other) in (int, float):
-            return ops.Scale.apply(self, c=other)
-        return ops.Mul.apply(self, _operand(other))
+    def __add__(self, other: Any) -> Tensor: return _binary(ops.Add, self, other)
+    def __radd__(self, other: Any) -> Tensor: return _binary(ops.Add, other, self)
+    def __sub__(self, other: Any) -> Tensor: return _binary(ops.Sub, self, other)
+    def __rsub__(self, other: Any) -> Tensor: return _binary(ops.Sub, other, self)
+    def __mul__(self, other: Any) -> Tensor: return _binary(ops.Mul, self, other)
+    def __rmul__(self, other: Any) -> Tensor: return _binary(ops.Mul, other, self)
+    def __truediv__(self, other: Any) -> Tensor: return _binary(ops.Div, self, other)
+    def __rtruediv__(self, other: Any) -> Tensor: return _binary(ops.Div, other, self)
+    def __pow__(self, other: Any) -> Tensor: return _binary(ops.Pow, self, other)
+    def __rpow__(self, other: Any) -> Tensor: return _binary(ops.Pow, other, self)
+    def __floordiv__(self, other: Any) -> Tensor: return _binary(ops.FloorDivide, self, other)
+    def __rfloordiv__(self, other: Any) -> Tensor: return _binary(ops.FloorDivide, other, self)
+    def __mod__(self, other: Any) -> Tensor: return _binary(ops.Remainder, self, other)
+    def __rmod__(self, other: Any) -> Tensor: return _binary(ops.Remainder, other, self)
+    def __matmul__(self, other: Any) -> Tensor: return _matmul(self, other)
+    def __rmatmul__(self, other: Any) -> Tensor: return _matmul(other, self)
+    def __neg__(self) -> Tensor: return ops.Neg.apply(_not_bool(self, "neg"))
+    def __pos__(self) -> Tensor: return self
+    def __abs__(self) -> Tensor: return ops.Abs.apply(_not_bool(self, "abs"))
 
-    def __rmul__(self, other: Any) -> "Tensor": return self * other
-    def __truediv__(self, other: Any) -> "Tensor": return ops.Div.apply(self, _operand(other))
-    def __rtruediv__(self, other: Any) -> "Tensor": return ops.Div.apply(_operand(other), self)
-    def __pow__(self, other: Any) -> "Tensor": return ops.Pow.apply(self, _operand(other))
-    def __rpow__(self, other: Any) -> "Tensor": return ops.Pow.apply(_operand(other), self)
-    def __matmul__(self, other: Any) -> "Tensor": return ops.MatMul.apply(self, _operand(other))
-    def __rmatmul__(self, other: Any) -> "Tensor": return ops.MatMul.apply(_operand(other), self)
-    def __neg__(self) -> "Tensor": return ops.Neg.apply(self)
-    def __pos__(self) -> "Tensor": return self
-    def __abs__(self) -> "Tensor": return ops.Abs.apply(self)
-
-    def add(self, other: Any) -> "Tensor": return self + other
-    def sub(self, other: Any) -> "Tensor": return self - other
-    def mul(self, other: Any) -> "Tensor": return self * other
-    def div(self, other: Any) -> "Tensor": return self / other
-    def pow(self, other: Any) -> "Tensor": return self ** other
-    def matmul(self, other: Any) -> "Tensor": return self @ other
-    def neg(self) -> "Tensor": return -self
-    def abs(self) -> "Tensor": return ops.Abs.apply(self)
+    def add(self, other: Any) -> Tensor: return self + other
+    def sub(self, other: Any) -> Tensor: return self - other
+    def mul(self, other: Any) -> Tensor: return self * other
+    def div(self, other: Any) -> Tensor: return self / other
+    def floor_divide(self, other: Any) -> Tensor: return self // other
+    def remainder(self, other: Any) -> Tensor: return self % other
+    def pow(self, other: Any) -> Tensor: return self ** other
+    def matmul(self, other: Any) -> Tensor: return self @ other
+    def neg(self) -> Tensor: return -self
+    def abs(self) -> Tensor: return abs(self)
 
     # --- elementwise math: exp / log / sqrt / ... -------------------------------------
 
-    def exp(self) -> "Tensor": return ops.Exp.apply(self)
-    def expm1(self) -> "Tensor": return ops.Expm1.apply(self)
-    def log(self) -> "Tensor": return ops.Log.apply(self)
-    def log1p(self) -> "Tensor": return ops.Log1p.apply(self)
-    def sqrt(self) -> "Tensor": return ops.Sqrt.apply(self)
-    def erf(self) -> "Tensor": return ops.Erf.apply(self)
-    def square(self) -> "Tensor": return self * self
-    def sign(self) -> "Tensor": return Tensor._make(np.sign(self.data), False, None)
+    def exp(self) -> Tensor: return ops.Exp.apply(_floating(self))
+    def expm1(self) -> Tensor: return ops.Expm1.apply(_floating(self))
+    def log(self) -> Tensor: return ops.Log.apply(_floating(self))
+    def log1p(self) -> Tensor: return ops.Log1p.apply(_floating(self))
+    def sqrt(self) -> Tensor: return ops.Sqrt.apply(_floating(self))
+    def erf(self) -> Tensor: return ops.Erf.apply(_floating(self))
+    def square(self) -> Tensor: return self * self
+    def sign(self) -> Tensor: return Tensor._make(np.sign(self.data), False, None)
 
-    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Clip to [min, max]; each bound a number, a Tensor (differentiable) or None."""
         if min is None and max is None:
             raise ValueError("clamp: give at least one of min and max")
-        return ops.Clamp.apply(self, lo=min, hi=max)
+        return ops.Clamp.apply(self, _bound(min), _bound(max))
 
     clip = clamp
-    def maximum(self, other: Any) -> "Tensor": return ops.Maximum.apply(self, _operand(other))
-    def minimum(self, other: Any) -> "Tensor": return ops.Minimum.apply(self, _operand(other))
+    def maximum(self, other: Any) -> Tensor: return _binary(ops.Maximum, self, other)
+    def minimum(self, other: Any) -> Tensor: return _binary(ops.Minimum, self, other)
 
     # --- comparisons (bool tensors, no gradient) --------------------------------------
 
-    def _compare(self, other: Any, fn: Callable) -> "Tensor":
+    def _compare(self, other: Any, fn: Callable) -> Tensor:
         other = other.data if isinstance(other, Tensor) else other
         return Tensor._make(np.asarray(fn(self.data, other)), False, None)
 
-    def __lt__(self, other: Any) -> "Tensor": return self._compare(other, operator.lt)
-    def __le__(self, other: Any) -> "Tensor": return self._compare(other, operator.le)
-    def __gt__(self, other: Any) -> "Tensor": return self._compare(other, operator.gt)
-    def __ge__(self, other: Any) -> "Tensor": return self._compare(other, operator.ge)
-    def __eq__(self, other: Any) -> "Tensor": return self._compare(other, operator.eq)  # type: ignore[override]
-    def __ne__(self, other: Any) -> "Tensor": return self._compare(other, operator.ne)  # type: ignore[override]
-    def __and__(self, other: Any) -> "Tensor": return self._compare(other, operator.and_)
-    def __or__(self, other: Any) -> "Tensor": return self._compare(other, operator.or_)
-    def __invert__(self) -> "Tensor": return Tensor._make(~self.data, False, None)
-    def eq(self, other: Any) -> "Tensor": return self == other
-    def all(self) -> "Tensor": return Tensor._make(np.asarray(self.data.all()), False, None)
-    def any(self) -> "Tensor": return Tensor._make(np.asarray(self.data.any()), False, None)
+    def __lt__(self, other: Any) -> Tensor: return self._compare(other, operator.lt)
+    def __le__(self, other: Any) -> Tensor: return self._compare(other, operator.le)
+    def __gt__(self, other: Any) -> Tensor: return self._compare(other, operator.gt)
+    def __ge__(self, other: Any) -> Tensor: return self._compare(other, operator.ge)
+    def __eq__(self, other: Any) -> Tensor: return self._compare(other, operator.eq)  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor: return self._compare(other, operator.ne)  # type: ignore[override]
+    def __and__(self, other: Any) -> Tensor: return self._compare(other, operator.and_)
+    def __or__(self, other: Any) -> Tensor: return self._compare(other, operator.or_)
+    def __invert__(self) -> Tensor: return Tensor._make(~self.data, False, None)
+    def eq(self, other: Any) -> Tensor: return self == other
+    def all(self) -> Tensor: return Tensor._make(np.asarray(self.data.all()), False, None)
+    def any(self) -> Tensor: return Tensor._make(np.asarray(self.data.any()), False, None)
 
-    # --- reductions: sum / mean / max / min / var / std / argmax ----------------------
+    # --- reductions: sum / mean / max / min / amax / amin / var / std / argmax ---------
 
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> "Tensor":
+            keepdims: bool | None = None) -> Tensor:
         keep = keepdim if keepdims is None else keepdims
         if dim is None and axis is None:
             return ops.Sum.apply(self, axis=None, keepdims=keep)
-        return ops.Sum.apply(self, axis=_axis(dim, axis), keepdims=keep)
+        return ops.Sum.apply(self, axis=_dims("sum", self, dim, axis), keepdims=keep)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: bool | None = None) -> "Tensor":
-        d = _axis(dim, axis)
+             keepdims: bool | None = None) -> Tensor:
+        if self.data.dtype.kind not in "fc":
+            raise RuntimeError(f"mean: needs a floating-point tensor, got dtype {self.dtype} "
+                               f"(shape {self.shape}); use .float() first, as in PyTorch")
+        d = _dims("mean", self, dim, axis)
         total = self.sum(d, keepdim if keepdims is None else keepdims)
-        return total * (total.data.size / max(self.data.size, 1)) if self.data.size else total
+        if not self.data.size:  # NOTE: the mean of nothing is nan (0 / 0), as in torch
+            return total * math.nan
+        return total * (total.data.size / self.data.size)
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> "Tensor":
-        """The largest values along ``dim`` (values only; see ``argmax`` for indices)."""
-        keep = keepdim if keepdims is None else keepdims
-        return ops.Max.apply(self, axis=_axis(dim, axis), keepdims=keep)
+            keepdims: bool | None = None) -> Any:
+        """``max()``: the largest value (ties share the gradient evenly). ``max(dim)``:
+        PyTorch's named tuple ``(values, indices)``; the gradient goes to the index
+        returned (the first maximum). ``max(other)``: the elementwise ``maximum``."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._extreme("max", dim, keepdim, axis, keepdims)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> "Tensor":
+            keepdims: bool | None = None) -> Any:
+        """As ``max``, for the smallest: ``min()``, ``min(dim)`` -> (values, indices)."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._extreme("min", dim, keepdim, axis, keepdims)
+
+    def _extreme(self, which: str, dim: Any, keepdim: bool, axis: Any,
+                 keepdims: bool | None) -> Any:
         keep = keepdim if keepdims is None else keepdims
-        return ops.Min.apply(self, axis=_axis(dim, axis), keepdims=keep)
+        d = _dims(which, self, dim, axis)
+        if d is None:
+            return (ops.Max if which == "max" else ops.Min).apply(self, axis=None, keepdims=False)
+        if not isinstance(d, int):
+            raise TypeError(f"{which}(dim): dim must be one int (got {dim!r}); use "
+                            f"a{which}(dim) to reduce several dims")
+        if not self.data.shape[d]:
+            raise IndexError(f"{which}(dim={dim}): cannot reduce an empty dim of shape "
+                             f"{self.shape}")
+        pick = np.argmax if which == "max" else np.argmin
+        index = pick(self.data, axis=d, keepdims=True)
+        values = ops.TakeAlong.apply(self, index=index, dim=d)
+        if not keep:
+            values, index = values.squeeze(d), np.squeeze(index, axis=d)
+        result = return_types.max if which == "max" else return_types.min
+        return result(values, Tensor._make(index, False, None))
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        """The largest values over ``dim`` (an int, a tuple, or () for all); tied maxima
+        share the gradient evenly, as in PyTorch."""
+        d = None if dim == () else _dims("amax", self, dim, None)
+        return ops.Max.apply(self, axis=d, keepdims=keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        """The smallest values over ``dim``; ties share the gradient evenly."""
+        d = None if dim == () else _dims("amin", self, dim, None)
+        return ops.Min.apply(self, axis=d, keepdims=keepdim)
 
     def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
             unbiased: bool | None = None, axis: Any = None,
-            keepdims: bool | None = None) -> "Tensor":
+            keepdims: bool | None = None) -> Tensor:
         """Variance with Bessel's correction by default (as PyTorch)."""
-        d = _axis(dim, axis)
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"var / std: need a floating-point tensor, got dtype {self.dtype} "
+                            f"(shape {self.shape}); use .float() first, as in PyTorch")
+        d = _dims("var", self, dim, axis)
         keep = keepdim if keepdims is None else keepdims
         if unbiased is not None:
             correction = int(unbiased)
         centred = self - self.mean(d, keepdim=True)
-        n = self.data.size // max(np.sum(self.data, axis=d, keepdims=True).size, 1)
+        reduced = range(self.ndim) if d is None else (d,) if isinstance(d, int) else d
+        n = math.prod(self.shape[i] for i in reduced)
         return (centred * centred).sum(d, keep) / max(n - correction, 0)
 
     def std(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
             unbiased: bool | None = None, axis: Any = None,
-            keepdims: bool | None = None) -> "Tensor":
-        return self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
-                        keepdims=keepdims).sqrt()
+            keepdims: bool | None = None) -> Tensor:
+        return ops.Std.apply(self.var(dim, keepdim, correction=correction, unbiased=unbiased,
+                                      axis=axis, keepdims=keepdims))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *,
-               axis: int | None = None, keepdims: bool | None = None) -> "Tensor":
+               axis: int | None = None, keepdims: bool | None = None) -> Tensor:
         keep = keepdim if keepdims is None else keepdims
-        return Tensor._make(np.asarray(self.data.argmax(axis=_axis(dim, axis), keepdims=keep)),
-                            False, None)
+        d = _dims("argmax", self, dim, axis)
+        return Tensor._make(np.asarray(self.data.argmax(axis=d, keepdims=keep)), False, None)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False, *,
-               axis: int | None = None, keepdims: bool | None = None) -> "Tensor":
+               axis: int | None = None, keepdims: bool | None = None) -> Tensor:
         keep = keepdim if keepdims is None else keepdims
-        return Tensor._make(np.asarray(self.data.argmin(axis=_axis(dim, axis), keepdims=keep)),
-                            False, None)
+        d = _dims("argmin", self, dim, axis)
+        return Tensor._make(np.asarray(self.data.argmin(axis=d, keepdims=keep)), False, None)
 
     # --- shape: reshape / view / flatten / transpose / permute / squeeze / expand -----
 
-    def reshape(self, *shape: Any) -> "Tensor":
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
-            else shape
-        return self._view_of(ops.Reshape.apply(self, shape=shape), "reshape")
+    def reshape(self, *shape: Any) -> Tensor:
+        shape = _size(shape)
+        return self._view_of(ops.Reshape.apply(self, shape=_check_shape("reshape", self, shape)),
+                             "reshape")
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """The same memory seen with another shape; refused where that needs a copy (a
+        non-contiguous tensor, e.g. a transpose), as in PyTorch: use ``reshape`` there."""
+        shape = _check_shape("view", self, _size(shape))
+        probe = self.data.view()
+        try:
+            probe.shape = shape
+        except (AttributeError, ValueError):
+            raise RuntimeError(f"view: a tensor of shape {self.shape} and strides "
+                               f"{self.data.strides} cannot be seen as shape {shape} without "
+                               "copying (it is not contiguous); use .reshape(...) instead"
+                               ) from None
+        return self.reshape(shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         s = self.shape
         if not s:
             return self.reshape(1)
-        start, end = start_dim % len(s), end_dim % len(s)
+        start, end = _dim("flatten", self, start_dim), _dim("flatten", self, end_dim)
+        if start > end:
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                               f"(shape {s})")
         return self.reshape(s[:start] + (-1,) + s[end + 1:])
 
-    def permute(self, *axes: Any) -> "Tensor":
-        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        axes = tuple(a % max(self.ndim, 1) for a in axes)
+    def permute(self, *axes: Any) -> Tensor:
+        axes = tuple(_dim("permute", self, a) for a in _size(axes))
+        if len(axes) != self.ndim or len(set(axes)) != len(axes):
+            raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
+                               f"{self.ndim} dims of shape {self.shape}")
         return self._view_of(ops.Permute.apply(self, axes=axes), "permute", axes)
 
-    def transpose(self, *dims: Any) -> "Tensor":
+    def transpose(self, *dims: Any) -> Tensor:
         """PyTorch's ``transpose(dim0, dim1)`` swaps two axes; with another number of
         arguments it is numpy's permutation (``transpose()`` reverses the axes)."""
         if len(dims) == 2:
             order = list(range(self.ndim))
-            a, b = dims[0] % self.ndim, dims[1] % self.ndim
+            a, b = _dim("transpose", self, dims[0]), _dim("transpose", self, dims[1])
+            if self.ndim == 0:
+                return self
             order[a], order[b] = order[b], order[a]
             return self.permute(*order)
         return self.permute(*dims) if dims else self.T
 
-    def swapaxes(self, a: int, b: int) -> "Tensor": return self.transpose(a, b)
+    def swapaxes(self, a: int, b: int) -> Tensor: return self.transpose(a, b)
 
-    def squeeze(self, dim: int | None = None) -> "Tensor":
+    def squeeze(self, dim: int | None = None) -> Tensor:
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        if self.shape[dim] != 1:
+        d = _dim("squeeze", self, dim)
+        if not self.ndim or self.shape[d] != 1:
             return self
-        return self.reshape(self.shape[:dim % self.ndim] + self.shape[dim % self.ndim + 1:])
+        return self.reshape(self.shape[:d] + self.shape[d + 1:])
 
-    def unsqueeze(self, dim: int) -> "Tensor":
-        d = dim % (self.ndim + 1)
+    def unsqueeze(self, dim: int) -> Tensor:
+        d = _dim("unsqueeze", self, dim, extra=1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
-    def expand(self, *shape: Any) -> "Tensor":
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) \
-            else shape
-        # PyTorch's -1 keeps the existing size
+    def expand(self, *shape: Any) -> Tensor:
+        shape = _size(shape)
         lead = len(shape) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the shape {shape} has fewer dims than the tensor's "
+                               f"shape {self.shape}")
+        for i, n in enumerate(shape):  # PyTorch's -1 keeps the existing size
+            if n < -1 or (n == -1 and i < lead):
+                raise RuntimeError(f"expand: size {n} is not allowed at dim {i} of {shape} "
+                                   f"(tensor shape {self.shape}); -1 keeps an existing size")
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
         return self._view_of(ops.Expand.apply(self, shape=shape))
 
-    def __getitem__(self, index: Any) -> "Tensor":
+    def __getitem__(self, index: Any) -> Tensor:
         index = _index(index)
         return self._view_of(ops.GetItem.apply(self, index=index), "index", index)
 
-    def __iter__(self) -> Iterable["Tensor"]:
+    def __iter__(self) -> Iterable[Tensor]:
         return (self[i] for i in range(len(self)))
 
     # --- in-place ops (each bumps the version counter) --------------------------------
 
-    def _inplace(self, op: Any, *args: Any, _name: str = "", **params: Any) -> "Tensor":
+    def _inplace(self, op: Any, *args: Any, _name: str = "", **params: Any) -> Tensor:
         """Apply ``op`` to self in place.
 
         Outside a graph this is plain numpy on the array. Inside one, the op's node is
@@ -532,8 +670,20 @@ class Tensor:
         the version counter then catches any earlier node that saved the old values.
         """
         name = _name or op.__name__.lower() + "_"
-        tracked = autograd._grad_enabled and (self.requires_grad or any(
+        grad_mode = autograd.is_grad_enabled()
+        if grad_mode and self._base is not None and self._base[1] is _NO_GRAD_VIEW:
+            raise RuntimeError(
+                f"{name}: this tensor (shape {self.shape}) is a view made under no_grad() of "
+                "a tensor that requires grad, and is being changed in place in grad mode; "
+                "that is ambiguous, so it is refused (as in PyTorch). Make the change under "
+                "no_grad() too, or clone() the view first.")
+        tracked = grad_mode and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{name}: this tensor (shape {self.shape}) cannot be written: its memory is "
+                "read-only (after expand(), several elements share one memory location); "
+                "clone() it before changing it in place, as PyTorch asks")
         if not tracked:
             arrays = [a.data if isinstance(a, Tensor) else a for a in args]
             ufunc = _INPLACE_UFUNCS.get(op)
@@ -542,8 +692,7 @@ class Tensor:
             elif op is ops.SetItem:
                 self.data[params["index"]] = arrays[0]
             else:
-                np.copyto(self.data, op().forward(self.data, *arrays, **params),
-                          casting="same_kind")
+                np.copyto(self.data, op.run(self.data, *arrays, **params), casting="same_kind")
             self._version[0] += 1
             return self
         if self.requires_grad and self.grad_fn is None:
@@ -558,42 +707,40 @@ class Tensor:
                 f"{name}: a view of a leaf tensor that requires grad (shape "
                 f"{root.shape}) cannot be changed in place; wrap the update in "
                 "`with ta.no_grad():`")
-        # The op's node may save the old values: give it a copy so they survive the write.
-        old = self.data.copy() if 0 in op.save_inputs else self.data
-        snapshot = Tensor._make(old, self.requires_grad, self.grad_fn)
-        if old is self.data:
-            snapshot._version = self._version
+        snapshot = Tensor._make(self.data, self.requires_grad, self.grad_fn)
+        snapshot._version = self._version
         out = op.apply(snapshot, *args, **params)
+        node = out.grad_fn
+        # what the node saved of the old values gets a copy; its output is this array now
+        autograd.rebind_inplace(node, self.data, self)
         np.copyto(self.data, out.data, casting="same_kind")
         self._version[0] += 1
-        node = out.grad_fn
-        if op.save_output:  # point the node at this array, at its new version
-            node.saved[-1] = self.data
-            node.versions[-1] = (self._version, self._version[0])
         self.grad_fn, self.requires_grad = node, True
         self._sync_views()
         if self._base is not None:
             self._rebase()
         return self
 
-    def add_(self, other: Any) -> "Tensor": return self._inplace(ops.Add, _operand(other))
-    def sub_(self, other: Any) -> "Tensor": return self._inplace(ops.Sub, _operand(other))
-    def mul_(self, other: Any) -> "Tensor": return self._inplace(ops.Mul, _operand(other))
-    def div_(self, other: Any) -> "Tensor": return self._inplace(ops.Div, _operand(other))
+    def add_(self, other: Any) -> Tensor: return self._inplace(ops.Add, _operand(other))
+    def sub_(self, other: Any) -> Tensor: return self._inplace(ops.Sub, _operand(other))
+    def mul_(self, other: Any) -> Tensor: return self._inplace(ops.Mul, _operand(other))
+    def div_(self, other: Any) -> Tensor: return self._inplace(ops.Div, _operand(other))
 
-    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
-        return self._inplace(ops.Clamp, lo=min, hi=max)
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        if min is None and max is None:
+            raise ValueError("clamp_: give at least one of min and max")
+        return self._inplace(ops.Clamp, _bound(min), _bound(max))
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self._inplace(ops.SetItem, 0, index=Ellipsis, _name="zero_")
 
-    def fill_(self, value: Any) -> "Tensor":
+    def fill_(self, value: Any) -> Tensor:
         return self._inplace(ops.SetItem, _operand(value), index=Ellipsis, _name="fill_")
 
-    def __iadd__(self, other: Any) -> "Tensor": return self.add_(other)
-    def __isub__(self, other: Any) -> "Tensor": return self.sub_(other)
-    def __imul__(self, other: Any) -> "Tensor": return self.mul_(other)
-    def __itruediv__(self, other: Any) -> "Tensor": return self.div_(other)
+    def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
+    def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
+    def __imul__(self, other: Any) -> Tensor: return self.mul_(other)
+    def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._inplace(ops.SetItem, _operand(value), index=_index(index), _name="__setitem__")
@@ -601,33 +748,33 @@ class Tensor:
     # --- activations: relu / leaky_relu / sigmoid / tanh / softmax / ... --------------
     # Each is one entry of the registry in activations.py; these lines only route to it.
 
-    def relu(self) -> "Tensor": return _activation("relu", self)
-    def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
+    def relu(self) -> Tensor: return _activation("relu", self)
+    def leaky_relu(self, negative_slope: builtins.float = 0.01) -> Tensor:
         return _activation("leaky_relu", self, negative_slope=negative_slope)
-    def sigmoid(self) -> "Tensor": return _activation("sigmoid", self)
-    def tanh(self) -> "Tensor": return _activation("tanh", self)
-    def softmax(self, dim: int = -1, *, axis: int | None = None) -> "Tensor":
+    def sigmoid(self) -> Tensor: return _activation("sigmoid", self)
+    def tanh(self) -> Tensor: return _activation("tanh", self)
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
         return _activation("softmax", self, dim=_axis(dim if axis is None else None, axis))
-    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> "Tensor":
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
         return _activation("log_softmax", self,
                                  dim=_axis(dim if axis is None else None, axis))
-    def elu(self, alpha: float = 1.0) -> "Tensor":
+    def elu(self, alpha: builtins.float = 1.0) -> Tensor:
         return _activation("elu", self, alpha=alpha)
-    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
+    def softplus(self, beta: builtins.float = 1.0, threshold: builtins.float = 20.0) -> Tensor:
         return _activation("softplus", self, beta=beta, threshold=threshold)
-    def silu(self) -> "Tensor": return _activation("silu", self)
-    def gelu(self, approximate: str = "none") -> "Tensor":
+    def silu(self) -> Tensor: return _activation("silu", self)
+    def gelu(self, approximate: str = "none") -> Tensor:
         return _activation("gelu", self, approximate=approximate)
-    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> "Tensor":
+    def hardtanh(self, min_val: builtins.float = -1.0, max_val: builtins.float = 1.0) -> Tensor:
         return _activation("hardtanh", self, min_val=min_val, max_val=max_val)
-    def maxout(self, pieces: int, dim: int = -1) -> "Tensor":
+    def maxout(self, pieces: int, dim: int = -1) -> Tensor:
         return _activation("maxout", self, pieces=pieces, dim=dim)
 
     # in place: legal because these rules need only the output
-    def relu_(self) -> "Tensor": return _activation_("relu", self)
-    def sigmoid_(self) -> "Tensor": return _activation_("sigmoid", self)
-    def tanh_(self) -> "Tensor": return _activation_("tanh", self)
-    def leaky_relu_(self, negative_slope: float = 0.01) -> "Tensor":
+    def relu_(self) -> Tensor: return _activation_("relu", self)
+    def sigmoid_(self) -> Tensor: return _activation_("sigmoid", self)
+    def tanh_(self) -> Tensor: return _activation_("tanh", self)
+    def leaky_relu_(self, negative_slope: builtins.float = 0.01) -> Tensor:
         return _activation_("leaky_relu", self, negative_slope=negative_slope)
 
     def __getattr__(self, name: str) -> Any:
@@ -639,17 +786,56 @@ class Tensor:
                 return lambda **params: route(base, self, **params)
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
 
+    # --- PyTorch's conversions and device no-ops ---------------------------------------
+    # Placed last: these names (float, int, bool) shadow the builtins in the class body.
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """``to(dtype)``, ``to("cpu")``, ``to("cpu", dtype)``, ``to(other)`` (its dtype)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and not _is_dtype_name(a):
+                device = a
+            else:
+                dtype = a
+        _check_device(device)
+        out = self if dtype is None else self.astype(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self) -> Tensor: return self
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor: return _check_device("cuda")
+    def type_as(self, other: Tensor) -> Tensor: return self.astype(other.dtype)
+    def float(self) -> Tensor: return self.astype(np.float32)
+    def double(self) -> Tensor: return self.astype(np.float64)
+    def half(self) -> Tensor: return self.astype(np.float16)
+    def long(self) -> Tensor: return self.astype(np.int64)
+    def int(self) -> Tensor: return self.astype(np.int32)
+    def short(self) -> Tensor: return self.astype(np.int16)
+    def bool(self) -> Tensor: return self.astype(np.bool_)
+
+    def contiguous(self) -> Tensor:
+        """Self if its memory is C-contiguous, else a contiguous copy (in the graph)."""
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    def t(self) -> Tensor:
+        """The transpose of a tensor of at most 2 dims (as torch's ``t()``)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor of at most 2 dims, got shape "
+                               f"{self.shape}; use transpose(dim0, dim1)")
+        return self.T
+
     # --- numpy interoperability -------------------------------------------------------
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """Let numpy ufuncs take Tensors: ``np.exp(t)`` is ``t.exp()`` and stays in the
-        graph, so a backward rule written with numpy works under create_graph too."""
+        graph (with PyTorch's result dtype), so a backward rule written with numpy works
+        under create_graph too."""
         if method != "__call__" or kwargs:
             return NotImplemented
         fn = _UFUNCS.get(ufunc)
         if fn is not None:
-            return fn(*[x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), False, None)
-                        for x in inputs])
+            return fn(*[_operand(x) for x in inputs])
         if any(isinstance(x, Tensor) and x.requires_grad for x in inputs) \
                 and ufunc not in _NON_DIFFERENTIABLE:
             raise TypeError(f"numpy.{ufunc.__name__} is not differentiable in tinygrad_acts; "
@@ -658,6 +844,18 @@ class Tensor:
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         return Tensor._make(np.asarray(ufunc(*arrays)), False, None)
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy functions on Tensors: those the framework has run its differentiable op
+        (``np.concatenate`` is ``ta.cat``); any other refuses a Tensor that requires grad,
+        naming the function, instead of silently dropping the graph."""
+        fn = _ARRAY_FUNCTIONS.get(func)
+        if fn is not None:
+            return fn(*args, **kwargs)
+        if func not in _NO_GRADIENT and _any_requires_grad(args, kwargs):
+            raise TypeError(f"numpy.{func.__name__} is not differentiable in tinygrad_acts, "
+                            "and the tensor requires grad: its graph would be lost. Use the "
+                            "Tensor op, or .detach() first if no gradient is wanted")
+        return func(*_unwrap(args), **_unwrap(kwargs))
 
 class RemovableHandle:
     """Returned by ``register_hook``: call ``remove()`` to unregister the hook."""
@@ -670,13 +868,96 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
+def _binary(op: Any, a: Any, b: Any) -> Tensor:
+    """``op(a, b)`` with PyTorch's result dtype: both operands are brought to it first
+    (a Tensor by a differentiable cast), so numpy's own promotion never decides."""
+    a, b = _operand(a), _operand(b)
+    a_is, b_is = isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_is and b_is:
+        same = a.data.dtype == b.data.dtype and (op is not ops.Div or a.data.dtype.kind == "f")
+    else:  # a Python number with a float Tensor: numpy already agrees with torch
+        same = (a_is and type(b) in (int, float) and a.data.dtype.kind == "f") or (
+            b_is and type(a) in (int, float) and b.data.dtype.kind == "f")
+    if same:
+        return op.apply(a, b)
+    dtype = dtypes.result_type(a, b)
+    if op is ops.Div:
+        dtype = dtypes.true_divide_type(dtype)
+    return op.apply(_cast(a, dtype), _cast(b, dtype))
+
+
+def _dtype_of(x: Any) -> np.dtype:
+    return x.data.dtype if isinstance(x, Tensor) else dtypes.result_type(x)
+
+
+def _cast(x: Any, dtype: np.dtype) -> Any:
+    if isinstance(x, Tensor):
+        return x if x.data.dtype == dtype else x.astype(dtype)
+    if isinstance(x, np.generic):  # a numpy scalar acts as the Python number it holds
+        x = x.item()
+    if (dtype.kind == "f" and isinstance(x, (int, float))) or (dtype.kind in "iu" and type(
+            x) is int) or (dtype.kind == "b" and type(x) is bool):
+        return x  # numpy keeps a Python number weak, as torch does
+    return np.asarray(x, dtype=dtype)
+
+
+def _matmul(a: Any, b: Any) -> Tensor:
+    a, b = _operand(a), _operand(b)
+    da, db = _dtype_of(a), _dtype_of(b)
+    if da != db:  # as in torch: matmul does not promote
+        raise RuntimeError(f"matmul: both operands must have the same dtype, got {da} and "
+                           f"{db} (shapes {np.shape(a)} and {np.shape(b)}); convert one "
+                           "with .to(dtype)")
+    return ops.MatMul.apply(a, b)
+
+
+def _floating(x: Tensor) -> Tensor:
+    """x as the default float dtype if it holds integers or bools (``exp`` of an integer
+    tensor is a float tensor, as in PyTorch); float tensors unchanged."""
+    return x if x.data.dtype.kind == "f" else x.astype(dtypes.get_default_dtype())
+
+
+def _not_bool(x: Tensor, who: str) -> Tensor:
+    if x.data.dtype == np.bool_:
+        raise TypeError(f"{who}: not defined for a bool tensor (shape {x.shape}); use ~x "
+                        "for logical not, or convert with .int() / .float()")
+    return x
+
+
+def _is_dtype_name(name: str) -> bool:
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_device(device: Any) -> Any:
+    """Only the CPU exists here: "cpu" (or "cpu:0") is accepted, any other device refused."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"device {device!r}: tinygrad_acts runs on numpy, on the CPU only")
+    return None
+
+
+def _bound(x: Any) -> Any:
+    return None if x is None else _operand(x)
+
+
+_NO_GRAD_VIEW = "no_grad view"  # marks a view made under no_grad of a tensor needing grad
+
+
 def _operand(x: Any) -> Any:
-    """A Tensor stays; a Python number stays (a constant); anything else becomes a Tensor."""
-    if isinstance(x, (Tensor, int, float, bool)):
+    """A Tensor stays; a Python or numpy number stays (a constant); anything else becomes
+    a Tensor."""
+    if isinstance(x, (Tensor, int, float, bool, np.generic)):
         return x
     if type(x) is np.ndarray and x.dtype.kind in "fiub":  # the common case, without checks
         return Tensor._make(x, False, None)
     return Tensor(x)
+
+
+def _ufunc_pair(op: Any) -> Callable:
+    return lambda a, b: _binary(op, a, b)
 
 
 _UFUNCS: dict = {
@@ -684,8 +965,8 @@ _UFUNCS: dict = {
     np.true_divide: operator.truediv, np.power: operator.pow, np.matmul: operator.matmul,
     np.negative: operator.neg, np.absolute: operator.abs, np.exp: Tensor.exp,
     np.expm1: Tensor.expm1, np.log: Tensor.log, np.log1p: Tensor.log1p, np.sqrt: Tensor.sqrt,
-    np.tanh: Tensor.tanh, np.square: Tensor.square, np.maximum: Tensor.maximum,
-    np.minimum: Tensor.minimum,
+    np.tanh: Tensor.tanh, np.square: Tensor.square, np.maximum: _ufunc_pair(ops.Maximum),
+    np.minimum: _ufunc_pair(ops.Minimum),
 }
 _NON_DIFFERENTIABLE = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
                        np.not_equal, np.sign, np.isfinite, np.isnan, np.isinf, np.floor,
@@ -693,11 +974,78 @@ _NON_DIFFERENTIABLE = {np.greater, np.greater_equal, np.less, np.less_equal, np.
                        np.bitwise_and, np.bitwise_or}
 
 
+def _np_reduce(method: str) -> Callable:
+    def reduce(a: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+        return getattr(_operand(a), method)(axis=axis, keepdims=keepdims, **kw)
+    return reduce
+
+
+def _np_extreme(method: str) -> Callable:
+    def extreme(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return getattr(_operand(a), method)(() if axis is None else axis, keepdims)
+    return extreme
+
+
+# numpy function -> the differentiable op (numpy's signature and defaults: ddof=0 for var)
+_ARRAY_FUNCTIONS: dict = {
+    np.sum: _np_reduce("sum"), np.mean: _np_reduce("mean"),
+    np.max: _np_extreme("amax"), np.amax: _np_extreme("amax"),
+    np.min: _np_extreme("amin"), np.amin: _np_extreme("amin"),
+    np.var: lambda a, axis=None, ddof=0, keepdims=False: _operand(a).var(
+        axis=axis, correction=ddof, keepdims=keepdims),
+    np.std: lambda a, axis=None, ddof=0, keepdims=False: _operand(a).std(
+        axis=axis, correction=ddof, keepdims=keepdims),
+    np.concatenate: lambda arrays, axis=0: cat(list(arrays), axis=axis),
+    np.stack: lambda arrays, axis=0: stack(list(arrays), axis=axis),
+    np.reshape: lambda a, shape: _operand(a).reshape(shape),
+    np.transpose: lambda a, axes=None: _operand(a).permute(*axes) if axes is not None
+    else _operand(a).T,
+    np.squeeze: lambda a, axis=None: _operand(a).squeeze(axis),
+    np.expand_dims: lambda a, axis: _operand(a).unsqueeze(axis),
+    np.where: lambda cond, a, b: where(cond, a, b),
+    np.clip: lambda a, a_min=None, a_max=None: _operand(a).clamp(a_min, a_max),
+    np.dot: lambda a, b: _matmul(a, b), np.abs: lambda a: abs(_operand(a)),
+}
+# functions whose result carries no gradient (comparisons, shapes, indices)
+_NO_GRADIENT = {np.isclose, np.allclose, np.array_equal, np.array_equiv, np.shape, np.ndim,
+                np.size, np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
+                np.result_type, np.may_share_memory, np.shares_memory, np.array2string,
+                np.array_repr, np.array_str, np.any, np.all, np.searchsorted,
+                np.testing.assert_array_equal, np.testing.assert_allclose}
+
+
+def _any_requires_grad(*items: Any) -> bool:
+    for x in items:
+        if isinstance(x, Tensor):
+            if x.requires_grad:
+                return True
+        elif isinstance(x, (list, tuple)):
+            if _any_requires_grad(*x):
+                return True
+        elif isinstance(x, dict) and _any_requires_grad(*x.values()):
+            return True
+    return False
+
+
+def _unwrap(x: Any) -> Any:
+    """Tensors inside numpy arguments become their arrays."""
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrap(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _unwrap(v) for k, v in x.items()}
+    return x
+
+
 # --- factories ------------------------------------------------------------------------
 
 
-def _shape(size: tuple) -> tuple:
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+def _shape(size: tuple, who: str = "factory") -> tuple:
+    size = _size(size)
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in size):
+        raise ValueError(f"{who}: sizes must be non-negative ints, got {size}")
+    return size
 
 
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -726,15 +1074,15 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _float(dtype: Any) -> np.dtype:
-    return _default_dtype if dtype is None else np.dtype(dtype)
+    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape(size), _float(dtype)), requires_grad)
+    return _new(np.zeros(_shape(size, "zeros"), _float(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape(size), _float(dtype)), requires_grad)
+    return _new(np.ones(_shape(size, "ones"), _float(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -777,10 +1125,22 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
+def _joined(who: str, tensors: Any) -> list[Tensor]:
+    """The tensors to join, in their common dtype (PyTorch's promotion)."""
+    if isinstance(tensors, Tensor) or not len(tensors):
+        raise TypeError(f"{who}: expects a non-empty list or tuple of tensors")
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    dtype = dtypes.result_type(*[t.data for t in tensors])
+    return [_cast(t, dtype) for t in tensors]
+
+
 def cat(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing dimension."""
-    d = _axis(dim if axis is None else None, axis)
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = _joined("cat", tensors)
+    if any(t.ndim == 0 for t in tensors):
+        raise ValueError(f"cat: a 0-d tensor cannot be joined (shapes "
+                         f"{[t.shape for t in tensors]}); use stack, or reshape(1) first")
+    d = _dim("cat", tensors[0], _axis(dim if axis is None else None, axis))
     try:
         return ops.Cat.apply(*tensors, axis=d)
     except ValueError as e:
@@ -789,27 +1149,36 @@ def cat(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
 
 def stack(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along a new dimension."""
-    d = _axis(dim if axis is None else None, axis)
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = _joined("stack", tensors)
+    d = _dim("stack", tensors[0], _axis(dim if axis is None else None, axis), extra=1)
     try:
         return ops.Stack.apply(*tensors, axis=d)
     except ValueError as e:
         raise ValueError(f"stack: {e} (shapes {[t.shape for t in tensors]})") from None
 
 
-def where(condition: Any, a: Any, b: Any) -> Any:
-    """``condition ? a : b`` elementwise; differentiable in a and b."""
-    return ops.where(condition, a, b)
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``condition ? a : b`` elementwise; differentiable in a and b. The condition must be
+    boolean (as in PyTorch); the result is always a Tensor."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a boolean tensor, got dtype "
+                        f"{cond.dtype} (shape {cond.shape}); compare first, e.g. x > 0")
+    a, b = _operand(a), _operand(b)
+    dtype = dtypes.result_type(a, b)
+    a, b = (x.astype(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype) for x in (a, b))
+    return ops.Where.apply(cond, a, b)
 
 
 def maximum(a: Tensor, b: Any) -> Tensor: return a.maximum(b)
 def minimum(a: Tensor, b: Any) -> Tensor: return a.minimum(b)
 
 
-# Imported last: these modules build on Tensor (ops and activations subclass Function).
-from . import autograd, ops  # noqa: E402
-from .activations import apply as _activation  # noqa: E402
-from .activations import apply_ as _activation_  # noqa: E402
-from .activations import registry as _registry  # noqa: E402
+def _activation_(name: str, x: Tensor, **params: Any) -> Tensor:
+    node, checked = _inplace_node(name, **params)
+    return x._inplace(node, **checked)
+
+
+autograd.bind_tensor_class(Tensor, ops.DependsOn)
 _INPLACE_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply,
                    ops.Div: np.true_divide}

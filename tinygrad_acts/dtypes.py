@@ -1,0 +1,98 @@
+"""Result dtypes by PyTorch's type promotion rules, in one place.
+
+numpy and PyTorch disagree on mixed dtypes (numpy: ``float32 * int64 -> float64``; torch:
+``float32``). Every binary op, ``where``, ``cat``/``stack`` and the numpy ufuncs called on
+Tensors ask ``result_type`` here, which follows torch:
+
+- categories: bool < integer < floating;
+- operands come in three ranks: tensors with at least one dimension (and ndarrays), 0-d
+  tensors, and Python or numpy scalars ("weak": they never widen a tensor's dtype within
+  its category);
+- within each rank the dtypes promote as usual (int32 + int64 -> int64, float32 + float64
+  -> float64, any float beats any integer); the highest rank decides, unless a lower rank
+  brings a higher category, whose dtype then joins in (a float scalar with an integer
+  tensor gives the default float dtype);
+- true division of integers gives the default float dtype (``true_divide_type``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_default = np.dtype(np.float32)
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the float dtype used for Python floats and factories (float32 by default)."""
+    global _default
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
+    _default = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    return _default
+
+
+def promote_types(a: np.dtype | None, b: np.dtype | None) -> np.dtype | None:
+    """The smallest dtype holding both, torch's lattice: any float beats any integer or bool
+    (``int64 + float32 -> float32``, unlike numpy's float64)."""
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    ca, cb = _CATEGORY.get(a.kind, 3), _CATEGORY.get(b.kind, 3)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def _scalar_dtype(x: Any) -> np.dtype:
+    """The dtype a Python or numpy scalar stands for: bool, int64, or the default float."""
+    if isinstance(x, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(x, (int, np.integer)):
+        return np.dtype(np.int64)
+    if isinstance(x, (float, np.floating)):
+        return _default
+    raise TypeError(f"unsupported operand of type {type(x).__name__}: tensors hold float, "
+                    "int or bool numbers")
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """The dtype of an elementwise op on ``operands`` (Tensors, ndarrays, numbers)."""
+    dimmed = zero_d = weak = None
+    for x in operands:
+        if x is None:
+            continue
+        data = x.data if hasattr(x, "grad_fn") else x
+        if isinstance(data, np.ndarray):
+            if data.ndim or not hasattr(x, "grad_fn"):  # an ndarray counts as dimensioned
+                dimmed = promote_types(dimmed, data.dtype)
+            else:
+                zero_d = promote_types(zero_d, data.dtype)
+        else:
+            weak = promote_types(weak, _scalar_dtype(data))
+    out = _combine(dimmed, _combine(zero_d, weak))
+    if out is None:
+        raise TypeError("result_type: no operands")
+    return out
+
+
+def true_divide_type(dtype: np.dtype) -> np.dtype:
+    """Dividing integers (or bools) gives the default float dtype, as in PyTorch."""
+    return dtype if dtype.kind == "f" else _default

@@ -1,0 +1,228 @@
+"""Arithmetic and elementwise math: add / sub / mul / div / pow / neg / cast, then
+abs / exp / expm1 / log / log1p / sqrt / erf.
+
+Each rule saves only what the gradients that are wanted need: ``x * 2.0`` keeps nothing
+of x, and ``x / 2`` keeps neither x nor its output.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import special
+from ..autograd import Function
+from .helpers import is_tensor, shape_of, unbroadcast
+from .indexing import where
+
+# --- arithmetic: add / sub / mul / div / pow / neg / cast -----------------------------------
+
+
+class Add(Function):
+    """a + b; da = g, db = g (each summed back to its shape)."""
+
+    def forward(self, a, b):
+        self.save(shape_of(a), shape_of(b))
+        return a + b
+
+    def backward(self, g, a_shape, b_shape):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(g, a_shape) if need_a else None,
+                unbroadcast(g, b_shape) if need_b else None)
+
+
+class Sub(Function):
+    """a - b; da = g, db = -g."""
+
+    def forward(self, a, b):
+        self.save(shape_of(a), shape_of(b))
+        return a - b
+
+    def backward(self, g, a_shape, b_shape):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(g, a_shape) if need_a else None,
+                -unbroadcast(g, b_shape) if need_b else None)
+
+
+class Mul(Function):
+    """a * b; da = g * b, db = g * a (each saved only if the other's gradient is wanted)."""
+
+    def forward(self, a, b):
+        need_a, need_b = self.needs_input_grad
+        self.save(b if need_a else None, a if need_b else None, shape_of(a), shape_of(b))
+        return a * b
+
+    def backward(self, g, b, a, a_shape, b_shape):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(g * b, a_shape) if need_a else None,
+                unbroadcast(g * a, b_shape) if need_b else None)
+
+
+class Div(Function):
+    """y = a / b; da = g / b, db = -g * y / b (from the output, kept only if db is wanted)."""
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf, 0 / 0 nan
+            y = a / b
+        self.save(b, y if self.needs_input_grad[1] else None, shape_of(a), shape_of(b))
+        return y
+
+    def backward(self, g, b, y, a_shape, b_shape):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(g / b, a_shape) if need_a else None,
+                unbroadcast(-g * y / b, b_shape) if need_b else None)
+
+
+class Pow(Function):
+    """y = a ** b; da = g * b * a ** (b - 1), db = g * y * log(a) (taken as 0 where a <= 0)."""
+
+    def forward(self, a, b):
+        y = a ** b
+        self.save(a, b, y if self.needs_input_grad[1] else None)
+        return y
+
+    def backward(self, g, a, b, y):
+        need_a, need_b = self.needs_input_grad
+        ga = gb = None
+        if need_a:
+            # NOTE: d(a^0)/da is 0 everywhere, even at a = 0 where 0 * 0^-1 would be nan
+            # (PyTorch's convention); 0^-1 itself is inf there, so numpy is kept quiet.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = b * a ** (b - 1)
+            if is_tensor(b) or np.any(np.asarray(b) == 0):
+                slope = where(b == 0, 0.0, slope)
+            ga = unbroadcast(g * slope, shape_of(a))
+        if need_b:
+            # NOTE: log(a) is undefined for a <= 0; PyTorch's convention is a 0 gradient there.
+            gb = unbroadcast(g * y * np.log(where(a > 0, a, 1.0)), shape_of(b))
+        return ga, gb
+
+
+class Remainder(Function):
+    """a % b (the sign of b, as Python and torch); da = g, db = -g * floor(a / b)."""
+
+    def forward(self, a, b):
+        self.save(a if self.needs_input_grad[1] else None, b, shape_of(a), shape_of(b))
+        return np.remainder(a, b)
+
+    def backward(self, g, a, b, a_shape, b_shape):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(g, a_shape) if need_a else None,
+                unbroadcast(-g * np.floor(a / b), b_shape) if need_b else None)
+
+
+class FloorDivide(Function):
+    """a // b, rounded down; no gradient: as in PyTorch, a backward through it raises."""
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(a, b)
+
+    def backward(self, g):
+        raise RuntimeError("FloorDivideBackward: the derivative of floor_divide (//) is not "
+                           "implemented, as in PyTorch (it is 0 almost everywhere); detach() "
+                           "its inputs, or use a smooth op")
+
+
+class Neg(Function):
+    """-x; dx = -g."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class Cast(Function):
+    """x as another dtype; dx = g cast back to x's dtype."""
+
+    def forward(self, x, dtype):
+        self.save(x.dtype)
+        return x.astype(dtype)
+
+    def backward(self, g, in_dtype):
+        return g.astype(in_dtype)
+
+
+# --- elementwise math: abs / exp / expm1 / log / log1p / sqrt / erf -------------------------
+
+
+class Abs(Function):
+    """|x|; dx = g * sign(x). NOTE: the subgradient at 0 is 0, as in PyTorch."""
+
+    def forward(self, x):
+        self.save(x)
+        return np.abs(x)
+
+    def backward(self, g, x):
+        return g * np.sign(x)
+
+
+class Exp(Function):
+    """y = e^x; dx = g * y (from the output)."""
+
+    def forward(self, x):
+        y = np.exp(x)
+        self.save(y)
+        return y
+
+    def backward(self, g, y):
+        return g * y
+
+
+class Expm1(Function):
+    """y = e^x - 1; dx = g * (y + 1) (from the output)."""
+
+    def forward(self, x):
+        y = np.expm1(x)
+        self.save(y)
+        return y
+
+    def backward(self, g, y):
+        return g * (y + 1)
+
+
+class Log(Function):
+    """log x; dx = g / x."""
+
+    def forward(self, x):
+        self.save(x)
+        return np.log(x)
+
+    def backward(self, g, x):
+        return g / x
+
+
+class Log1p(Function):
+    """log(1 + x); dx = g / (1 + x). NOTE: log1p keeps full precision for tiny x."""
+
+    def forward(self, x):
+        self.save(x)
+        return np.log1p(x)
+
+    def backward(self, g, x):
+        return g / (1 + x)
+
+
+class Sqrt(Function):
+    """y = sqrt x; dx = g / (2 y) (from the output)."""
+
+    def forward(self, x):
+        y = np.sqrt(x)
+        self.save(y)
+        return y
+
+    def backward(self, g, y):
+        return g / (2 * y)
+
+
+class Erf(Function):
+    """erf x; dx = g * 2/sqrt(pi) * e^(-x^2). Used by the exact gelu."""
+
+    def forward(self, x):
+        self.save(x)
+        return special.erf(x)  # NOTE: numpy has no erf
+
+    def backward(self, g, x):
+        return g * (2 / math.sqrt(math.pi)) * np.exp(-(x * x))

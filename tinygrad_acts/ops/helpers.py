@@ -1,0 +1,83 @@
+"""Array helpers for backward rules: each works on ndarrays (the fast path) and on Tensors
+(under ``create_graph=True``), so a rule is written once.
+
+A rule asks ``is_tensor(x)`` where it must choose; nothing here imports the Tensor class.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def is_tensor(x: Any) -> bool:
+    """True for a Tensor (a graph-building value), False for arrays and numbers."""
+    return hasattr(x, "grad_fn")
+
+
+def shape_of(x: Any) -> tuple:
+    """The shape of an array, a Tensor or a Python number (``()``)."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
+def unbroadcast(grad: Any, shape: tuple) -> Any:
+    """Sum ``grad`` down to ``shape``: the one place that undoes numpy broadcasting.
+
+    A (3,1)+(1,4) add sends a (3,4) gradient to both inputs; each gets it summed over the
+    axes it was broadcast along.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def expand(grad: Any, shape: tuple) -> Any:
+    """Broadcast ``grad`` to ``shape``."""
+    if is_tensor(grad):
+        return grad.expand(shape)
+    # NOTE: a filled new array, not np.broadcast_to: that view is read-only and costs
+    # several microseconds of Python per call, and the next rule would copy it anyway.
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
+
+
+def permute(grad: Any, axes: tuple) -> Any:
+    return grad.permute(*axes) if is_tensor(grad) else grad.transpose(axes)
+
+
+def swap_last(x: Any) -> Any:
+    """Swap the last two axes (a batched transpose); 0-d and 1-d stay as they are."""
+    if x.ndim < 2:
+        return x
+    return permute(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
+
+
+def keepdim_shape(shape: tuple, axis: Any) -> tuple:
+    """``shape`` with the reduced ``axis`` (int, tuple or None for all) kept as size 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def is_basic_index(index: Any) -> bool:
+    """True for an index of ints, slices, None and Ellipsis (numpy returns a view)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer))
+               for i in items)
+
+
+def scatter_array(grad: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
+    """A zero array of ``shape`` with ``grad`` added at ``index`` (repeats accumulate)."""
+    out = np.zeros(shape, dtype=grad.dtype)
+    if is_basic_index(index):
+        out[index] = grad
+    else:
+        np.add.at(out, index, grad)  # NOTE: add.at, so repeated indices accumulate
+    return out
