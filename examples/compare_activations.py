@@ -29,14 +29,14 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402  (after the thread settings, which numpy reads on import)
+import numpy as np  # after the thread settings, which numpy reads on import
 
-import tinygrad_acts as ta  # noqa: E402
-import tinygrad_acts.functional as F  # noqa: E402
-from tinygrad_acts import nn, optim  # noqa: E402
-from tinygrad_acts.data import DataLoader, mnist_split  # noqa: E402
-from tinygrad_acts.diagnostics import ActivationMonitor  # noqa: E402
-from tinygrad_acts.viz import save_figure  # noqa: E402
+import tinygrad_acts as ta
+import tinygrad_acts.functional as F
+from tinygrad_acts import nn, optim
+from tinygrad_acts.data import DataLoader, mnist_split
+from tinygrad_acts.diagnostics import ActivationMonitor
+from tinygrad_acts.plots import save_figure
 
 ADVICE = ("In practice: use ReLU, mind the learning rate; try Leaky ReLU / Maxout; try tanh "
           "but don't expect much; never use sigmoid.")

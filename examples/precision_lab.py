@@ -23,11 +23,12 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402  (after the thread settings, which numpy reads on import)
+import numpy as np  # after the thread settings, which numpy reads on import
 
-import tinygrad_acts as ta  # noqa: E402
-from tinygrad_acts import nn  # noqa: E402
-from tinygrad_acts.viz import kept_alive_bytes, save_figure  # noqa: E402
+import tinygrad_acts as ta
+from tinygrad_acts import nn
+from tinygrad_acts.plots import save_figure
+from tinygrad_acts.viz import kept_alive_bytes
 
 DEFAULT_PLOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "precision_lab.png"
 WIDE = np.longdouble   # 64-bit mantissa on x86-64 Linux: the reference

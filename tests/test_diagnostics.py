@@ -5,7 +5,7 @@ import pytest
 
 import tinygrad_acts as ta
 from tinygrad_acts import nn
-from tinygrad_acts.diagnostics import (ActivationMonitor, dead_fraction, saturated_fraction)
+from tinygrad_acts.diagnostics import ActivationMonitor, dead_fraction, saturated_fraction
 
 
 def relu_net(weight, bias):
@@ -178,3 +178,29 @@ def test_dead_mask_names_the_dead_units():
     assert monitor.dead_mask("1").tolist() == [False, True, True, True]
     with pytest.raises(KeyError):
         monitor.dead_mask("0")
+
+
+def test_saturation_rules_are_the_registry_entries():
+    for name in ("tanh", "sigmoid", "hardtanh", "elu", "softplus"):
+        assert ta.activations[name].saturation is not None
+    y = np.array([-1.99, -1.0, 0.5])                   # elu with alpha=2: y + 2 < 0.02 flat
+    assert saturated_fraction(y, "elu", alpha=2.0) == pytest.approx(1 / 3)
+    assert saturated_fraction(np.array([-0.995, 0.0]), "elu") == 0.5   # alpha's default
+
+
+def test_a_user_activation_with_a_saturation_rule_is_monitored():
+    ta.register_activation("t_clip01", forward=lambda x: np.clip(x, 0.0, 1.0),
+                           backward=lambda g, y: g * ((y > 0) & (y < 1)), kinks=(0.0, 1.0),
+                           monotonic=True,
+                           saturation=(lambda y: (y <= 0) | (y >= 1), "y at 0 or 1"))
+    try:
+        assert saturated_fraction(np.array([0.0, 0.5, 1.0, 1.0]), "t_clip01") == 0.75
+        net = nn.Sequential(nn.Linear(1, 1), nn.TClip01())
+        with ta.no_grad():
+            net[0].weight[...] = ta.tensor([[1.0]])
+            net[0].bias[...] = ta.tensor([0.0])
+        with ActivationMonitor(net) as monitor:
+            net(ta.tensor([[-3.0], [0.25], [0.5], [7.0]]))
+        assert monitor.stats()["1"].saturated == 0.5
+    finally:
+        ta.unregister_activation("t_clip01")

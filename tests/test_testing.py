@@ -73,10 +73,10 @@ def test_check_op_passes_correct_ops():
 
 
 class _SignError(Function):
-    save_output = True
-
     def forward(self, x):
-        return np.tanh(x)
+        y = np.tanh(x)
+        self.save(y)
+        return y
 
     def backward(self, g, y):
         return -g * (1 - y * y)
@@ -123,6 +123,22 @@ def test_check_activation_on_user_activations(registered):
     with pytest.raises(ta.GradcheckError) as info:
         testing.check_activation("t_softsign_bad", max_examples=10)
     assert "rule fed the output where it needs the input" in info.value.diagnoses[0]
+
+
+def test_activation_inputs_of_a_grouped_activation_follow_its_entry(registered):
+    from tinygrad_acts.activations import _maxout, _maxout_backward
+    registered("t_maxout3_rows", _maxout, _maxout_backward, "input",
+               params={"pieces": 3, "dim": 0}, ties=True, elementwise=False, module_name="",
+               grouping=lambda pieces=3, dim=0: (dim, pieces))
+    spec = ta.activations["t_maxout3_rows"]
+
+    @settings(max_examples=15)
+    @given(testing.activation_inputs("t_maxout3_rows"))
+    def draws(x):
+        assert x.ndim >= 1 and x.shape[0] % 3 == 0
+        assert spec(x).shape[0] == x.shape[0] // 3
+
+    draws()
 
 
 def test_the_hypothesis_profiles():

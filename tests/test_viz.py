@@ -1,4 +1,4 @@
-"""Graph views (text tree, DOT, rendering) and the plot command."""
+"""Graph views (text tree, DOT, rendering) and the activation plots (plots.py)."""
 import argparse
 import re
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_acts as ta
-from tinygrad_acts import nn, viz
+from tinygrad_acts import nn, ops, plots, viz
 from tinygrad_acts.activations import registry
 
 
@@ -21,7 +21,7 @@ def small_net_loss():
 
 def test_graph_str_names_ops_shapes_and_what_is_saved():
     net, loss = small_net_loss()
-    text = loss.graph_str(params=dict(net.named_parameters()))
+    text = viz.graph_str(loss, params=dict(net.named_parameters()))
     assert text.splitlines()[0] == "SumBackward () float32  saves nothing"
     assert "ReluBackward (5, 4) float32  saves output (5x4 float32) = 80 B" in text
     assert "SigmoidBackward (5, 2) float32  saves output (5x2 float32) = 40 B" in text
@@ -34,16 +34,15 @@ def test_graph_str_names_ops_shapes_and_what_is_saved():
 
 def test_graph_str_input_based_rule_names_the_leaf_it_keeps():
     x = ta.ones(2, 3, requires_grad=True)
-    text = x.silu().sum().graph_str(params={"x": x})
+    text = viz.graph_str(x.silu().sum(), params={"x": x})
     assert "SiluBackward (2, 3) float32  saves input 0 (= x's array)" in text
     assert text.endswith("kept alive for backward: 0 B")
 
 
 def test_output_based_rules_keep_the_output_input_based_the_input():
-    x = ta.randn(4, 6, requires_grad=True)
     for name, spec in registry.items():
-        params = {"pieces": 2} if name == "maxout" else {}
-        info = [n for n in viz.graph_nodes(spec(x * 1, **params).sum())[0]
+        x = ta.randn(*spec.example_shapes()[0], requires_grad=True)
+        info = [n for n in viz.graph_nodes(spec(x * 1).sum())[0]
                 if n.label.endswith("Backward") and n.label not in ("MulBackward",
                                                                    "SumBackward")]
         assert len(info) == 1, name
@@ -54,7 +53,7 @@ def test_output_based_rules_keep_the_output_input_based_the_input():
 def test_shared_node_printed_once():
     x = ta.ones(2, requires_grad=True)
     y = x * 3
-    text = (y + y.tanh()).sum().graph_str()
+    text = viz.graph_str((y + y.tanh()).sum())
     assert text.count("MulBackward (2,)") == 1
     assert "MulBackward (shown above)" in text
 
@@ -63,7 +62,7 @@ def test_freed_graph_shows_unknown_shapes_but_root_and_leaves():
     x = ta.ones(2, requires_grad=True)
     loss = x.tanh().sum()
     loss.backward()
-    text = loss.graph_str()
+    text = viz.graph_str(loss)
     assert "TanhBackward ?  saves output (freed)" in text
     assert text.splitlines()[0].startswith("SumBackward () float32")
     assert "leaf (2,) float32" in text
@@ -76,7 +75,7 @@ def test_probe_has_no_side_effects():
     calls = []
     x.register_hook(lambda g: calls.append(1))
     loss = (h * 2).sum()
-    loss.graph_str()
+    viz.graph_str(loss)
     viz.to_dot(loss)
     assert x.grad is None and h.grad is None and calls == []
     loss.backward()                       # the graph is intact and hooks still work
@@ -86,7 +85,7 @@ def test_probe_has_no_side_effects():
 
 def test_leaf_without_graph_and_max_depth():
     x = ta.ones(2, requires_grad=True)
-    assert x.graph_str().splitlines()[0] == "leaf (2,) float32"
+    assert viz.graph_str(x).splitlines()[0] == "leaf (2,) float32"
     y = x
     for _ in range(6):
         y = y.tanh()
@@ -103,10 +102,56 @@ def test_deep_chain_needs_no_recursion():
     assert len(nodes) == 3001
 
 
-def test_helper_arrays_in_slots_are_counted():
+def test_helper_arrays_are_named_by_the_backward_signature_and_counted():
     x = ta.tensor([[1.0, 3.0], [2.0, 2.0]], requires_grad=True)
-    (node,) = [n for n in viz.graph_nodes(x.max(1).sum())[0] if n.label == "MaxBackward"]
+    (node,) = [n for n in viz.graph_nodes(x.amax(1).sum())[0] if n.label == "MaxBackward"]
     assert "share (2x2 float" in node.saves and node.saved_bytes > 0
+    assert viz.saved_names(ops.Max) == ("share", "axis", "keepdims")
+    assert viz.saved_names(ops.Div) == ("b", "y", "a_shape", "b_shape")
+
+
+class _KeepsMany(ta.autograd.Function):
+    def forward(self, x):
+        self.save(x, np.ones(2), np.zeros(3))
+        return x * 2
+
+    def backward(self, g, x, *helpers):
+        return g * 2
+
+
+def test_a_starred_backward_parameter_names_its_items_by_number():
+    assert viz.saved_names(_KeepsMany) == ("x", "helpers*")
+    x = ta.ones(2, requires_grad=True)
+    text = viz.graph_str(_KeepsMany.apply(x).sum(), params={"x": x})
+    assert "saves input 0 (= x's array), helpers[0] (2 float64), helpers[1] (3 float64) " \
+        "= 40 B" in text
+
+
+def test_only_arrays_are_shown_and_each_array_counts_once():
+    x = ta.ones(2, 3, requires_grad=True)
+    text = viz.graph_str((x * 2.0).sum(), params={"x": x})   # keeps shapes and a number
+    assert "MulBackward (2, 3) float32  saves nothing" in text
+    h = x.exp()
+    text = viz.graph_str((h * h).sum())           # both operands: the same (2, 3) array
+    assert "MulBackward (2, 3) float32  saves input 1 (2x3 float32), input 0 (2x3 float32) " \
+        "= 24 B" in text
+    assert text.endswith("kept alive for backward: 24 B")   # h is also exp's output: once
+
+
+def test_an_input_that_needs_no_grad_is_found_by_its_place():
+    w = ta.ones(2, 3, requires_grad=True)
+    x = ta.ones(4, 3)                             # no grad: no parent, but still an input
+    text = viz.graph_str(ta.functional.linear(x, w).sum(), params={"w": w})
+    assert "LinearBackward (4, 2) float32  saves input 0 (4x3 float32), input 1 (= w's " \
+        "array) = 48 B" in text
+
+
+def test_freed_node_names_what_it_kept():
+    a = ta.ones(3, requires_grad=True)
+    b = ta.full((3,), 2.0, requires_grad=True)
+    loss = (a / b).sum()
+    loss.backward()
+    assert "DivBackward ?  saves input 1, output (freed)" in viz.graph_str(loss)
 
 
 # --- DOT and rendering ----------------------------------------------------------------------
@@ -156,22 +201,22 @@ def test_render_calls_dot_when_present(tmp_path, monkeypatch):
     assert out.read_text().startswith("digraph")
 
 
-# --- the plot command -------------------------------------------------------------------------
+# --- the plots (plots.py) and the plot command -------------------------------------------
 
 
 @pytest.mark.parametrize("name", list(registry))
 def test_activation_curve_derivative_matches_finite_differences(name):
     x = np.linspace(-3, 3, 61) + 0.013       # off the kinks at 0 and +-1
-    y, dy, label = viz.activation_curve(name, x)
+    _, dy, label = plots.activation_curve(name, x)
     eps = 1e-6
-    yp, _, _ = viz.activation_curve(name, x + eps)
-    ym, _, _ = viz.activation_curve(name, x - eps)
+    yp, _, _ = plots.activation_curve(name, x + eps)
+    ym, _, _ = plots.activation_curve(name, x - eps)
     np.testing.assert_allclose(dy, (yp - ym) / (2 * eps), atol=1e-6)
     assert label.startswith(name)
 
 
 def test_sigmoid_slope_never_exceeds_a_quarter():
-    _, dy, _ = viz.activation_curve("sigmoid", np.linspace(-10, 10, 2001))
+    _, dy, _ = plots.activation_curve("sigmoid", np.linspace(-10, 10, 2001))
     assert dy.max() == pytest.approx(0.25) and dy.max() <= 0.25
 
 
@@ -179,7 +224,7 @@ def test_plot_command_prints_slopes_and_writes_png(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     args = argparse.Namespace(names=["sigmoid", "relu", "softmax"],
                               output=str(tmp_path / "a.png"), range=(-4.0, 4.0))
-    assert viz.main(args) == 0
+    assert plots.main(args) == 0
     out = capsys.readouterr().out
     assert re.search(r"sigmoid\s+output\s+0\.5000\s+0\.2500\s+0\.2500", out)
     assert (tmp_path / "a.png").stat().st_size > 1000
@@ -189,22 +234,51 @@ def test_plot_command_without_matplotlib_is_a_clear_message(tmp_path, capsys, mo
     def no_matplotlib():
         raise ImportError("plotting needs matplotlib, which is not installed: "
                           "pip install matplotlib")
-    monkeypatch.setattr(viz, "_pyplot", no_matplotlib)
+    monkeypatch.setattr(plots, "_pyplot", no_matplotlib)
     args = argparse.Namespace(names=["tanh"], output=str(tmp_path / "a.png"), range=(-1, 1))
-    assert viz.main(args) == 1
+    assert plots.main(args) == 1
     assert "pip install matplotlib" in capsys.readouterr().out
 
 
 def test_plot_command_unknown_name(capsys):
     args = argparse.Namespace(names=["nope"], output="x.png", range=(-1, 1))
-    assert viz.main(args) == 2
+    assert plots.main(args) == 2
     assert "unknown activation" in capsys.readouterr().out
 
 
 def test_cli_dispatches_plot(tmp_path):
     pytest.importorskip("matplotlib")
-    from tinygrad_acts.__main__ import main
+    from tinygrad_acts.__main__ import COMMANDS, main
+    assert COMMANDS["plot"][0] == "tinygrad_acts.plots"
     assert main(["plot", "tanh", "-o", str(tmp_path / "t.png")]) == 0
+
+
+def test_viz_keeps_graph_views_only():
+    for name in ("activation_curve", "plot_activations", "save_figure", "main"):
+        assert not hasattr(viz, name) and hasattr(ta.plots, name)
+    assert not hasattr(ta.Tensor, "graph_str")      # the function is viz.graph_str
+
+
+def test_curve_of_a_grouped_activation_uses_one_group():
+    x = np.array([-1.0, 2.0])
+    y, dy, label = plots.activation_curve("maxout", x)    # maxout([x, 0]) = max(x, 0)
+    np.testing.assert_array_equal(y, [0.0, 2.0])
+    np.testing.assert_array_equal(dy, [0.0, 1.0])
+    assert label == "maxout([x, 0])[0]"
+
+
+def test_curve_reads_the_group_size_from_the_registry():
+    from tinygrad_acts.activations import _maxout, _maxout_backward
+    ta.register_activation("t_maxout3", _maxout, _maxout_backward, "input",
+                           params={"pieces": 3, "dim": -1}, ties=True, elementwise=False,
+                           module_name="", grouping=lambda pieces=3, dim=-1: (dim, pieces))
+    try:
+        y, dy, label = plots.activation_curve("t_maxout3", np.array([-1.0, 2.0]))
+    finally:
+        ta.unregister_activation("t_maxout3")
+    assert label == "t_maxout3([x, 0, 0])[0]"
+    np.testing.assert_array_equal(y, [0.0, 2.0])
+    np.testing.assert_array_equal(dy, [0.0, 1.0])
 
 
 @pytest.mark.skipif(viz.shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -219,7 +293,7 @@ def test_save_figure_writes_a_small_png(tmp_path):
     plt = pytest.importorskip("matplotlib.pyplot")
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    out = viz.save_figure(fig, tmp_path / "sub" / "f.png")
+    out = plots.save_figure(fig, tmp_path / "sub" / "f.png")
     plt.close(fig)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -7,8 +7,9 @@ activation modules and ``nn.Maxout``). From the outputs it sees it keeps, per la
   seen since the last ``reset()`` (the lecture's dead ReLU; a unit is one element of one
   sample's output, so a (batch, 64) output has 64 units);
 - the **saturated fraction**: the share of output values where the function is flat, so the
-  output-based slope is nearly 0 (tanh: |y| > 0.99; sigmoid: y < 0.01 or y > 0.99; the
-  table ``SATURATION`` lists the rest, and layers of other kinds show ``-``);
+  output-based slope is nearly 0 (tanh: |y| > 0.99; sigmoid: y < 0.01 or y > 0.99). The
+  rule is the registry entry's ``saturation`` (``ta.activations[name].saturation``, yours
+  too); layers whose activation declares none show ``-``;
 - the mean and max |gradient| arriving at the layer's output on backward (a tensor hook on
   the output, so nothing extra is kept), which shows gradients vanishing or exploding.
 
@@ -17,32 +18,19 @@ the output-based rules keep them anyway.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
+from .activations import registry
 from .nn.activation import Activation
 from .nn.layers import Maxout
 from .nn.module import Module
 from .tensor import Tensor
 
-__all__ = ["ActivationMonitor", "LayerStats", "SATURATION", "dead_fraction",
-           "saturated_fraction"]
-
-# name -> (is the output flat here?, as a readable rule). Thresholds: where the slope is
-# below about 1% of the function's largest slope (tanh and sigmoid as the issue states them).
-SATURATION: dict[str, tuple[Callable[..., np.ndarray], str]] = {
-    "tanh": (lambda y, **p: np.abs(y) > 0.99, "|y| > 0.99"),
-    "sigmoid": (lambda y, **p: (y < 0.01) | (y > 0.99), "y < 0.01 or y > 0.99"),
-    # NOTE: hardtanh is exactly flat outside its bounds: slope 0, not nearly 0.
-    "hardtanh": (lambda y, min_val=-1.0, max_val=1.0, **p: (y <= min_val) | (y >= max_val),
-                 "y at min_val or max_val"),
-    # elu's slope is y + alpha on the left; softplus's is 1 - e^-y.
-    "elu": (lambda y, alpha=1.0, **p: (y <= 0) & (y + alpha < 0.01 * max(alpha, 1e-12)),
-            "y + alpha < 0.01 alpha"),
-    "softplus": (lambda y, beta=1.0, **p: -np.expm1(-beta * y) < 0.01, "1 - e^-y < 0.01"),
-}
+__all__ = ["ActivationMonitor", "LayerStats", "dead_fraction", "saturated_fraction"]
 
 
 def dead_fraction(outputs: np.ndarray | Tensor) -> float:
@@ -66,12 +54,13 @@ def dead_fraction(outputs: np.ndarray | Tensor) -> float:
 
 
 def saturated_fraction(outputs: np.ndarray | Tensor, name: str, **params: Any) -> float:
-    """Share of output values in the flat zone of activation ``name`` (see ``SATURATION``).
+    """Share of output values in the flat zone of activation ``name``: where its registry
+    entry's ``saturation`` rule holds (``ta.activations[name].saturation``).
 
     Args:
         outputs: activation outputs, any shape.
         name: a registry name with a saturation rule (tanh, sigmoid, hardtanh, elu, softplus).
-        params: the activation's parameters (e.g. ``alpha`` for elu).
+        params: the activation's parameters (e.g. ``alpha`` for elu; default the entry's).
 
     Returns:
         a number in [0, 1].
@@ -81,11 +70,13 @@ def saturated_fraction(outputs: np.ndarray | Tensor, name: str, **params: Any) -
         >>> saturated_fraction(np.tanh(np.array([0.0, 1.0, 3.0, -4.0])), "tanh")
         0.5
     """
-    if name not in SATURATION:
+    spec = registry[name]
+    if spec.saturation is None:
+        known = sorted(n for n, entry in registry.items() if entry.saturation is not None)
         raise KeyError(f"saturated_fraction: no saturation rule for {name!r}; "
-                       f"known: {', '.join(sorted(SATURATION))}")
+                       f"known: {', '.join(known)}")
     y = np.asarray(outputs.data if isinstance(outputs, Tensor) else outputs)
-    return float(SATURATION[name][0](y, **params).mean())
+    return float(spec.saturation[0](y, **{**spec.params, **params}).mean())
 
 
 @dataclass
@@ -108,8 +99,9 @@ class _Watch:
 
     def __init__(self, name: str, module: Module):
         self.name, self.module = name, module
-        act = getattr(module, "name", "") if isinstance(module, Activation) else ""
-        self.saturation = SATURATION[act][0] if act in SATURATION else None
+        spec = registry.get(module.name) if isinstance(module, Activation) else None
+        self.saturation: Callable[..., np.ndarray] | None = \
+            spec.saturation[0] if spec is not None and spec.saturation is not None else None
         self.params = dict(getattr(module, "params", {}))
         self.reset()
 
@@ -138,11 +130,11 @@ class _Watch:
         self.passes += 1
 
     def stats(self) -> LayerStats:
-        seen = self.alive is not None
+        alive = self.alive
         return LayerStats(
             name=self.name, kind=type(self.module).__name__,
-            units=0 if self.alive is None else self.alive.size, samples=self.samples,
-            dead=float(1.0 - self.alive.mean()) if seen else None,
+            units=0 if alive is None else alive.size, samples=self.samples,
+            dead=None if alive is None else float(1.0 - alive.mean()),
             saturated=self.flat / self.values if self.values else None,
             grad_mean=self.grad_sum / self.passes if self.passes else None,
             grad_max=self.grad_max if self.passes else None,
@@ -183,11 +175,11 @@ class ActivationMonitor:
 
     def __init__(self, model: Module, layers: Iterable[Module | str] | None = None):
         named = dict(model.named_modules())
+        chosen: list[tuple[str, Module]] = []
         if layers is None:
             chosen = [(n, m) for n, m in named.items() if isinstance(m, (Activation, Maxout))]
         else:
             by_id = {id(m): n for n, m in named.items()}
-            chosen = []
             for layer in layers:
                 if isinstance(layer, str):
                     if layer not in named:
@@ -272,7 +264,7 @@ class ActivationMonitor:
 
     # --- control ------------------------------------------------------------------------
 
-    def paused(self) -> "_Paused":
+    def paused(self) -> _Paused:
         """A ``with`` block in which nothing is counted (e.g. an evaluation pass)."""
         return _Paused(self)
 
@@ -283,7 +275,7 @@ class ActivationMonitor:
         self._handles = []
         self._paused = True
 
-    def __enter__(self) -> "ActivationMonitor":
+    def __enter__(self) -> ActivationMonitor:
         return self
 
     def __exit__(self, *exc: Any) -> None:

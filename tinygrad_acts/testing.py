@@ -19,8 +19,9 @@ numpy and always work.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -33,7 +34,7 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError:  # pragma: no cover - exercised only without the dev extra
-    st = None
+    st = None  # type: ignore[assignment]
 
 __all__ = ["shapes", "arrays", "tensors", "broadcastable_shapes", "activation_inputs",
            "check_op", "check_activation", "sweep", "away_from_kinks", "separate_ties"]
@@ -96,7 +97,7 @@ def _min_distance(x: np.ndarray, kinks: Sequence[float], ties: bool) -> float:
 
 
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
-           max_side: int = 4) -> "st.SearchStrategy[tuple]":
+           max_side: int = 4) -> st.SearchStrategy[tuple]:
     """Array shapes: ``min_dims..max_dims`` dimensions of ``min_side..max_side`` each.
 
     Args:
@@ -117,14 +118,14 @@ def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
                             max_side=max_side)
 
 
-def _floats(dtype: Any, min_value: float, max_value: float) -> "st.SearchStrategy[float]":
-    width = 32 if np.dtype(dtype) == np.float32 else 64
+def _floats(dtype: Any, min_value: float, max_value: float) -> st.SearchStrategy[float]:
+    width: Literal[32, 64] = 32 if np.dtype(dtype) == np.float32 else 64
     return st.floats(min_value, max_value, allow_nan=False, allow_infinity=False,
                      allow_subnormal=False, width=width)
 
 
 def arrays(shape: Any = None, dtype: Any = np.float64, elements: Any = None,
-           min_value: float = -10.0, max_value: float = 10.0) -> "st.SearchStrategy":
+           min_value: float = -10.0, max_value: float = 10.0) -> st.SearchStrategy:
     """ndarrays of finite floats.
 
     Args:
@@ -151,7 +152,7 @@ def arrays(shape: Any = None, dtype: Any = np.float64, elements: Any = None,
 
 def tensors(shape: Any = None, dtype: Any = np.float64, requires_grad: bool = True,
             elements: Any = None, min_value: float = -10.0,
-            max_value: float = 10.0) -> "st.SearchStrategy[Tensor]":
+            max_value: float = 10.0) -> st.SearchStrategy[Tensor]:
     """Tensors over ``arrays(...)``: float64 leaves that require grad by default.
 
     Args:
@@ -172,7 +173,7 @@ def tensors(shape: Any = None, dtype: Any = np.float64, requires_grad: bool = Tr
 
 
 def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3,
-                         min_side: int = 1, max_side: int = 4) -> "st.SearchStrategy[tuple]":
+                         min_side: int = 1, max_side: int = 4) -> st.SearchStrategy[tuple]:
     """Tuples of ``num_shapes`` shapes that broadcast together (numpy's rules), e.g.
     ``((3, 1), (4,))``: the inputs of a binary op that must undo broadcasting.
 
@@ -202,10 +203,28 @@ def _accepts(spec: ActivationSpec, shape: tuple, params: dict) -> bool:
         return False
 
 
+def _default_shapes(spec: ActivationSpec, params: dict) -> st.SearchStrategy[tuple]:
+    """Small shapes for the entry: any for an elementwise one, at least 1-D for one that
+    mixes elements, and for a grouped one (``spec.group``) a multiple of the group size
+    along its dim."""
+    group = spec.group(**params)
+    if group is None:
+        return shapes(min_dims=0 if spec.elementwise else 1)
+    dim, k = group
+    need = dim + 1 if dim >= 0 else -dim
+
+    def grow(s: tuple) -> tuple:
+        out = list(s)
+        out[dim] *= k
+        return tuple(out)
+
+    return shapes(min_dims=need, max_dims=max(3, need)).map(grow)
+
+
 def activation_inputs(name: str, shape: Any = None, dtype: Any = np.float64,
                       min_value: float = -10.0, max_value: float = 10.0,
                       margin: float = 1e-3, requires_grad: bool = True,
-                      **params: Any) -> "st.SearchStrategy[Tensor]":
+                      **params: Any) -> st.SearchStrategy[Tensor]:
     """Inputs for the registered activation ``name``, kept at least ``margin`` away from the
     kinks the registry declares (relu's 0, hardtanh's -1 and 1) and, for activations that
     declare ``ties`` (maxout), with no two elements within ``2 * margin``, where the
@@ -214,7 +233,8 @@ def activation_inputs(name: str, shape: Any = None, dtype: Any = np.float64,
     Args:
         name: a registry name (``"relu"``, or one you registered).
         shape: a tuple or a strategy of tuples; default: small shapes the activation accepts
-            (at least 1-D for softmax-like ones; a multiple of ``pieces`` for maxout).
+            (at least 1-D for softmax-like ones; for a grouped one like maxout, a multiple
+            of the group size ``spec.group()`` along its dim).
         dtype, min_value, max_value, requires_grad: as in ``tensors``.
         margin: the smallest distance kept from a kink.
         **params: the activation's parameters (kinks may depend on them).
@@ -235,17 +255,7 @@ def activation_inputs(name: str, shape: Any = None, dtype: Any = np.float64,
     merged = {**spec.params, **params}
     kinks = spec.kink_points(**params)
     if shape is None:
-        shape = shapes(min_dims=0 if spec.elementwise else 1)
-        if "pieces" in merged:
-            pieces, dim = int(merged["pieces"]), merged.get("dim", -1)
-
-            def grow(s: tuple) -> tuple:
-                s = list(s)
-                s[dim] *= pieces
-                return tuple(s)
-
-            shape = shapes(min_dims=1).map(grow)
-        shape = shape.filter(lambda s: _accepts(spec, s, merged))
+        shape = _default_shapes(spec, params).filter(lambda s: _accepts(spec, s, merged))
 
     def keep_away(x: np.ndarray) -> np.ndarray:
         if spec.ties:
@@ -271,7 +281,7 @@ class SweepResult:
     example: tuple | None = None          # the (shrunk) failing inputs
 
 
-def _as_strategy(spec: Any) -> "st.SearchStrategy":
+def _as_strategy(spec: Any) -> st.SearchStrategy:
     if isinstance(spec, tuple):
         return tensors(spec)
     return spec
@@ -304,7 +314,7 @@ def sweep(fn: Callable[..., Any], *inputs: Any, order: int = 1,
     _need_hypothesis()
     strategies = [_as_strategy(s) for s in inputs]
     state: dict = {"examples": 0, "max": 0.0, "last": None}
-    base = settings.default
+    base = settings()  # the active profile's
     chosen = settings(
         max_examples=max_examples if max_examples is not None else base.max_examples,
         derandomize=base.derandomize if derandomize is None else derandomize,
@@ -372,7 +382,7 @@ def check_op(fn: Callable[..., Any], *inputs: Any, second_order: bool = False,
     for order in (1, 2) if second_order else (1,):
         result = sweep(fn, *inputs, order=order, kinks=kinks, eps=eps, atol=atol, rtol=rtol,
                        fast_mode=fast_mode, max_examples=max_examples)
-        if not result.ok:
+        if result.error is not None:
             raise result.error
 
 

@@ -1,12 +1,17 @@
-"""Graph views and activation plots: see what autograd recorded and what it keeps.
+"""Graph views: see what autograd recorded and what it keeps for backward.
 
-- ``graph_str(t)`` (also ``t.graph_str()``): the graph that produced ``t`` as an indented
-  text tree; no dependency, for terminals and notebooks.
+- ``graph_str(t)``: the graph that produced ``t`` as an indented text tree; no dependency,
+  for terminals and notebooks.
 - ``to_dot(t)``: the same graph as Graphviz DOT text: op names, shapes, dtypes, and what each
-  node saved for backward (output, inputs or nothing) with the bytes it keeps alive.
+  node saved for backward (its output, its inputs, helper arrays) with the bytes it keeps
+  alive.
 - ``render(t, "graph.svg")``: DOT drawn by Graphviz's ``dot`` program when it is installed
   (``apt-get install graphviz`` / ``brew install graphviz``); ``.dot`` files need nothing.
-- the ``plot`` command: each activation and its derivative, computed by autograd.
+
+What a node keeps is read from the engine: ``node.saved`` (the items its forward passed to
+``save``), named by the parameters of its ``backward``, and ``node.watched`` (which of them
+is its output or an input's array). Only arrays are shown and counted; shapes, parameters
+and None are not memory worth drawing. The activation plots live in ``plots.py``.
 
 Shapes of intermediate results are not stored in the graph (a node keeps only what its
 backward needs), so the views find them by a probe: one backward pass of ones through the
@@ -15,7 +20,7 @@ graph with every hook muted and nothing accumulated. When the graph was already 
 """
 from __future__ import annotations
 
-import argparse
+import inspect
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -29,7 +34,7 @@ from .autograd import Function
 from .tensor import Tensor
 
 __all__ = ["graph_str", "to_dot", "render", "graph_nodes", "NodeInfo", "kept_alive_bytes",
-           "activation_curve", "plot_activations", "save_figure", "add_arguments", "main"]
+           "saved_names"]
 
 
 # --- walking the graph ------------------------------------------------------------------
@@ -61,41 +66,103 @@ def _base(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _saved_desc(node: Function, leaves: dict[int, str]) -> tuple[str, int, list]:
-    """What ``node`` keeps for backward, as text, the bytes it alone keeps alive, and those
-    arrays. ``leaves`` maps id(base array) -> name for leaf tensors: their memory lives as
-    long as the leaf does, so it is named, not counted."""
-    cls = type(node)
-    saved = node.saved
-    kinds = [f"input {i}" for i in cls.save_inputs] + (["output"] if cls.save_output else [])
-    if isinstance(saved, str):        # the engine freed it after backward
-        return (", ".join(kinds) + " (freed)" if kinds else "nothing"), 0, []
-    named = list(zip(kinds, saved))
-    # Some ops keep helper arrays in their own slots (a max's tie shares, a where's mask):
-    # they are kept alive as much as the saved arrays, so count them too.
-    for name in _slots(cls):
-        value = getattr(node, name, None)
-        if isinstance(value, np.ndarray) and value.ndim > 0:
-            named.append((name, value))
-    parts, arrays = [], []
-    for kind, a in named:
-        if not isinstance(a, np.ndarray):
-            parts.append(f"{kind} (constant)")
-        elif id(_base(a)) in leaves:
-            parts.append(f"{kind} (= {leaves[id(_base(a))]}'s array)")
-        else:
-            arrays.append(a)
-            parts.append(f"{kind} ({_meta(a)})")
-    return (", ".join(parts) or "nothing"), sum(a.nbytes for a in arrays), arrays
+_NAMES: dict[type[Function], tuple[str, ...]] = {}
 
 
-def _slots(cls: type) -> list[str]:
-    names: list[str] = []
-    for klass in cls.__mro__:
-        if klass is Function:
-            break
-        names += [s for s in getattr(klass, "__slots__", ()) if s not in ("params",)]
+def saved_names(cls: type[Function]) -> tuple[str, ...]:
+    """The names of what a node class saves for backward: the parameters of its
+    ``backward`` after ``(self, grad)``, in order (cached per class). A ``*saved``
+    parameter gives ``("saved*",)``: the items are then numbered.
+
+    Example:
+        >>> from tinygrad_acts import ops
+        >>> saved_names(ops.Div)
+        ('b', 'y', 'a_shape', 'b_shape')
+    """
+    names = _NAMES.get(cls)
+    if names is None:
+        params = list(inspect.signature(cls.backward).parameters.values())[2:]
+        names = tuple(p.name + "*" if p.kind is p.VAR_POSITIONAL else p.name for p in params
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
+                                    p.VAR_POSITIONAL))
+        _NAMES[cls] = names
     return names
+
+
+def _item_names(node: Function, count: int) -> list[str]:
+    """A name for each of ``count`` saved items: the output and the inputs' arrays by their
+    role (``output``, ``input 1``), the rest by their backward parameter's name."""
+    declared = saved_names(type(node))
+    names = []
+    for k in range(count):
+        if k < len(declared) and not declared[k].endswith("*"):
+            names.append(declared[k])
+        elif declared and declared[-1].endswith("*"):
+            names.append(f"{declared[-1][:-1]}[{k - len(declared) + 1}]")
+        else:
+            names.append(f"item {k}")
+    for k, role in _roles(node).items():
+        if k < count:
+            names[k] = role
+    return names
+
+
+def _roles(node: Function) -> dict[int, str]:
+    """position -> "output" or "input i" for the saved items that alias the output or an
+    input's array (``node.watched``). An input is found by its place among the parents;
+    where several inputs share that parent (``x * x``, or constants), by the saved item's
+    name matching the name of forward's parameter for that input."""
+    roles: dict[int, str] = {}
+    parents = getattr(node, "parents", ())
+    forward = _forward_names(type(node))
+    declared = saved_names(type(node))
+    for k, _, _, source in node.watched:
+        # NOTE: the engine marks the output with a string (no reference cycle to the node)
+        if source is node or isinstance(source, str):
+            roles[k] = "output"
+            continue
+        places = [i for i, p in enumerate(parents) if p is source]
+        if len(places) > 1 and k < len(declared):
+            places = [i for i in places if i < len(forward) and forward[i] == declared[k]] \
+                or places
+        if len(places) == 1:
+            roles[k] = f"input {places[0]}"
+    return roles
+
+
+_FORWARD: dict[type[Function], tuple[str, ...]] = {}
+
+
+def _forward_names(cls: type[Function]) -> tuple[str, ...]:
+    names = _FORWARD.get(cls)
+    if names is None:
+        params = list(inspect.signature(cls.forward).parameters.values())[1:]
+        names = tuple(p.name for p in params
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+        _FORWARD[cls] = names
+    return names
+
+
+def _saved_desc(node: Function, leaves: dict[int, str]) -> tuple[str, int, list]:
+    """What ``node`` keeps for backward, as text, the bytes it alone keeps alive (each
+    array once), and those arrays. ``leaves`` maps id(base array) -> name for leaf
+    tensors: their memory lives as long as the leaf does, so it is named, not counted."""
+    saved = node.saved
+    if isinstance(saved, str):        # the engine freed it after backward
+        roles = list(_roles(node).values())
+        return f"{', '.join(roles) or 'values'} ({saved})", 0, []
+    parts, arrays, seen = [], [], set()
+    for name, a in zip(_item_names(node, len(saved)), saved):
+        if type(a) is not np.ndarray:  # shapes, parameters, None: not memory worth showing
+            continue
+        if id(_base(a)) in leaves:
+            parts.append(f"{name} (= {leaves[id(_base(a))]}'s array)")
+            continue
+        parts.append(f"{name} ({_meta(a)})")
+        if id(a) not in seen:
+            seen.add(id(a))
+            arrays.append(a)
+    return (", ".join(parts) or "nothing"), sum(a.nbytes for a in arrays), arrays
 
 
 def _probe_shapes(root: Tensor, nodes: list[Function]) -> dict[int, tuple]:
@@ -110,14 +177,17 @@ def _probe_shapes(root: Tensor, nodes: list[Function]) -> dict[int, tuple]:
                 leaves.append(p)
     leaf_hooks = [(t, t._hooks) for t in leaves]
 
-    def recorder(key: int) -> Any:
+    def recorder(node: Function) -> Any:
         def hook(g: Tensor) -> None:
-            found[key] = (g.shape, g.dtype)
+            # NOTE: a freed node stops the probe; whether its own hook ran first is the
+            # engine's business, so it is always shown as unknown, like the nodes below it.
+            if not isinstance(node.saved, str):
+                found[id(node)] = (g.shape, g.dtype)
         return hook
 
     try:
         for n in nodes:
-            n.hooks = [recorder(id(n))]
+            n.hooks = [recorder(n)]
         for t in leaves:
             t._hooks = None
         prev = autograd.is_anomaly_enabled()
@@ -203,7 +273,8 @@ def _shape_text(info: NodeInfo) -> str:
     return f"{tuple(info.shape)} {np.dtype(info.dtype)}"
 
 
-def _bytes(n: int) -> str:
+def _bytes(count: int) -> str:
+    n = float(count)
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -400,169 +471,3 @@ def render(t: Tensor | str, path: str | Path, params: dict[str, Tensor] | None =
     if done.returncode != 0:
         raise RuntimeError(f"render: dot failed: {done.stderr.decode().strip()}")
     return path
-
-
-# --- the plot command: each activation and its derivative --------------------------------
-
-
-def activation_curve(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
-    """f(x) and f'(x) for registry entry ``name``, the derivative computed by autograd
-    (a backward pass), not by a formula.
-
-    NOTE: activations that mix elements (softmax, log_softmax, maxout) are traced along one
-    input with a second input held at 0: softmax([x, 0])[0], maxout([x, 0]) = max(x, 0).
-
-    Args:
-        name: a registry name.
-        x: 1-D float64 grid.
-
-    Returns:
-        (f(x), f'(x), the curve's label).
-
-    Example:
-        >>> import numpy as np
-        >>> y, dy, label = activation_curve("sigmoid", np.array([0.0]))
-        >>> float(y[0]), float(dy[0]), label
-        (0.5, 0.25, 'sigmoid(x)')
-    """
-    from .activations import registry
-    spec = registry[name]
-    if spec.elementwise:
-        xt = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
-        y = spec(xt)
-        y.backward(np.ones_like(y.data))
-        return y.data, xt.grad.data, f"{name}(x)"
-    pairs = np.stack([x, np.zeros_like(x)], axis=1).astype(np.float64)
-    xt = Tensor(pairs, requires_grad=True)
-    y = spec(xt)
-    pick = np.zeros_like(y.data)
-    pick[:, 0] = 1.0
-    y.backward(pick)
-    return y.data[:, 0], xt.grad.data[:, 0], f"{name}([x, 0])[0]"
-
-
-def plot_activations(names: list[str], path: str | Path, lo: float = -5.0, hi: float = 5.0,
-                     points: int = 1001) -> Path:
-    """Draw each activation (solid) and its autograd derivative (dashed) in a grid; PNG/SVG/PDF
-    by the suffix. Needs matplotlib (a clear ImportError says how to get it).
-
-    Args:
-        names: registry names to draw.
-        path: output file.
-        lo, hi, points: the x grid.
-
-    Returns:
-        the path written.
-
-    Example:
-        >>> plot_activations(["relu", "tanh"], "acts.png")    # doctest: +SKIP
-        PosixPath('acts.png')
-    """
-    plt = _pyplot()
-    x = np.linspace(lo, hi, points)
-    cols = min(4, len(names))
-    rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
-    from .activations import registry
-    for ax, name in zip(axes.flat, names):
-        y, dy, label = activation_curve(name, x)
-        ax.axhline(0, color="0.85", lw=0.8)
-        ax.axvline(0, color="0.85", lw=0.8)
-        ax.plot(x, y, lw=1.8, label=label)
-        ax.plot(x, dy, "--", lw=1.4, label="derivative (autograd)")
-        shown = name if registry[name].elementwise else label
-        ax.set_title(f"{shown}  (keeps {registry[name].saves})", fontsize=10)
-        ax.set_ylim(max(-2.0, min(y.min(), dy.min()) - 0.2), min(5.5, max(y.max(), 1) + 0.3))
-    for ax in list(axes.flat)[len(names):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle("activations and their derivatives, computed by backward()", fontsize=11)
-    fig.tight_layout()
-    path = save_figure(fig, path)
-    plt.close(fig)
-    return path
-
-
-def save_figure(fig: Any, path: str | Path, dpi: int = 80) -> Path:
-    """Save a matplotlib figure; a PNG is stored with a 256-colour palette when Pillow is
-    installed (matplotlib brings it), about 3x smaller and fine for line plots, so the
-    regenerated images stay small enough to commit.
-
-    Args:
-        fig: the figure.
-        path: where to write (the suffix picks the format); parent folders are created.
-        dpi: resolution.
-
-    Returns:
-        the path written.
-
-    Example:
-        >>> import matplotlib.pyplot as plt                  # doctest: +SKIP
-        >>> fig, ax = plt.subplots(); _ = ax.plot([0, 1])    # doctest: +SKIP
-        >>> save_figure(fig, "docs/img/line.png")            # doctest: +SKIP
-        PosixPath('docs/img/line.png')
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() != ".png":
-        fig.savefig(path, dpi=dpi)
-        return path
-    import io
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=dpi, format="png")
-    try:
-        from PIL import Image
-    except ImportError:
-        path.write_bytes(buffer.getvalue())
-        return path
-    image = Image.open(buffer).convert("RGB")
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-    return path
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("plotting needs matplotlib, which is not installed: "
-                          "pip install matplotlib (or pip install -e \".[examples]\")") from None
-    return plt
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help="activations to draw (default: every registered one)")
-    parser.add_argument("-o", "--output", default="activations.png",
-                        help="image file to write (default: activations.png)")
-    parser.add_argument("--range", nargs=2, type=float, default=(-5.0, 5.0),
-                        metavar=("LO", "HI"), help="x range (default: -5 5)")
-
-
-def main(args: argparse.Namespace) -> int:
-    """Print each activation's slope summary (by autograd) and draw the grid."""
-    from .activations import registry
-    names = args.names or list(registry)
-    unknown = [n for n in names if n not in registry]
-    if unknown:
-        print(f"plot: unknown activation(s) {', '.join(unknown)}; "
-              f"registered: {', '.join(registry)}")
-        return 2
-    lo, hi = args.range
-    x = np.linspace(lo, hi, 2001)
-    print(f"slopes by autograd over x in [{lo:g}, {hi:g}]:")
-    print(f"  {'name':<12} {'keeps':<7} {'f(0)':>8} {'slope at 0':>11} {'max slope':>10} "
-          f"{'min slope':>10}")
-    for name in names:
-        y0, d0, _ = activation_curve(name, np.array([0.0]))
-        _, dy, _ = activation_curve(name, x)
-        print(f"  {name:<12} {registry[name].saves:<7} {y0[0]:>8.4f} {d0[0]:>11.4f} "
-              f"{dy.max():>10.4f} {dy.min():>10.4f}")
-    try:
-        out = plot_activations(names, args.output, lo, hi)
-    except ImportError as e:
-        print(f"plot: {e}")
-        return 1
-    print(f"wrote {out}")
-    return 0

@@ -2,13 +2,14 @@
 
 The classes are made from the registry by ``activation_module``, so their docstrings,
 arguments and ``repr`` always match the entry; a user-registered activation gets its class
-the same way (``nn.Softsign()``) through ``nn.__getattr__``.
+the same way (``nn.Softsign()``) through ``nn.__getattr__``. An entry whose ``module_name``
+is ``""`` gets no class (maxout: ``nn.Maxout`` is the layer with its own weights).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ..activations import _params, apply, apply_, registry
+from ..activations import apply, apply_, check_params, registry
 from ..tensor import Tensor
 from .module import Module
 
@@ -32,7 +33,7 @@ class Activation(Module):
         if inplace and not spec.inplace_ok:
             raise ValueError(f"{type(self).__name__}: inplace=True needs an output-based rule; "
                              f"{self.name} keeps its {spec.saves}")
-        self.params = _params(spec, params)
+        self.params = check_params(spec, params)
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
@@ -48,19 +49,27 @@ class Activation(Module):
 
 
 def activation_module(name: str) -> type:
-    """The ``nn`` class for registry entry ``name``, with a PyTorch-style docstring."""
+    """The ``nn`` class for registry entry ``name``, with a PyTorch-style docstring.
+
+    Raises ValueError for an entry that declares no module (``module_name=""``).
+    """
     spec = registry[name]
+    if not spec.module_name:
+        raise ValueError(f"activation_module: {name!r} has no nn module class (its entry "
+                         "has module_name=''); call the function instead")
     args = "\n".join(f"        {k}: default {v!r}" for k, v in spec.params.items()) \
         or "        none"
     call = f"nn.{spec.module_name}()"
+    group = spec.group()
+    shrinks = f" (dim {group[0]} divided by {group[1]})" if group is not None else ""
+    example = ", ".join(map(str, spec.example_shapes()[0]))
     doc = (f"{spec.doc}\n\n    Applied {'elementwise' if spec.elementwise else 'along dim'}; "
            f"the backward rule keeps the {spec.saves}.\n\n"
            f"    Args:\n{args}\n        inplace: overwrite the input "
            f"(output-based rules only), default False\n\n"
-           f"    Shape:\n        Input (*), output (*)"
-           f"{' (maxout divides dim by pieces)' if name == 'maxout' else ''}\n\n"
+           f"    Shape:\n        Input (*), output (*){shrinks}\n\n"
            f"    Example:\n        >>> import tinygrad_acts as ta\n"
-           f"        >>> m = ta.{call}\n        >>> y = m(ta.randn(2, 4))\n")
+           f"        >>> m = ta.{call}\n        >>> y = m(ta.randn({example}))\n")
     return type(spec.module_name, (Activation,), {"name": name, "__doc__": doc,
                                                   "__module__": __name__})
 

@@ -1,6 +1,7 @@
-"""The ``check`` command: a report card for every registered activation.
+"""The report card of the activations: what ``python -m tinygrad_acts check`` prints.
 
-``python -m tinygrad_acts check [NAME ...] [--json]`` runs, for each activation in the
+``report_card(name)`` grades one registered activation; the ``check`` command,
+``python -m tinygrad_acts check [NAME ...] [--json]``, grades every activation in the
 registry (yours too: register it, or load the file that does with ``--import``):
 
 - a gradient check (``gradcheck``) and a second-derivative check (``gradgradcheck``) over
@@ -12,6 +13,10 @@ registry (yours too: register it, or load the file that does with ``--import``):
   differences), and cheap (forward + backward time per element, relative to relu).
 
 The exit status is 1 if any gradient or second-derivative check fails, 2 on bad arguments.
+
+Not to be confused with ``gradcheck`` (one function, one input) or with
+``testing.check_activation`` (a property test that raises on the first failure): the report
+card runs those checks and measures the rest, and reports instead of raising.
 """
 from __future__ import annotations
 
@@ -23,21 +28,24 @@ import math
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from .activations import ActivationSpec, registry
 from .tensor import Tensor
 
-__all__ = ["add_arguments", "main", "check_activation", "measure_properties", "format_table"]
+__all__ = ["add_arguments", "main", "report_card", "measure_properties", "format_table"]
 
 # The grid the properties are measured on: dense near 0, logarithmic out to 1e4.
 _DENSE = np.linspace(-20.0, 20.0, 8001)           # step 0.005, includes 0 exactly
 _WIDE = np.geomspace(20.0, 1e4, 400)[1:]
 GRID = np.concatenate([-_WIDE[::-1], _DENSE, _WIDE])
 _TIMING_ELEMENTS = 100_000
+#: The yardstick of the cost column: every activation's time is given relative to it.
+BASELINE = "relu"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,8 +81,8 @@ def main(args: argparse.Namespace) -> int:
         print("check: the gradient checks draw their examples with hypothesis, which is not "
               "installed: pip install hypothesis (or pip install -e '.[dev]')", file=sys.stderr)
         return 2
-    relu_ns = _cost_ns("relu") if not args.no_timing and "relu" in registry else None
-    results = [check_activation(n, args.examples, not args.no_timing, relu_ns) for n in names]
+    relu_ns = _cost_ns(BASELINE) if not args.no_timing and BASELINE in registry else None
+    results = [report_card(n, args.examples, not args.no_timing, relu_ns) for n in names]
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -100,9 +108,10 @@ def _import(target: str) -> None:
 # --- one activation ----------------------------------------------------------------------
 
 
-def check_activation(name: str, examples: int = 25, timing: bool = True,
-                     relu_ns: float | None = None) -> dict:
-    """Everything ``check`` reports for one activation, as a JSON-ready dict.
+def report_card(name: str, examples: int = 25, timing: bool = True,
+                relu_ns: float | None = None) -> dict:
+    """The report card of one activation: everything ``check`` reports for it, as a
+    JSON-ready dict.
 
     Args:
         name: a registry name.
@@ -115,8 +124,8 @@ def check_activation(name: str, examples: int = 25, timing: bool = True,
         nonlinear, cost.
 
     Example:
-        >>> from tinygrad_acts.check import check_activation
-        >>> r = check_activation("tanh", examples=3, timing=False)
+        >>> from tinygrad_acts.report_card import report_card
+        >>> r = report_card("tanh", examples=3, timing=False)
         >>> r["gradient"]["ok"], r["keeps"], r["monotonic"]["measured"]
         (True, 'output', True)
     """
@@ -142,7 +151,7 @@ def check_activation(name: str, examples: int = 25, timing: bool = True,
                        "error": None if sweep.ok else str(sweep.error)}
     result.update(measure_properties(spec))
     if timing:
-        ns = relu_ns if name == "relu" and relu_ns else _cost_ns(name)
+        ns = relu_ns if name == BASELINE and relu_ns else _cost_ns(name)
         result["cost"] = {"ns_per_element": ns,
                           "relative_to_relu": ns / relu_ns if relu_ns else None}
     else:
@@ -153,13 +162,26 @@ def check_activation(name: str, examples: int = 25, timing: bool = True,
 # --- the four properties, measured -------------------------------------------------------
 
 
+def _row_width(spec: ActivationSpec) -> int:
+    """The width of a row for an activation that mixes elements along the last dim: two
+    groups if the entry declares groups (maxout's pieces), else 4."""
+    group = spec.group()
+    return 2 * group[1] if group is not None else 4
+
+
+def _grad(leaf: Tensor) -> np.ndarray:
+    """The gradient a backward pass left in ``leaf``."""
+    assert leaf.grad is not None, "backward reached every input"
+    return leaf.grad.numpy()
+
+
 def _slice(spec: ActivationSpec, dtype: Any) -> Callable[[np.ndarray], tuple]:
     """phi(t) and dphi/dt over a vector of t, through the framework (forward and backward).
 
     Elementwise activations: phi = f. Others (softmax, maxout) mix a row, so phi(t) is
     output [0] of a row whose element [0] is t and whose other elements are fixed.
     """
-    width = 2 * int(spec.params["pieces"]) if "pieces" in spec.params else 4
+    width = _row_width(spec)
     base = np.linspace(-1.0, 1.0, width) + 0.1
 
     def phi(t: np.ndarray) -> tuple:
@@ -168,7 +190,7 @@ def _slice(spec: ActivationSpec, dtype: Any) -> Callable[[np.ndarray], tuple]:
             x = Tensor(t.copy(), requires_grad=True)
             y = spec(x)
             y.backward(np.ones(y.shape, dtype=dtype))
-            return y.numpy().astype(np.float64), x.grad.numpy().astype(np.float64)
+            return y.numpy().astype(np.float64), _grad(x).astype(np.float64)
         rows = np.tile(base.astype(dtype), (t.size, 1))
         rows[:, 0] = t
         x = Tensor(rows, requires_grad=True)
@@ -176,7 +198,7 @@ def _slice(spec: ActivationSpec, dtype: Any) -> Callable[[np.ndarray], tuple]:
         pick = np.zeros(y.shape, dtype=dtype)
         pick[:, 0] = 1
         y.backward(pick)
-        return (y.numpy()[:, 0].astype(np.float64), x.grad.numpy()[:, 0].astype(np.float64))
+        return (y.numpy()[:, 0].astype(np.float64), _grad(x)[:, 0].astype(np.float64))
 
     return phi
 
@@ -196,7 +218,7 @@ def measure_properties(spec: ActivationSpec) -> dict:
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> from tinygrad_acts.check import measure_properties
+        >>> from tinygrad_acts.report_card import measure_properties
         >>> p = measure_properties(ta.activations["relu"])
         >>> p["monotonic"]["measured"], p["nonlinear"]["detail"]
         (True, 'yes (bends at 0)')
@@ -295,7 +317,8 @@ def _cost_ns(name: str, budget: float = 0.1) -> float:
     """Forward + backward time per element (float32, 100,000 elements): the best of as many
     runs as fit in ``budget`` seconds (at least 5), so a busy machine disturbs it less."""
     spec = registry[name]
-    cols = 2 * int(spec.params["pieces"]) * 50 if "pieces" in spec.params else 100
+    group = spec.group()
+    cols = 100 * group[1] if group is not None else 100  # whole groups of pieces per row
     x = np.random.default_rng(0).standard_normal((_TIMING_ELEMENTS // cols, cols))
     x = x.astype(np.float32)
     best, spent, runs = math.inf, 0.0, 0
