@@ -1,5 +1,5 @@
-"""The mutation lab: every classic wrong rule is killed by some check or shown equivalent,
-and the real rules are back in place afterwards."""
+"""The mutation lab: every row of the op table is a target, every classic wrong rule is
+killed by some check or shown equivalent, and the real rules are back in place afterwards."""
 import argparse
 
 import numpy as np
@@ -8,69 +8,127 @@ import pytest
 import tinygrad_acts as ta
 from tinygrad_acts import mutants, ops
 from tinygrad_acts.activations import registry
+from tinygrad_acts.ops.table import OpSpec
+
+# the mutants that are not mistakes, and why (mutants.WHY_EQUIVALENT says it in full)
+KNOWN_EQUIVALENT = {
+    ("relu", "x used for y"),        # x > 0 exactly when y > 0
+    ("leaky_relu", "x used for y"),  # likewise, for a slope >= 0
+    ("hardtanh", "x used for y"),    # clipping never moves a point across the bounds
+    ("elu", "kink: wrong side"),     # alpha = 1: slope 1 on both sides of 0
+    ("cast", "sign flip"),           # the row casts twice: the two flips cancel
+}
+
+
+def _node_attrs():
+    """Each row's node class and the backward / spec it defines itself."""
+    return {name: (row.node, row.node.__dict__.get("backward"), row.node.__dict__.get("spec"))
+            for name, row in ops.OPS.items()}
 
 
 @pytest.fixture(scope="module")
-def lab_rows():
-    return mutants.run_lab(examples=10)
+def lab():
+    before = _node_attrs()
+    return mutants.run_lab(examples=10), before
+
+
+@pytest.fixture(scope="module")
+def lab_rows(lab):
+    return lab[0]
+
+
+def _by(rows):
+    return {(r.target, r.kind): r for r in rows}
+
+
+def test_every_row_of_the_table_is_a_target(lab_rows):
+    assert [t.name for t in mutants.targets()] == list(ops.OPS)
+    assert {r.target for r in lab_rows} == set(ops.OPS)
 
 
 def test_every_mutant_is_killed_or_equivalent(lab_rows):
     survivors = [(r.target, r.kind) for r in lab_rows if r.outcome == "SURVIVED"]
     assert survivors == []
-    assert len(lab_rows) >= 60
+    assert len(lab_rows) >= 3 * len(ops.OPS)
 
 
 def test_the_known_equivalent_mutants_and_no_others(lab_rows):
     equivalent = {(r.target, r.kind) for r in lab_rows if r.outcome == "equivalent"}
-    assert equivalent == {("relu", "x used for y"), ("leaky_relu", "x used for y"),
-                          ("hardtanh", "x used for y"), ("elu", "kink: >= for >")}
-    assert all(r.note for r in lab_rows if r.outcome == "equivalent")
+    assert equivalent == KNOWN_EQUIVALENT
+    for r in lab_rows:
+        if r.outcome == "equivalent":
+            assert r.note == mutants.WHY_EQUIVALENT[(r.target, r.kind)]
 
 
-def test_each_issue_mistake_is_in_the_bank(lab_rows):
-    kinds = {r.kind for r in lab_rows}
-    for kind in ("sign flip", "x used for y", "y used for x", "missing upstream grad",
-                 "factor of 2", "no unbroadcast", "gradient to every tie"):
-        assert kind in kinds
-    targets = {r.target for r in lab_rows}
-    assert set(registry) <= targets
+def test_each_row_gets_the_mutants_its_metadata_calls_for(lab_rows):
+    kinds: dict = {}
+    for r in lab_rows:
+        kinds.setdefault(r.target, []).append(r.kind)
+    for name, row in ops.OPS.items():
+        got = kinds[name]
+        assert got[:3] == ["sign flip", "missing upstream grad", "factor of 2"], name
+        assert ("inputs swapped" in got) == (row.arity >= 2), name
+        assert ("no unbroadcast" in got) == (row.kind == "broadcast"), name
+        assert ("gradient to every tie" in got) == row.ties, name
+        spec = getattr(row.node, "spec", None)
+        if spec is None:
+            assert not {"x used for y", "y used for x", "kink: wrong side"} & set(got), name
+            continue
+        assert ("x used for y" if spec.saves == "output" else "y used for x") in got, name
+        assert ("kink: wrong side" in got) == bool(spec.subgradients()), name
+    for name in mutants.CLASSIC:
+        assert name in ops.OPS  # the table of one-activation mistakes names real rows
+    assert "sum without keepdims" in kinds["softmax"] + kinds["log_softmax"]
 
 
 def test_tie_and_kink_mutants_need_their_own_property(lab_rows):
     """gradcheck at random points never sees a tie or a kink: the property tests must."""
-    by = {(r.target, r.kind): r for r in lab_rows}
-    tie = by[("maxout", "gradient to every tie")]
-    assert tie.results["gradcheck"][0] == "pass" and tie.results["ties"][0] == "fail"
-    kink = by[("relu", "kink: >= for >")]
-    assert kink.results["gradcheck"][0] == "pass" and kink.results["kink"][0] == "fail"
+    tie_rows = [r for r in lab_rows if r.kind == "gradient to every tie"]
+    assert {r.target for r in tie_rows} == {n for n, row in ops.OPS.items() if row.ties}
+    for r in tie_rows:
+        assert r.results["gradcheck"][0] == "pass" and r.results["ties"][0] == "fail", r.target
+    kink_rows = [r for r in lab_rows if r.kind == "kink: wrong side" and r.outcome == "killed"]
+    assert {r.target for r in kink_rows} >= {"relu", "leaky_relu", "hardtanh"}
+    for r in kink_rows:
+        assert r.results["gradcheck"][0] == "pass" and r.results["kink"][0] == "fail", r.target
 
 
 def test_broadcast_mutants_are_caught_by_gradcheck_and_shape(lab_rows):
-    for op in ("add", "sub", "mul", "div"):
-        row = next(r for r in lab_rows if r.target == op)
-        assert row.results["gradcheck"][0] in ("fail", "error")
-        assert row.results["shape"][0] == "fail"
+    rows = [r for r in lab_rows if r.kind == "no unbroadcast"]
+    assert {r.target for r in rows} == {n for n, row in ops.OPS.items()
+                                        if row.kind == "broadcast"}
+    for r in rows:
+        assert r.results["gradcheck"][0] in ("fail", "error"), r.target
+        assert r.results["shape"][0] in ("fail", "error"), r.target
 
 
-def test_real_rules_are_restored_after_the_lab(lab_rows):
+def test_the_float32_row_gets_a_larger_difference_step(lab_rows):
+    steps = {r.target: r.eps for r in lab_rows}
+    assert steps["cast"] > 1e-6
+    assert all(e == 1e-6 for name, e in steps.items() if name != "cast")
+
+
+def test_real_rules_are_restored_after_the_lab(lab):
+    _, before = lab
+    assert _node_attrs() == before
     from tinygrad_acts.activations import _relu_backward
     assert registry["relu"].backward is _relu_backward
-    assert registry["relu"].saves == "output"
-    assert "backward" in ops.Add.__dict__ and ops.Add.backward.__qualname__ == "Add.backward"
+    assert ops.OPS["relu"].node.spec is registry["relu"]
+    assert ops.Add.__dict__["backward"].__qualname__ == "Add.backward"
+    assert "backward" not in ops.Minimum.__dict__  # inherited from Maximum, and still so
     x = ta.tensor([[-1.0, 2.0]], dtype=np.float64, requires_grad=True)
-    assert ta.gradcheck(lambda t: t.tanh() + t.relu() + t.sigmoid(), x)
+    assert ta.gradcheck(lambda t: t.tanh() + t.relu() + t.sigmoid() + t.maximum(t * 0.5), x)
 
 
-def test_rule_is_restored_even_when_the_check_raises():
-    spec = registry["tanh"]
-    (m,) = [m for m in mutants.mutants_for(mutants.targets(["tanh"])[0])
+@pytest.mark.parametrize("name", ["tanh", "add", "minimum"])
+def test_rule_is_restored_even_when_the_check_raises(name):
+    before = _node_attrs()[name]
+    (m,) = [m for m in mutants.mutants_for(mutants.targets([name])[0])
             if m.kind == "sign flip"]
-    with pytest.raises(ZeroDivisionError):
-        with m.install():
-            assert registry["tanh"] is not spec
-            1 / 0
-    assert registry["tanh"] is spec
+    with pytest.raises(ZeroDivisionError), m.install():
+        assert _node_attrs()[name] != before
+        1 / 0
+    assert _node_attrs()[name] == before
 
 
 def test_mutant_changes_every_route_to_the_activation():
@@ -83,6 +141,9 @@ def test_mutant_changes_every_route_to_the_activation():
         x.grad = None
         ta.functional.sigmoid(x).sum().backward()
         assert x.grad.item() == pytest.approx(0.5)
+        x.grad = None
+        registry["sigmoid"](x).sum().backward()
+        assert x.grad.item() == pytest.approx(0.5)
 
 
 def test_equivalence_probe():
@@ -92,6 +153,13 @@ def test_equivalence_probe():
     twice = next(m for m in mutants.mutants_for(tanh) if m.kind == "factor of 2")
     assert mutants.is_equivalent(relu, swap)
     assert not mutants.is_equivalent(tanh, twice)
+
+
+def test_probe_and_check_inputs_stay_in_the_domain():
+    log = mutants.targets(["log"])[0]
+    for arrays in mutants._probe_inputs(log):
+        assert all(np.all(a > 0) for a in arrays)
+    assert np.all(log.inputs(np.random.default_rng(0))[0] > 0)
 
 
 def test_a_weak_check_set_lets_mutants_survive_and_the_command_says_so(capsys):
@@ -110,8 +178,19 @@ def test_user_activation_gets_the_generic_mutants():
         rows = mutants.run_lab(["softsign"], examples=5)
     finally:
         ta.unregister_activation("softsign")
-    assert [r.kind for r in rows] == ["sign flip", "y used for x", "missing upstream grad",
-                                      "factor of 2"]
+    assert [r.kind for r in rows] == ["sign flip", "missing upstream grad", "factor of 2",
+                                      "y used for x"]
+    assert all(r.outcome == "killed" for r in rows)
+
+
+def test_a_new_row_in_the_table_is_covered_with_no_edit():
+    ops.add_row(OpSpec("x * x - x", ops.Mul, lambda a: a * a - a, lambda a: a * a - a,
+                       (((3, 4),), ((),)), kind="elementwise"))
+    try:
+        rows = mutants.run_lab(["x * x - x"], examples=5)
+    finally:
+        ops.remove_row("x * x - x")
+    assert [r.kind for r in rows] == ["sign flip", "missing upstream grad", "factor of 2"]
     assert all(r.outcome == "killed" for r in rows)
 
 
@@ -119,16 +198,19 @@ def test_command_line_reports_the_score(capsys):
     from tinygrad_acts.__main__ import main
     assert main(["mutants", "relu", "maxout", "add", "--examples", "5"]) == 0
     out = capsys.readouterr().out
-    assert "mutation score: 10/10 = 100.0% killed" in out
+    assert "mutation score: 14/14 = 100.0% killed (15 mutants, 1 equivalent" in out
     assert main(["mutants", "nope"]) == 2
+    assert "no row named 'nope'" in capsys.readouterr().out
 
 
 def test_kink_conventions_match_pytorch():
     torch = pytest.importorskip("torch")
     cases = {"relu": torch.relu, "leaky_relu": torch.nn.functional.leaky_relu,
              "hardtanh": torch.nn.functional.hardtanh, "elu": torch.nn.functional.elu}
+    declared = {name for name, spec in registry.items() if spec.subgradients()}
+    assert declared == set(cases)
     for name, fn in cases.items():
-        table = mutants.KINK_CONVENTION[name](**registry[name].params)
+        table = registry[name].subgradients()
         x = torch.tensor(list(table), dtype=torch.float64, requires_grad=True)
         fn(x).sum().backward()
         assert x.grad.tolist() == list(table.values()), name
