@@ -1,5 +1,6 @@
 """`python -m tinygrad_acts check`: every registered activation (users' too) gets a row; the
 four properties are measured, not declared; a failing gradient check fails the command."""
+import importlib
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 import tinygrad_acts as ta
 from tinygrad_acts.__main__ import main
-from tinygrad_acts.check import measure_properties
+from tinygrad_acts.report_card import measure_properties, report_card
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +82,32 @@ def test_broken_activation_fails_the_command_and_shows_the_report(registered, ca
     assert "sign error" in out and "1 of 2 activations FAILED" in out
 
 
+def test_report_card_grades_one_activation():
+    r = report_card("maxout", examples=2, timing=False)
+    assert r["name"] == "maxout" and r["keeps"] == "input" and r["cost"] is None
+    assert r["gradient"]["ok"] and r["gradient"]["examples"] == 2
+    assert r["monotonic"]["declared"] is None and r["finite"]["measured"]
+
+
+def test_the_report_card_is_not_called_check_any_more():
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("tinygrad_acts.check")
+    from tinygrad_acts import testing
+    assert callable(testing.check_activation)   # the property test keeps its name
+
+
+def test_a_grouped_user_activation_is_graded_from_its_entry(registered, capsys):
+    from tinygrad_acts.activations import _maxout, _maxout_backward
+    registered("t_maxout3", _maxout, _maxout_backward, "input",
+               params={"pieces": 3, "dim": -1}, ties=True, elementwise=False, module_name="",
+               grouping=lambda pieces=3, dim=-1: (dim, pieces))
+    code, out, _ = run(capsys, "t_maxout3", "--examples", "2", "--json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["gradient"]["ok"] and row["finite"]["measured"]
+    assert row["cost"]["ns_per_element"] > 0    # timed on rows of whole groups of 3
+
+
 def test_bad_arguments_exit_2(capsys):
     code, _, err = run(capsys, "no_such_activation")
     assert code == 2 and "no activation named 'no_such_activation'" in err
@@ -124,3 +151,16 @@ def test_command_line_with_a_users_file(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert "sq_sign_bug: gradient check FAILED" in proc.stdout
     assert "constant factor: analytic = 1/2 x numeric" in proc.stdout
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`python -m tinygrad_acts check | head`: no BrokenPipeError traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_acts", "check", "relu", "tanh", "--examples", "2",
+         "--no-timing"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc.stdout.close()                       # the reader is gone before anything is printed
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    code = proc.wait(timeout=300)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert code == 141                        # 128 + SIGPIPE, as for any Unix tool

@@ -37,7 +37,7 @@ def test_dead_fraction_exact_on_a_constructed_case():
 
 
 def test_exact_zero_is_dead_but_tiny_positive_is_alive():
-    net = relu_net([[1.0, 0.0], [1.0, 0.0]], [0.0, 1e-30])
+    net = relu_net([[1.0, 0.0], [1.0, 0.0]], [0.0, 1e-30]).double()
     monitor = ActivationMonitor(net)
     net(ta.tensor([[0.0, 0.0]], dtype=np.float64))
     assert monitor.stats()["1"].dead == 0.5

@@ -22,11 +22,10 @@ def T(values, **kw):
 def make_op(forward, backward, saves="output"):
     """A one-input op with the given rule (``backward(grad, saved)``), outside the registry."""
     class Op(Function):
-        save_output = saves == "output"
-        save_inputs = (0,) if saves == "input" else ()
-
         def forward(self, x):
-            return forward(x)
+            y = forward(x)
+            self.save(y if saves == "output" else x)
+            return y
 
         def backward(self, g, s):
             return backward(g, s)
@@ -270,9 +269,8 @@ def test_several_inputs_outputs_constants_and_unused_inputs():
 
 def test_gradgradcheck_fails_where_only_the_second_derivative_is_wrong():
     class Square(Function):
-        save_inputs = (0,)
-
         def forward(self, x):
+            self.save(x)
             return x * x
 
         def backward(self, g, x):
@@ -345,8 +343,20 @@ def test_every_basic_op_passes_gradcheck_and_gradgradcheck(name, data):
 def test_ops_with_kinks_and_ties_at_safe_points():
     x = T([[0.3, -1.2, 2.5], [1.1, 0.4, -0.7]])
     assert ta.gradcheck(lambda t: t.abs(), x, kinks=[0.0])
-    assert ta.gradcheck(lambda t: t.max(1), x)
+    assert ta.gradcheck(lambda t: t.amax(1), x)
+    assert ta.gradcheck(lambda t: t.max(1).values, x)
     assert ta.gradcheck(lambda t: t.clamp(-1.0, 1.0), x, kinks=[-1.0, 1.0])
     assert ta.gradcheck(lambda a, b: a.maximum(b), (x, T([0.0, 0.5, 1.0])))
     # an exact tie in max: the even split is what central differences measure
     assert ta.gradcheck(lambda t: t.max(), T([1.0, 3.0, 3.0]))
+
+
+@pytest.mark.parametrize("result", [lambda t: np.float64(3.0), lambda t: t.numpy() * 2,
+                                    lambda t: 3.0, lambda t: None],
+                         ids=["numpy-scalar", "ndarray", "float", "None"])
+@pytest.mark.parametrize("check", [ta.gradcheck, ta.gradgradcheck])
+def test_a_function_returning_a_non_tensor_is_a_clear_type_error(check, result):
+    x = T([0.5, -1.0])
+    with pytest.raises(TypeError, match=r"fn must return a Tensor or a tuple of Tensors, "
+                                        r"got (float64|ndarray|float|NoneType)"):
+        check(result, x)

@@ -1,5 +1,7 @@
 """nn.Module: registration, traversal order, modes, zero_grad, repr, hooks, state_dict keys
 (PyTorch's, and checked against PyTorch when it is installed)."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -84,7 +86,7 @@ def test_named_parameters_modules_and_children_order():
     net = Net()
     assert [n for n, _ in net.named_parameters()] == PARAM_NAMES
     assert [n for n, _ in net.named_modules()] == MODULE_NAMES
-    assert list(net.modules())[0] is net
+    assert next(iter(net.modules())) is net
     assert [type(m).__name__ for m in net.children()] == ["Linear", "LeakyReLU", "Sequential"]
     assert [n for n, _ in net.named_children()] == ["fc1", "act", "block"]
     assert [p.shape for p in net.parameters()] == [(1,), (4, 3), (4,), (4, 4), (4,)]
@@ -101,7 +103,7 @@ def test_shared_modules_and_parameters_are_listed_once():
 @pytest.mark.parametrize("sizes, parameters", [((3, 4, 2), 26), ((3, 4, 4, 1), 41)])
 def test_parameter_counts_from_the_lecture(sizes, parameters):
     layers = []
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         layers += [nn.Linear(n_in, n_out), nn.ReLU()]
     assert nn.Sequential(*layers).num_parameters() == parameters
 
@@ -251,7 +253,7 @@ def test_full_backward_hook_receives_grad_input_and_grad_output():
     seen = []
     handle = layer.register_full_backward_hook(
         lambda m, grad_input, grad_output: seen.append((m, grad_input, grad_output)))
-    x = ta.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+    x = ta.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3), requires_grad=True)
     y = layer(x)
     (y * y).sum().backward()
     module, grad_input, grad_output = seen[0]
@@ -279,7 +281,7 @@ def test_full_backward_hook_gives_none_for_inputs_without_grad():
 @pytest.mark.torch
 def test_full_backward_hook_matches_torch():
     torch = pytest.importorskip("torch")
-    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2).double()
+    ours, theirs = nn.Linear(3, 2).double(), torch.nn.Linear(3, 2).double()
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(ours.weight.numpy()))
         theirs.bias.copy_(torch.tensor(ours.bias.numpy()))

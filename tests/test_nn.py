@@ -93,7 +93,7 @@ def test_dropout_is_inverted_in_training_and_identity_in_eval():
     np.testing.assert_array_equal(nn.Dropout(1.0)(x).numpy(), 0)
     with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
         nn.Dropout(1.5)
-    assert repr(nn.Dropout(0.5)) == "Dropout(p=0.5)"
+    assert repr(nn.Dropout(0.5)) == "Dropout(p=0.5, inplace=False)"      # PyTorch's
 
 
 def test_functional_dropout_draws_the_same_mask_as_the_module():
@@ -209,7 +209,7 @@ def test_load_state_dict_strict_and_not():
     net.load_state_dict(state)
     assert np.all(net[0].weight.numpy() == 1.0) and net[0].weight._version[0] == version + 1
     partial = {"0.weight": state["0.weight"], "junk": np.zeros(1)}
-    with pytest.raises(RuntimeError, match="missing key: 0.bias"):
+    with pytest.raises(RuntimeError, match=r"missing key: 0\.bias"):
         net.load_state_dict(partial)
     missing, unexpected = net.load_state_dict(partial, strict=False)
     assert missing == ["0.bias", "2.weight", "2.bias"] and unexpected == ["junk"]

@@ -207,7 +207,7 @@ def test_constructor_errors_are_clear():
         optim.SGD([w], lr=-1)
     with pytest.raises(ValueError, match="Nesterov"):
         optim.SGD([w], lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="betas"):
+    with pytest.raises(ValueError, match=r"Invalid beta parameter at index 1: 1\.0"):
         optim.Adam([w], betas=(0.9, 1.0))
 
 

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .activations import ActivationSpec
-from .autograd import enable_grad, grad as _autograd_grad, no_grad
-from .tensor import Tensor
+from .autograd import enable_grad, no_grad
+from .autograd import grad as _autograd_grad
+from .tensor import Tensor, from_numpy
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -52,7 +54,7 @@ class GradcheckError(RuntimeError):
     - ``example``: the failing inputs, when Hypothesis found them (``tinygrad_acts.testing``).
     """
 
-    def __init__(self, message: str, mismatches: Sequence["Mismatch"] = (),
+    def __init__(self, message: str, mismatches: Sequence[Mismatch] = (),
                  diagnoses: Sequence[str] = (), n_failed: int = 0, n_total: int = 0,
                  max_abs_err: float = math.nan):
         super().__init__(message)
@@ -198,12 +200,12 @@ def _gradgrad(fn: Callable, inputs: Any, grad_outputs: Any, eps: float, atol: fl
                          "gradient to differentiate")
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
-        gs = [Tensor._make(rng.standard_normal(outs[k].shape), True, None) for k in diff]
+        gs = [from_numpy(rng.standard_normal(outs[k].shape)).requires_grad_() for k in diff]
     else:
         given = [grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) \
             else list(grad_outputs)
-        gs = [Tensor._make(np.array(g.data if isinstance(g, Tensor) else g, dtype=np.float64),
-                           True, None) for g in given]
+        gs = [from_numpy(np.array(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+                         ).requires_grad_() for g in given]
     n_x, checked = len(xs), [k for k, x in enumerate(xs) if _is_checked(x)]
     if kinks is None and isinstance(fn, ActivationSpec):
         kinks = fn.kink_points()
@@ -216,7 +218,7 @@ def _gradgrad(fn: Callable, inputs: Any, grad_outputs: Any, eps: float, atol: fl
             wrt = [x_args[k] for k in checked]
             grads = _autograd_grad(roots, wrt, list(g_args), create_graph=True,
                                    allow_unused=True)
-        return tuple(Tensor._make(np.zeros(w.shape), False, None) if g is None else g
+        return tuple(from_numpy(np.zeros(w.shape)) if g is None else g
                      for g, w in zip(grads, wrt))
 
     kinks_per_input = [tuple(kinks or ())] * n_x + [()] * len(gs)
@@ -257,21 +259,28 @@ def _require_float64(xs: tuple, who: str) -> None:
                              "at finite points only")
 
 
-def _fresh_leaves(xs: Sequence, arrays: Sequence | None = None) -> list:
-    """New leaf tensors over copies (or the given arrays), so the caller's tensors and
-    their .grad are never touched."""
+def _fresh_leaves(xs: Sequence, arrays: Mapping[int, np.ndarray] | None = None) -> list:
+    """New leaf tensors over copies (or the given arrays, by input index), so the caller's
+    tensors and their .grad are never touched."""
     out = []
     for k, x in enumerate(xs):
         if _is_checked(x):
             data = arrays[k] if arrays is not None else np.array(x.data, dtype=np.float64)
-            out.append(Tensor._make(data, True, None))
+            out.append(from_numpy(data).requires_grad_())
         else:
             out.append(x)
     return out
 
 
 def _as_outputs(out: Any, who: str) -> list:
-    outs = [out] if isinstance(out, Tensor) else list(out)
+    if isinstance(out, Tensor):
+        outs = [out]
+    elif isinstance(out, (tuple, list)):
+        outs = list(out)
+    else:  # NOTE: a numpy scalar or array is iterable (or not): say what went wrong
+        raise TypeError(f"{who}: fn must return a Tensor or a tuple of Tensors, got "
+                        f"{type(out).__name__}; build the result from the input Tensors "
+                        "(a numpy value has no graph, so there is no gradient to check)")
     result = []
     for k, o in enumerate(outs):
         if not isinstance(o, Tensor):
@@ -296,14 +305,13 @@ class _Problem:
         self.checked = [k for k, x in enumerate(xs) if _is_checked(x)]
         self.labels = list(labels) if labels else [str(k) for k in range(len(xs))]
         self.kinks = kinks
-        self.base = [np.array(x.data, dtype=np.float64) if _is_checked(x) else None
-                     for x in xs]
+        # input index -> a float64 copy of its array, for the checked inputs only
+        self.base = {k: np.array(xs[k].data, dtype=np.float64) for k in self.checked}
         # the arrays that finite differences perturb in place (restored after each step)
-        self.work = [None if b is None else b.copy() for b in self.base]
+        self.work = {k: b.copy() for k, b in self.base.items()}
         self.work_leaves = _fresh_leaves(xs, self.work)
         with enable_grad():
-            self.leaves = _fresh_leaves(xs, [None if b is None else b.copy()
-                                             for b in self.base])
+            self.leaves = _fresh_leaves(xs, {k: b.copy() for k, b in self.base.items()})
             self.outs = _as_outputs(fn(*self.leaves), what)
         self.out_shapes = [o.shape for o in self.outs]
         self.out_sizes = [o.data.size for o in self.outs]
@@ -642,10 +650,10 @@ def _upstream_diagnosis(p: _Problem, seed: int) -> str | None:
     scale = float(np.max(np.abs(a1))) if a1.size else 0.0
     if scale == 0 or not np.all(np.isfinite(a1)) or not np.all(np.isfinite(a3)):
         return None
-    close = dict(rtol=1e-7, atol=1e-12 * scale)
-    if np.allclose(a3, 3 * a1, **close):
+    rtol, atol = 1e-7, 1e-12 * scale
+    if np.allclose(a3, 3 * a1, rtol=rtol, atol=atol):
         return None
-    if np.allclose(a3, a1, **close):
+    if np.allclose(a3, a1, rtol=rtol, atol=atol):
         return ("missing upstream gradient: backward gives the same result whatever "
                 "gradient flows in (backward(3g) = backward(g)), so analytic = numeric / "
                 f"upstream gradient (the table's rows send {_ROW_SCALE:g}); the rule must "
@@ -704,7 +712,7 @@ def _rule_at(p: _Problem, k: int, point: np.ndarray) -> np.ndarray:
     """The analytic derivative of an elementwise fn at another point (one backward)."""
     args = list(p.xs)
     with enable_grad():
-        leaf = Tensor._make(np.array(point, dtype=np.float64), True, None)
+        leaf = from_numpy(np.array(point, dtype=np.float64)).requires_grad_()
         args[k] = leaf
         out = _as_outputs(p.fn(*args), p.what)[0]
         (g,) = _autograd_grad([out], [leaf], [np.full(out.shape, _ROW_SCALE)],
@@ -718,7 +726,7 @@ def _elementwise_slope(p: _Problem, k: int, point: np.ndarray, eps: float) -> np
     values = []
     with no_grad():
         for step in (eps, -eps):
-            args[k] = Tensor._make(point + step, False, None)
+            args[k] = from_numpy(point + step)
             values.append(_Problem.flat(_as_outputs(p.fn(*args), p.what)))
     return (values[0] - values[1]) / (2 * eps)
 

@@ -2,8 +2,21 @@
 from typing import Any
 
 from ..activations import registry as _registry
-from .activation import (ELU, GELU, Activation, Hardtanh, LeakyReLU, LogSoftmax, ReLU,
-                         SiLU, Sigmoid, Softmax, Softplus, Tanh, activation_module)
+from .activation import (
+    ELU,
+    GELU,
+    Activation,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+    activation_module,
+)
 from .layers import Dropout, Flatten, Identity, Linear, Maxout, ModuleList, Sequential
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter

@@ -37,6 +37,9 @@ class Activation(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{type(self).__name__}: input must be a Tensor, not "
+                            f"{type(x).__name__} (wrap it: ta.tensor(data)), as in PyTorch")
         if self.inplace:
             return apply_(self.name, x, **self.params)
         return apply(self.name, x, **self.params)

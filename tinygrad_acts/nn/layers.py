@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 import numpy as np
 
 from .. import functional as F
 from .. import ops
-from ..tensor import Tensor, generator, get_default_dtype
+from ..tensor import Tensor, check_device, generator, get_default_dtype
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Dropout", "Maxout", "Identity", "Flatten", "Sequential", "ModuleList"]
+
+
+def _check_tensor(x: Any, who: str, op: str) -> None:
+    """PyTorch's TypeError for a non-Tensor input (a list, an ndarray), naming the layer."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: {op}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _check_linear_input(x: Any, layer: Linear, who: str) -> None:
+    """The input of a Linear layer (also inside Maxout, named ``who``): a Tensor of the
+    weight's dtype whose last dim is ``in_features``."""
+    _check_tensor(x, who, "linear")
+    # NOTE: PyTorch refuses to mix dtypes here (float64 or int64 input, float32 weight)
+    # rather than promote: a silently float64 model would be slower and differ from torch
+    if x.dtype != layer.weight.dtype:
+        raise RuntimeError(f"{who}: mat1 and mat2 must have the same dtype, but got "
+                           f"{x.dtype} (the input) and {layer.weight.dtype} (the weight); "
+                           f"convert the input (x.to({layer.weight.dtype})) or the layer "
+                           f"(layer.to({x.dtype}))")
+    if x.shape[-1:] != (layer.in_features,):
+        raise ValueError(f"{who}: expected input of shape (*, {layer.in_features}), got "
+                         f"{x.shape}")
 
 
 class Linear(Module):
@@ -23,6 +47,7 @@ class Linear(Module):
         in_features: size of each input sample.
         out_features: size of each output sample.
         bias: learn an additive bias (default True).
+        device: accepted for PyTorch's sake: None or "cpu" (the only device).
         dtype: parameter dtype (default: the default float dtype).
 
     Shape:
@@ -38,8 +63,12 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None):
+                 device: Any = None, dtype: Any = None):
         super().__init__()
+        check_device(device)
+        if in_features < 0 or out_features < 0:
+            raise RuntimeError(f"Linear: in_features and out_features must be >= 0, got "
+                               f"{in_features} and {out_features}")
         self.in_features, self.out_features = in_features, out_features
         dtype = dtype or get_default_dtype()
         bound = 1 / math.sqrt(in_features) if in_features else 0.0
@@ -55,9 +84,7 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.shape[-1:] != (self.in_features,):
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}): expected input "
-                             f"of shape (*, {self.in_features}), got {x.shape}")
+        _check_linear_input(x, self, f"Linear({self.in_features}, {self.out_features})")
         if self.bias is None:
             return ops.Linear.apply(x, self.weight)
         return ops.Linear.apply(x, self.weight, self.bias)
@@ -73,6 +100,7 @@ class Dropout(Module):
 
     Args:
         p: probability of zeroing an element (default 0.5).
+        inplace: overwrite the input (default False).
 
     Shape:
         Input (*), output (*).
@@ -84,17 +112,18 @@ class Dropout(Module):
         tensor([1., 1., 1.])
     """
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        _check_tensor(x, "Dropout", "dropout")
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Maxout(Module):
@@ -125,6 +154,8 @@ class Maxout(Module):
         self.linear = Linear(in_features, out_features * pieces, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        _check_linear_input(x, self.linear, f"Maxout({self.in_features}, {self.out_features}, "
+                                            f"pieces={self.pieces})")
         return self.linear(x).maxout(self.pieces)
 
     def extra_repr(self) -> str:
@@ -156,6 +187,11 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+def _held(container: Module) -> OrderedDict[str, Module]:
+    """The sub-modules of a Sequential or ModuleList, which hold modules, never None."""
+    return cast("OrderedDict[str, Module]", container._modules)
+
+
 class Sequential(Module):
     """Modules applied in order; indexable and sliceable (a slice is a new Sequential).
 
@@ -169,6 +205,8 @@ class Sequential(Module):
 
     def __init__(self, *modules: Any):
         super().__init__()
+        # NOTE: add_module refuses anything but a Module (a lambda, a function, a plain
+        # dict), as PyTorch does; only an OrderedDict gives the children names
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, m in modules[0].items():
                 self.add_module(name, m)
@@ -177,12 +215,12 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def forward(self, x: Any) -> Any:
-        for m in self._modules.values():
+        for m in _held(self).values():
             x = m(x)
         return x
 
     def __getitem__(self, index: int | slice) -> Module:
-        items = list(self._modules.items())
+        items = list(_held(self).items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))
         return items[index][1]
@@ -191,30 +229,58 @@ class Sequential(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(_held(self).values())
 
-    def append(self, module: Module) -> "Sequential":
+    def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters are registered (index it; it has no forward)."""
+    """A list of modules whose parameters are registered (index it; it has no forward).
+    A slice is a new ModuleList of the same modules."""
 
-    def __init__(self, modules: Iterable[Module] = ()):
+    def __init__(self, modules: Iterable[Module] | None = None):
         super().__init__()
-        for m in modules:
-            self.append(m)
+        if modules is not None:
+            self.extend(modules)
 
-    def append(self, module: Module) -> "ModuleList":
+    def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self._modules)), module)
         return self
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList.extend should be called with an iterable, but got "
+                            f"{type(modules).__name__}")
+        for m in modules:
+            self.append(m)
+        return self
+
+    def __getitem__(self, index: int | slice) -> Any:
+        items = list(_held(self).values())
+        if isinstance(index, slice):
+            return ModuleList(items[index])
+        return items[index]
 
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(_held(self).values())
+
+    def __repr__(self) -> str:
+        """PyTorch's: runs of identical modules print once, as ``(0-2): 3 x Linear(...)``."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, m in enumerate(self):
+            text = repr(m)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return "ModuleList()"
+        lines = [(f"({a}): " if a == b else f"({a}-{b}): {b - a + 1} x ") + text
+                 for a, b, text in runs]
+        return "ModuleList(\n  " + "\n  ".join(line.replace("\n", "\n  ")
+                                                for line in lines) + "\n)"

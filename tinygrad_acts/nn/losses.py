@@ -22,6 +22,13 @@ class _Loss(Module):
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
+    def _checked(self, input: Any) -> Tensor:
+        """The input, which must be a Tensor as in PyTorch (targets may also be arrays)."""
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: argument 'input' (position 1) must be "
+                            f"Tensor, not {type(input).__name__}")
+        return input
+
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
@@ -43,7 +50,7 @@ class MSELoss(_Loss):
     """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.mse_loss(input, target, reduction=self.reduction)
+        return F.mse_loss(self._checked(input), target, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
@@ -67,7 +74,7 @@ class CrossEntropyLoss(_Loss):
     """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, reduction=self.reduction)
+        return F.cross_entropy(self._checked(input), target, reduction=self.reduction)
 
 
 class NLLLoss(_Loss):
@@ -87,7 +94,7 @@ class NLLLoss(_Loss):
     """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.nll_loss(input, target, reduction=self.reduction)
+        return F.nll_loss(self._checked(input), target, reduction=self.reduction)
 
 
 class BCELoss(_Loss):
@@ -111,7 +118,7 @@ class BCELoss(_Loss):
         self.weight = weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, weight=self.weight,
+        return F.binary_cross_entropy(self._checked(input), target, weight=self.weight,
                                       reduction=self.reduction)
 
 
@@ -139,6 +146,6 @@ class BCEWithLogitsLoss(_Loss):
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
+        return F.binary_cross_entropy_with_logits(self._checked(input), target, weight=self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)

@@ -3,13 +3,39 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..tensor import RemovableHandle, Tensor
+from ..tensor import RemovableHandle, Tensor, check_device, is_dtype_name
 
 __all__ = ["Module", "Parameter"]
+
+
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns, as in PyTorch: unpacks as (missing, unexpected)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+
+def _typename(obj: Any) -> str:
+    """PyTorch's ``torch.typename``: module and qualified name of a class, function or
+    (for anything else) of its type."""
+    named = obj if hasattr(obj, "__qualname__") else type(obj)
+    module = getattr(named, "__module__", "") or ""
+    return named.__qualname__ if module in ("", "builtins") else \
+        f"{module}.{named.__qualname__}"
 
 
 class Parameter(Tensor):
@@ -41,6 +67,11 @@ class Module:
     """
 
     training: bool
+    # set in __init__ (through object.__setattr__, around the registering __setattr__)
+    _parameters: OrderedDict[str, Parameter | None]
+    _modules: OrderedDict[str, Module | None]
+    _forward_hooks: OrderedDict[int, Callable]
+    _backward_hooks: OrderedDict[int, Callable]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -68,7 +99,10 @@ class Module:
                                 "(use nn.Parameter, or None)")
             self._parameters[name] = None
         elif name in self.__dict__.get("_modules", ()):
-            self._modules.pop(name)
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__!r} as child module "
+                                f"{name!r} (nn.Module or None expected)")
+            self._modules[name] = None
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -77,12 +111,36 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        self._parameters[name] = param
+        """Register ``param`` (a Parameter, or None for an absent one) under ``name``."""
+        params, _ = self._registries()
+        self._check_name(name, "parameter", params)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign {type(param).__name__!r} object to parameter "
+                            f"{name!r} (nn.Parameter or None required)")
+        params[name] = param
         object.__setattr__(self, name, param)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
-        self._modules[name] = module
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or None) as a child under ``name``."""
+        _, modules = self._registries()
+        self._check_name(name, "module", modules)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        modules[name] = module
         object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    def _check_name(self, name: Any, kind: str, registry: dict) -> None:
+        """PyTorch's rules (and exception types) for a registered name."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
 
     # --- calling ------------------------------------------------------------------------
 
@@ -126,37 +184,47 @@ class Module:
 
     # --- walking the tree ---------------------------------------------------------------
 
-    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
-        seen: set[int] = set()
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """Every module in the tree, self first, depth first (PyTorch's order). A module
+        reachable under several names is listed once unless ``remove_duplicate=False``."""
+        seen: set[int] = {id(m) for m in memo} if memo is not None else set()
         stack = [(prefix, self)]
         while stack:
             name, m = stack.pop(0)
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
+            if remove_duplicate:
+                if id(m) in seen:
+                    continue
+                seen.add(id(m))
+                if memo is not None:
+                    memo.add(m)
             yield name, m
             stack[0:0] = [(f"{name}.{n}" if name else n, c) for n, c in m.named_children()]
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs in PyTorch's order. A parameter shared by several
+        modules or names (tied weights) is listed once, under its first name, unless
+        ``remove_duplicate=False``."""
         seen: set[int] = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for mname, m in mods:
             for pname, p in m._parameters.items():
-                if p is None or id(p) in seen:
+                if p is None or (remove_duplicate and id(p) in seen):
                     continue
                 seen.add(id(p))
                 yield (f"{mname}.{pname}" if mname else pname), p
@@ -169,7 +237,7 @@ class Module:
         """How many numbers the model learns (the lecture's 'parameters' count)."""
         return sum(p.numel() for p in self.parameters())
 
-    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module (children first) and then on self."""
         for m in self.children():
             m.apply(fn)
@@ -178,60 +246,81 @@ class Module:
 
     # --- modes and gradients --------------------------------------------------------------
 
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got "
+                             f"{type(mode).__name__} {mode!r}")
         for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+            object.__setattr__(m, "training", mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's ``.grad`` to None (the default) or, with
+        ``set_to_none=False``, zero it in place (as PyTorch: the grad tensor is kept)."""
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
+            elif p.grad.requires_grad:  # a graph-connected grad (create_graph): cut it
+                p.grad = Tensor(np.zeros_like(p.grad.data))
             else:
-                p.grad = Tensor._make(np.zeros_like(p.data), False, None)
+                p.grad.data.fill(0)
+                p.grad.bump_version()
 
     # --- state ------------------------------------------------------------------------
 
-    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
-        """name -> a copy of the array, with PyTorch's key names."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False
+                   ) -> OrderedDict[str, Any]:
+        """name -> a copy of each parameter's array, with PyTorch's key names. A tied
+        parameter (one Parameter under several names) is listed under every name, as in
+        PyTorch, so the checkpoint of a tied model loads into torch and back.
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> tuple[list, list]:
-        """Copy arrays into the parameters by name. With ``strict``, missing or unexpected
-        keys are an error; a shape mismatch always is. Returns (missing, unexpected)."""
-        own = dict(self.named_parameters())
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        problems = []
-        for k, p in own.items():
-            if k in state:
-                value = np.asarray(state[k].data if isinstance(state[k], Tensor) else state[k])
-                if value.shape != p.shape:
-                    problems.append(f"  {k}: checkpoint shape {value.shape}, "
-                                    f"model shape {p.shape}")
-                if not np.can_cast(value.dtype, p.dtype, casting="same_kind"):
-                    problems.append(f"  {k}: checkpoint dtype {value.dtype} cannot be copied "
-                                    f"into the model's {p.dtype}")
-        if strict and (missing or unexpected):
+        NOTE: copies, where PyTorch returns tensors sharing the parameters' memory: writing
+        into an array here does not change the model (and cannot slip past autograd's
+        version check). ``keep_vars=True`` gives the Parameters themselves."""
+        named = [(prefix + name, p) for name, p in self.named_parameters(remove_duplicate=False)]
+        if keep_vars:
+            return OrderedDict(named)
+        return OrderedDict((name, p.data.copy()) for name, p in named)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
+                        ) -> _IncompatibleKeys:
+        """Copy arrays (or Tensors) into the parameters by name, casting to each
+        parameter's dtype. With ``strict``, missing or unexpected keys are an error; a
+        shape mismatch, or a dtype that cannot be cast (``same_kind``), always is.
+
+        All or nothing: everything is checked before the first parameter changes (and if
+        a copy still fails, the parameters already written are restored).
+
+        Returns:
+            ``(missing_keys, unexpected_keys)``, a named tuple as in PyTorch.
+        """
+        if not isinstance(state_dict, Mapping):
+            hint = " (a file name?); to load a checkpoint file, pass ta.load(path)" \
+                if isinstance(state_dict, (str, bytes)) or hasattr(state_dict, "__fspath__") \
+                else ""
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a state dict "
+                            f"(a mapping of names to arrays), got {type(state_dict).__name__}"
+                            + hint)
+        own = dict(self.named_parameters(remove_duplicate=False))
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        values, problems = _checked_values(own, state_dict)
+        if strict:
             problems += [f"  missing key: {k}" for k in missing]
             problems += [f"  unexpected key: {k}" for k in unexpected]
         if problems:
             raise RuntimeError(f"load_state_dict: the state does not fit "
                                f"{type(self).__name__}:\n" + "\n".join(problems))
-        for k, p in own.items():
-            if k in state:
-                value = state[k].data if isinstance(state[k], Tensor) else state[k]
-                np.copyto(p.data, np.asarray(value), casting="same_kind")
-                p._version[0] += 1
-        return missing, unexpected
+        _copy_all_or_nothing([(own[k], v) for k, v in values.items()])
+        return _IncompatibleKeys(missing, unexpected)
 
     # --- printing -----------------------------------------------------------------------
 
@@ -248,16 +337,144 @@ class Module:
             lines.insert(0, extra)
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
+    # --- dtype and device ---------------------------------------------------------------
+    # Placed last: these names (float, ...) shadow the builtins in the class body.
+
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``to(dtype)``, ``to("cpu")``, ``to("cpu", dtype)``, ``to(tensor)`` (its
+        dtype), ``to(device=..., dtype=...)``: floating-point parameters (and their grads)
+        are converted in place, staying the same Parameter objects. Returns self.
+
+        ``dtype`` is a numpy dtype or its name (``ta.float64``, ``np.float32``,
+        ``"float64"``); only floating-point dtypes are accepted, as in PyTorch."""
+        dtype, device = _to_arguments(args, kwargs)
+        check_device(device)
+        if dtype is not None:
+            self._convert_floats(dtype)
+        return self
+
+    def double(self) -> Module:
+        return self._convert_floats(np.dtype(np.float64))
+
+    def float(self) -> Module:
+        return self._convert_floats(np.dtype(np.float32))
+
+    def half(self) -> Module:
+        return self._convert_floats(np.dtype(np.float16))
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        check_device("cuda")
+        return self  # pragma: no cover (check_device raises)
+
+    def _convert_floats(self, dtype: np.dtype) -> Module:
+        # NOTE: in place, so an optimizer (or anything else) holding the Parameter keeps it;
+        # the version bump makes a graph that saved the old array refuse to backward
+        for p in self.parameters():
+            if p.dtype.kind == "f" and p.dtype != dtype:
+                p.data = p.data.astype(dtype)  # keeps the memory layout (order "K")
+                p.bump_version()
+                if p.grad is not None and p.grad.dtype.kind == "f":
+                    p.grad.data = p.grad.data.astype(dtype)
+                    p.grad.bump_version()
+        return self
+
+
+def _to_arguments(args: tuple, kwargs: dict) -> tuple[np.dtype | None, Any]:
+    """(dtype, device) from ``Module.to``'s arguments, as PyTorch parses them."""
+    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "memory_format"}
+    if unknown:
+        raise TypeError(f"Module.to() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    dtype, device = kwargs.get("dtype"), kwargs.get("device")
+    if len(args) > 2:
+        raise TypeError(f"Module.to() takes at most 2 positional arguments (device, dtype), "
+                        f"got {len(args)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.dtype
+        elif isinstance(a, str) and not is_dtype_name(a):
+            if device is not None:
+                raise TypeError(f"Module.to(): two devices given ({device!r} and {a!r})")
+            device = a
+            continue
+        if dtype is not None:
+            raise TypeError(f"Module.to(): two dtypes given ({dtype} and {a})")
+        dtype = a
+    if dtype is None:
+        return None, device
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"Module.to(): {dtype!r} is not a dtype or a device") from None
+    if dtype.kind != "f":
+        raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
+                        f"dtype={dtype}")
+    return dtype, device
+
+
+def _checked_values(own: dict[str, Parameter], state: Mapping[str, Any]
+                    ) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The checkpoint's array for each parameter it names, and every reason one of them
+    cannot be copied (shape, dtype, unreadable value, read-only parameter)."""
+    values: dict[str, np.ndarray] = {}
+    problems = []
+    for k, p in own.items():
+        if k not in state:
+            continue
+        raw = state[k]
+        try:
+            value = np.asarray(raw.data if isinstance(raw, Tensor) else raw)
+        except (ValueError, TypeError, RuntimeError) as e:  # ragged, a torch tensor
+            # that requires grad, ...
+            problems.append(f"  {k}: cannot read the checkpoint's value ({e})")
+            continue
+        if value.shape != p.shape:
+            problems.append(f"  {k}: checkpoint shape {value.shape}, model shape {p.shape}")
+        elif not np.can_cast(value.dtype, p.dtype, casting="same_kind"):
+            problems.append(f"  {k}: checkpoint dtype {value.dtype} cannot be copied into "
+                            f"the model's {p.dtype}")
+        elif not p.data.flags.writeable:
+            problems.append(f"  {k}: the parameter's array is read-only")
+        else:
+            values[k] = value
+    return values, problems
+
+
+def _copy_all_or_nothing(pairs: list[tuple[Parameter, np.ndarray]]) -> None:
+    """Copy each value into its parameter; if one copy fails (even by KeyboardInterrupt),
+    put back the parameters already written, then re-raise."""
+    backups: list[tuple[Parameter, np.ndarray]] = []
+    try:
+        for p, value in pairs:
+            backups.append((p, p.data.copy()))
+            np.copyto(p.data, value, casting="same_kind")
+            p.bump_version()
+    except BaseException:
+        for p, old in reversed(backups):
+            np.copyto(p.data, old)
+        raise
+
 
 _hook_ids = itertools.count()  # never reused, so a stale handle cannot remove a newer hook
 
 
-def _add_hook(hooks: "OrderedDict[int, Callable]", hook: Callable) -> RemovableHandle:
+class _KeyedHandle(RemovableHandle):
+    """A handle whose ``remove()`` drops its hook from a module's id -> hook dict."""
+
+    def __init__(self, hooks: OrderedDict[int, Callable], key: int):
+        super().__init__([], hooks[key])
+        self._owner, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._owner.pop(self._key, None)
+
+
+def _add_hook(hooks: OrderedDict[int, Callable], hook: Callable) -> RemovableHandle:
     key = next(_hook_ids)
     hooks[key] = hook
-    handle = RemovableHandle([], hook)
-    handle.remove = lambda: hooks.pop(key, None)  # type: ignore[method-assign]
-    return handle
+    return _KeyedHandle(hooks, key)
 
 
 class _BackwardHookCall:
@@ -268,13 +485,14 @@ class _BackwardHookCall:
     (so ``retain_graph=True`` and a second backward report the second pass's gradients)."""
 
     def __init__(self, module: Module, n_inputs: int):
-        self.module, self.grad_output = module, None
+        self.module = module
+        self.grad_output: Tensor | None = None
         self.grad_input: list = [None] * n_inputs
         self.needed = self.waiting = 0
         self.input_nodes: list = []
 
     @classmethod
-    def wrap_inputs(cls, module: Module, args: tuple) -> tuple[tuple, "_BackwardHookCall"]:
+    def wrap_inputs(cls, module: Module, args: tuple) -> tuple[tuple, _BackwardHookCall]:
         call = cls(module, len(args))
         wrapped = []
         for i, a in enumerate(args):

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_number
 
 __all__ = ["Adam", "AdamW"]
 
@@ -46,18 +47,14 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False):
+        _check_hyperparameters(type(self).__name__, lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict) -> None:
         super()._check_group(group)
-        b1, b2 = group["betas"]
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {(b1, b2)}")
-        if group["eps"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"{type(self).__name__}: eps and weight_decay must be >= 0, got "
-                             f"{group['eps']} and {group['weight_decay']}")
+        _check_betas(type(self).__name__, group["betas"])
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
         lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
@@ -86,6 +83,32 @@ class Adam(Optimizer):
         step_size = lr / (1 - b1 ** step)
         denom = np.sqrt(v) / math.sqrt(1 - b2 ** step) + group["eps"]
         p.data -= step_size * (m / denom)
+
+
+def _check_betas(who: str, betas: Any) -> None:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for name, b in zip(("betas[0]", "betas[1]"), betas):
+        check_number(who, name, b)
+
+
+def _check_hyperparameters(who: str, lr: Any, betas: Any, eps: Any, weight_decay: Any) -> None:
+    """PyTorch's constructor checks, in its order and with its messages (ValueError for a
+    value out of range; ``not x >= 0.0`` so that nan is refused)."""
+    if not check_number(who, "lr", lr) >= 0.0:
+        raise ValueError(f"{who}: Invalid learning rate: {lr}")
+    if not check_number(who, "eps", eps) >= 0.0:
+        raise ValueError(f"{who}: Invalid epsilon value: {eps}")
+    _check_betas(who, betas)
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"{who}: Invalid beta parameter at index {i}: {betas[i]}")
+    if not check_number(who, "weight_decay", weight_decay) >= 0.0:
+        raise ValueError(f"{who}: Invalid weight_decay value: {weight_decay}")
+    # NOTE: PyTorch refuses integer betas, e.g. (0, 0.999): "both floats or both Tensors"
+    if not all(isinstance(b, float) for b in betas):
+        raise ValueError(f"{who}: betas must be either both floats or both Tensors (as in "
+                         f"PyTorch), got {tuple(betas)!r}; write 0.0 for 0")
 
 
 class AdamW(Adam):

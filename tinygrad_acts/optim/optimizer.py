@@ -1,14 +1,26 @@
 """The Optimizer base: parameter groups, per-parameter state, zero_grad, state_dict."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+import numbers
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, from_numpy
 
 __all__ = ["Optimizer"]
+
+
+def check_number(who: str, name: str, value: Any) -> Any:
+    """``value`` if it is a real number, else a TypeError naming the optimizer and the
+    hyper-parameter (PyTorch raises a TypeError too, from its range check)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} "
+                        f"{value!r}")
+    return value
 
 
 class Optimizer:
@@ -19,8 +31,10 @@ class Optimizer:
     state)``, which changes ``p.data`` in place for one parameter.
 
     Args:
-        params: an iterable of Tensors, or of dicts ``{"params": [...], "lr": ...}`` to give
-            groups their own hyper-parameters.
+        params: an iterable of Tensors (or of ``(name, Tensor)`` pairs, as
+            ``model.named_parameters()`` gives: the names are kept in the group's
+            ``param_names``), or of dicts ``{"params": [...], "lr": ...}`` to give groups
+            their own hyper-parameters.
         defaults: the hyper-parameters a group gets when it does not set them.
     """
 
@@ -30,7 +44,9 @@ class Optimizer:
                             "dicts (e.g. model.parameters()), got a single Tensor; wrap it "
                             "in a list")
         self.defaults = dict(defaults)
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        # NOTE: a defaultdict, as in PyTorch: opt.state[p] is {} for a parameter not yet
+        # stepped (keyed by the Tensor object: Tensors hash by identity)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if not groups:
@@ -42,9 +58,22 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict) -> None:
-        """Add a group of parameters with its own hyper-parameters (defaults fill the rest)."""
+        """Add a group of parameters with its own hyper-parameters (defaults fill the rest).
+
+        As in PyTorch, only the constructor's hyper-parameters are range-checked; a
+        group's must be numbers (a group may, say, ascend with a negative lr)."""
+        if not isinstance(group, dict):
+            raise TypeError(f"{type(self).__name__}.add_param_group: a param group must be a "
+                            f"dict, got {type(group).__name__}")
         params = group["params"]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized "
+                            "in ordered collections, but the ordering of tensors in sets will "
+                            "change between runs. Please use a list instead.")
         params = [params] if isinstance(params, Tensor) else list(params)
+        names = self._param_names(params)
+        if names is not None:
+            params = [p for _, p in params]
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Tensor):
@@ -61,14 +90,29 @@ class Optimizer:
                                  "twice; each parameter may belong to one group only")
             seen.add(id(p))
         new = {**self.defaults, **group, "params": params}
+        if names is not None:  # PyTorch's key, first in the group as there
+            new = {"param_names": names, **new}
         self._check_group(new)
         self.param_groups.append(new)
 
+    def _param_names(self, params: list) -> list[str] | None:
+        """The names when ``params`` are ``model.named_parameters()`` pairs (None if they
+        are plain Tensors), as PyTorch accepts them: all named or none."""
+        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                 for p in params]
+        if not any(named):
+            return None
+        if not all(named):
+            raise ValueError(f"{type(self).__name__}: all optimizer params should be "
+                             "with/without names. Some param names are missing")
+        return [name for name, _ in params]
+
     def _check_group(self, group: dict) -> None:
-        """Raise ValueError for hyper-parameters out of range (subclasses extend this)."""
-        if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {group['lr']} "
-                             "(must be >= 0)")
+        """Raise TypeError for a hyper-parameter that is not a number where the default is
+        one (subclasses extend this)."""
+        for name, default in self.defaults.items():
+            if isinstance(default, numbers.Real) and not isinstance(default, bool):
+                check_number(type(self).__name__, name, group[name])
 
     # --- the update -----------------------------------------------------------------------
 
@@ -83,11 +127,8 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {}
-                self._update(p, p.grad.data, group, state)
-                p._version[0] += 1  # the data changed in place
+                self._update(p, p.grad.data, group, self.state[p])
+                p.bump_version()  # the data changed in place
         return loss
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
@@ -100,10 +141,10 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 elif p.grad.requires_grad:  # a graph-connected grad (create_graph): replace
-                    p.grad = Tensor._make(np.zeros_like(p.data), False, None)
+                    p.grad = from_numpy(np.zeros_like(p.data))
                 else:
                     p.grad.data.fill(0)
-                    p.grad._version[0] += 1
+                    p.grad.bump_version()
 
     # --- saving and restoring ---------------------------------------------------------------
 
@@ -111,7 +152,7 @@ class Optimizer:
         """PyTorch's layout: ``{"state": {index: {name: value}}, "param_groups": [{...,
         "params": [indices]}]}``, parameters numbered across groups in order. Arrays are
         copies. ``ta.save`` can write it to an .npz file."""
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             ids = []
@@ -119,7 +160,7 @@ class Optimizer:
                 index[id(p)] = len(index)
                 ids.append(index[id(p)])
             groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
-        state = {}
+        state: dict[int, dict[str, Any]] = {}
         for group in self.param_groups:
             for p in group["params"]:
                 if self.state.get(p):
@@ -131,11 +172,18 @@ class Optimizer:
         """Restore hyper-parameters and state saved by ``state_dict()`` (arrays are copied
         and cast to each parameter's dtype). The groups must have the same sizes."""
         who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or "param_groups" not in state_dict \
+                or "state" not in state_dict:
+            hint = "; to load a checkpoint file, pass ta.load(path)" \
+                if isinstance(state_dict, (str, bytes)) or hasattr(state_dict, "__fspath__") \
+                else ""
+            raise TypeError(f"{who}: expected an optimizer state dict (a mapping with 'state' "
+                            f"and 'param_groups'), got {type(state_dict).__name__}{hint}")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{who}: the state has {len(saved_groups)} parameter group(s), "
                              f"this optimizer has {len(self.param_groups)}")
-        by_index = {}
+        by_index: dict[int, Tensor] = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"{who}: group {i} has {len(saved['params'])} parameter(s) in "
@@ -148,7 +196,7 @@ class Optimizer:
                 raise ValueError(f"{who}: state for parameter {key}, which no group lists")
             new_state[p] = {name: self._load_value(who, key, name, v, p)
                             for name, v in values.items()}
-        self.state = new_state
+        self.state = defaultdict(dict, new_state)
         for saved, group in zip(saved_groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
 
@@ -156,6 +204,8 @@ class Optimizer:
     def _load_value(who: str, key: Any, name: str, value: Any, p: Tensor) -> Any:
         if isinstance(value, Tensor):
             value = value.data
+        elif hasattr(value, "__array__") and not isinstance(value, np.ndarray):
+            value = np.asarray(value)  # a torch tensor (PyTorch's Adam keeps step as one)
         if isinstance(value, np.ndarray) and value.ndim > 0:
             if value.shape != p.shape:
                 raise ValueError(f"{who}: state {name!r} of parameter {key} has shape "

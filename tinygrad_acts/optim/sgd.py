@@ -1,12 +1,13 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_number
 
 __all__ = ["SGD"]
 
@@ -44,17 +45,19 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
                  *, maximize: bool = False):
+        # PyTorch's checks, messages and order (note: lr=nan passes `lr < 0`, as in torch)
+        if check_number("SGD", "lr", lr) < 0.0:
+            raise ValueError(f"SGD: Invalid learning rate: {lr}")
+        if check_number("SGD", "momentum", momentum) < 0.0:
+            raise ValueError(f"SGD: Invalid momentum value: {momentum}")
+        if check_number("SGD", "weight_decay", weight_decay) < 0.0:
+            raise ValueError(f"SGD: Invalid weight_decay value: {weight_decay}")
+        check_number("SGD", "dampening", dampening)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
-
-    def _check_group(self, group: dict) -> None:
-        super()._check_group(group)
-        if group["momentum"] < 0 or group["weight_decay"] < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got "
-                             f"{group['momentum']} and {group['weight_decay']}")
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
         if group["maximize"]:
