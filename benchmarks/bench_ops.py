@@ -37,12 +37,14 @@ def framework_cases():
                                       lambda g, v, s=spec, kw=kw: s.backward(g, v, **{**s.params,
                                                                                     **kw}),
                                       spec.saves))
-    w_np, w_ta = np.full(1, 0.3), ta.tensor(np.full(1, 0.3))
+    w_np = np.full(1, 0.3, dtype=np.float32)
+    w_ta = ta.tensor(w_np)
     cases["op mul"] = (lambda x, w=w_ta: x * w, lambda x: (x * w_np, ONE * w_np))
     cases["op add"] = (lambda x: x + 1.0, lambda x: (x + 1.0, ONE))
     cases["op exp"] = (lambda x: x.exp(), lambda x: (lambda y: (y, ONE * y))(np.exp(x)))
     cases["op sum"] = (lambda x: x.sum(), lambda x: (x.sum(), np.full(x.shape, 1.0)))
-    eye_ta, eye_np = ta.tensor(np.ones((1, 1))), np.ones((1, 1))
+    eye_np = np.ones((1, 1), dtype=np.float32)
+    eye_ta = ta.tensor(eye_np)
     cases["op matmul"] = (lambda x, w=eye_ta: x @ w, lambda x, w=eye_np: (x @ w, ONE @ w.T))
     return cases
 

@@ -5,8 +5,9 @@ Per entry: forward vs an independent numpy reference; gradient vs central differ
 (float64, away from kinks and ties); second derivative vs differences of the first; the
 output-based rule vs the textbook input-based derivative; reachable four ways; float32 kept;
 in-place versions; the memory property; no numpy warnings for |x| up to 1e4; torch.
-Then the invariants of particular activations, conventions at the kinks, and the facts of
-SEED-FACTS.md sections 2, 4 and 5.
+Then the invariants of particular activations, conventions at the kinks, and the textbook
+facts the project was built from (derivatives from outputs, sigmoid's slope <= 0.25,
+softmax against sigmoid on [0, ..., 0, 100], e^100).
 """
 import math
 import warnings
@@ -386,7 +387,8 @@ def test_sweep_fixed(case, check):
 
 @pytest.fixture
 def user_activations():
-    """softsign as DESIGN.md writes it (input-based) and LeCun's scaled tanh (output-based)."""
+    """softsign as README's example writes it (input-based) and LeCun's scaled tanh
+    (output-based)."""
     names = ["softsign", "scaled_tanh"]
     ta.register_activation(
         "softsign",
@@ -606,7 +608,7 @@ def test_in_place_under_no_grad_and_on_a_leaf():
     assert F.relu(y, inplace=True) is y and y.tolist() == [0.0, 2.0]
 
 
-# --- SEED-FACTS.md ----------------------------------------------------------------------------
+# --- the textbook facts -----------------------------------------------------------------------
 
 
 def test_seed_facts_2_derivatives_from_outputs():

@@ -72,7 +72,7 @@ def test_precision_lab(capsys):
     grid = np.linspace(0, 45, 45001)
     zero = lab.first_x(lab.tanh_from_output, np.float64, lab.tanh_from_input, grid,
                        lambda e: e >= 1)
-    assert 18.9 < zero < 19.1          # DESIGN.md: exactly 0 in float64 from about x = 19
+    assert 18.9 < zero < 19.1          # docs/guarantees.md: exactly 0 in float64 from x = 19
     zero = lab.first_x(lab.sigmoid_from_output, np.float64, lab.sigmoid_from_input, grid,
                        lambda e: e >= 1)
     assert 36.5 < zero < 37.0

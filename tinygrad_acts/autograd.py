@@ -301,8 +301,8 @@ def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
     input must not let ``y.add_(1)`` overwrite x)."""
     base = out.base
     for a in arrays:
-        if type(a) is np.ndarray and (out is a or base is not None and (
-                base is a or base is a.base)):
+        if type(a) is np.ndarray and (out is a or (base is not None and (
+                base is a or base is a.base))):
             return out.copy()
     return out
 

@@ -23,66 +23,70 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
            "binary_cross_entropy_with_logits"]
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _t(x: Any, who: str = "functional") -> Tensor:
+    """The input as a Tensor: a Tensor, as in PyTorch (lists and arrays are refused)."""
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{who}: input must be a Tensor, not {type(x).__name__} (wrap it: "
+                    "ta.tensor(data)), as in PyTorch")
 
 
 # --- activations: relu / leaky_relu / sigmoid / tanh / softmax / ... ------------------
 
 def relu(x: Any, inplace: bool = False) -> Tensor:
     """relu: y = max(0, x); dy/dx = (y > 0) (from the output)."""
-    return _t(x).relu_() if inplace else _t(x).relu()
+    return _t(x, "relu").relu_() if inplace else _t(x, "relu").relu()
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """leaky_relu: y = x if x > 0 else slope * x; dy/dx = 1 if y > 0 else slope."""
-    x = _t(x)
+    x = _t(x, "leaky_relu")
     return x.leaky_relu_(negative_slope) if inplace else x.leaky_relu(negative_slope)
 
 
 def sigmoid(x: Any) -> Tensor:
     """sigmoid: y = 1 / (1 + e^-x); dy/dx = y * (1 - y) (from the output)."""
-    return _t(x).sigmoid()
+    return _t(x, "sigmoid").sigmoid()
 
 
 def tanh(x: Any) -> Tensor:
     """tanh: y = tanh(x); dy/dx = 1 - y**2 (from the output)."""
-    return _t(x).tanh()
+    return _t(x, "tanh").tanh()
 
 
 def softmax(x: Any, dim: int = -1, *, axis: int | None = None) -> Tensor:
     """softmax: y = e^x / sum(e^x) along dim (``axis`` is an alias); dx = y * (g - sum(g * y))."""
-    return _t(x).softmax(dim if axis is None else axis)
+    return _t(x, "softmax").softmax(dim if axis is None else axis)
 
 
 def log_softmax(x: Any, dim: int = -1, *, axis: int | None = None) -> Tensor:
     """log_softmax: y = x - logsumexp(x) along dim (``axis`` is an alias); dx = g - e^y * sum(g)."""
-    return _t(x).log_softmax(dim if axis is None else axis)
+    return _t(x, "log_softmax").log_softmax(dim if axis is None else axis)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """elu: y = x if x > 0 else alpha * (e^x - 1); dy/dx = 1 if y > 0 else y + alpha."""
-    return _t(x).elu(alpha)
+    return _t(x, "elu").elu(alpha)
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """softplus: y = log(1 + e^(beta x)) / beta; dy/dx = 1 - e^(-beta y)."""
-    return _t(x).softplus(beta, threshold)
+    return _t(x, "softplus").softplus(beta, threshold)
 
 
 def silu(x: Any) -> Tensor:
     """silu: y = x * sigmoid(x); its rule keeps the input (silu is not monotonic)."""
-    return _t(x).silu()
+    return _t(x, "silu").silu()
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
     """gelu: y = x * Phi(x) (or the tanh approximation); its rule keeps the input."""
-    return _t(x).gelu(approximate)
+    return _t(x, "gelu").gelu(approximate)
 
 
 def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """hardtanh: y = clip(x, min_val, max_val); dy/dx = 1 inside, 0 outside."""
-    return _t(x).hardtanh(min_val, max_val)
+    return _t(x, "hardtanh").hardtanh(min_val, max_val)
 
 
 def maxout(x: Any, pieces: int, dim: int = -1) -> Tensor:
@@ -94,7 +98,7 @@ def maxout(x: Any, pieces: int, dim: int = -1) -> Tensor:
         >>> F.maxout(ta.tensor([[1.0, 3.0, -2.0, -5.0]]), pieces=2)
         tensor([[ 3., -2.]])
     """
-    return _t(x).maxout(pieces, dim)
+    return _t(x, "maxout").maxout(pieces, dim)
 
 
 def relu_(x: Tensor) -> Tensor: return x.relu_()
@@ -107,7 +111,7 @@ def __getattr__(name: str) -> Any:
     base = name[:-1] if name.endswith("_") else name
     if base in registry:
         route = apply_ if base != name else apply
-        return lambda x, **params: route(base, _t(x), **params)
+        return lambda x, **params: route(base, _t(x, name), **params)
     raise AttributeError(f"module 'tinygrad_acts.functional' has no attribute '{name}'")
 
 
@@ -133,7 +137,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"linear: input must be a Tensor, not {type(x).__name__} (wrap it: "
                         "ta.tensor(data))")
-    if x.dtype != weight.dtype or bias is not None and bias.dtype != weight.dtype:
+    if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
         raise RuntimeError(f"linear: input dtype {x.dtype} and weight dtype {weight.dtype} "
                            "differ (as in PyTorch, layers do not promote); convert the input "
                            f"with .to({weight.dtype}) or the layer with .to(dtype)")
@@ -161,7 +165,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         >>> sorted(set(y.tolist()))          # each element is dropped (0) or kept and doubled
         [0.0, 2.0]
     """
-    x = _t(x)
+    x = _t(x, "dropout")
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
@@ -274,7 +278,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     ``onehot.argmax(1)`` for one-hot rows.
     """
     _check_reduction(reduction, "cross_entropy")
-    x = _t(input)
+    x = _t(input, "cross_entropy")
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must hold float scores (logits), got dtype "
                         f"{x.dtype} with shape {x.shape}")
@@ -305,7 +309,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         tensor(0.25)
     """
     _check_reduction(reduction, "nll_loss")
-    x = _t(input)
+    x = _t(input, "nll_loss")
     rows, t, shape = _as_rows(x, target, "nll_loss")
     t = _class_targets(rows, t, "nll_loss")
     out = NLL.apply(rows, target=t, reduction=reduction)
@@ -343,7 +347,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         tensor(2.)
     """
     _check_reduction(reduction, "mse_loss")
-    x = _t(input)
+    x = _t(input, "mse_loss")
     diff = x - _same_shape_target(x, target, "mse_loss")
     return _reduce(diff * diff, reduction)
 
@@ -372,7 +376,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     takes the logit and stays exact.
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    x = _t(input)
+    x = _t(input, "binary_cross_entropy")
     t = _same_shape_target(x, target, "binary_cross_entropy")
     lo, hi = (float(x.data.min()), float(x.data.max())) if x.data.size else (0.0, 0.0)
     if not (lo >= 0 and hi <= 1):
@@ -409,7 +413,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         tensor(0.)
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    x = _t(input)
+    x = _t(input, "binary_cross_entropy_with_logits")
     t = _same_shape_target(x, target, "binary_cross_entropy_with_logits")
     if pos_weight is not None:
         pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor)

@@ -107,10 +107,11 @@ def _target(row: OpSpec) -> Target:
 
 
 def targets(names: list[str] | None = None) -> list[Target]:
-    """The targets named: rows of ``ops.OPS``.
+    """The targets named: rows of ``ops.OPS`` (all but those with no gradient to break,
+    such as floor division, whose backward refuses by design).
 
     Args:
-        names: row names to pick; default every row, in table order.
+        names: row names to pick; default every differentiable row, in table order.
 
     Returns:
         a list of ``Target``.
@@ -120,7 +121,7 @@ def targets(names: list[str] | None = None) -> list[Target]:
         [('tanh', [(3, 4)]), ('add', [(3, 1), (1, 4)])]
     """
     if not names:
-        return [_target(row) for row in ops.OPS.values()]
+        return [_target(row) for row in ops.OPS.values() if row.differentiable]
     missing = [n for n in names if n not in ops.OPS]
     if missing:
         raise KeyError(f"mutants: no row named {missing[0]!r} in the op table; rows: "

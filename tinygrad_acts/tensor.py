@@ -316,7 +316,6 @@ class Tensor:
             return Tensor._make(self.data.astype(dtype), False, None)
         return ops.Cast.apply(self, dtype=dtype)
 
-
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter)."""
         t = Tensor._make(self.data, False, None)
@@ -795,16 +794,16 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and not _is_dtype_name(a):
+            elif isinstance(a, str) and not is_dtype_name(a):
                 device = a
             else:
                 dtype = a
-        _check_device(device)
+        check_device(device)
         out = self if dtype is None else self.astype(dtype)
         return out.clone() if copy and out is self else out
 
     def cpu(self) -> Tensor: return self
-    def cuda(self, *args: Any, **kwargs: Any) -> Tensor: return _check_device("cuda")
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor: return check_device("cuda")
     def type_as(self, other: Tensor) -> Tensor: return self.astype(other.dtype)
     def float(self) -> Tensor: return self.astype(np.float32)
     def double(self) -> Tensor: return self.astype(np.float64)
@@ -856,6 +855,7 @@ class Tensor:
                             "and the tensor requires grad: its graph would be lost. Use the "
                             "Tensor op, or .detach() first if no gradient is wanted")
         return func(*_unwrap(args), **_unwrap(kwargs))
+
 
 class RemovableHandle:
     """Returned by ``register_hook``: call ``remove()`` to unregister the hook."""
@@ -924,7 +924,7 @@ def _not_bool(x: Tensor, who: str) -> Tensor:
     return x
 
 
-def _is_dtype_name(name: str) -> bool:
+def is_dtype_name(name: str) -> bool:
     try:
         np.dtype(name)
     except TypeError:
@@ -932,7 +932,7 @@ def _is_dtype_name(name: str) -> bool:
     return True
 
 
-def _check_device(device: Any) -> Any:
+def check_device(device: Any) -> Any:
     """Only the CPU exists here: "cpu" (or "cpu:0") is accepted, any other device refused."""
     if device is not None and str(device).split(":")[0] != "cpu":
         raise RuntimeError(f"device {device!r}: tinygrad_acts runs on numpy, on the CPU only")

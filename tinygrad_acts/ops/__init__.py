@@ -12,8 +12,22 @@
 The activation nodes are made by the registry in ``activations.py``.
 """
 from .elementwise import (
-    Abs, Add, Cast, Div, Erf, Exp, Expm1, FloorDivide, Log, Log1p, Mul, Neg, Pow, Remainder,
-    Sqrt, Sub,
+    Abs,
+    Add,
+    Cast,
+    Div,
+    Erf,
+    Exp,
+    Expm1,
+    FloorDivide,
+    Log,
+    Log1p,
+    Mul,
+    Neg,
+    Pow,
+    Remainder,
+    Sqrt,
+    Sub,
 )
 from .fused import NLL, BCEWithLogits, BinaryCrossEntropy, CrossEntropy, Linear
 from .helpers import expand, is_tensor, keepdim_shape, permute, shape_of, unbroadcast
@@ -35,11 +49,16 @@ from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
 __all__ = [
+    # elementwise
     "Abs", "Add", "Cast", "Div", "Erf", "Exp", "Expm1", "FloorDivide", "Log", "Log1p", "Mul",
-    "Neg", "Pow", "Remainder", "Sqrt", "Sub", "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
+    "Neg", "Pow", "Remainder", "Sqrt", "Sub",
+    # reduce, shape, indexing, linalg
+    "Max", "Min", "Std", "Sum", "Cat", "DependsOn", "Expand", "Permute", "Reshape", "Stack",
     "Clamp", "GetItem", "Maximum", "Minimum", "Scatter", "SetItem", "TakeAlong", "Where",
-    "MatMul", "Max", "Min", "Std", "Sum", "Cat", "Expand", "Permute", "Reshape", "Stack",
-    "DependsOn",
+    "MatMul",
+    # fused
+    "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
+    # helpers and the table
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
     "where", "OPS", "OpSpec", "add_row", "remove_row",
 ]
