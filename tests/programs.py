@@ -3,24 +3,36 @@ expression graphs, an interpreter that runs them on Tensors, and a gradient chec
 
 A program is a list of inputs (float64 arrays of broadcastable shapes) and a list of steps;
 each step applies one op to earlier values (any earlier value, so sub-expressions are
-reused and the graph has diamonds). The ops are one table, ``OPS``: the basic ops,
-reductions, shape ops and indexing, in-place ops, the losses, and every entry of the
-activation registry (so a newly registered activation is fuzzed too).
+reused and the graph has diamonds). The fuzzer's ops, ``OPS``, come in two parts:
+
+- one op per row of the op table (``tinygrad_acts.ops.OPS``), named ``"row:<row name>"``:
+  a row of kind ``"elementwise"`` applies to any value, ``"broadcast"`` to any pair that
+  broadcasts, ``"fixed"`` to values of a case's shapes (the inputs it lacks are fresh
+  constants sampled with ``row.inputs``). An input whose domain is not the reals is used
+  as it is when it lies inside the domain, or mapped into it (``x * x + 0.5`` for
+  positive). The row's ``kinks`` and ``ties`` give the margins. So a new row, or a newly
+  registered activation (which adds a row), is fuzzed with no edit here;
+- hand-written extras for what a row cannot say: in-place ops, setitem, views and
+  indexing chosen per shape, reductions over dims chosen per shape, cat / stack along a
+  chosen dim, activations with parameters (groupings read from ``spec.group()``), scalar
+  operands on the left, and the losses through ``F.`` with labels drawn per shape.
 
 The program is built while it is evaluated, so each step can be chosen to fit: an operand
 that broadcasts, a dimension that exists. A step is dropped if its result is not finite,
-grows past ``LIMIT`` or lands within ``MARGIN`` of a kink or a tie (where the derivative
-does not exist and finite differences mean nothing). So every program that comes out is
-differentiable at its inputs, and the gradient check must pass: any failure is a bug.
+grows past ``LIMIT`` or lands within ``MARGIN`` of a kink, a tie or the edge of a domain
+(where the derivative does not exist and finite differences mean nothing). So every program
+that comes out is differentiable at its inputs, and the gradient check must pass: any
+failure is a bug.
 
-``Program.code()`` prints a program as the Python a user would write, to paste into
-``tests/test_regressions.py`` once a failure is found.
+``Program.code()`` prints a program as Python (``ops`` is ``tinygrad_acts.ops``), to paste
+into ``tests/test_regressions.py`` once a failure is found.
 """
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import reject
@@ -28,12 +40,19 @@ from hypothesis import strategies as st
 
 import tinygrad_acts as ta
 import tinygrad_acts.functional as F
+from tinygrad_acts import autograd, ops
 
 MARGIN = 1e-2          # keep this far from kinks and ties
 DOMAIN_MARGIN = 0.1    # keep log / sqrt / 1/x this far from their poles
+TIE_MARGIN = 1e-3      # keep all pairs of a tie-sensitive row's inputs this far apart
 LIMIT = 1e3            # drop steps whose values grow past this (finite differences lose digits)
 MAX_SIZE = 48          # elements per value
 EPS = 1e-6             # central-difference step
+ROW = "row:"           # the fuzzer's name of a table row: ROW + row name
+
+#: Rows the fuzzer leaves out of random programs until the row is fixed (row name -> why).
+#: tests/test_fuzz.py checks, strictly, that each still fails.
+BROKEN_ROWS: dict[str, str] = {}
 
 
 # --- programs ------------------------------------------------------------------------------
@@ -55,10 +74,14 @@ class Program:
         lines = [f"v{i} = ta.tensor({a.tolist()!r}, dtype=np.float64, requires_grad=True)"
                  for i, a in enumerate(self.inputs)]
         for k, step in enumerate(self.steps):
-            names = {key: f"v{j}" for key, j in zip("ab", step.args)}
-            params = {key: _literal(v) for key, v in step.params.items()}
-            lines.append(f"v{len(self.inputs) + k} = " +
-                         OPS[step.op].code.format(**names, **params))
+            op = OPS[step.op]
+            names = [f"v{j}" for j in step.args]
+            if callable(op.code):
+                line = op.code(names, step.params)
+            else:
+                params = {key: _literal(v) for key, v in step.params.items()}
+                line = op.code.format(**dict(zip("ab", names)), **params)
+            lines.append(f"v{len(self.inputs) + k} = " + line)
         return "\n".join(lines)
 
 
@@ -80,19 +103,32 @@ def run(program: Program, inputs: list) -> ta.Tensor:
     return values[-1]
 
 
-# --- the op table ------------------------------------------------------------------------------
+# --- the fuzzer's ops ---------------------------------------------------------------------
 
 @dataclass
 class Op:
     """``fn(*tensors, **params)``; ``choose(draw, *shapes)`` picks params (None: cannot
-    apply); ``margin(*arrays, **params)`` is the distance to the nearest kink or tie."""
+    apply); ``margin(*arrays, **params)`` is the distance to the nearest kink or tie.
+
+    ``code`` is a format string over ``{a}``, ``{b}`` and the params, or
+    ``code(names, params)``. ``pick(draw, shapes)``, when given, chooses the operands too:
+    ``(args, params)`` or None. ``row`` / ``activation`` are the table row or registry
+    entry the op was made from (so it can follow the table and the registry); ``smooth``
+    is False where second derivatives are not checked; ``broken`` says why the op is left
+    out of random programs.
+    """
     name: str
     arity: int
     fn: Callable
-    code: str
+    code: str | Callable
     choose: Callable
     margin: Callable | None = None
     pairs: Callable | None = None   # which second operands fit (default: broadcastable)
+    pick: Callable | None = None
+    row: Any = None
+    activation: Any = None
+    smooth: bool = True
+    broken: str | None = None
 
 
 OPS: dict[str, Op] = {}
@@ -102,8 +138,8 @@ def no_params(draw, *shapes):
     return {}
 
 
-def add_op(name, arity, code, fn, choose=no_params, margin=None, pairs=None):
-    OPS[name] = Op(name, arity, fn, code, choose, margin, pairs)
+def add_op(name, arity, code, fn, choose=no_params, margin=None, pairs=None, **kw):
+    OPS[name] = Op(name, arity, fn, code, choose, margin, pairs, **kw)
 
 
 def distance(values, points) -> float:
@@ -126,17 +162,168 @@ def tie_gap(x, axis) -> float:
     return float(min(top.min(), bottom.min()))
 
 
-# binary ops: the second operand broadcasts against the first
-add_op("add", 2, "{a} + {b}", lambda a, b: a + b)
-add_op("sub", 2, "{a} - {b}", lambda a, b: a - b)
-add_op("mul", 2, "{a} * {b}", lambda a, b: a * b)
-add_op("div", 2, "{a} / ({b} * {b} + 0.5)", lambda a, b: a / (b * b + 0.5))
-add_op("pow", 2, "({a} * {a} + 0.5) ** {b}", lambda a, b: (a * a + 0.5) ** b)
-add_op("maximum", 2, "{a}.maximum({b})", lambda a, b: a.maximum(b),
-       margin=lambda a, b: float(np.abs(a - b).min()))
-add_op("minimum", 2, "ta.minimum({a}, {b})", lambda a, b: ta.minimum(a, b),
-       margin=lambda a, b: float(np.abs(a - b).min()))
+def pooled_gap(*arrays) -> float:
+    """Smallest gap between any two entries of the arrays together (a tie anywhere)."""
+    flat = np.sort(np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1)
+                                   for a in arrays]))
+    return float(np.diff(flat).min()) if flat.size > 1 else np.inf
 
+
+def group_gap(x, dim: int, k: int) -> float:
+    """Smallest gap between the top two of each group of ``k`` along ``dim`` (maxout's)."""
+    d = dim % x.ndim
+    grouped = x.reshape(x.shape[:d] + (x.shape[d] // k, k) + x.shape[d + 1:])
+    s = np.sort(grouped, axis=d + 1)
+    return float((np.take(s, -1, d + 1) - np.take(s, -2, d + 1)).min()) if k > 1 else np.inf
+
+
+# --- one op per row of the op table ---------------------------------------------------------
+
+#: How a program value is brought into an input's domain: the code and the map (on
+#: arrays and Tensors alike). "positive" covers "nonzero" too.
+DOMAIN_MAPS: dict[str, tuple[str, Callable]] = {
+    "positive": ("({v} * {v} + 0.5)", lambda v: v * v + 0.5),
+    "nonzero": ("({v} * {v} + 0.5)", lambda v: v * v + 0.5),
+    "unit": ("(0.1 + 0.8 / (1 + {v} * {v}))", lambda v: 0.1 + 0.8 / (1 + v * v)),
+}
+
+
+def domain_distance(domain: str, x: np.ndarray) -> float:
+    """How far inside its domain ``x`` lies (inf for the reals)."""
+    if domain == "real" or not x.size:
+        return np.inf
+    if domain == "positive":
+        return float(x.min())
+    if domain == "nonzero":
+        return float(np.abs(x).min())
+    if domain == "unit":
+        return float(min(x.min(), 1 - x.max()))
+    raise ValueError(f"fuzzer: unknown domain {domain!r}")
+
+
+def domain_of(row: ops.OpSpec, i: int) -> str:
+    return row.domain[min(i, len(row.domain) - 1)]
+
+
+def row_args(operands: list, plan: tuple, constant: Callable) -> list:
+    """The row's inputs from a step's operands and plan: per input, "" (the next operand
+    as it is), a domain name (the next operand mapped into that domain) or an array (a
+    constant, passed through ``constant``)."""
+    it = iter(operands)
+    args = []
+    for p in plan:
+        if isinstance(p, np.ndarray):
+            args.append(constant(p))
+        else:
+            v = next(it)
+            args.append(DOMAIN_MAPS[p][1](v) if p else v)
+    return args
+
+
+def choose_maps(draw, row: ops.OpSpec, slots) -> tuple:
+    """For each input slot: mapped into its domain, or (when the value lies inside it)
+    as it is; the map comes first, as it always fits."""
+    return tuple(draw(st.sampled_from([domain_of(row, i), ""]))
+                 if domain_of(row, i) != "real" else "" for i in slots)
+
+
+def row_op(row: ops.OpSpec) -> None:
+    """Add the fuzzer's op for one table row."""
+    name = row.name
+
+    def fn(*operands, plan):
+        dtype = operands[0].dtype
+        args = row_args(list(operands), plan, lambda c: ta.tensor(c.astype(dtype)))
+        return ops.OPS[name].fn(*args)
+
+    def code(names, params):
+        it = iter(names)
+        parts = []
+        for p in params["plan"]:
+            if isinstance(p, np.ndarray):
+                parts.append(f"ta.tensor({_literal(p)})")
+            else:
+                v = next(it)
+                parts.append(DOMAIN_MAPS[p][0].format(v=v) if p else v)
+        return f"ops.OPS[{name!r}].fn({', '.join(parts)})"
+
+    def margin(*arrays, plan):
+        args = row_args(list(arrays), plan, lambda c: c)
+        d = np.inf
+        for i, (p, x) in enumerate(zip(plan, args)):
+            if isinstance(p, str) and not p:    # used as it is: inside the domain?
+                d = min(d, domain_distance(domain_of(row, i), x) * MARGIN / DOMAIN_MARGIN)
+            d = min(d, distance(x, row.kinks))
+        if row.ties:
+            gap = (float(np.abs(args[0] - args[1]).min()) if row.kind == "broadcast"
+                   else pooled_gap(*args))
+            d = min(d, gap * MARGIN / TIE_MARGIN)
+        return d
+
+    kw: dict[str, Any] = dict(code=code, margin=margin, row=row, smooth=row.smooth,
+                              broken=BROKEN_ROWS.get(name))
+    if row.kind == "elementwise":
+        add_op(ROW + name, 1, fn=fn, choose=lambda draw, s: {"plan": choose_maps(draw, row, [0])},
+               **kw)
+    elif row.kind == "broadcast":
+        add_op(ROW + name, 2, fn=fn,
+               choose=lambda draw, sa, sb: {"plan": choose_maps(draw, row, [0, 1])}, **kw)
+    else:
+        add_op(ROW + name, row.arity, fn=fn, choose=no_params,
+               pick=lambda draw, shapes: pick_fixed(draw, row, shapes), **kw)
+
+
+def pick_fixed(draw, row: ops.OpSpec, shapes: list) -> tuple | None:
+    """Operands for a row of fixed shapes: a value that has one input's shape in one case
+    (recent ones first), then for each other input a value of its shape or a fresh
+    constant sampled with ``row.inputs``."""
+    fits = [(j, c, i) for j in reversed(range(len(shapes)))
+            for c, case in enumerate(row.cases) for i, s in enumerate(case) if s == shapes[j]]
+    if not fits:
+        return None
+    first, c, slot = draw(st.sampled_from(fits))
+    seed = draw(st.integers(0, 2**16))
+    fresh = row.inputs(np.random.default_rng(seed), c)
+    args, plan = [], []
+    for i, s in enumerate(row.cases[c]):
+        if i == slot:
+            j = first
+        else:
+            same = [j for j in reversed(range(len(shapes))) if shapes[j] == s]
+            j = draw(st.sampled_from(same + [None])) if same else None
+        if j is None:
+            plan.append(fresh[i])
+        else:
+            args.append(j)
+            plan.extend(choose_maps(draw, row, [i]))
+    return args, {"plan": tuple(plan)}
+
+
+def sync_with_registry() -> None:
+    """Make ``OPS`` follow the op table and the activation registry: a row or activation
+    added since (a user's included) gets its ops, a removed or replaced one loses them."""
+    for name, op in list(OPS.items()):
+        stale_row = op.row is not None and ops.OPS.get(op.row.name) is not op.row
+        stale_activation = (op.activation is not None and
+                            ta.activations.get(op.activation.name) is not op.activation)
+        if stale_row or stale_activation:
+            del OPS[name]
+    for row in list(ops.OPS.values()):
+        if ROW + row.name not in OPS and row.differentiable:
+            row_op(row)
+    for spec in list(ta.activations.values()):
+        if not any(op.activation is spec for op in OPS.values()):
+            activation_op(spec.name)
+
+
+# the rows first (Hypothesis favours the first ops); not those without a gradient (floor
+# division), whose backward refuses, as torch's does: tests/test_ops.py checks that
+for _row in list(ops.OPS.values()):
+    if _row.differentiable:
+        row_op(_row)
+
+
+# --- extras: what a row cannot say ------------------------------------------------------------
 
 def choose_mask(draw, sa, sb):
     shape = np.broadcast_shapes(sa, sb)
@@ -199,38 +386,20 @@ def fits_into(sa, sb):
 
 add_op("mul_", 2, "{a}.clone().mul_({b})", inplace_mul, pairs=fits_into)
 
-# constants
+# scalar operands the rows do not have: on the left of -, and fractional exponents
 CONSTANTS = [2.5, -0.5, 3.0]
-add_op("scale", 1, "{a} * {c}", lambda a, c: a * c,
-       choose=lambda draw, s: {"c": draw(st.sampled_from(CONSTANTS))})
 add_op("rsub", 1, "{c} - {a}", lambda a, c: c - a,
-       choose=lambda draw, s: {"c": draw(st.sampled_from(CONSTANTS))})
-add_op("rdiv", 1, "{c} / ({a} * {a} + 0.5)", lambda a, c: c / (a * a + 0.5),
        choose=lambda draw, s: {"c": draw(st.sampled_from(CONSTANTS))})
 add_op("powc", 1, "({a} * {a} + 0.5) ** {p}", lambda a, p: (a * a + 0.5) ** p,
        choose=lambda draw, s: {"p": draw(st.sampled_from([0.5, -1.5, 2.0, 3.0]))})
-add_op("square", 1, "{a} ** 2", lambda a: a ** 2)
-add_op("rpow", 1, "2.0 ** {a}", lambda a: 2.0 ** a)
-
-# elementwise math
-add_op("neg", 1, "-{a}", lambda a: -a)
-add_op("exp", 1, "{a}.exp()", lambda a: a.exp())
-add_op("expm1", 1, "{a}.expm1()", lambda a: a.expm1())
-add_op("erf", 1, "{a}.erf()", lambda a: a.erf())
-add_op("log", 1, "{a}.log()", lambda a: a.log(),
-       margin=lambda a: float(a.min()) * MARGIN / DOMAIN_MARGIN if a.size else np.inf)
-add_op("log1p", 1, "{a}.log1p()", lambda a: a.log1p(),
-       margin=lambda a: float(a.min() + 1) * MARGIN / DOMAIN_MARGIN if a.size else np.inf)
-add_op("sqrt", 1, "{a}.sqrt()", lambda a: a.sqrt(),
-       margin=lambda a: float(a.min()) * MARGIN / DOMAIN_MARGIN if a.size else np.inf)
-add_op("abs", 1, "{a}.abs()", lambda a: a.abs(), margin=lambda a: distance(a, [0.0]))
+# clamp with bounds chosen per step, one-sided too
 add_op("clamp", 1, "{a}.clamp({lo}, {hi})", lambda a, lo, hi: a.clamp(lo, hi),
        choose=lambda draw, s: {"lo": draw(st.sampled_from([-1.0, -0.3, None])),
                                "hi": draw(st.sampled_from([0.5, 1.2]))},
        margin=lambda a, lo, hi: distance(a, [v for v in (lo, hi) if v is not None]))
 
 
-# reductions
+# reductions over dims chosen per shape
 def choose_dim(draw, s):
     dims = [None] + list(range(-len(s), len(s)))      # None: over everything
     return {"dim": draw(st.sampled_from(dims)), "keepdim": draw(st.booleans())}
@@ -244,11 +413,26 @@ add_op("sum", 1, "{a}.sum(dim={dim}, keepdim={keepdim})",
        lambda a, dim, keepdim: a.sum(dim=dim, keepdim=keepdim), choose=choose_dim)
 add_op("mean", 1, "{a}.mean(dim={dim}, keepdim={keepdim})",
        lambda a, dim, keepdim: a.mean(dim=dim, keepdim=keepdim), choose=choose_dim)
-add_op("max", 1, "{a}.max(dim={dim}, keepdim={keepdim})",
-       lambda a, dim, keepdim: a.max(dim=dim, keepdim=keepdim), choose=choose_dim,
+add_op("max", 1, "{a}.amax(dim={dim}, keepdim={keepdim})",
+       lambda a, dim, keepdim: a.amax(dim=dim, keepdim=keepdim), choose=choose_dim,
        margin=reduce_margin)
-add_op("min", 1, "{a}.min(dim={dim}, keepdim={keepdim})",
-       lambda a, dim, keepdim: a.min(dim=dim, keepdim=keepdim), choose=choose_dim,
+add_op("min", 1, "{a}.amin(dim={dim}, keepdim={keepdim})",
+       lambda a, dim, keepdim: a.amin(dim=dim, keepdim=keepdim), choose=choose_dim,
+       margin=reduce_margin)
+
+
+def choose_one_dim(draw, s):
+    if not s:
+        return None
+    return {"dim": draw(st.integers(-len(s), len(s) - 1)), "keepdim": draw(st.booleans())}
+
+
+# torch's max(dim) -> (values, indices): the gradient goes to the index returned
+add_op("max_values", 1, "{a}.max(dim={dim}, keepdim={keepdim}).values",
+       lambda a, dim, keepdim: a.max(dim=dim, keepdim=keepdim).values, choose=choose_one_dim,
+       margin=reduce_margin)
+add_op("min_values", 1, "{a}.min({dim}, {keepdim})[0]",
+       lambda a, dim, keepdim: a.min(dim, keepdim)[0], choose=choose_one_dim,
        margin=reduce_margin)
 add_op("var", 1, "{a}.var(dim={dim}, keepdim={keepdim})",
        lambda a, dim, keepdim: a.var(dim=dim, keepdim=keepdim), choose=choose_dim)
@@ -257,7 +441,7 @@ add_op("std", 1, "{a}.std(dim={dim}, keepdim={keepdim})",
        margin=lambda a, dim, keepdim: float(np.var(a, axis=dim, ddof=1).min())
        * MARGIN / DOMAIN_MARGIN if a.size > 1 else np.inf)
 
-# shapes
+# views and shapes chosen per shape
 add_op("flatten", 1, "{a}.reshape(-1)", lambda a: a.reshape(-1))
 add_op("reshape_reversed", 1, "{a}.reshape({shape})", lambda a, shape: a.reshape(shape),
        choose=lambda draw, s: {"shape": tuple(reversed(s))})
@@ -327,38 +511,10 @@ def choose_setitem(draw, sa, sb):
 add_op("setitem", 2, "setitem({a}, {b}, index={index})", setitem, choose=choose_setitem)
 
 
-# activations: every registry entry (elementwise ones shifted so kinks sit away from 0)
+# activations with parameters (each entry of the registry that has any, or is not
+# elementwise), and in place where the rule allows it (elementwise ones shifted, so kinks
+# sit elsewhere); an activation's row covers the plain call
 SHIFTS = [0.0, 0.3, -0.7]
-
-
-def activation_op(name: str):
-    spec = ta.activations[name]
-
-    def kink_margin(a, shift, params):
-        kinks = ta.activations[name].kink_points(**params)
-        return distance(a + shift, kinks)
-
-    if spec.elementwise:
-        choose = (lambda draw, s: {"shift": draw(st.sampled_from(SHIFTS)),
-                                   "params": draw(st.sampled_from(PARAMS.get(name, [{}])))})
-        add_op(name, 1, "({a} + {shift})." + name + "(**{params})",
-               lambda a, shift, params: ta.activations[name](a + shift, **params),
-               choose=choose, margin=kink_margin)
-        if spec.inplace_ok:
-            add_op(name + "_", 1, "({a} + {shift})." + name + "_(**{params})",
-                   lambda a, shift, params: getattr(a + shift, name + "_")(**params),
-                   choose=choose, margin=kink_margin)
-    elif name in ("softmax", "log_softmax"):
-        add_op(name, 1, "{a}." + name + "(dim={dim})",
-               lambda a, dim: getattr(a, name)(dim=dim),
-               choose=lambda draw, s: {"dim": draw(st.sampled_from(range(-len(s), len(s))))}
-               if s else None)
-    elif name == "maxout":
-        add_op(name, 1, "{a}.maxout({pieces}, dim={dim})",
-               lambda a, pieces, dim: a.maxout(pieces, dim=dim),
-               choose=choose_maxout, margin=maxout_margin)
-
-
 PARAMS = {
     "leaky_relu": [{}, {"negative_slope": 0.2}],
     "elu": [{}, {"alpha": 0.5}],
@@ -366,35 +522,65 @@ PARAMS = {
     "softplus": [{}, {"beta": 2.0}, {"beta": 0.5, "threshold": 25.0}],
     "gelu": [{}, {"approximate": "tanh"}],
     "hardtanh": [{}, {"min_val": -0.5, "max_val": 2.0}],
+    "maxout": [{}, {"pieces": 3}],
 }
 
 
-def choose_maxout(draw, s):
-    dims = [d for d in range(len(s)) if s[d] % 2 == 0 or s[d] in (3,)]
-    if not dims:
+def choose_activation_params(draw, spec, s) -> dict | None:
+    """Parameters for one call on a value of shape ``s`` (all of them, so the printed call
+    runs as the method too): one of ``PARAMS``, a ``dim`` drawn per shape if the
+    activation takes one, and a grouping (``spec.group``) that divides the size along
+    its dim."""
+    params = {**spec.params, **draw(st.sampled_from(PARAMS.get(spec.name, [{}])))}
+    if not spec.elementwise and not s:
         return None
-    dim = draw(st.sampled_from(dims))
-    return {"pieces": 2 if s[dim] % 2 == 0 else 3, "dim": dim}
+    if "dim" in spec.params:
+        params["dim"] = draw(st.integers(-len(s), len(s) - 1))
+    group = spec.group(**params)
+    if group is not None:
+        dim, k = group
+        if not -len(s) <= dim < len(s) or s[dim] % k:
+            return None
+    return params
 
 
-def maxout_margin(a, pieces, dim):
-    d = dim % a.ndim
-    grouped = a.reshape(a.shape[:d] + (a.shape[d] // pieces, pieces) + a.shape[d + 1:])
-    s = np.sort(grouped, axis=d + 1)
-    return float((np.take(s, -1, d + 1) - np.take(s, -2, d + 1)).min())
+def activation_margin(spec, a, shift, params) -> float:
+    x = a + shift
+    d = distance(x, spec.kink_points(**params))
+    if spec.ties and x.size > 1:
+        group = spec.group(**params)
+        d = min(d, group_gap(x, *group) if group is not None
+                else pooled_gap(x) * MARGIN / TIE_MARGIN)
+    return d
 
 
-def sync_with_registry() -> None:
-    """Add table rows for activations registered since (user ones included)."""
-    for name in list(ta.activations):
-        if name not in OPS:
-            activation_op(name)
+def activation_op(name: str) -> None:
+    spec = ta.activations[name]
+    kw = dict(activation=spec,
+              margin=lambda a, shift, params: activation_margin(spec, a, shift, params))
+
+    def choose(draw, s):
+        params = choose_activation_params(draw, spec, s)
+        if params is None:
+            return None
+        shift = draw(st.sampled_from(SHIFTS)) if spec.elementwise else 0.0
+        return {"shift": shift, "params": params}
+
+    if spec.params or not spec.elementwise:  # else its row says it all
+        add_op(name, 1, "({a} + {shift})." + name + "(**{params})",
+               lambda a, shift, params: ta.activations[name](a + shift, **params),
+               choose=choose, **kw)
+    if spec.inplace_ok:
+        add_op(name + "_", 1, "({a} + {shift})." + name + "_(**{params})",
+               lambda a, shift, params: getattr(a + shift, name + "_")(**params),
+               choose=choose, **kw)
 
 
-sync_with_registry()
+for _name in list(ta.activations):
+    activation_op(_name)
 
 
-# losses
+# losses through F., with labels and reductions drawn per shape
 def seeded(seed, shape, kind):
     rng = np.random.default_rng(seed)
     return rng.random(shape) if kind == "unit" else rng.standard_normal(shape)
@@ -411,10 +597,10 @@ def choose_classes(draw, s):
     return {"labels": np.array(labels), "reduction": draw(st.sampled_from(["mean", "sum"]))}
 
 
-add_op("cross_entropy", 1, "F.cross_entropy({a}, {labels}, reduction={reduction!r})",
+add_op("cross_entropy", 1, "F.cross_entropy({a}, {labels}, reduction={reduction})",
        lambda a, labels, reduction: F.cross_entropy(a, labels, reduction=reduction),
        choose=choose_classes)
-add_op("nll_loss", 1, "F.nll_loss({a}.log_softmax(dim=1), {labels}, reduction={reduction!r})",
+add_op("nll_loss", 1, "F.nll_loss({a}.log_softmax(dim=1), {labels}, reduction={reduction})",
        lambda a, labels, reduction: F.nll_loss(a.log_softmax(dim=1), labels,
                                                reduction=reduction),
        choose=choose_classes)
@@ -446,7 +632,10 @@ def broadcastable(sa, sb) -> bool:
 
 
 @st.composite
-def input_arrays(draw, max_inputs=3):
+def input_arrays(draw, max_inputs=3, fixed=()):
+    """1 to ``max_inputs`` arrays of broadcastable shapes; and, for a third of the programs
+    (or always, when ``fixed`` holds just one op), the inputs of one case of a row of
+    fixed shapes from ``fixed``, sampled in its domains, so that row has operands."""
     # sizes 2 and 3 (size-1 dims come from the broadcasting below): softmax, max and
     # friends have nothing to do along a dimension of size 1
     ndim = draw(st.integers(1, 3) | st.integers(2, 3))   # permutes need 3 dimensions
@@ -459,6 +648,10 @@ def input_arrays(draw, max_inputs=3):
         shape = tuple(1 if draw(st.booleans()) and draw(st.booleans()) else n
                       for n in base[drop:])
         arrays.append(rng.uniform(-2, 2, shape))
+    if fixed and (len(fixed) == 1 or draw(st.integers(0, 2)) == 0):
+        row = OPS[draw(st.sampled_from(fixed))].row
+        case = draw(st.integers(0, len(row.cases) - 1))
+        arrays += row.inputs(rng, case)
     return arrays
 
 
@@ -474,17 +667,48 @@ def _margin(op: Op, args: list, params: dict) -> float:
     return _quietly(lambda: op.margin(*[a.numpy() for a in args], **params))
 
 
+def _operands(draw, op: Op, values: list) -> tuple | None:
+    """The operands (indices of earlier values) and params of one step, or None."""
+    if op.pick is not None:
+        return op.pick(draw, [v.shape for v in values])
+    a = len(values) - 1 - draw(st.integers(0, len(values) - 1))  # recent ones first
+    args = [a]
+    if op.arity == 2:
+        fits = op.pairs or broadcastable
+        partners = [j for j in range(len(values)) if fits(values[a].shape, values[j].shape)]
+        if not partners:
+            return None
+        args.append(draw(st.sampled_from(partners)))
+    params = op.choose(draw, *[values[j].shape for j in args])
+    return None if params is None else (args, params)
+
+
+def _evaluate(op: Op, operands: list, params: dict) -> ta.Tensor | None:
+    """The step's value, or None if it is not finite, too large, or too close to a kink,
+    a tie or the edge of a domain."""
+    out = _quietly(lambda: op.fn(*operands, **params))
+    data = np.asarray(out.numpy(), dtype=np.float64)
+    if not 0 < data.size <= MAX_SIZE or not np.isfinite(data).all() or np.abs(
+            data).max() > LIMIT or _margin(op, operands, params) < MARGIN:
+        return None
+    return out
+
+
 @st.composite
 def programs(draw, max_steps=8, max_inputs=3, ops=None, required=None):
     """Random programs whose gradient exists at their inputs (see the module docstring).
 
     ``ops`` limits the table; ``required`` names an op every program uses at least once
     (Hypothesis favours the first entries of a list, so a sweep over the table is what
-    makes sure that every op is tried).
+    makes sure that every op is tried). Broken ops (``Op.broken``) are left out unless
+    required.
     """
     sync_with_registry()
-    names = [name for name in OPS if ops is None or name in ops]   # "add" first
-    inputs = draw(input_arrays(max_inputs))
+    names = [name for name, op in OPS.items()    # the rows first
+             if (ops is None or name in ops) and op.broken is None]
+    fixed = [required] if required and OPS[required].pick else \
+        [name for name in names if OPS[name].pick]
+    inputs = draw(input_arrays(max_inputs, tuple(fixed)))
     values = [ta.tensor(a) for a in inputs]
     steps = []
     # about half the programs are long; shrinking still heads for the short ones
@@ -497,22 +721,12 @@ def programs(draw, max_steps=8, max_inputs=3, ops=None, required=None):
             op = OPS[required]       # from step force_from on, until it has been used
         else:
             op = OPS[draw(st.sampled_from(names))]
-        a = len(values) - 1 - draw(st.integers(0, len(values) - 1))  # recent ones first
-        args = [a]
-        if op.arity == 2:
-            fits = op.pairs or broadcastable
-            partners = [j for j in range(len(values)) if fits(values[a].shape, values[j].shape)]
-            if not partners:
-                continue
-            args.append(draw(st.sampled_from(partners)))
-        params = op.choose(draw, *[values[j].shape for j in args])
-        if params is None:
+        picked = _operands(draw, op, values)
+        if picked is None:
             continue
-        operands = [values[j] for j in args]
-        out = _quietly(lambda: op.fn(*operands, **params))
-        data = np.asarray(out.numpy(), dtype=np.float64)
-        if not 0 < data.size <= MAX_SIZE or not np.isfinite(data).all() or np.abs(
-                data).max() > LIMIT or _margin(op, operands, params) < MARGIN:
+        args, params = picked
+        out = _evaluate(op, [values[j] for j in args], params)
+        if out is None:
             continue
         steps.append(Step(op.name, tuple(args), params))
         values.append(out)
@@ -571,15 +785,29 @@ def check_program(program: Program, seed: int = 0, rtol: float = 1e-5) -> None:
         if bad.any():
             rows = [f"  input {i} element {idx}: analytic {got[idx]:.10g}, "
                     f"numeric {w[idx]:.10g}" for idx in zip(*np.nonzero(bad))]
-            raise AssertionError("gradient mismatch (atol %.2g, rtol %.2g)\n%s\nprogram:\n%s"
-                                 % (atol, rtol, "\n".join(rows[:8]), program.code()))
+            raise AssertionError(f"gradient mismatch (atol {atol:.2g}, rtol {rtol:.2g})\n"
+                                 + "\n".join(rows[:8]) + "\nprogram:\n" + program.code())
+
+
+def graph_nodes(out: ta.Tensor) -> list:
+    """Every Function node ``out`` was computed through."""
+    seen: dict[int, Any] = {}
+    stack = [out.grad_fn] if out.grad_fn is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        stack += [p for p in node.parents if isinstance(p, autograd.Function)]
+    return list(seen.values())
 
 
 def check_engine(program: Program, seed: int = 0) -> None:
     """The engine's bookkeeping on a random program: ``ta.grad`` equals what ``backward``
     accumulates; a retained graph gives the same gradient again (no backward rule spoils
     what it saved); backward changes neither the output nor the inputs; and once the graph
-    is freed, another backward is refused."""
+    is freed, another backward is refused, unless no node held an array (then, as in
+    PyTorch, nothing was freed and the gradient accumulates once more)."""
     xs = [ta.tensor(a, requires_grad=True) for a in program.inputs]
     out = run(program, xs)
     forward = out.numpy().copy()
@@ -588,21 +816,28 @@ def check_engine(program: Program, seed: int = 0) -> None:
                     allow_unused=True)
     out.backward(weight, retain_graph=True)
     out.backward(weight)
-    for i, (x, g) in enumerate(zip(xs, grads)):
-        once = np.zeros(x.shape) if g is None else g.numpy()
+    once = [np.zeros(x.shape) if g is None else g.numpy() for x, g in zip(xs, grads)]
+    for i, x in enumerate(xs):
         twice = np.zeros(x.shape) if x.grad is None else x.grad.numpy()
-        np.testing.assert_allclose(twice, 2 * once, rtol=1e-12, atol=1e-300,
+        np.testing.assert_allclose(twice, 2 * once[i], rtol=1e-12, atol=1e-300,
                                    err_msg=f"input {i}\nprogram:\n{program.code()}")
         np.testing.assert_array_equal(x.numpy(), program.inputs[i])
     np.testing.assert_array_equal(out.numpy(), forward)
-    if out.grad_fn is not None:
-        try:
-            out.backward(weight)
-        except RuntimeError as e:
-            assert "second time" in str(e), str(e)
-        else:
-            raise AssertionError("a backward through a freed graph was not refused\n"
-                                 + program.code())
+    if out.grad_fn is None:
+        return
+    freed = [node.name for node in graph_nodes(out) if node.saved is autograd._FREED]
+    try:
+        out.backward(weight)
+    except RuntimeError as e:
+        assert "second time" in str(e), str(e)
+        assert freed, f"refused, but no node was freed ({e})\n{program.code()}"
+    else:
+        assert not freed, ("a backward through a freed graph (" + ", ".join(freed) +
+                           ") was not refused\n" + program.code())
+        for i, x in enumerate(xs):   # nothing was freed: the gradient accumulates again
+            thrice = np.zeros(x.shape) if x.grad is None else x.grad.numpy()
+            np.testing.assert_allclose(thrice, 3 * once[i], rtol=1e-12, atol=1e-300,
+                                       err_msg=f"input {i}\nprogram:\n{program.code()}")
 
 
 def check_dtypes(program: Program, dtype=np.float32) -> None:

@@ -161,8 +161,8 @@ _row("remainder", E.Remainder, lambda a, b: a % b, np.remainder, ((3, 1), (1, 4)
 _row("floor_divide", E.FloorDivide, lambda a, b: a // b, np.floor_divide, ((3, 1), (1, 4)),
      kind="broadcast", domain=("real", "positive"), torch=True, differentiable=False)
 _row("neg", E.Neg, lambda a: -a, np.negative, *ONE, kind="elementwise", torch=True)
-_row("cast", E.Cast, lambda a: a.astype(np.float32).astype(np.float64) * a,
-     lambda a: a.astype(np.float32).astype(np.float64) * a, *ONE, kind="elementwise")
+_row("cast", E.Cast, lambda a: E.Cast.apply(E.Cast.apply(a, dtype=np.float64), dtype=a.dtype) * a,
+     lambda a: a * a, *ONE, kind="elementwise")  # up to float64 and back: exact both ways
 _row("abs", E.Abs, lambda a: a.abs(), np.abs, *ONE, kind="elementwise",
      domain=("nonzero",), kinks=(0.0,), torch=True)
 _row("exp", E.Exp, lambda a: a.exp(), np.exp, *ONE, kind="elementwise", torch=True)
