@@ -68,8 +68,8 @@ CASES = [
      ValueError, ["Linear(3, 2)", "(4, 5)"]),
     ("maxout-pieces", lambda: ta.ones(2, 5).maxout(2),
      ValueError, ["maxout", "(2, 5)", "pieces=2"]),
-    ("softmax-0d", lambda: ta.tensor(1.0).softmax(),
-     ValueError, ["softmax", "0-d"]),
+    ("softmax-bad-dim", lambda: ta.tensor(1.0).softmax(1),
+     IndexError, ["softmax", "dim 1", "shape ()"]),
     ("item", lambda: ta.ones(2, 3).item(),
      ValueError, ["item", "(2, 3)"]),
     # --- backward and its gradient argument ----------------------------------------------

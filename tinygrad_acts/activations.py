@@ -16,6 +16,7 @@ operators, numpy ufuncs, ``.sum(axis=, keepdims=)``, ``.reshape`` and ``where`` 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,13 +308,20 @@ def _normal_cdf(x: Any) -> Any:
     return 0.5 * special.erfc(x * (-1 / math.sqrt(2)))
 
 
-def _dim(x: np.ndarray, dim: Any, who: str = "softmax") -> int:
-    if x.ndim == 0:
-        raise ValueError(f"{who}: needs at least one dimension, got a 0-d tensor")
-    if not -x.ndim <= dim < x.ndim:
+def _dim(x: Any, dim: Any, who: str = "softmax") -> Any:
+    """The dim to reduce over; None for a 0-d input (which takes dim 0 or -1, as in torch).
+    No dim given: PyTorch's legacy implicit choice (dim 0 for 0-, 1- and 3-d inputs, else
+    1), with PyTorch's warning."""
+    if dim is None:
+        warnings.warn(f"{who}: no dim given, so PyTorch's implicit choice is used (dim 0 for "
+                      "0-, 1- and 3-d inputs, else 1); pass dim explicitly", UserWarning,
+                      stacklevel=4)
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    n = max(x.ndim, 1)
+    if not -n <= dim < n:
         raise IndexError(f"{who}: dim {dim} is out of range for a tensor of shape {x.shape} "
-                         f"(expected a dim in [{-x.ndim}, {x.ndim - 1}])")
-    return dim
+                         f"(expected a dim in [{-n}, {n - 1}])")
+    return dim if x.ndim else None
 
 
 # --- the built-ins: relu / leaky_relu / sigmoid / tanh / softmax / log_softmax ----------
@@ -326,7 +334,8 @@ def _relu(x):
 
 def _relu_backward(grad, y):
     # NOTE: at the kink x = 0 the output is 0, so the rule gives 0: PyTorch's relu'(0) = 0.
-    return grad * (y > 0)
+    # A where, not grad * (y > 0): an inf or nan upstream stays out of the inactive units.
+    return where(y > 0, grad, 0)
 
 
 register_activation("relu", _relu, _relu_backward, "output", module_name="ReLU",
@@ -393,15 +402,26 @@ register_activation("tanh", _tanh, _tanh_backward, "output", monotonic=True,
                     saturation=(lambda y: np.abs(y) > 0.99, "|y| > 0.99"))
 
 
-def _softmax(x, dim=-1):
+def _axis_of(y: Any, dim: Any) -> Any:
+    """The axis the forward reduced over (its implicit choice too), for the backward."""
+    if not y.ndim:
+        return None
+    return (0 if y.ndim in (1, 3) else 1) if dim is None else dim
+
+
+def _softmax(x, dim=None):
     """softmax: y = e^x / sum(e^x); dx = y * (g - sum(g * y)) (from the output)"""
     # NOTE: shifting by the max changes nothing mathematically (the e^-max cancels) and
     # keeps e^x <= 1, so logits like 1000 or 1e4 do not overflow.
-    z = np.exp(x - x.max(axis=_dim(x, dim), keepdims=True))
-    return z / z.sum(axis=dim, keepdims=True)
+    axis = _dim(x, dim)
+    if not x.size:  # nothing to normalise (an empty dim): as torch, an empty result
+        return x.copy()
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
 
 
-def _softmax_backward(grad, y, dim=-1):
+def _softmax_backward(grad, y, dim=None):
+    dim = _axis_of(y, dim)
     return y * (grad - (grad * y).sum(axis=dim, keepdims=True))
 
 
@@ -409,13 +429,17 @@ register_activation("softmax", _softmax, _softmax_backward, "output", params={"d
                     elementwise=False, integers="refuse")
 
 
-def _log_softmax(x, dim=-1):
+def _log_softmax(x, dim=None):
     """log_softmax: y = x - logsumexp(x); dx = g - e^y * sum(g) (from the output)"""
-    z = x - x.max(axis=_dim(x, dim, "log_softmax"), keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
+    axis = _dim(x, dim, "log_softmax")
+    if not x.size:
+        return x.copy()
+    z = x - x.max(axis=axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
-def _log_softmax_backward(grad, y, dim=-1):
+def _log_softmax_backward(grad, y, dim=None):
+    dim = _axis_of(y, dim)
     return grad - np.exp(y) * grad.sum(axis=dim, keepdims=True)
 
 
@@ -498,7 +522,7 @@ def _hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def _hardtanh_backward(grad, y, min_val=-1.0, max_val=1.0):
     # NOTE: at the kinks (x = min_val or max_val) the gradient is 0, as in PyTorch.
-    return grad * ((y > min_val) & (y < max_val))
+    return where((y > min_val) & (y < max_val), grad, 0)
 
 
 def _hardtanh_check(min_val=-1.0, max_val=1.0):

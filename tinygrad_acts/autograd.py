@@ -329,7 +329,9 @@ def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,
             frees = True
             continue
         is_array = type(item) is np.ndarray
-        frees = frees or is_array
+        # an advanced index (arrays in a tuple) is a value too: torch frees it as well
+        frees = frees or is_array or (type(item) is tuple and any(
+            type(i) is np.ndarray for i in item))
         for x, a, parent in zip(inputs, arrays, node.parents):
             if item is a:
                 frees = True
@@ -521,26 +523,24 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             heapq.heappush(heap, (-node.seq, node))
 
     state = _state
+    needed = _needed(roots, capture) if capture else None
     prev_mode, state.grad_enabled = state.grad_enabled, create_graph
     # NOTE: in anomaly mode numpy stays quiet and _check_finite names the op instead (a
     # warning, or an error under -W error, would otherwise come first and name no op).
     quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
         if _anomaly_enabled else None
-    heappop, heappush = heapq.heappop, heapq.heappush
+    heappop = heapq.heappop
     try:
         while heap:
             node = heappop(heap)[1]
-            in_grads = _run_node(node, grads.pop(node), retain_graph, create_graph, capture)
-            for p, pg in zip(node.parents, in_grads):
-                if p is None or pg is None:
+            g = grads.pop(node)
+            if needed is not None:  # grad(): take the inputs' gradients, run what leads on
+                if id(node) in capture:  # type: ignore[operator]
+                    capture[id(node)] = g.dense() if type(g) is IndexedGrad else g  # type: ignore[index]
+                if node not in needed:
                     continue
-                if isinstance(p, Tensor):
-                    _collect_leaf(leaves, p, pg, node, capture is None)
-                elif p in grads:
-                    grads[p] = _add(grads[p], pg)
-                else:
-                    grads[p] = pg
-                    heappush(heap, (-p.seq, p))
+            in_grads = _run_node(node, g, retain_graph, create_graph)
+            _hand_over(node, in_grads, grads, heap, leaves, needed, capture)
         seen: set[int] = set()
         for leaf, g in leaves.values():
             _accumulate_leaf(leaf, g, create_graph, capture, seen)
@@ -550,15 +550,30 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             np.seterr(**quiet)
 
 
-def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool,
-              capture: dict | None) -> Sequence:
+def _hand_over(node: Function, in_grads: Sequence, grads: dict, heap: list, leaves: dict,
+               needed: set | None, capture: dict | None) -> None:
+    """Give each input of ``node`` its gradient: a leaf collects it; a node sums it and
+    waits in the heap (grad() skips the nodes that lead to none of its inputs)."""
+    for p, pg in zip(node.parents, in_grads):
+        if p is None or pg is None:
+            continue
+        if isinstance(p, Tensor):
+            _collect_leaf(leaves, p, pg, node, capture is None)
+        elif needed is not None and p not in needed and id(p) not in capture:  # type: ignore[operator]
+            continue
+        elif p in grads:
+            grads[p] = _add(grads[p], pg)
+        else:
+            grads[p] = pg
+            heapq.heappush(heap, (-p.seq, p))
+
+
+def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool) -> Sequence:
     """One step of backward: the node's hooks, then its rule; one gradient per input."""
     if type(g) is IndexedGrad:
         g = g.dense()
     if node.hooks:
         g = _run_hooks(node.hooks, g, create_graph)
-    if capture is not None and id(node) in capture:
-        capture[id(node)] = g
     saved = node.saved
     if create_graph or saved is _FREED:
         saved = _saved_for_backward(node, create_graph)
@@ -589,8 +604,10 @@ def _differentiable_backward(node: Function, g: Any, saved: Sequence) -> Any:
         raise
     # NOTE: a gradient that came out constant (relu's g * (y > 0)) still depends on what
     # the rule read, as in PyTorch: ta.grad of it then gives zeros, not "unused".
+    # (one-input nodes only: there the gradient is the rule's one formula, so it read what
+    # it saved; a multi-input rule's gradients each read only some of it)
     needed = [s for s in saved if isinstance(s, Tensor) and s.requires_grad]
-    if not needed:
+    if not needed or len(node.parents) != 1:
         return grads
     one = type(grads) is not tuple
     out = tuple(gi if not isinstance(gi, Tensor) or gi.requires_grad
@@ -619,16 +636,16 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
                      seen: set) -> None:
     if type(g) is IndexedGrad:
         g = g.dense()
-    if leaf._hooks:
-        g = _run_hooks(leaf._hooks, g, create_graph)
-    if capture is not None:
+    if capture is not None:  # grad(): the gradient as it arrives (hooks not applied)
         key = id(leaf)
         if key in capture:  # a gradient has its leaf's dtype, as with .grad
             if not create_graph and np.result_type(g) != leaf.data.dtype:
                 g = np.asarray(g, dtype=leaf.data.dtype)
             capture[key] = g
         return
-    if create_graph:
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g, create_graph)
+    if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
         if not isinstance(g, Tensor):
             g = Tensor._make(g, False, None)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
@@ -638,12 +655,14 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
     if leaf.grad is None:
         g = _owned(g, leaf, seen)
         leaf.grad = Tensor._make(g, False, None)
+        return
+    old = leaf.grad.data
+    if old.flags.writeable and old.shape == np.shape(g):
+        # NOTE: in place, as PyTorch's AccumulateGrad: a reference to x.grad sees the sum
+        np.add(old, g, out=old, casting="unsafe")
+        leaf.grad.bump_version()
     else:
-        # NOTE: out of place, so a gradient array is never shared with another leaf.
-        total = leaf.grad.data + g
-        if type(total) is not np.ndarray or total.dtype != leaf.data.dtype:
-            total = np.asarray(total, dtype=leaf.data.dtype)  # a 0-d sum, or promoted
-        leaf.grad = Tensor._make(total, False, None)
+        leaf.grad = Tensor._make(np.asarray(old + g, dtype=leaf.data.dtype), False, None)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -687,17 +706,43 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     run_backward(outputs, root_grads, create_graph if retain_graph is None else retain_graph,
                  create_graph, capture)
     result: list[TensorT | None] = []
+    made: dict[int, TensorT] = {}  # the same input twice gets the same gradient object
     for i, t in enumerate(inputs):
-        g = capture[id(t.grad_fn if t.grad_fn is not None else t)]
+        key = id(t.grad_fn if t.grad_fn is not None else t)
+        g = capture[key]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it")
             result.append(None)
-        else:
-            result.append(g if isinstance(g, Tensor) else Tensor._make(np.array(g), False, None))
+            continue
+        if key not in made:
+            if type(g) is IndexedGrad:
+                g = g.dense()
+            made[key] = g if isinstance(g, Tensor) else Tensor._make(
+                np.asarray(g, dtype=t.data.dtype), False, None)
+        result.append(made[key])
     return tuple(result)
+
+
+def _needed(roots: Sequence, capture: dict) -> set:
+    """The nodes ``grad()`` must run: those with an input of ``grad()`` below them. The
+    rest are never executed (nor freed, nor their hooks run), as in PyTorch."""
+    leads: dict[Function, bool] = {}
+    stack = [(r.grad_fn, False) for r in roots if r.grad_fn is not None]
+    while stack:
+        node, ready = stack.pop()
+        if node in leads:
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack += [(p, False) for p in node.parents
+                      if p is not None and not isinstance(p, Tensor) and p not in leads]
+            continue
+        leads[node] = any(p is not None and (id(p) in capture or leads.get(p, False))
+                          for p in node.parents)
+    return {node for node, below in leads.items() if below}
 
 
 def _root_grad(root: TensorT, gradient: Any, who: str) -> Any:
@@ -716,7 +761,7 @@ def _root_grad(root: TensorT, gradient: Any, who: str) -> Any:
         if gradient.shape != root.shape:
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
                                f"has shape {root.shape}; they must match")
-        return gradient
+        return gradient.astype(root.data.dtype)
     g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != root.shape:
         raise RuntimeError(f"{who}: gradient has shape {g.shape} but the tensor has shape "

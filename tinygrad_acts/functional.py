@@ -54,14 +54,29 @@ def tanh(x: Any) -> Tensor:
     return _t(x, "tanh").tanh()
 
 
-def softmax(x: Any, dim: int = -1, *, axis: int | None = None) -> Tensor:
-    """softmax: y = e^x / sum(e^x) along dim (``axis`` is an alias); dx = y * (g - sum(g * y))."""
-    return _t(x, "softmax").softmax(dim if axis is None else axis)
+def softmax(x: Any, dim: int | None = None, *, dtype: Any = None,
+            axis: int | None = None) -> Tensor:
+    """softmax: y = e^x / sum(e^x) along dim (``axis`` is an alias); dx = y * (g - sum(g * y)).
+
+    As in PyTorch, ``dtype`` converts the input first, and no dim means the legacy
+    implicit choice (0 for 0-, 1- and 3-d inputs, else 1) with a warning."""
+    t = _t(x, "softmax")
+    return apply("softmax", t if dtype is None else t.to(dtype), dim=_alias(dim, axis))
 
 
-def log_softmax(x: Any, dim: int = -1, *, axis: int | None = None) -> Tensor:
-    """log_softmax: y = x - logsumexp(x) along dim (``axis`` is an alias); dx = g - e^y * sum(g)."""
-    return _t(x, "log_softmax").log_softmax(dim if axis is None else axis)
+def log_softmax(x: Any, dim: int | None = None, *, dtype: Any = None,
+                axis: int | None = None) -> Tensor:
+    """log_softmax: y = x - logsumexp(x) along dim (``axis`` is an alias); dx = g - e^y * sum(g).
+
+    ``dtype`` and a missing dim as for ``softmax``."""
+    t = _t(x, "log_softmax")
+    return apply("log_softmax", t if dtype is None else t.to(dtype), dim=_alias(dim, axis))
+
+
+def _alias(dim: Any, axis: Any) -> Any:
+    if dim is not None and axis is not None:
+        raise TypeError("pass dim or axis, not both")
+    return dim if axis is None else axis
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
@@ -210,10 +225,10 @@ def _class_targets(x: Tensor, target: Any, who: str) -> np.ndarray:
     of shape (N,) with values in [0, C). Returns the targets as an ndarray."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     n_classes = x.shape[1]
-    if t.dtype.kind not in "iu":
+    if t.dtype not in (np.int64, np.uint8):  # NOTE: PyTorch's Long or Byte, nothing else
         hint = (" (one-hot rows? pass target.argmax(1))" if t.shape == x.shape else
-                " (pass integer labels: target.long() or astype(int))")
-        raise TypeError(f"{who}: target must hold class indices (an integer dtype), got "
+                " (pass int64 labels: target.long())")
+        raise TypeError(f"{who}: target must hold class indices as int64 (or uint8), got "
                         f"dtype {t.dtype} with shape {t.shape} for input of shape "
                         f"{x.shape}{hint}")
     if t.shape != x.shape[:1]:
@@ -282,10 +297,34 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must hold float scores (logits), got dtype "
                         f"{x.dtype} with shape {x.shape}")
+    probs = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if probs.dtype.kind == "f" and probs.shape == x.shape and x.ndim >= 1:
+        return _soft_cross_entropy(x, target, reduction)
     rows, t, shape = _as_rows(x, target, "cross_entropy")
     t = _class_targets(rows, t, "cross_entropy")
     out = CrossEntropy.apply(rows, target=t, reduction=reduction)
     return out if shape is None or reduction != "none" else out.reshape(shape)
+
+
+def _weighted(loss: Tensor, weight: Any, who: str) -> Tensor:
+    """loss * weight, where the weight may broadcast to the loss's shape but not beyond it
+    (as in PyTorch, a weight may not make the loss bigger)."""
+    if weight is None:
+        return loss
+    w_shape = np.shape(weight.data if isinstance(weight, Tensor) else weight)
+    if np.broadcast_shapes(w_shape, loss.shape) != loss.shape:
+        raise ValueError(f"{who}: weight of shape {w_shape} does not broadcast to the "
+                         f"loss's shape {loss.shape}")
+    return loss * weight
+
+
+def _soft_cross_entropy(x: Tensor, target: Any, reduction: str) -> Tensor:
+    """Cross-entropy against class probabilities (PyTorch's float targets of the input's
+    shape): l = -sum_c t_c log_softmax(x)_c, the class dim being 1 (0 for one sample)."""
+    dim = 1 if x.ndim > 1 else 0
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=x.dtype))
+    losses = -(t * x.log_softmax(dim)).sum(dim)
+    return _reduce(losses, reduction)  # the mean is over the samples (and positions)
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -384,7 +423,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
                          f"(apply sigmoid first, or use binary_cross_entropy_with_logits); "
                          f"got values from {lo} to {hi} in a tensor of shape {x.shape}")
     loss = BinaryCrossEntropy.apply(x, t)
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return _reduce(_weighted(loss, weight, "binary_cross_entropy"), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
@@ -426,4 +465,4 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                              f"shape {x.shape} (one weight per class: shape "
                              f"({x.shape[-1] if x.ndim else 1},))") from None
     loss = BCEWithLogits.apply(x, t, pos_weight=pos_weight)
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return _reduce(_weighted(loss, weight, "binary_cross_entropy_with_logits"), reduction)

@@ -107,6 +107,10 @@ class Remainder(Function):
 
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
+        if need_b and not isinstance(a, np.ndarray) and not is_tensor(a):
+            # NOTE: as in PyTorch, number % tensor has no derivative in the tensor
+            raise RuntimeError("RemainderBackward: the derivative of number % tensor in the "
+                               "tensor is not implemented, as in PyTorch")
         return (unbroadcast(g, a_shape) if need_a else None,
                 unbroadcast(-g * np.floor(a / b), b_shape) if need_b else None)
 

@@ -151,7 +151,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def _logs(p: Any) -> tuple[Any, Any]:
         if is_tensor(p):
-            return p.log().maximum(-100.0), (1 - p).log().maximum(-100.0)
+            return np.maximum(p.log(), -100.0), np.maximum((1 - p).log(), -100.0)
         with np.errstate(divide="ignore"):
             return np.maximum(np.log(p), -100.0), np.maximum(np.log(1 - p), -100.0)
 

@@ -137,7 +137,7 @@ class Clamp(Function):
 
     def backward(self, g, inside, below, above, lo_shape, hi_shape):
         need_x, need_lo, need_hi = self.needs_input_grad
-        return (g * inside if need_x else None,
+        return (where(inside, g, 0.0) if need_x else None,
                 unbroadcast(where(below, g, 0.0), lo_shape) if need_lo else None,
                 unbroadcast(where(above, g, 0.0), hi_shape) if need_hi else None)
 
@@ -155,8 +155,12 @@ class Maximum(Function):
 
     def backward(self, g, share_a, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
-        return (unbroadcast(g * share_a, a_shape) if need_a else None,
-                unbroadcast(g * (1 - share_a), b_shape) if need_b else None)
+        # NOTE: where, not a product, for the loser: an inf or nan g stays with the winner
+        with np.errstate(invalid="ignore"):
+            ga = where(share_a == 0, 0.0, g * share_a) if need_a else None
+            gb = where(share_a == 1, 0.0, g * (1 - share_a)) if need_b else None
+        return (unbroadcast(ga, a_shape) if need_a else None,
+                unbroadcast(gb, b_shape) if need_b else None)
 
 
 class Minimum(Maximum):

@@ -9,16 +9,17 @@ from .indexing import where
 
 
 class Sum(Function):
-    """sum over ``axis``; dx = g broadcast back to the input's shape."""
+    """sum over ``axis``, times ``scale`` (1/n: the mean); dx = g * scale broadcast back."""
 
-    def forward(self, x, axis=None, keepdims=False):
-        self.save(x.shape, axis, keepdims)
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+    def forward(self, x, axis=None, keepdims=False, scale=None):
+        self.save(x.shape, axis, keepdims, scale)
+        total = x.sum(axis=axis, keepdims=keepdims)
+        return np.asarray(total if scale is None else total * scale, dtype=total.dtype)
 
-    def backward(self, g, in_shape, axis, keepdims):
+    def backward(self, g, in_shape, axis, keepdims, scale):
         if not keepdims and axis is not None:  # a full sum's 0-d g broadcasts as is
             g = g.reshape(keepdim_shape(in_shape, axis))
-        return expand(g, in_shape)
+        return expand(g if scale is None else g * scale, in_shape)
 
 
 class Max(Function):
@@ -31,9 +32,14 @@ class Max(Function):
     reduce = staticmethod(np.max)
 
     def forward(self, x, axis=None, keepdims=False):
-        if x.size == 0:
-            raise ValueError(f"{type(self).__name__.lower()}: cannot reduce an empty tensor "
-                             f"of shape {x.shape}")
+        reduced = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        if any(x.shape[i] == 0 for i in reduced) or x.ndim == 0 and x.size == 0:
+            raise ValueError(f"{type(self).__name__.lower()}: cannot reduce an empty dim of a "
+                             f"tensor of shape {x.shape} (there is no largest of nothing)")
+        if x.size == 0:  # reducing a non-empty dim of an empty tensor: an empty result
+            out = np.zeros(keepdim_shape(x.shape, axis), dtype=x.dtype)
+            self.save(np.zeros(x.shape, np.result_type(x.dtype, np.float32)), axis, keepdims)
+            return out if keepdims else np.squeeze(out, axis=axis)
         out = self.reduce(x, axis=axis, keepdims=True)
         mask = x == out
         # NOTE: bool / int is float64; cast, or a float32 graph's gradients turn float64.
@@ -45,7 +51,8 @@ class Max(Function):
     def backward(self, g, share, axis, keepdims):
         if not keepdims:
             g = g.reshape(keepdim_shape(share.shape, axis))
-        return expand(g, share.shape) * share
+        with np.errstate(invalid="ignore"):  # an inf g at a loser: 0, not nan
+            return where(share == 0, 0.0, expand(g, share.shape) * share)
 
 
 class Min(Max):
