@@ -534,9 +534,13 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
+            if type(g) is IndexedGrad:
+                g = g.dense()
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph)
             if needed is not None:  # grad(): take the inputs' gradients, run what leads on
                 if id(node) in capture:  # type: ignore[operator]
-                    capture[id(node)] = g.dense() if type(g) is IndexedGrad else g  # type: ignore[index]
+                    capture[id(node)] = g  # type: ignore[index]
                 if node not in needed:
                     continue
             in_grads = _run_node(node, g, retain_graph, create_graph)
@@ -569,11 +573,7 @@ def _hand_over(node: Function, in_grads: Sequence, grads: dict, heap: list, leav
 
 
 def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool) -> Sequence:
-    """One step of backward: the node's hooks, then its rule; one gradient per input."""
-    if type(g) is IndexedGrad:
-        g = g.dense()
-    if node.hooks:
-        g = _run_hooks(node.hooks, g, create_graph)
+    """One step of backward: the node's rule on its (hooked) gradient; one per input."""
     saved = node.saved
     if create_graph or saved is _FREED:
         saved = _saved_for_backward(node, create_graph)
@@ -602,17 +602,17 @@ def _differentiable_backward(node: Function, g: Any, saved: Sequence) -> Any:
             raise TypeError(f"{node.name}: its backward rule does not work on Tensors "
                             f"(needed for create_graph=True): {e}") from e
         raise
-    # NOTE: a gradient that came out constant (relu's g * (y > 0)) still depends on what
-    # the rule read, as in PyTorch: ta.grad of it then gives zeros, not "unused".
+    # NOTE: the gradient depends on what the rule read, as in PyTorch, even where its
+    # formula happens to be constant in it (relu's where(y > 0, g, 0)): ta.grad of it then
+    # gives zeros, not "unused".
     # (one-input nodes only: there the gradient is the rule's one formula, so it read what
     # it saved; a multi-input rule's gradients each read only some of it)
     needed = [s for s in saved if isinstance(s, Tensor) and s.requires_grad]
     if not needed or len(node.parents) != 1:
         return grads
-    one = type(grads) is not tuple
-    out = tuple(gi if not isinstance(gi, Tensor) or gi.requires_grad
-                else _depends_on.apply(gi, *needed) for gi in ((grads,) if one else grads))
-    return out[0] if one else out
+    if isinstance(grads, Tensor):
+        return _depends_on.apply(grads, *needed)
+    return grads
 
 
 def _collect_leaf(pending: dict, leaf: TensorT, g: Any, source: Any = None,
@@ -636,15 +636,15 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
                      seen: set) -> None:
     if type(g) is IndexedGrad:
         g = g.dense()
-    if capture is not None:  # grad(): the gradient as it arrives (hooks not applied)
+    if leaf._hooks:  # as in PyTorch, grad() hands back the hooked gradient too
+        g = _run_hooks(leaf._hooks, g, create_graph)
+    if capture is not None:
         key = id(leaf)
         if key in capture:  # a gradient has its leaf's dtype, as with .grad
             if not create_graph and np.result_type(g) != leaf.data.dtype:
                 g = np.asarray(g, dtype=leaf.data.dtype)
             capture[key] = g
         return
-    if leaf._hooks:
-        g = _run_hooks(leaf._hooks, g, create_graph)
     if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
         if not isinstance(g, Tensor):
             g = Tensor._make(g, False, None)
