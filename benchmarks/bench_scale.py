@@ -161,5 +161,6 @@ def main() -> None:
         print(f"\nbatch 128, PyTorch: {med['torch']:.3f} s, torch/ours "
               f"{med['torch'] / headline['ours']:.2f}")
 
+
 if __name__ == "__main__":
     main()

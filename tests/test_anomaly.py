@@ -69,9 +69,8 @@ def test_set_detect_anomaly_function_form():
 
 
 def test_context_restores_the_previous_mode_even_after_an_error():
-    with pytest.raises(ValueError):
-        with ta.detect_anomaly():
-            raise ValueError("boom")
+    with pytest.raises(ValueError), ta.detect_anomaly():
+        raise ValueError("boom")
     assert not ta.is_anomaly_enabled()
     ta.set_detect_anomaly(True)
     try:
@@ -93,9 +92,9 @@ def test_when_off_the_same_backward_is_silent():
 def test_node_made_before_anomaly_mode_says_so():
     x = ta.tensor([0.0], requires_grad=True)
     y = x.sqrt().sum()
-    with ta.detect_anomaly():
-        with pytest.raises(FloatingPointError, match="created outside detect_anomaly"):
-            y.backward()
+    with ta.detect_anomaly(), pytest.raises(FloatingPointError,
+                                            match="created outside detect_anomaly"):
+        y.backward()
 
 
 def test_numpy_stays_quiet_and_its_error_state_is_restored():

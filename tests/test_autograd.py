@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_acts as ta
+
 from tests.helpers import check_grads, check_second_grads
 
 
@@ -140,9 +141,8 @@ def test_no_grad_and_enable_grad_nest():
 
 
 def test_grad_mode_is_restored_after_an_exception():
-    with pytest.raises(ZeroDivisionError):
-        with ta.no_grad():
-            1 / 0
+    with pytest.raises(ZeroDivisionError), ta.no_grad():
+        1 / 0
     assert ta.is_grad_enabled()
 
 

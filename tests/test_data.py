@@ -77,7 +77,7 @@ def test_load_mnist_reads_the_four_files(tmp_path, gz, dotted):
     files = _mnist_dir(tmp_path, gz=gz, dotted=dotted)
     (x_train, y_train), (x_test, y_test) = load_mnist(tmp_path)
     assert x_train.shape == (6, 784) and x_test.shape == (4, 784)
-    assert x_train.dtype == np.float32 and 0 <= x_train.min() and x_train.max() <= 1
+    assert x_train.dtype == np.float32 and x_train.min() >= 0 and x_train.max() <= 1
     np.testing.assert_allclose(x_train * 255, files["train-images-idx3-ubyte"].reshape(6, -1),
                                rtol=1e-6)
     assert y_train.dtype == np.int64

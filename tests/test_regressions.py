@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_acts as ta
+
 from tests.programs import Program, Step, check_program
 
 

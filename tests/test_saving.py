@@ -137,7 +137,7 @@ def test_torch_agrees_on_which_of_these_raise():
             return ta.tensor(data, requires_grad=requires_grad)
         ours = outcome(ta, tensor, program)
 
-        def tensor(data, requires_grad=False):  # noqa: F811
+        def tensor(data, requires_grad=False):
             return torch.tensor(data, requires_grad=requires_grad)
         theirs = outcome(torch, tensor, program)
         assert ours == theirs, program.__name__

@@ -128,7 +128,8 @@ def test_dtype_rule(fn, dtype):
     got = fn(x)
     # floats keep their dtype (float16 too, as in PyTorch); integers and bools promote
     assert got.dtype == (x.dtype if x.dtype.kind == "f" else np.result_type(x, np.float32))
-    np.testing.assert_allclose(got, fn(x.astype(np.float64)), rtol=1e-3 if dtype == np.float16 else 1e-6)
+    np.testing.assert_allclose(got, fn(x.astype(np.float64)),
+                               rtol=1e-3 if dtype == np.float16 else 1e-6)
 
 
 @pytest.mark.parametrize("fn, ref", FUNCS, ids=IDS)

@@ -115,8 +115,9 @@ class ActivationFunction(Function):
     spec: ActivationSpec
 
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
-        y = self.spec.forward(x, **params)
-        self.save(y if self.spec.saves == "output" else x, params)
+        spec = self.spec
+        y = spec.forward(x, **params)
+        self.save(y if spec.saves == "output" else x, params)
         return y
 
     def backward(self, grad: Any, saved: Any, params: dict) -> Any:
@@ -249,7 +250,7 @@ def check_params(spec: ActivationSpec, params: dict) -> dict:
 def apply(name: str, x: Any, **params: Any) -> Any:
     """Apply the registered activation ``name`` to ``x``."""
     spec = registry.get(name) or registry[name]  # .get: fast; [name]: the clear KeyError
-    if not is_tensor(x):
+    if not isinstance(x, autograd.Tensor):
         x = autograd.Tensor(x)
     if x.data.dtype.kind != "f":
         x = _integer_input(spec, x)

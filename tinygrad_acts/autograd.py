@@ -307,37 +307,53 @@ def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
     return out
 
 
-def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,
+def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,  # noqa: C901 (hot path)
            result: Any) -> tuple[tuple, bool]:
     """Which saved items are an input's array or the output: (position, version counter,
     version at saving, where the item comes from in the graph) for each. The engine
     checks the versions before backward and reconnects those items under create_graph.
     (The output is marked ``_OUTPUT``, not by the node itself: no reference cycle.)
 
-    Also whether the node keeps values (arrays, or an input even if it is a number), as
-    opposed to shapes and parameters only: as in PyTorch, only such a node is freed after
-    a backward, so ``(x + 1).sum()`` can run backward twice but ``(x * 2).sum()`` cannot."""
+    Also whether the node keeps values (arrays, an advanced index, or an input even if it
+    is a number), as opposed to shapes and parameters only: as in PyTorch, only such a node
+    is freed after a backward, so ``(x + 1).sum()`` can run backward twice but
+    ``(x * 2).sum()`` cannot."""
     watched = []
     saved = node.saved
     out = result.data
     frees = False
-    for k, item in enumerate(saved):
-        if item is raw or item is out:
-            if item is not out:  # a 0-d output that numpy handed over as a scalar
-                saved = saved[:k] + (out,) + saved[k + 1:]
+    k = -1
+    for item in saved:
+        k += 1
+        kind = type(item)
+        if kind is np.ndarray:
+            frees = True
+            if item is out:
+                watched.append((k, result._version, 0, _OUTPUT))
+                continue
+            for i, a in enumerate(arrays):
+                if item is a:
+                    x = inputs[i]
+                    if isinstance(x, Tensor):
+                        cell = x._version
+                        watched.append((k, cell, cell[0], node.parents[i]))
+                    break
+        elif item is raw:  # a 0-d output that numpy handed over as a scalar
+            saved = saved[:k] + (out,) + saved[k + 1:]
             watched.append((k, result._version, 0, _OUTPUT))
             frees = True
+        elif frees:
             continue
-        is_array = type(item) is np.ndarray
-        # an advanced index (arrays in a tuple) is a value too: torch frees it as well
-        frees = frees or is_array or (type(item) is tuple and any(
-            type(i) is np.ndarray for i in item))
-        for x, a, parent in zip(inputs, arrays, node.parents):
-            if item is a:
-                frees = True
-                if is_array and isinstance(x, Tensor):
-                    watched.append((k, x._version, x._version[0], parent))
-                break
+        elif kind is tuple:  # an advanced index (arrays in a tuple) is a value, as in torch
+            for i in item:
+                if type(i) is np.ndarray:
+                    frees = True
+                    break
+        elif kind is float or kind is int:
+            for a in arrays:  # a number saved because it is an input (x * 2.0)
+                if item is a:
+                    frees = True
+                    break
     node.saved = saved
     return tuple(watched), frees
 
@@ -512,16 +528,6 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
     grads: dict[Function, Any] = {}
     heap: list = []
     leaves: dict[int, list] = {}  # id -> [leaf, the sum of its gradients so far]
-    for r, g in zip(roots, root_grads):
-        node = r.grad_fn
-        if node is None:
-            _collect_leaf(leaves, r, g)
-        elif node in grads:
-            grads[node] = grads[node] + g
-        else:
-            grads[node] = g
-            heapq.heappush(heap, (-node.seq, node))
-
     state = _state
     needed = _needed(roots, capture) if capture else None
     prev_mode, state.grad_enabled = state.grad_enabled, create_graph
@@ -531,6 +537,9 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
         if _anomaly_enabled else None
     heappop = heapq.heappop
     try:
+        _seed(roots, root_grads, grads, heap, leaves)  # summed in backward's grad mode
+        if needed is None and not create_graph and quiet is None:
+            _propagate(heap, grads, leaves, retain_graph)
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
@@ -552,6 +561,57 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
         state.grad_enabled = prev_mode
         if quiet is not None:
             np.seterr(**quiet)
+
+
+def _seed(roots: Sequence, root_grads: Sequence, grads: dict, heap: list,
+          leaves: dict) -> None:
+    """The roots' gradients: a root that is a leaf collects its own."""
+    for r, g in zip(roots, root_grads):
+        node = r.grad_fn
+        if node is None:
+            _collect_leaf(leaves, r, g)
+        elif node in grads:
+            grads[node] = grads[node] + g
+        else:
+            grads[node] = g
+            heapq.heappush(heap, (-node.seq, node))
+
+
+def _propagate(heap: list, grads: dict, leaves: dict, retain_graph: bool) -> None:  # noqa: C901
+    """The common backward (a plain ``backward()``: no grad(), create_graph or anomaly
+    mode) in one loop: the same steps as ``_run_node`` and ``_hand_over``, inlined,
+    because this loop is most of the framework's per-op cost in a training step."""
+    heappop, heappush = heapq.heappop, heapq.heappush
+    while heap:
+        node = heappop(heap)[1]
+        g = grads.pop(node)
+        if type(g) is IndexedGrad:
+            g = g.dense()
+        if node.hooks:
+            g = _run_hooks(node.hooks, g, False)
+        saved = node.saved
+        if saved is _FREED:
+            _saved_for_backward(node, False)  # raises, naming the op
+        for _, cell, version, _ in node.watched:
+            if cell[0] != version:
+                _check_versions(node)  # raises, naming the op
+        in_grads = node.backward(g, *saved)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if node.frees and not retain_graph:
+            node.saved = _FREED
+        for p, pg in zip(node.parents, in_grads):
+            if p is None or pg is None:
+                continue
+            if p in grads:
+                grads[p] = _add(grads[p], pg)
+            elif not isinstance(p, Tensor):
+                grads[p] = pg
+                heappush(heap, (-p.seq, p))
+            elif id(p) in leaves or type(pg) is not np.ndarray or pg.shape != p.data.shape:
+                _collect_leaf(leaves, p, pg, node)  # a sum, or a shape to check and name
+            else:
+                leaves[id(p)] = [p, pg]
 
 
 def _hand_over(node: Function, in_grads: Sequence, grads: dict, heap: list, leaves: dict,
@@ -620,7 +680,7 @@ def _collect_leaf(pending: dict, leaf: TensorT, g: Any, source: Any = None,
     """Sum the gradients reaching a leaf along every edge; its hooks then run once, on the
     total (as in PyTorch). ``grad()`` passes ``check=False``: it hands a wrongly shaped
     gradient back, so gradcheck can diagnose the rule that made it."""
-    if check and np.shape(g) != leaf.data.shape:
+    if check and (g.shape if type(g) is np.ndarray else np.shape(g)) != leaf.data.shape:
         raise RuntimeError(f"{getattr(source, 'name', 'backward')}: a backward rule returned "
                            f"a gradient of shape {np.shape(g)} for a leaf of shape "
                            f"{leaf.shape}; a rule must return one gradient per input, shaped "
@@ -648,7 +708,15 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
     if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
         if not isinstance(g, Tensor):
             g = Tensor._make(g, False, None)
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        if leaf.grad is None:
+            leaf.grad = g
+            return
+        # NOTE: a .grad in a graph (from create_graph) stays in it, as in torch
+        prev, _state.grad_enabled = _state.grad_enabled, True
+        try:
+            leaf.grad = leaf.grad + g
+        finally:
+            _state.grad_enabled = prev
         return
     if isinstance(g, Tensor):
         g = g.data
@@ -657,10 +725,10 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
         leaf.grad = Tensor._make(g, False, None)
         return
     old = leaf.grad.data
-    if old.flags.writeable and old.shape == np.shape(g):
+    if old.flags.writeable and old.shape == (g.shape if type(g) is np.ndarray else np.shape(g)):
         # NOTE: in place, as PyTorch's AccumulateGrad: a reference to x.grad sees the sum
         np.add(old, g, out=old, casting="unsafe")
-        leaf.grad.bump_version()
+        leaf.grad._version[0] += 1
     else:
         leaf.grad = Tensor._make(np.asarray(old + g, dtype=leaf.data.dtype), False, None)
 
@@ -698,7 +766,12 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} "
                            "outputs; pass one per output (None for a scalar output)")
-    root_grads = [_root_grad(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+    # NOTE: torch casts the grad_outputs in the caller's grad mode (or create_graph's)
+    prev, _state.grad_enabled = _state.grad_enabled, _state.grad_enabled or create_graph
+    try:
+        root_grads = [_root_grad(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+    finally:
+        _state.grad_enabled = prev
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")

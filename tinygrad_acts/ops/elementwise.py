@@ -22,7 +22,7 @@ class Add(Function):
     """a + b; da = g, db = g (each summed back to its shape)."""
 
     def forward(self, a, b):
-        self.save(shape_of(a), shape_of(b))
+        self.save(getattr(a, "shape", ()), getattr(b, "shape", ()))  # () for a number
         return a + b
 
     def backward(self, g, a_shape, b_shape):
@@ -35,7 +35,7 @@ class Sub(Function):
     """a - b; da = g, db = -g."""
 
     def forward(self, a, b):
-        self.save(shape_of(a), shape_of(b))
+        self.save(getattr(a, "shape", ()), getattr(b, "shape", ()))
         return a - b
 
     def backward(self, g, a_shape, b_shape):
@@ -49,7 +49,8 @@ class Mul(Function):
 
     def forward(self, a, b):
         need_a, need_b = self.needs_input_grad
-        self.save(b if need_a else None, a if need_b else None, shape_of(a), shape_of(b))
+        self.save(b if need_a else None, a if need_b else None, getattr(a, "shape", ()),
+                  getattr(b, "shape", ()))
         return a * b
 
     def backward(self, g, b, a, a_shape, b_shape):
@@ -64,7 +65,8 @@ class Div(Function):
     def forward(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf, 0 / 0 nan
             y = a / b
-        self.save(b, y if self.needs_input_grad[1] else None, shape_of(a), shape_of(b))
+        self.save(b, y if self.needs_input_grad[1] else None, getattr(a, "shape", ()),
+                  getattr(b, "shape", ()))
         return y
 
     def backward(self, g, b, y, a_shape, b_shape):

@@ -12,7 +12,9 @@ import numpy as np
 
 def is_tensor(x: Any) -> bool:
     """True for a Tensor (a graph-building value), False for arrays and numbers."""
-    return hasattr(x, "grad_fn")
+    # NOTE: arrays first: hasattr fails slowly (an AttributeError inside), and rules ask
+    # this of ndarrays on every backward
+    return type(x) is not np.ndarray and hasattr(x, "grad_fn")
 
 
 def shape_of(x: Any) -> tuple:

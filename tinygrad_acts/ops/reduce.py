@@ -14,7 +14,7 @@ class Sum(Function):
     def forward(self, x, axis=None, keepdims=False, scale=None):
         self.save(x.shape, axis, keepdims, scale)
         total = x.sum(axis=axis, keepdims=keepdims)
-        return np.asarray(total if scale is None else total * scale, dtype=total.dtype)
+        return total if scale is None else total * scale  # a Python float keeps the dtype
 
     def backward(self, g, in_shape, axis, keepdims, scale):
         if not keepdims and axis is not None:  # a full sum's 0-d g broadcasts as is
@@ -33,7 +33,7 @@ class Max(Function):
 
     def forward(self, x, axis=None, keepdims=False):
         reduced = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
-        if any(x.shape[i] == 0 for i in reduced) or x.ndim == 0 and x.size == 0:
+        if any(x.shape[i] == 0 for i in reduced) or (x.ndim == 0 and x.size == 0):
             raise ValueError(f"{type(self).__name__.lower()}: cannot reduce an empty dim of a "
                              f"tensor of shape {x.shape} (there is no largest of nothing)")
         if x.size == 0:  # reducing a non-empty dim of an empty tensor: an empty result

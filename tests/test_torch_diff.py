@@ -1,0 +1,891 @@
+"""Differential tests against PyTorch: the same programs run in tinygrad_acts and in torch on
+the same inputs, and everything observable is compared after every step (values, shapes,
+dtypes, gradients and second derivatives, requires_grad / is_leaf, raise versus raise).
+The harness is ``tests/torchdiff.py`` (its docstring says what it generates and compares).
+
+- a curated corpus in every run: fixed seeds of generated programs, hand-written programs
+  for each class of behaviour, and a dtype-promotion sweep of every binary op over every
+  pair of operand kinds;
+- ``--runslow``: a campaign of ``TORCHDIFF_PROGRAMS`` (default 20000) generated programs,
+  and the harness against every mutant of the mutation lab;
+- ``KNOWN_DIFFERENCES``: the deliberate differences (docs/guarantees.md), each with how to
+  recognise it; a program that hits one is an expected failure, and each still has to
+  differ (when it stops, remove it).
+
+A failure prints a minimal reproducer as Python for both libraries. By hand::
+
+    python -m tests.torchdiff 0 2000
+"""
+import os
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tests import torchdiff as td  # noqa: E402 - only with torch installed
+
+# --- deliberate differences ------------------------------------------------------------------
+
+KNOWN_DIFFERENCES: dict[str, td.Known] = {
+    "output-based activation: its output changed in place": td.Known(
+        "relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, softplus and hardtanh "
+        "compute their gradient from their output (the project's teaching point; it is what "
+        "lets relu_ and friends run in place), so changing that output in place before "
+        "backward raises, naming the op, where torch's input-based leaky_relu, elu, softplus "
+        "and hardtanh run (docs/guarantees.md)",
+        lambda d: d.kind == "we-raise" and "output-based rule" in d.ours
+        and "in-place" in d.ours),
+    "output-based activation: a parameter that makes it ambiguous": td.Known(
+        "an output-based rule needs the output to determine the input: a negative "
+        "leaky_relu slope, a negative elu alpha and a softplus threshold below 20 make it "
+        "ambiguous, so they are refused instead of giving a silently wrong gradient "
+        "(docs/guarantees.md, known limits)",
+        lambda d: d.kind == "we-raise" and d.ours.startswith("ValueError")
+        and "output-based rule" in d.ours),
+    "x.numpy() of a tensor that requires grad": td.Known(
+        "numpy() shares the array whether or not the tensor requires grad; torch asks for "
+        "x.detach().numpy() (docs/guarantees.md)",
+        lambda d: d.kind == "we-run" and d.tag == ".numpy()" and "requires grad" in d.theirs),
+    "Tensor(data) keeps the data's dtype": td.Known(
+        "ta.Tensor(data) is ta.tensor(data); torch.Tensor(data) always makes float32 "
+        "(docs/guarantees.md)",
+        lambda d: d.kind == "dtype" and d.tag == "factory Tensor"),
+    "mse_loss refuses to broadcast": td.Known(
+        "input and target of different shapes are refused: torch warns and broadcasts, and a "
+        "(N, 1) prediction against a (N,) target silently becomes an (N, N) loss "
+        "(functional.mse_loss)",
+        lambda d: d.kind == "we-raise" and d.tag == "loss mse_loss"
+        and "broadcasting here is almost always a bug" in d.ours),
+    "a backward that raises changes no .grad": td.Known(
+        "leaves collect their gradient when backward has gone through the whole graph, so "
+        "a backward that raises part way (an in-place change torch refuses too) leaves "
+        "every .grad as it was; torch has already accumulated into the leaves it reached "
+        "(docs/guarantees.md)",
+        lambda d: d.kind == "grad" and d.where.endswith(".grad") and d.ours == "None"
+        and d.tag == "backward" and _step_raised(d)),
+    "a hook on an output that is also an input of grad()": td.Known(
+        "ta.grad(y, [y, ...]) hands back y's gradient after y's hooks, as for every input; "
+        "torch's engine gives the root's gradient before the hooks but runs them for the "
+        "inputs below (a corner of torch's capture order)",
+        lambda d: d.kind == "value" and d.tag == "grad" and _hooked(d.program)),
+    "torch's own internal error": td.Known(
+        "not a difference of ours: torch fails its own internal checks (an integer tensor "
+        "that fill_ with a tensor requiring grad gave a graph; an INTERNAL ASSERT), so there "
+        "is no oracle for the program",
+        lambda d: d.kind == "we-run"
+        and ("INTERNAL ASSERT FAILED" in d.theirs or "Autograd not support dtype" in d.theirs)),
+}
+
+def _step_raised(d: td.Difference) -> bool:
+    code = d.program.steps[d.step].code
+    return "backward" in str(code)
+
+
+def _hooked(program: td.Program) -> bool:
+    return any("register_hook" in str(step.code) for step in program.steps)
+
+
+#: a program that hits each known difference (checked: it still differs, and is recognised)
+KNOWN_EXAMPLES = {
+    "output-based activation: its output changed in place": """
+        x = $lib.tensor([-1.0, 0.5, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = F.leaky_relu(x, 0.2)
+        y.mul_(2)
+        y.sum().backward()
+    """,
+    "output-based activation: a parameter that makes it ambiguous": """
+        x = $lib.tensor([-1.0, 0.5, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = F.softplus(x, beta=1.0, threshold=1.0)
+    """,
+    "x.numpy() of a tensor that requires grad": """
+        x = $lib.tensor([1.0, 2.0], requires_grad=True)
+        a = x.numpy()  # tag: .numpy()
+    """,
+    "Tensor(data) keeps the data's dtype": """
+        x = $lib.Tensor([1, 2])  # tag: factory Tensor
+    """,
+    "a backward that raises changes no .grad": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        w = $lib.tensor([0.5, 1.5], dtype=$lib.float64, requires_grad=True)
+        s = x.std()
+        s.sigmoid_()
+        (s * w).sum().backward()  # tag: backward
+    """,
+    "a hook on an output that is also an input of grad()": """
+        x = $lib.tensor([-0.3, 0.52, -1.46], dtype=$lib.float64, requires_grad=True)
+        y = x.amax()
+        h = y.register_hook(lambda g: g.sum() + 1)
+        gy, gx = $grad(y, [y, x], create_graph=True)  # tag: grad
+    """,
+    "torch's own internal error": """
+        i = $lib.tensor([[3, -2, 1], [-1, 0, 0]])
+        v = $lib.tensor(0.5, dtype=$lib.float64, requires_grad=True)
+        i.fill_(v)
+        t = i.t()
+    """,
+    "mse_loss refuses to broadcast": """
+        p = $lib.tensor([[1.0], [2.0]], dtype=$lib.float64, requires_grad=True)
+        t = $lib.tensor([1.5, 0.5], dtype=$lib.float64)
+        loss = F.mse_loss(p, t)  # tag: loss mse_loss
+    """,
+}
+
+
+def check(program: td.Program) -> None:
+    """Fail with a minimal reproducer if the two libraries differ; an expected failure if
+    the difference is a known one."""
+    diff = td.compare(program)
+    if diff is None:
+        return
+    name = td.explain(diff, KNOWN_DIFFERENCES)
+    if name is not None:
+        pytest.xfail(f"known difference: {name}")
+    pytest.fail(td.shrink(diff).report(), pytrace=False)
+
+
+# --- (a) the curated corpus: generated programs at fixed seeds ----------------------------
+
+CORPUS_SEEDS = range(300)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("seed", CORPUS_SEEDS)
+def test_generated_program(seed):
+    check(td.generate(seed))
+
+
+# --- (a) the curated corpus: hand-written programs, one per class of behaviour --------------
+# ``$lib`` is ta or torch, ``$grad`` ta.grad or torch.autograd.grad, F the functional module.
+
+HAND_WRITTEN = {
+    # broadcasting and scalars, with gradients
+    "broadcast arithmetic": """
+        a = $lib.tensor([[1.0], [2.0], [-3.0]], dtype=$lib.float64, requires_grad=True)
+        b = $lib.tensor([0.5, -1.0, 2.0, 0.25], dtype=$lib.float64, requires_grad=True)
+        y = a * b + a / (b * b + 1) - b ** 2 + 2 ** a - 3 / b
+        (y * $lib.tensor([1.0, -2.0, 0.5, 3.0], dtype=$lib.float64)).sum().backward()
+    """,
+    "0-d tensor against dims": """
+        s = $lib.tensor(2.0, dtype=$lib.float64, requires_grad=True)
+        x = $lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        y = (x * s - s).sum(dim=0)
+        y.backward($lib.tensor([1.0, -1.0], dtype=$lib.float64))
+    """,
+    # views and in-place ops
+    "in-place through an element view": """
+        x = $lib.tensor([1.0, 2.0, 3.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 1
+        e = h[0]
+        e.mul_(3)
+        (h * h).sum().backward()
+    """,
+    "in-place through a reshape and a permute": """
+        x = $lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=$lib.float64, requires_grad=True)
+        h = x * 2
+        r = h.reshape(6)
+        r[2] = 10.0
+        p = h.permute(1, 0)
+        p.add_(1)
+        (h * x).sum().backward()
+    """,
+    "in-place on a leaf that requires grad": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        x.mul_(2)
+    """,
+    "in-place on a leaf under no_grad": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        with $lib.no_grad():
+            x.mul_(2)
+            x[0] = 5.0
+        (x * x).sum().backward()
+    """,
+    "in-place on a view of a leaf": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        x[0].zero_()
+    """,
+    "a view made under no_grad changed in grad mode": """
+        x = $lib.tensor([1.0, 2.0, 3.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 1
+        with $lib.no_grad():
+            v = h[1:]
+        v.mul_(2)
+    """,
+    "sigmoid's output changed in place": """
+        x = $lib.tensor([-1.0, 0.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = x.sigmoid()
+        y.mul_(2)
+        y.sum().backward()
+    """,
+    "exp's output changed in place": """
+        x = $lib.tensor([-1.0, 0.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = x.exp()
+        y.add_(1)
+        y.sum().backward()
+    """,
+    "mul's input changed in place": """
+        x = $lib.tensor([-1.0, 0.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x + 0
+        y = h * h
+        h.add_(1)
+        y.sum().backward()
+    """,
+    "add's input changed in place": """
+        x = $lib.tensor([-1.0, 0.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 1
+        y = h + 1
+        h.mul_(2)
+        y.sum().backward()
+    """,
+    "in-place ops of every kind on a non-leaf": """
+        x = $lib.tensor([-1.5, 0.0, 0.5, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 1
+        h.add_(1)
+        h.sub_($lib.tensor(0.5, dtype=$lib.float64))
+        h *= 2
+        h /= 4
+        h.clamp_(-0.5, 1.0)
+        h.relu_()
+        h.tanh_()
+        (h * $lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=$lib.float64)).sum().backward()
+    """,
+    "in-place on an expanded tensor": """
+        x = $lib.tensor([[1.0, 2.0]], dtype=$lib.float64)
+        e = x.expand(3, 2)
+        e.add_(1)
+    """,
+    "in-place dtype rules": """
+        i = $lib.tensor([1, 2, 3])
+        i += 2
+        i *= True
+        f = $lib.tensor([1.0, 2.0], dtype=$lib.float32)
+        f += $lib.tensor([0.5, 0.25], dtype=$lib.float64)
+        i += 1.5
+    """,
+    "in-place with broadcasting the wrong way": """
+        a = $lib.tensor([1.0, 2.0], dtype=$lib.float64)
+        a.add_($lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=$lib.float64))
+    """,
+    "detach shares memory and the version": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 1
+        y = h * h
+        d = h.detach()
+        d.zero_()
+        y.sum().backward()
+    """,
+    # indexing
+    "integer array index with repeats": """
+        x = $lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=$lib.float64,
+                        requires_grad=True)
+        y = x[[0, 2, 0]] + x[$lib.tensor([1, 1])].sum(0)
+        (y * $lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=$lib.float64)).sum().backward()
+    """,
+    "bool mask index": """
+        x = $lib.tensor([[1.0, -2.0], [-3.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        y = x[x > 0]
+        z = x[$lib.tensor([True, False])]
+        (y.sum() * 2 + z.sum()).backward()
+    """,
+    "None, Ellipsis, steps": """
+        x = $lib.tensor([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]], dtype=$lib.float64,
+                        requires_grad=True)
+        a = x[..., None, 1]
+        b = x[0, :, ::2]
+        c = x[None, ..., -1]
+        (a.sum() + (b * 3).sum() + c.sum()).backward()
+    """,
+    "negative slice step": """
+        x = $lib.tensor([1.0, 2.0, 3.0], dtype=$lib.float64)
+        y = x[::-1]
+    """,
+    "advanced indices apart": """
+        x = $lib.tensor([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]], dtype=$lib.float64)
+        a = x[[0, 1], :, [1, 0]]
+        b = x[0, :, [1, 0]]
+        c = x[:, 0, [1, 0, 1]]
+    """,
+    "index out of range": """
+        x = $lib.tensor([1.0, 2.0, 3.0], dtype=$lib.float64)
+        y = x[3]
+    """,
+    "setitem with a broadcast value that requires grad": """
+        x = $lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=$lib.float64, requires_grad=True)
+        v = $lib.tensor([10.0, 20.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 1
+        h[:, 1] = v
+        h[0] = 7.0
+        (h * $lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=$lib.float64)).sum().backward()
+    """,
+    "setitem into an integer tensor": """
+        i = $lib.tensor([1, 2, 3])
+        i[0] = 2.7
+        i[1:] = $lib.tensor([True, False])
+    """,
+    "setitem of a tensor that requires grad into one that does not": """
+        b = $lib.zeros(3, dtype=$lib.float64)
+        v = $lib.tensor(2.0, dtype=$lib.float64, requires_grad=True)
+        b[1] = v
+        (b * 3).sum().backward()
+    """,
+    # shapes
+    "view of a non-contiguous tensor": """
+        x = $lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=$lib.float64)
+        y = x.T.view(6)
+    """,
+    "reshape of a non-contiguous tensor copies": """
+        x = $lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=$lib.float64)
+        r = x.T.reshape(6)
+        r[0] = 100.0
+        v = x.T.view(3, 2)
+    """,
+    "squeeze, unsqueeze and flatten dims": """
+        x = $lib.tensor([[[1.0, 2.0, 3.0]]], dtype=$lib.float64, requires_grad=True)
+        a = x.squeeze()
+        b = x.squeeze(0)
+        c = x.squeeze(2)
+        d = x.unsqueeze(-1)
+        e = x.unsqueeze(3)
+        f = x.flatten(1)
+        g = x.flatten(0, -2)
+        (a.sum() + b.sum() + 2 * c.sum() + d.sum() + e.sum() + f.sum() + g.sum()).backward()
+    """,
+    "squeeze of a dim out of range": """
+        x = $lib.tensor([[1.0, 2.0]], dtype=$lib.float64)
+        y = x.squeeze(2)
+    """,
+    "unsqueeze of a dim out of range": """
+        x = $lib.tensor([[1.0, 2.0]], dtype=$lib.float64)
+        y = x.unsqueeze(-4)
+    """,
+    "flatten with start after end": """
+        x = $lib.tensor([[1.0, 2.0]], dtype=$lib.float64)
+        y = x.flatten(1, 0)
+    """,
+    "expand with -1 and new dims": """
+        x = $lib.tensor([[1.0], [2.0]], dtype=$lib.float64, requires_grad=True)
+        y = x.expand(3, -1, 4)
+        (y * $lib.arange(24.0, dtype=$lib.float64).reshape(3, 2, 4)).sum().backward()
+    """,
+    "expand of a non-1 dim": """
+        x = $lib.tensor([[1.0], [2.0]], dtype=$lib.float64)
+        y = x.expand(3, 4)
+    """,
+    "0-d tensors with dims": """
+        s = $lib.tensor(3.0, dtype=$lib.float64, requires_grad=True)
+        a = s.sum(0)
+        b = s.sum(-1, keepdim=True)
+        c = s.unsqueeze(0)
+        d = s.squeeze(0)
+        e = s.flatten()
+        f = s.reshape(1, 1)
+        (a + b + c.sum() + d + e.sum() + f.sum()).backward()
+    """,
+    "0-d tensor max over dim 0": """
+        s = $lib.tensor(3.0, dtype=$lib.float64, requires_grad=True)
+        m = s.max(0)
+    """,
+    "permute and transpose": """
+        x = $lib.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]], dtype=$lib.float64,
+                        requires_grad=True)
+        p = x.permute(2, 0, 1)
+        t = x.transpose(0, -1)
+        (p * $lib.arange(6.0, dtype=$lib.float64).reshape(2, 1, 3)).sum().backward()
+        q = x.permute(0, 0, 1)
+    """,
+    # reductions
+    "max(dim) with ties: indices and gradient": """
+        x = $lib.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0]], dtype=$lib.float64, requires_grad=True)
+        v, i = x.max(1)
+        w = x.min(dim=0, keepdim=True)
+        (v.sum() + w.values.sum() * 2).backward()
+    """,
+    "amax, amin and max() split ties evenly": """
+        x = $lib.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0]], dtype=$lib.float64, requires_grad=True)
+        (x.amax(1).sum() + x.amin(dim=(0, 1)) + x.max() + x.min()).backward()
+    """,
+    "reductions over dims": """
+        x = $lib.tensor([[[1.0, -2.0], [3.0, 0.5]], [[-1.0, 4.0], [2.0, 2.0]]],
+                        dtype=$lib.float64, requires_grad=True)
+        a = x.sum((0, 2))
+        b = x.mean(-1, keepdim=True)
+        c = x.var(1)
+        d = x.std(dim=(0, 1), keepdim=True)
+        e = x.var(correction=0)
+        f = x.argmax(1)
+        g = x.argmin()
+        (a.sum() + b.sum() + c.sum() + d.sum() + e).backward()
+    """,
+    "reductions over repeated or missing dims": """
+        x = $lib.tensor([[1.0, 2.0]], dtype=$lib.float64)
+        y = x.sum((0, 0))
+    """,
+    "empty tensors": """
+        e = $lib.zeros(0, 3, dtype=$lib.float64, requires_grad=True)
+        a = e.sum()
+        b = e.sum(0)
+        c = e.mean()
+        d = e.amax(1)
+        (a + b.sum()).backward()
+        f = e.max()
+    """,
+    "variance of one element": """
+        x = $lib.tensor([1.5], dtype=$lib.float64, requires_grad=True)
+        v = x.var()
+        s = x.std()
+        v.backward()
+    """,
+    "integer and bool reductions": """
+        i = $lib.tensor([[1, 2], [3, 4]], dtype=$lib.int32)
+        b = $lib.tensor([True, False, True])
+        a = i.sum()
+        c = b.sum()
+        d = i.amax(0)
+        e = b.any()
+        f = b.all()
+        g = i.max(dim=1)
+        m = i.mean()
+    """,
+    # dtypes
+    "promotion with scalars and 0-d tensors": """
+        i = $lib.tensor([1, 2], dtype=$lib.int32)
+        f = $lib.tensor([1.0, 2.0], dtype=$lib.float32)
+        a = i + 1.5
+        b = i + $lib.tensor([1, 2])
+        c = i + $lib.tensor(1)
+        d = f * np.float64(2.0)
+        e = f + $lib.tensor(2.0, dtype=$lib.float64)
+        g = i / i
+        h = i // 2
+        k = i % 2
+        m = $lib.tensor([True, False]) + $lib.tensor([True, True])
+        n = i * True
+        o = 2 ** i
+    """,
+    "bool subtraction and negation": """
+        b = $lib.tensor([True, False])
+        y = b - b
+    """,
+    "float math of integers": """
+        i = $lib.tensor([1, 2, 4])
+        a = i.exp()
+        b = i.sqrt()
+        c = i.sigmoid()
+        d = i.abs()
+        e = -i
+        f = i.tanh()
+        g = i.log()
+        h = i.relu()
+        k = i.float() * 0.5
+        m = i.clamp(0, 3)
+        n = i.clamp(0.5, 3)
+    """,
+    "comparisons": """
+        x = $lib.tensor([1.0, 2.0, 3.0], dtype=$lib.float64, requires_grad=True)
+        a = x > 2
+        b = x == $lib.tensor([1, 0, 3])
+        c = 2 <= x
+        d = (x > 1) & (x < 3)
+        e = (x > 1) | (x > 2)
+        f = ~(x > 2)
+    """,
+    "where with scalars and mixed dtypes": """
+        c = $lib.tensor([True, False, True])
+        x = $lib.tensor([1.0, 2.0, 3.0], dtype=$lib.float64, requires_grad=True)
+        i = $lib.tensor([1, 2, 3], dtype=$lib.int32)
+        a = $lib.where(c, x, 0.0)
+        b = $lib.where(c, i, 1.5)
+        d = $lib.where(c, 1, 2)
+        e = $lib.where(c, i, x)
+        (a.sum() + e.sum()).backward()
+    """,
+    "cat and stack with mixed dtypes": """
+        f = $lib.tensor([1.0, 2.0], dtype=$lib.float32, requires_grad=True)
+        i = $lib.tensor([3, 4])
+        d = $lib.tensor([5.0], dtype=$lib.float64, requires_grad=True)
+        a = $lib.cat([f, i, d])
+        b = $lib.stack([f, $lib.tensor([1.0, 2.0], dtype=$lib.float64)], dim=1)
+        (a.sum() + b.sum()).backward()
+    """,
+    "cat of a 0-d tensor": """
+        a = $lib.cat([$lib.tensor(1.0), $lib.tensor(2.0)])
+    """,
+    "matmul shapes and dtypes": """
+        a = $lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        v = $lib.tensor([1.0, -1.0], dtype=$lib.float64, requires_grad=True)
+        b = $lib.tensor([[[1.0, 0.0], [0.0, 2.0]]] * 3, dtype=$lib.float64, requires_grad=True)
+        y = a @ v + v @ a + (v @ v) * (b @ a).sum(0)[0]
+        (y * $lib.tensor([1.0, 3.0], dtype=$lib.float64)).sum().backward()
+        z = a @ a.float()
+    """,
+    # autograd
+    "backward twice": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = (x * x).sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        y.backward()
+    """,
+    "grad: grad_outputs, allow_unused, create_graph, second derivatives": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        w = $lib.tensor([0.5, -1.0], dtype=$lib.float64, requires_grad=True)
+        u = $lib.tensor(3.0, dtype=$lib.float64, requires_grad=True)
+        y = x ** 3 * w
+        gx, gu = $grad(y, [x, u], grad_outputs=$lib.tensor([1.0, 2.0], dtype=$lib.float64),
+                       create_graph=True, allow_unused=True)
+        (gxx, gw) = $grad(gx.sum(), [x, w], create_graph=True)
+        (gxxx,) = $grad(gxx, x, grad_outputs=$lib.tensor([1.0, 1.0], dtype=$lib.float64))
+    """,
+    "grad of an unused input": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        u = $lib.tensor(3.0, dtype=$lib.float64, requires_grad=True)
+        g = $grad((x * 2).sum(), [x, u])
+    """,
+    "grad of a non-scalar without grad_outputs": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        g = $grad(x * 2, x)
+    """,
+    "grad with respect to an intermediate": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x.exp()
+        y = (h * h).sum()
+        (gh,) = $grad(y, h, retain_graph=True)
+        (gx,) = $grad(y, x)
+    """,
+    "backward with create_graph, then through the gradient": """
+        x = $lib.tensor([1.0, -2.0], dtype=$lib.float64, requires_grad=True)
+        y = (x ** 3).sum()
+        y.backward(create_graph=True)
+        g = x.grad
+        x.grad = None
+        (g * g).sum().backward()
+    """,
+    "second derivatives of the activations": """
+        x = $lib.tensor([-1.5, -0.25, 0.5, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = (x.sigmoid() + x.tanh() + F.softplus(x) + F.elu(x) + F.silu(x) + F.gelu(x)
+             + x.exp() * x.abs().sqrt().sum())
+        (g,) = $grad(y.sum(), x, create_graph=True)
+        (h,) = $grad((g * g).sum(), x)
+    """,
+    "hooks on a leaf and a non-leaf": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 3
+        log = []
+        k1 = x.register_hook(lambda g: g * 10)
+        k2 = h.register_hook(lambda g: log.append(g.clone()))
+        k3 = h.register_hook(lambda g: g + 1)
+        (h * h).sum().backward(retain_graph=True)
+        k1.remove()
+        (h * h).sum().backward()
+    """,
+    "a hook returning the wrong shape": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 3
+        k = h.register_hook(lambda g: g.sum())
+        h.sum().backward()
+    """,
+    "retain_grad on a non-leaf": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        h = x * 3
+        h.retain_grad()
+        y = (h * h).sum()
+        y.backward()
+        g = h.grad
+    """,
+    "grad mode is per thread": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        with $lib.no_grad():
+            y = in_thread(lambda: x * 2)
+            on = in_thread(lambda: $lib.is_grad_enabled())
+        z = in_thread(lambda: $lib.no_grad()(lambda: x * 2)())
+        still = $lib.is_grad_enabled()
+        y.sum().backward()
+    """,
+    "set_grad_enabled as a function, a context manager and a decorator": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        with $lib.set_grad_enabled(False):
+            a = x * 2
+        b = $lib.set_grad_enabled(False)(lambda: x * 2)()
+        $lib.set_grad_enabled(False)
+        c = x * 2
+        $lib.set_grad_enabled(True)
+        with $lib.no_grad():
+            with $lib.enable_grad():
+                d = x * 2
+    """,
+    "views made under no_grad of a tensor that requires grad": """
+        x = $lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        with $lib.no_grad():
+            a = x[0]
+            b = x.view(4)
+            c = x.T
+            d = x * 2
+    """,
+    "requires_grad_": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64)
+        x.requires_grad_()
+        h = x * 2
+        h.requires_grad_(True)
+        i = $lib.tensor([1, 2])
+        i.requires_grad_()
+    """,
+    "grad of itself does not free the graph": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = (x * x).sum()
+        (g,) = $grad(y, y)
+        y.backward()
+    """,
+    # losses and layers
+    "cross_entropy and nll_loss: shapes and reductions": """
+        x = $lib.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 2.0]], dtype=$lib.float64, requires_grad=True)
+        t = $lib.tensor([2, 0])
+        a = F.cross_entropy(x, t)
+        b = F.cross_entropy(x, t, reduction='sum')
+        c = F.cross_entropy(x, t, reduction='none')
+        d = F.cross_entropy(x[0], t[0])
+        e = F.nll_loss(F.log_softmax(x, dim=1), t)
+        x3 = $lib.tensor([[[1.0, 0.5], [2.0, -1.0], [0.0, 0.0]]], dtype=$lib.float64,
+                         requires_grad=True)
+        f = F.cross_entropy(x3, $lib.tensor([[1, 0]]), reduction='none')
+        g = $lib.nn.CrossEntropyLoss()(x, t) + $lib.nn.NLLLoss(reduction='sum')(x, t)
+        (a + b + c.sum() + d + e + f.sum() + g).backward()
+    """,
+    "a class index out of range": """
+        x = $lib.tensor([[1.0, 2.0, 0.5]], dtype=$lib.float64)
+        a = F.cross_entropy(x, $lib.tensor([3]))
+    """,
+    "binary cross-entropies with weights": """
+        p = $lib.tensor([[0.2, 0.9], [0.5, 0.1]], dtype=$lib.float64, requires_grad=True)
+        t = $lib.tensor([[0.0, 1.0], [1.0, 0.5]], dtype=$lib.float64)
+        w = $lib.tensor([2.0, 0.5], dtype=$lib.float64)
+        a = F.binary_cross_entropy(p, t, weight=w)
+        b = F.binary_cross_entropy_with_logits(p, t, pos_weight=w, reduction='sum')
+        c = $lib.nn.BCEWithLogitsLoss(weight=w)(p, t) + $lib.nn.BCELoss(reduction='sum')(p, t)
+        d = F.mse_loss(p, t) + $lib.nn.MSELoss(reduction='sum')(p, t)
+        (a + b + c + d).backward()
+    """,
+    "binary_cross_entropy of a target that requires grad": """
+        p = $lib.tensor([0.2, 0.9], dtype=$lib.float64, requires_grad=True)
+        t = $lib.tensor([0.0, 1.0], dtype=$lib.float64, requires_grad=True)
+        a = F.binary_cross_entropy(p, t)
+    """,
+    "Linear, Flatten, Sequential, Dropout": """
+        x = $lib.tensor([[[1.0, 2.0], [3.0, -1.0]]], dtype=$lib.float64, requires_grad=True)
+        lin = $lib.nn.Linear(4, 2, dtype=$lib.float64)
+        with $lib.no_grad():
+            lin.weight[...] = $lib.tensor([[0.5, -1.0, 0.25, 2.0], [1.0, 1.0, -0.5, 0.0]])
+            lin.bias[...] = $lib.tensor([0.1, -0.2])
+        w = lin.weight
+        b = lin.bias
+        net = $lib.nn.Sequential($lib.nn.Flatten(), lin, $lib.nn.ReLU(),
+                                 $lib.nn.Dropout(0.5).eval())
+        y = net(x)
+        z = F.dropout(y, p=0.0) + F.dropout(y, 0.5, training=False) + F.linear(y, w[:, :2])
+        (z * $lib.tensor([[1.0, -2.0]], dtype=$lib.float64)).sum().backward()
+    """,
+    "activations with parameters, through F, nn and methods": """
+        x = $lib.tensor([[-2.0, -0.5, 0.0], [0.5, 1.0, 3.0]], dtype=$lib.float64,
+                        requires_grad=True)
+        a = (F.leaky_relu(x, 0.2) + F.elu(x, alpha=0.5) + F.softplus(x, beta=2.0)
+             + F.hardtanh(x, -0.5, 0.5))
+        b = F.gelu(x, approximate='tanh') + F.silu(x) + F.relu(x) + x.sigmoid() + x.tanh()
+        c = (F.softmax(x, dim=0) + x.log_softmax(1) + $lib.nn.Softmax(dim=1)(x)
+             + $lib.nn.LeakyReLU(0.1)(x))
+        w = $lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=$lib.float64)
+        ((a + b + c) * w).sum().backward()
+    """,
+    "subgradients at kinks and ties": """
+        x = $lib.tensor([-1.0, 0.0, 0.5, 1.0], dtype=$lib.float64, requires_grad=True)
+        y = $lib.tensor([0.0, 0.0, 0.5, 2.0], dtype=$lib.float64, requires_grad=True)
+        z = (x.relu() + F.leaky_relu(x, 0.1) + x.abs() + x.clamp(-1.0, 0.5)
+             + F.hardtanh(x, -1.0, 0.5) + x.maximum(y) + $lib.minimum(x, y) + F.elu(x))
+        (z * $lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=$lib.float64)).sum().backward()
+    """,
+    "inf and nan": """
+        x = $lib.tensor([math.inf, -math.inf, math.nan, 0.0, -0.0, 1e300], dtype=$lib.float64,
+                        requires_grad=True)
+        y = (x.exp() + x.relu() + x.sigmoid() + x.tanh() + x.abs() + x.clamp(-1.0, 1.0)
+             + F.softplus(x) + x * 0)
+        s = x.sign()
+        m = x.max()
+        (y * $lib.tensor([1.0, 1.0, 1.0, 1.0, 1.0, 0.0], dtype=$lib.float64)).sum().backward()
+    """,
+    "float32 in, float32 out": """
+        x = $lib.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+        y = (x.exp() * 2.5 + x.sigmoid() / 3 + F.gelu(x) + x @ x + x.sum(0)
+             + np.float64(2.0) * x).softmax(-1)
+        (g,) = $grad(y.sum() + F.cross_entropy(y, $lib.tensor([0, 1])), x, create_graph=True)
+        g.sum().backward()
+    """,
+    "default dtype float64": """
+        $lib.set_default_dtype($lib.float64)
+        x = $lib.tensor([1.5, 2.0])
+        i = $lib.tensor([1, 2]) * 0.5
+        z = $lib.zeros(2)
+    """,
+    "factories": """
+        a = $lib.full((2, 2), 3)
+        b = $lib.full((2,), 1.5)
+        c = $lib.arange(5)
+        d = $lib.arange(0.0, 1.0, 0.25)
+        e = $lib.eye(2, 3)
+        f = $lib.zeros_like(c, dtype=$lib.float64)
+        g = $lib.ones((2, 1), dtype=$lib.int32)
+        h = $lib.tensor([1, 2.5])
+        k = $lib.tensor([[True], [False]])
+        m = $lib.tensor(np.arange(3, dtype=np.int32))
+    """,
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", HAND_WRITTEN)
+def test_hand_written_program(name):
+    check(td.Program.parse(HAND_WRITTEN[name], name))
+
+
+def test_hand_written_programs_raise_in_torch_at_their_last_step_only():
+    """A typo in a program would make both libraries raise alike, silently: in torch, every
+    step but the last must run."""
+    import warnings
+
+    theirs = td.torch_backend()
+    for name, text in HAND_WRITTEN.items():
+        env = theirs.namespace()
+        steps = td.Program.parse(text, name).steps
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            errors = [td.execute(step.source(theirs), env) for step in steps]
+        theirs.reset()
+        assert not any(errors[:-1]), (name, errors)
+
+
+# --- (c) the dtype-promotion sweep ---------------------------------------------------------
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("op", td.SWEEP_OPS)
+def test_dtype_promotion(op):
+    """Every pair of operand kinds (1-d and 0-d tensors of nine dtypes, Python and numpy
+    scalars) for ``op``: the same result dtype and values, or both raise."""
+    found = []
+    for program in td.sweep_programs(op):
+        d = td.compare(program)
+        if d is not None and td.explain(d, KNOWN_DIFFERENCES) is None:
+            found.append(f"  {program.name:40s} {d.kind}: ours {d.ours}; torch {d.theirs}")
+    assert not found, (f"{len(found)} operand pairs differ for {op!r} (int32[2] is "
+                       "ta.tensor([1, 2], dtype=ta.int32), int32[] is ta.tensor(2, ...); "
+                       "on the right no zeros):\n" + "\n".join(found))
+
+
+# --- (d) the known differences are still differences -----------------------------------------
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", KNOWN_DIFFERENCES)
+def test_known_difference_still_differs(name):
+    d = td.compare(td.Program.parse(KNOWN_EXAMPLES[name], name))
+    assert d is not None, f"{name!r} is no longer a difference: remove it from KNOWN_DIFFERENCES"
+    assert td.explain(d, KNOWN_DIFFERENCES) == name, d.report()
+
+
+# --- the harness itself -------------------------------------------------------------------------
+
+
+def test_programs_are_deterministic_per_seed():
+    ta_side = td.ta_backend()
+    for seed in (0, 1, 17):
+        assert td.generate(seed).source(ta_side) == td.generate(seed).source(ta_side)
+
+
+def test_every_row_of_the_op_table_runs_in_torch():
+    missing = [name for name in td.OPS if td.torch_row(name) is None
+               and name not in td.NO_TORCH_ROW]
+    assert not missing, f"op-table rows with no torch spelling in tests/torchdiff.py: {missing}"
+
+
+def test_the_generator_reaches_every_kind_of_step():
+    tags = {step.tag for seed in range(300, 500) for step in td.generate(seed).steps}
+    expected = {"leaf", "index", "setitem", "backward", "grad", "where", "cat", "matmul",
+                "hook record", "retain_grad", "view", "reshape", "expand", "permute"}
+    expected |= {f"row {name}" for name in ("add", "mul", "exp", "matmul", "cross_entropy")}
+    assert expected <= tags, sorted(expected - tags)
+
+
+def test_a_difference_is_found_shrunk_and_reported():
+    """A planted bug (float64 exp off by one part in 1e8) is found, shrunk to a few steps,
+    and reported as Python that runs."""
+    import numpy as np
+
+    import tinygrad_acts as ta
+
+    real = ta.Tensor.exp
+    ta.Tensor.exp = lambda self: real(self) * (1 + 1e-8 * (self.dtype == np.float64))
+    try:
+        diff = next(d for d in map(td.compare, map(td.generate, range(2000)))
+                    if d is not None and d.tag.endswith("exp"))
+        small = td.shrink(diff)
+    finally:
+        ta.Tensor.exp = real
+    assert small.cls == diff.cls and len(small.program.steps) <= len(diff.program.steps)
+    assert len(small.program.steps) <= 4, small.report()
+    text = small.report()
+    assert "--- tinygrad_acts ---" in text and "--- torch ---" in text
+    exec(compile(small.program.source(td.torch_backend()), "<report>", "exec"), {})
+
+
+MUTATED_ROWS = ("mul", "div", "exp", "sum(dim=1)", "matmul", "relu", "sigmoid", "softmax",
+                "cross_entropy", "maximum", "expand", "getitem repeated", "linear")
+
+
+def _kills(target, mutant, seeds=range(80)):
+    """The first program (using the mutated row) that differs with the mutant in place and
+    not without it."""
+    for seed in seeds:
+        program = td.generate(seed, focus=target.name)
+        if td.compare(program) is not None:
+            continue
+        with mutant.install():
+            d = td.compare(program)
+        if d is not None:
+            return d
+    return None
+
+
+def _mutants(rows=None):
+    """The mutation lab's non-equivalent mutants, of the rows a program can call (a row with
+    no torch spelling is an engine node, reached only through other ops)."""
+    from tinygrad_acts import mutants
+
+    return [(t, m) for t in mutants.targets(rows) if t.name not in td.NO_TORCH_ROW
+            for m in mutants.mutants_for(t) if not mutants.is_equivalent(t, m)]
+
+
+@pytest.mark.torch
+def test_the_harness_kills_the_mutation_labs_mutants():
+    """Wrong backward rules (the mutation lab's) are found by the harness on its own."""
+    survivors = [f"{t.name}: {m.kind}" for t, m in _mutants(list(MUTATED_ROWS))
+                 if _kills(t, m) is None]
+    assert not survivors, survivors
+
+
+# --- (b) the campaign -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_campaign():
+    """Tens of thousands of generated programs (TORCHDIFF_PROGRAMS, default 20000; seeds from
+    TORCHDIFF_SEED, default 100000). A failure lists every class of difference, with counts
+    and a minimal reproducer of each."""
+    n = int(os.environ.get("TORCHDIFF_PROGRAMS", "20000"))
+    start = int(os.environ.get("TORCHDIFF_SEED", "100000"))
+    summary = td.campaign(range(start, start + n), KNOWN_DIFFERENCES)
+    print(summary.text())
+    assert summary.unknown == 0, summary.text(examples=False)
+
+
+@pytest.mark.slow
+@pytest.mark.torch
+def test_the_harness_kills_every_mutant():
+    survivors = [f"{t.name}: {m.kind}" for t, m in _mutants() if _kills(t, m) is None]
+    assert not survivors, survivors
