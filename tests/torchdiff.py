@@ -563,7 +563,7 @@ def explain(diff: Difference, known: dict[str, Known]) -> str | None:
 #: Rows whose ``fn`` calls a graph node (so does not run on torch): the same call in torch.
 #: Activation rows are added below from the registry (``F.<name>(x, **params)``).
 TORCH_ROWS: dict[str, str] = {
-    "cast": "{0}.to(torch.float32).to(torch.float64) * {0}",
+    "cast": "{0}.to(torch.float64).to({0}.dtype) * {0}",
     "cat": "torch.cat([{0}, {1}, {0}], dim=1)",
     "stack": "torch.stack([{0}, {1}, {0}], dim=-1)",
     "take_along": "torch.take_along_dim({0}, torch.tensor(T.IDX2), dim=1)",

@@ -335,8 +335,9 @@ def _relu(x):
 
 def _relu_backward(grad, y):
     # NOTE: at the kink x = 0 the output is 0, so the rule gives 0: PyTorch's relu'(0) = 0.
-    # A where, not grad * (y > 0): an inf or nan upstream stays out of the inactive units.
-    return where(y > 0, grad, 0)
+    # A product with the mask, not np.where (6x slower on a layer's worth): so an inf or nan
+    # upstream gives nan at an inactive unit, where torch gives 0 (docs/guarantees.md).
+    return grad * (y > 0)
 
 
 register_activation("relu", _relu, _relu_backward, "output", module_name="ReLU",
@@ -523,7 +524,7 @@ def _hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def _hardtanh_backward(grad, y, min_val=-1.0, max_val=1.0):
     # NOTE: at the kinks (x = min_val or max_val) the gradient is 0, as in PyTorch.
-    return where((y > min_val) & (y < max_val), grad, 0)
+    return grad * ((y > min_val) & (y < max_val))  # a product, as relu's
 
 
 def _hardtanh_check(min_val=-1.0, max_val=1.0):

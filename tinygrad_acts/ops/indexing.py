@@ -137,7 +137,7 @@ class Clamp(Function):
 
     def backward(self, g, inside, below, above, lo_shape, hi_shape):
         need_x, need_lo, need_hi = self.needs_input_grad
-        return (where(inside, g, 0.0) if need_x else None,
+        return (g * inside if need_x else None,  # a product, as relu's (docs/guarantees.md)
                 unbroadcast(where(below, g, 0.0), lo_shape) if need_lo else None,
                 unbroadcast(where(above, g, 0.0), hi_shape) if need_hi else None)
 
