@@ -99,7 +99,7 @@ def book_outputs() -> None:
     """The book's section 4: raw outputs [0, ..., 0, 100] through sigmoid and softmax."""
     raw = ta.tensor([0.0] * 9 + [100.0], dtype=np.float64)
     target = np.eye(10)[9]
-    sig, soft = raw.sigmoid().numpy(), raw.softmax().numpy()
+    sig, soft = raw.sigmoid().numpy(), raw.softmax(-1).numpy()
     print("book, section 4: raw outputs [0, 0, 0, 0, 0, 0, 0, 0, 0, 100], the answer is 9")
     for name, y in (("sigmoid", sig), ("softmax", soft)):
         shown = " ".join(f"{v:.2f}" for v in y)

@@ -22,7 +22,7 @@ from tinygrad_acts.autograd import Function
 PACKAGE = Path(ta.__file__).parent
 ENGINE = ["tensor.py", "autograd.py"]
 RULES = ["activations.py", *sorted(f"ops/{p.name}" for p in (PACKAGE / "ops").glob("*.py"))]
-ENGINE_BUDGET = 1800
+ENGINE_BUDGET = 1850
 CORE_BUDGET = 5500
 CLASS_BUDGET = 30
 

@@ -76,6 +76,7 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         and ("INTERNAL ASSERT FAILED" in d.theirs or "Autograd not support dtype" in d.theirs)),
 }
 
+
 def _step_raised(d: td.Difference) -> bool:
     code = d.program.steps[d.step].code
     return "backward" in str(code)

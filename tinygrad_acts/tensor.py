@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import sys
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -98,6 +99,13 @@ def _dim(who: str, t: Tensor, dim: Any, extra: int = 0) -> int:
     return int(dim) % n
 
 
+def _required_dim(who: str, dim: Any, axis: Any) -> Any:
+    d = _axis(dim, axis)
+    if d is None:
+        raise TypeError(f"{who}() missing 1 required positional argument: 'dim'")
+    return d
+
+
 def _dims(who: str, t: Tensor, dim: Any, axis: Any) -> Any:
     """The reduced dims (``dim``, or numpy's alias ``axis``): None for all, an int, or a
     tuple of distinct ints, each checked against t's shape."""
@@ -109,12 +117,37 @@ def _dims(who: str, t: Tensor, dim: Any, axis: Any) -> Any:
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"{who}: dim {d} repeats a dim (shape {t.shape})")
         return dims if t.ndim else None
-    return _dim(who, t, d) if t.ndim else None
+    d = _dim(who, t, d)  # NOTE: checked on a 0-d tensor too: only 0 and -1 are its dims
+    return d if t.ndim else None
 
 
 def _size(args: tuple) -> tuple:
     """A size given as ``f(2, 3)`` or ``f((2, 3))``."""
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
+
+def _size_arg(who: str, args: tuple, name: str = "shape") -> tuple:
+    """PyTorch's size argument: ``f(2, 3)`` or ``f((2, 3))`` (a list too), of ints (numpy's
+    and 0-d integer tensors included); none at all, a float or a bool is a TypeError."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    elif not args:
+        raise TypeError(f"{who}() missing 1 required positional argument: '{name}'")
+    if all(type(n) is int for n in args):  # the common case
+        return args
+    try:
+        if not any(isinstance(n, (bool, np.bool_)) for n in args):
+            return tuple(operator.index(n) for n in args)
+    except TypeError:
+        pass
+    raise TypeError(f"{who}(): {name} must be ints or one tuple of ints, got "
+                    f"{tuple(type(n).__name__ for n in args)}")
+
+
+def _fits(shape: tuple, size: int) -> bool:
+    """Whether ``size`` elements can take ``shape`` (with at most one -1, inferred)."""
+    known = math.prod(n for n in shape if n != -1)
+    return known == size if -1 not in shape else known > 0 and size % known == 0
 
 
 def _check_shape(who: str, t: Tensor, shape: tuple) -> tuple:
@@ -124,13 +157,110 @@ def _check_shape(who: str, t: Tensor, shape: tuple) -> tuple:
     return shape
 
 
-def _index(index: Any) -> Any:
-    """Tensors inside an index become their arrays."""
+def _index(index: Any, shape: tuple) -> Any:
+    """A Tensor's index as numpy's, by PyTorch's rules: Tensors become their arrays, a
+    slice's step must be positive, and ints beside array indices apply first, as basic
+    indexing (``zeros(2, 3, 4)[0, :, [1, 0]]`` has shape (3, 2); numpy's rule gives (2, 3))."""
+    kind = type(index)
+    if kind is int or index is None or index is Ellipsis:
+        return index
+    if kind is slice:
+        return _check_step(index)
     if isinstance(index, Tensor):
         return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
+    if kind is list:  # NOTE: as torch, a list of numbers is an int64 (or bool) tensor, a
+        if all(type(i) in _INDEX_NUMBERS or isinstance(i, np.integer) for i in index):
+            return np.asarray(index) if index else _EMPTY_INDEX  # else: a tuple (legacy)
+        return _index(tuple(index), shape)
+    return _tuple_index(index, shape) if kind is tuple else index
+
+
+def _tuple_index(index: tuple, shape: tuple) -> Any:
+    items = []
+    ints = arrays = False
+    for i in index:
+        kind = type(i)
+        if kind is slice:
+            if i.step is not None:
+                _check_step(i)
+        elif kind is int:
+            ints = True
+        elif i is not None and i is not Ellipsis:
+            i = i.data if isinstance(i, Tensor) else (np.asarray(i) if i else _EMPTY_INDEX
+                                                      ) if kind is list else i
+            if _is_int(i):
+                ints = True
+            else:
+                arrays = True
+        items.append(i)
+    if not arrays:
+        return tuple(items)
+    if any(i is Ellipsis for i in items) and _spanned(items) == len(shape):
+        items = [i for i in items if i is not Ellipsis]  # NOTE: torch reads the arrays
+    return _ints_first(tuple(items), shape) if ints else tuple(items)  # around it adjacent
+
+
+def _spanned(items: Any) -> int:
+    """The dims an index's items take but its Ellipsis."""
+    return sum(np.ndim(i) if isinstance(i, np.ndarray) and i.dtype == np.bool_ else
+               0 if i is None or i is Ellipsis or type(i) is bool else 1 for i in items)
+
+
+def _check_step(s: slice) -> slice:
+    if s.step is not None and s.step <= 0:
+        raise ValueError("step must be greater than zero" if s.step else
+                         "slice step cannot be zero")
+    return s
+
+
+def _is_int(i: Any) -> bool:
+    """An int index (numpy's, and 0-d integer arrays, too); a bool is not one."""
+    if type(i) is int or isinstance(i, np.integer):
+        return True
+    return type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu"
+
+
+def _ints_first(items: tuple, shape: tuple) -> tuple:
+    """PyTorch's reading of an index that mixes ints and arrays, as one numpy index: the
+    ints (with the slices, None and ...) select first, then the arrays index what is left.
+    Returned as the flat positions it picks, unravelled (a pure array index)."""
+    first: list = []
+    then: list = []
+    for i in items:
+        if _is_int(i):
+            first.append(int(i))
+        elif type(i) is slice or i is Ellipsis:
+            first.append(i)
+            then.append(slice(None) if i is not Ellipsis else i)
+        elif i is None or isinstance(i, (bool, np.bool_)) or (
+                type(i) is np.ndarray and i.ndim == 0 and i.dtype == np.bool_):
+            first.append(None)  # NOTE: a bool scalar is a mask over a new dim of size 1
+            then.append(slice(None) if i is None else np.array([bool(i)]))
+        else:
+            a = np.asarray(i)
+            first.extend([slice(None)] * (a.ndim if a.dtype == np.bool_ else 1))
+            then.append(a)
+    try:
+        picked = np.arange(math.prod(shape)).reshape(shape)[tuple(first)][tuple(then)]
+    except IndexError as e:
+        raise IndexError(f"getitem: {e} (tensor shape {shape}, index {items})") from None
+    return np.unravel_index(picked, shape)
+
+
+def _one_mask(index: Any) -> bool:
+    """Whether the only array in ``index`` (as given) is one bool mask."""
+    items = index if type(index) is tuple else (index,)
+    arrays = [np.asarray(_array(i)) for i in items if not (
+        _is_int(_array(i)) or type(i) in (slice, bool) or i is None or i is Ellipsis)]
+    return len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim > 0
+
+
+def _is_advanced(index: Any) -> bool:
+    """Whether numpy reads ``index`` (already through ``_index``) with arrays (a copy; an
+    index_put when written), rather than as basic indexing (a view)."""
+    items = index if type(index) is tuple else (index,)
+    return any(type(i) is list or (type(i) is np.ndarray and (i.ndim or i.dtype == np.bool_))
+               for i in items)
 
 
 class Tensor:
@@ -157,6 +287,7 @@ class Tensor:
     grad_fn: Any
     _version: list[int]
     _hooks: list | None
+    _retains_grad: Any  # False, or retain_grad()'s hook
     _base: tuple[Tensor, str, Any] | None  # (base, "index" | "reshape" | "permute", arg)
     _views: weakref.WeakSet | None
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
@@ -208,9 +339,29 @@ class Tensor:
                 if self._views is None:
                     self._views = weakref.WeakSet()
                 self._views.add(out)
-            elif self.requires_grad:
-                out._base = (self, _NO_GRAD_VIEW, None)  # may not change in grad mode
+                if type(self) is _NoGradViewTensor:  # stale with it, as in PyTorch
+                    out.__class__ = _NoGradViewTensor
+            else:  # may not change in place in grad mode, as in PyTorch
+                out._base = (self, _NO_GRAD_VIEW, self._version[0])
+                if self.requires_grad:  # PyTorch's view then requires grad, as a leaf
+                    out.requires_grad, out.__class__ = True, _NoGradViewTensor
+                else:  # it will if this tensor gets a graph (see _sync_views)
+                    if self._views is None:
+                        self._views = weakref.WeakSet()
+                    self._views.add(out)
         return out
+
+    def _set_graph(self, node: Any) -> None:
+        """This tensor's value was changed in place inside a graph: ``node`` makes it now.
+        Hooks stay with the old value; ``retain_grad()`` follows the new one (PyTorch)."""
+        old, self.grad_fn, self.requires_grad = self.grad_fn, node, True
+        keep = self._retains_grad
+        if keep:
+            if old is not None and old.hooks and keep in old.hooks:
+                old.hooks.remove(keep)
+            if node.hooks is None:
+                node.hooks = []
+            node.hooks.append(keep)
 
     def _sync_views(self, source: Tensor | None = None) -> None:
         """After an in-place change of this tensor inside a graph, rebuild the graph of each
@@ -223,11 +374,15 @@ class Tensor:
                 if view is skip or view._base is None:
                     continue
                 _, how, arg = view._base
+                if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is
+                    view.requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
+                    continue
                 me = Tensor._make(tensor.data, True, tensor.grad_fn)
                 new = (ops.GetItem.apply(me, index=arg) if how == "index" else
                        ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
+                       ops.Expand.apply(me, shape=view.shape) if how == "expand" else
                        ops.Permute.apply(me, axes=arg))
-                view.grad_fn, view.requires_grad = new.grad_fn, True
+                view._set_graph(new.grad_fn)
                 stack.append((view, None))
 
     def _rebase(self) -> None:
@@ -239,17 +394,21 @@ class Tensor:
         view = self
         while view._base is not None:
             base, how, arg = view._base
-            if how is _NO_GRAD_VIEW:
-                raise RuntimeError("in-place change of a view of a view made under no_grad() "
-                                   "of a tensor that requires grad: refused, as in PyTorch")
             if how == "index":
                 old = Tensor._make(base.data, base.requires_grad, base.grad_fn)
                 new = ops.SetItem.apply(old, view, index=arg)
             elif how == "reshape":
                 new = ops.Reshape.apply(view, shape=base.shape)
+            elif how == "expand":  # the base: the view's first element along the new dims
+                if not view.data.size:
+                    return
+                lead = view.ndim - base.ndim
+                first = tuple(0 if i < lead or (n != 1 and base.shape[i - lead] == 1)
+                              else slice(None) for i, n in enumerate(view.shape))
+                new = ops.Reshape.apply(ops.GetItem.apply(view, index=first), shape=base.shape)
             else:
                 new = ops.Permute.apply(view, axes=tuple(int(a) for a in np.argsort(arg)))
-            base.grad_fn, base.requires_grad = new.grad_fn, True
+            base._set_graph(new.grad_fn)
             base._sync_views(source=view)
             view = base
 
@@ -269,7 +428,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return self.permute(*range(self.ndim - 1, -1, -1))
+        return self._permute(tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def is_leaf(self) -> bool:
@@ -351,12 +510,18 @@ class Tensor:
         self._version[0] += 1
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if not self.is_leaf:
+        if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; "
                                "use detach() to make a new leaf")
+        if not self.is_leaf:  # a non-leaf already requires grad: a no-op, as in torch
+            return self
         if requires_grad:
             _check_float(self.data, "requires_grad_")
         self.requires_grad = bool(requires_grad)
+        for view in list(self._views or ()):  # as in torch, its views with no graph follow
+            if _GRAD_FN.__get__(view) is None:
+                view.requires_grad = self.requires_grad
+                view.__class__ = _NoGradViewTensor if requires_grad else Tensor
         return self
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -366,15 +531,17 @@ class Tensor:
         ``gradient`` is required when self is not a scalar (it is the vector in the
         vector-Jacobian product). Without ``retain_graph=True`` the saved arrays are freed.
         """
+        if type(self) is _NoGradViewTensor and self.is_leaf:  # torch: nowhere to go
+            raise RuntimeError("backward: element 0 of tensors does not require grad and "
+                               "does not have a grad_fn (it is a view made under no_grad())")
         g = autograd._root_grad(self, gradient, "backward")
         keep = create_graph if retain_graph is None else retain_graph
         autograd.run_backward([self], [g], keep, create_graph)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too after backward."""
-        if self.grad_fn is None or self._retains_grad:
+        if self.is_leaf or self._retains_grad:
             return
-        self._retains_grad = True
         ref = weakref.ref(self)
 
         def keep(grad: Tensor) -> None:
@@ -383,6 +550,7 @@ class Tensor:
                 t.grad = grad if t.grad is None else t.grad + grad
 
         self.register_hook(keep)
+        self._retains_grad = keep  # the hook, to move it along an in-place change
 
     def register_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; if it returns a
@@ -398,7 +566,9 @@ class Tensor:
             if self.grad_fn.hooks is None:
                 self.grad_fn.hooks = []
             hooks = self.grad_fn.hooks
-        hooks.append(hook)
+        keep = self._retains_grad
+        # NOTE: retain_grad's hook runs last, so .grad is what the other hooks made (torch)
+        hooks.insert(hooks.index(keep) if keep and keep in hooks else len(hooks), hook)
         return RemovableHandle(hooks, hook)
 
     # --- arithmetic: + - * / ** @ and their reflected forms ---------------------------
@@ -411,17 +581,17 @@ class Tensor:
     def __rmul__(self, other: Any) -> Tensor: return _binary(ops.Mul, other, self)
     def __truediv__(self, other: Any) -> Tensor: return _binary(ops.Div, self, other)
     def __rtruediv__(self, other: Any) -> Tensor: return _binary(ops.Div, other, self)
-    def __pow__(self, other: Any) -> Tensor: return _binary(ops.Pow, self, other)
-    def __rpow__(self, other: Any) -> Tensor: return _binary(ops.Pow, other, self)
-    def __floordiv__(self, other: Any) -> Tensor: return _binary(ops.FloorDivide, self, other)
-    def __rfloordiv__(self, other: Any) -> Tensor: return _binary(ops.FloorDivide, other, self)
-    def __mod__(self, other: Any) -> Tensor: return _binary(ops.Remainder, self, other)
-    def __rmod__(self, other: Any) -> Tensor: return _binary(ops.Remainder, other, self)
+    def __pow__(self, other: Any) -> Tensor: return _power(self, other)
+    def __rpow__(self, other: Any) -> Tensor: return _power(other, self)
+    def __floordiv__(self, other: Any) -> Tensor: return _division(ops.FloorDivide, self, other)
+    def __rfloordiv__(self, other: Any) -> Tensor: return _division(ops.FloorDivide, other, self)
+    def __mod__(self, other: Any) -> Tensor: return _division(ops.Remainder, self, other)
+    def __rmod__(self, other: Any) -> Tensor: return _division(ops.Remainder, other, self)
     def __matmul__(self, other: Any) -> Tensor: return _matmul(self, other)
     def __rmatmul__(self, other: Any) -> Tensor: return _matmul(other, self)
-    def __neg__(self) -> Tensor: return ops.Neg.apply(_not_bool(self, "neg"))
+    def __neg__(self) -> Tensor: return ops.Neg.apply(_not_bool(self, "neg", RuntimeError))
     def __pos__(self) -> Tensor: return self
-    def __abs__(self) -> Tensor: return ops.Abs.apply(_not_bool(self, "abs"))
+    def __abs__(self) -> Tensor: return ops.Abs.apply(_not_bool(self, "abs", NotImplementedError))
 
     def add(self, other: Any) -> Tensor: return self + other
     def sub(self, other: Any) -> Tensor: return self - other
@@ -442,24 +612,46 @@ class Tensor:
     def log1p(self) -> Tensor: return ops.Log1p.apply(_floating(self))
     def sqrt(self) -> Tensor: return ops.Sqrt.apply(_floating(self))
     def erf(self) -> Tensor: return ops.Erf.apply(_floating(self))
-    def square(self) -> Tensor: return self * self
-    def sign(self) -> Tensor: return Tensor._make(np.sign(self.data), False, None)
+    def square(self) -> Tensor: return self * self if self.data.dtype != np.bool_ else self ** 2
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 (0 for nan, a bool tensor unchanged), with a zero gradient (torch)."""
+        x = self.data
+        out = x.copy() if x.dtype == np.bool_ else np.sign(x)
+        if x.dtype.kind == "f":
+            out = np.where(np.isnan(out), np.zeros((), x.dtype), out)
+        sign = Tensor._make(np.asarray(out, x.dtype), False, None)
+        return ops.DependsOn.apply(sign, self) if self.requires_grad else sign
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
-        """Clip to [min, max]; each bound a number, a Tensor (differentiable) or None."""
-        if min is None and max is None:
-            raise ValueError("clamp: give at least one of min and max")
-        return ops.Clamp.apply(self, _bound(min), _bound(max))
+        """Clip to [min, max]; each bound a number, a Tensor (differentiable) or None. The
+        result has PyTorch's promoted dtype (an int tensor clamped to 0.5 is float32)."""
+        return ops.Clamp.apply(*_clamp_operands("clamp", self, min, max))
 
     clip = clamp
-    def maximum(self, other: Any) -> Tensor: return _binary(ops.Maximum, self, other)
-    def minimum(self, other: Any) -> Tensor: return _binary(ops.Minimum, self, other)
+    def maximum(self, other: Tensor) -> Tensor:
+        return _binary(ops.Maximum, self, _tensor_arg("maximum", other))
+    def minimum(self, other: Tensor) -> Tensor:
+        return _binary(ops.Minimum, self, _tensor_arg("minimum", other))
 
-    # --- comparisons (bool tensors, no gradient) --------------------------------------
+    # --- comparisons and logic (bool or integer tensors, no gradient) ------------------
 
-    def _compare(self, other: Any, fn: Callable) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(np.asarray(fn(self.data, other)), False, None)
+    def _compare(self, other: Any, fn: Callable) -> Any:
+        """``fn`` on the operands brought to PyTorch's promoted dtype first (a float32
+        tensor against a float64 0-d tensor compares in float32, as torch does)."""
+        a = self.data
+        if isinstance(other, Tensor):
+            if other.data.dtype == a.dtype:
+                return Tensor._make(np.asarray(fn(a, other.data)), False, None)
+        elif (type(other) is float and a.dtype.kind == "f") or (
+                type(other) is int and a.dtype.kind in "iuf"):
+            return Tensor._make(np.asarray(fn(a, other)), False, None)  # numpy agrees
+        try:
+            other = _operand(other)
+        except TypeError:
+            return NotImplemented  # x == None is False, x < None a TypeError (torch)
+        dtype = dtypes.result_type(self, other)
+        b = _cast(_array(other), dtype)
+        return Tensor._make(np.asarray(fn(a.astype(dtype, copy=False), b)), False, None)
 
     def __lt__(self, other: Any) -> Tensor: return self._compare(other, operator.lt)
     def __le__(self, other: Any) -> Tensor: return self._compare(other, operator.le)
@@ -467,12 +659,38 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor: return self._compare(other, operator.ge)
     def __eq__(self, other: Any) -> Tensor: return self._compare(other, operator.eq)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return self._compare(other, operator.ne)  # type: ignore[override]
-    def __and__(self, other: Any) -> Tensor: return self._compare(other, operator.and_)
-    def __or__(self, other: Any) -> Tensor: return self._compare(other, operator.or_)
+    def __and__(self, other: Any) -> Tensor: return _bitwise(operator.and_, self, other)
+    def __rand__(self, other: Any) -> Tensor: return _bitwise(operator.and_, other, self)
+    def __or__(self, other: Any) -> Tensor: return _bitwise(operator.or_, self, other)
+    def __ror__(self, other: Any) -> Tensor: return _bitwise(operator.or_, other, self)
+    def __xor__(self, other: Any) -> Tensor: return _bitwise(operator.xor, self, other)
+    def __rxor__(self, other: Any) -> Tensor: return _bitwise(operator.xor, other, self)
+    def __iand__(self, other: Any) -> Tensor: return self._bitwise_(operator.and_, other)
+    def __ior__(self, other: Any) -> Tensor: return self._bitwise_(operator.or_, other)
+    def __ixor__(self, other: Any) -> Tensor: return self._bitwise_(operator.xor, other)
     def __invert__(self) -> Tensor: return Tensor._make(~self.data, False, None)
     def eq(self, other: Any) -> Tensor: return self == other
-    def all(self) -> Tensor: return Tensor._make(np.asarray(self.data.all()), False, None)
-    def any(self) -> Tensor: return Tensor._make(np.asarray(self.data.any()), False, None)
+
+    def _bitwise_(self, fn: Callable, other: Any) -> Tensor:
+        out = _bitwise(fn, self, other)
+        _check_cast(f"{_BITWISE[fn]}=", self, out.data.dtype)
+        return self._inplace(ops.SetItem, out, index=Ellipsis, _name=f"{_BITWISE[fn]}=")
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return self._logical(np.ndarray.all, "all", dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return self._logical(np.ndarray.any, "any", dim, keepdim)
+
+    def _logical(self, fn: Callable, who: str, dim: Any, keepdim: bool) -> Tensor:
+        """all / any over ``dim`` (an int, a tuple, or None for all dims): bool, but uint8
+        for a uint8 tensor, as in torch."""
+        if dim is None and not keepdim:
+            out = np.asarray(fn(self.data))
+        else:
+            out = np.asarray(fn(self.data, axis=_dims(who, self, dim, None), keepdims=keepdim))
+        return Tensor._make(out.astype(np.uint8) if self.data.dtype == np.uint8 else out,
+                            False, None)
 
     # --- reductions: sum / mean / max / min / amax / amin / var / std / argmax ---------
 
@@ -481,7 +699,8 @@ class Tensor:
         keep = keepdim if keepdims is None else keepdims
         if dim is None and axis is None:
             return ops.Sum.apply(self, axis=None, keepdims=keep)
-        return ops.Sum.apply(self, axis=_dims("sum", self, dim, axis), keepdims=keep)
+        d = _dims("sum", self, dim, axis)
+        return ops.Sum.apply(self, axis=None if d == () else d, keepdims=keep)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: bool | None = None) -> Tensor:
@@ -489,10 +708,13 @@ class Tensor:
             raise RuntimeError(f"mean: needs a floating-point tensor, got dtype {self.dtype} "
                                f"(shape {self.shape}); use .float() first, as in PyTorch")
         d = _dims("mean", self, dim, axis)
-        total = self.sum(d, keepdim if keepdims is None else keepdims)
-        if not self.data.size:  # NOTE: the mean of nothing is nan (0 / 0), as in torch
-            return total * math.nan
-        return total * (total.data.size / self.data.size)
+        d = None if d == () else d  # NOTE: as sum, no dims is all of them
+        reduced = range(self.ndim) if d is None else (d,) if isinstance(d, int) else d
+        n = math.prod(self.shape[i] for i in reduced)
+        # NOTE: one node, as torch's MeanBackward, so a second backward is allowed too;
+        # the mean of nothing is nan (0 / 0), as in torch
+        return ops.Sum.apply(self, axis=d, keepdims=keepdim if keepdims is None else keepdims,
+                             scale=1 / n if n else math.nan)
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: bool | None = None) -> Any:
@@ -513,33 +735,36 @@ class Tensor:
     def _extreme(self, which: str, dim: Any, keepdim: bool, axis: Any,
                  keepdims: bool | None) -> Any:
         keep = keepdim if keepdims is None else keepdims
-        d = _dims(which, self, dim, axis)
-        if d is None:
+        if dim is None and axis is None:
             return (ops.Max if which == "max" else ops.Min).apply(self, axis=None, keepdims=False)
-        if not isinstance(d, int):
+        if isinstance(_axis(dim, axis), tuple):
             raise TypeError(f"{which}(dim): dim must be one int (got {dim!r}); use "
                             f"a{which}(dim) to reduce several dims")
+        d = _dims(which, self, dim, axis)
+        result = return_types.max if which == "max" else return_types.min
+        if d is None:  # a 0-d tensor: itself, at index 0
+            return result(self.clone(), Tensor._make(np.zeros((), np.int64), False, None))
         if not self.data.shape[d]:
             raise IndexError(f"{which}(dim={dim}): cannot reduce an empty dim of shape "
                              f"{self.shape}")
         pick = np.argmax if which == "max" else np.argmin
         index = pick(self.data, axis=d, keepdims=True)
         values = ops.TakeAlong.apply(self, index=index, dim=d)
-        if not keep:
-            values, index = values.squeeze(d), np.squeeze(index, axis=d)
-        result = return_types.max if which == "max" else return_types.min
+        if not keep:  # NOTE: not a view (squeeze would make one), as in torch
+            index = np.squeeze(index, axis=d)
+            values = ops.Reshape.apply(values, shape=index.shape)
         return result(values, Tensor._make(index, False, None))
 
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
         """The largest values over ``dim`` (an int, a tuple, or () for all); tied maxima
         share the gradient evenly, as in PyTorch."""
-        d = None if dim == () else _dims("amax", self, dim, None)
-        return ops.Max.apply(self, axis=d, keepdims=keepdim)
+        d = _dims("amax", self, dim, None)
+        return ops.Max.apply(self, axis=None if d == () else d, keepdims=keepdim)
 
     def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
         """The smallest values over ``dim``; ties share the gradient evenly."""
-        d = None if dim == () else _dims("amin", self, dim, None)
-        return ops.Min.apply(self, axis=d, keepdims=keepdim)
+        d = _dims("amin", self, dim, None)
+        return ops.Min.apply(self, axis=None if d == () else d, keepdims=keepdim)
 
     def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
             unbiased: bool | None = None, axis: Any = None,
@@ -567,80 +792,95 @@ class Tensor:
                axis: int | None = None, keepdims: bool | None = None) -> Tensor:
         keep = keepdim if keepdims is None else keepdims
         d = _dims("argmax", self, dim, axis)
+        if self.data.dtype == np.bool_:
+            raise RuntimeError(f"argmax(): does not support bool input (shape {self.shape})")
         return Tensor._make(np.asarray(self.data.argmax(axis=d, keepdims=keep)), False, None)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False, *,
                axis: int | None = None, keepdims: bool | None = None) -> Tensor:
         keep = keepdim if keepdims is None else keepdims
         d = _dims("argmin", self, dim, axis)
+        if self.data.dtype == np.bool_:
+            raise RuntimeError(f"argmin(): does not support bool input (shape {self.shape})")
         return Tensor._make(np.asarray(self.data.argmin(axis=d, keepdims=keep)), False, None)
 
     # --- shape: reshape / view / flatten / transpose / permute / squeeze / expand -----
 
     def reshape(self, *shape: Any) -> Tensor:
-        shape = _size(shape)
-        return self._view_of(ops.Reshape.apply(self, shape=_check_shape("reshape", self, shape)),
-                             "reshape")
+        shape = _check_shape("reshape", self, _size_arg("reshape", shape))
+        return self._view_of(ops.Reshape.apply(self, shape=shape), "reshape")
 
     def view(self, *shape: Any) -> Tensor:
         """The same memory seen with another shape; refused where that needs a copy (a
         non-contiguous tensor, e.g. a transpose), as in PyTorch: use ``reshape`` there."""
-        shape = _check_shape("view", self, _size(shape))
+        shape = _check_shape("view", self, _size_arg("view", shape))
         probe = self.data.view()
         try:
             probe.shape = shape
         except (AttributeError, ValueError):
+            why = "without copying (it is not contiguous); use .reshape(...) instead" if \
+                _fits(shape, self.data.size) else f"({self.data.size} elements)"
             raise RuntimeError(f"view: a tensor of shape {self.shape} and strides "
-                               f"{self.data.strides} cannot be seen as shape {shape} without "
-                               "copying (it is not contiguous); use .reshape(...) instead"
+                               f"{self.data.strides} cannot be seen as shape {shape} {why}"
                                ) from None
         return self.reshape(shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """As torch: a 0-d tensor becomes shape (1,); flattening one dim is the tensor
+        itself (not a new view)."""
         s = self.shape
+        if start_dim == 0 and end_dim == -1 and len(s) != 1:  # the common case
+            return self.reshape(-1 if s else 1)
+        start, end = _dim("flatten", self, start_dim), _dim("flatten", self, end_dim)
         if not s:
             return self.reshape(1)
-        start, end = _dim("flatten", self, start_dim), _dim("flatten", self, end_dim)
         if start > end:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                                f"(shape {s})")
-        return self.reshape(s[:start] + (-1,) + s[end + 1:])
+        if start == end:
+            return self
+        return self.reshape(s[:start] + (math.prod(s[start:end + 1]),) + s[end + 1:])
 
-    def permute(self, *axes: Any) -> Tensor:
-        axes = tuple(_dim("permute", self, a) for a in _size(axes))
+    def permute(self, *dims: Any) -> Tensor:
+        # NOTE: no dims at all is refused (TypeError, as torch), but from ops.helpers.permute,
+        # which spells a 0-d tensor's empty permutation permute(*()) in backward rules
+        if not dims and (self.ndim or sys._getframe(1).f_code is not _PERMUTE_HELPER):
+            raise TypeError("permute() missing 1 required positional argument: 'dims'")
+        return self._permute(_size_arg("permute", dims, "dims") if dims else ())
+
+    def _permute(self, dims: tuple) -> Tensor:
+        axes = tuple(_dim("permute", self, a) for a in dims)
         if len(axes) != self.ndim or len(set(axes)) != len(axes):
-            raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
+            raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
                                f"{self.ndim} dims of shape {self.shape}")
         return self._view_of(ops.Permute.apply(self, axes=axes), "permute", axes)
 
-    def transpose(self, *dims: Any) -> Tensor:
-        """PyTorch's ``transpose(dim0, dim1)`` swaps two axes; with another number of
-        arguments it is numpy's permutation (``transpose()`` reverses the axes)."""
-        if len(dims) == 2:
-            order = list(range(self.ndim))
-            a, b = _dim("transpose", self, dims[0]), _dim("transpose", self, dims[1])
-            if self.ndim == 0:
-                return self
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dims (always a new view, even of a 0-d tensor), as torch."""
+        a, b = _dim("transpose", self, dim0), _dim("transpose", self, dim1)
+        order = list(range(self.ndim))
+        if order:
             order[a], order[b] = order[b], order[a]
-            return self.permute(*order)
-        return self.permute(*dims) if dims else self.T
+        return self._permute(tuple(order))
 
-    def swapaxes(self, a: int, b: int) -> Tensor: return self.transpose(a, b)
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor: return self.transpose(axis0, axis1)
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Drop size-1 dims: all of them, the one ``dim`` or those in a tuple of dims;
+        always a new view (even when nothing is dropped), as torch."""
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        d = _dim("squeeze", self, dim)
-        if not self.ndim or self.shape[d] != 1:
-            return self
-        return self.reshape(self.shape[:d] + self.shape[d + 1:])
+        dims = _dims("squeeze", self, dim, None)
+        dims = () if dims is None else (dims,) if isinstance(dims, int) else dims
+        return self.reshape(tuple(n for i, n in enumerate(self.shape)
+                                  if n != 1 or i not in dims))
 
     def unsqueeze(self, dim: int) -> Tensor:
         d = _dim("unsqueeze", self, dim, extra=1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
-    def expand(self, *shape: Any) -> Tensor:
-        shape = _size(shape)
+    def expand(self, *size: Any) -> Tensor:
+        shape = _size_arg("expand", size, "size")
         lead = len(shape) - self.ndim
         if lead < 0:
             raise RuntimeError(f"expand: the shape {shape} has fewer dims than the tensor's "
@@ -650,11 +890,14 @@ class Tensor:
                 raise RuntimeError(f"expand: size {n} is not allowed at dim {i} of {shape} "
                                    f"(tensor shape {self.shape}); -1 keeps an existing size")
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-        return self._view_of(ops.Expand.apply(self, shape=shape))
+        return self._view_of(ops.Expand.apply(self, shape=shape), "expand")
 
     def __getitem__(self, index: Any) -> Tensor:
-        index = _index(index)
-        return self._view_of(ops.GetItem.apply(self, index=index), "index", index)
+        index = _index(index, self.data.shape)
+        out = ops.GetItem.apply(self, index=index)
+        if not out.data.flags.c_contiguous and _is_advanced(index):
+            out.data = np.ascontiguousarray(out.data)  # a copy is contiguous, as in torch
+        return self._view_of(out, "index", index)
 
     def __iter__(self) -> Iterable[Tensor]:
         return (self[i] for i in range(len(self)))
@@ -667,58 +910,116 @@ class Tensor:
         Outside a graph this is plain numpy on the array. Inside one, the op's node is
         recorded as if out of place and the result is copied into this tensor's array;
         the version counter then catches any earlier node that saved the old values.
+        An integer or bool tensor is never in a graph (what is written is cast to it).
         """
         name = _name or op.__name__.lower() + "_"
-        grad_mode = autograd.is_grad_enabled()
-        if grad_mode and self._base is not None and self._base[1] is _NO_GRAD_VIEW:
-            raise RuntimeError(
-                f"{name}: this tensor (shape {self.shape}) is a view made under no_grad() of "
-                "a tensor that requires grad, and is being changed in place in grad mode; "
-                "that is ambiguous, so it is refused (as in PyTorch). Make the change under "
-                "no_grad() too, or clone() the view first.")
-        tracked = grad_mode and (self.requires_grad or any(
-            isinstance(a, Tensor) and a.requires_grad for a in args))
-        if not self.data.flags.writeable:
-            raise RuntimeError(
-                f"{name}: this tensor (shape {self.shape}) cannot be written: its memory is "
-                "read-only (after expand(), several elements share one memory location); "
-                "clone() it before changing it in place, as PyTorch asks")
+        data = self.data
+        kind = data.dtype.kind
+        if kind != "f" or op is _SUB:
+            _check_inplace(name, self, op, args)
+        # NOTE: torch's fills (fill_, a mask's masked_fill_) of an integer tensor with a
+        # value that requires grad make it require grad (torch's own internal asserts then
+        # fail later): mirrored
+        tracked = autograd.is_grad_enabled() and (kind == "f" or name in _GRAPH_FILLS) and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+        if tracked:
+            self._check_graph(name)
+        if not data.flags.writeable:
+            data = self._writable(name, op, args, params)
+        mine = data.base if data.base is not None else data
+        for a in args:  # NOTE: arrays of two owners never share memory: the common case
+            if isinstance(a, Tensor) and (a.data.base if a.data.base is not None
+                                          else a.data) is mine:
+                self._check_overlap(name, op, args, params)
         if not tracked:
             arrays = [a.data if isinstance(a, Tensor) else a for a in args]
             ufunc = _INPLACE_UFUNCS.get(op)
             if ufunc is not None:
-                ufunc(self.data, arrays[0], out=self.data, casting="same_kind")
+                ufunc(data, arrays[0], out=data, casting="same_kind")
             elif op is ops.SetItem:
-                self.data[params["index"]] = arrays[0]
+                data[params["index"]] = arrays[0]
             else:
-                np.copyto(self.data, op.run(self.data, *arrays, **params), casting="same_kind")
+                np.copyto(data, op.run(self.data, *arrays, **params), casting="same_kind")
             self._version[0] += 1
             return self
-        if self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                f"{name}: a leaf tensor that requires grad (shape {self.shape}) "
-                "cannot be changed in place; wrap the update in `with ta.no_grad():`")
-        root = self
-        while root._base is not None:
-            root = root._base[0]
-        if root is not self and root.requires_grad and root.grad_fn is None:
-            raise RuntimeError(
-                f"{name}: a view of a leaf tensor that requires grad (shape "
-                f"{root.shape}) cannot be changed in place; wrap the update in "
-                "`with ta.no_grad():`")
         snapshot = Tensor._make(self.data, self.requires_grad, self.grad_fn)
         snapshot._version = self._version
         out = op.apply(snapshot, *args, **params)
         node = out.grad_fn
         # what the node saved of the old values gets a copy; its output is this array now
         autograd.rebind_inplace(node, self.data, self)
-        np.copyto(self.data, out.data, casting="same_kind")
+        if data is not self.data and op is ops.SetItem:  # the part only: memory is shared
+            data[params["index"]] = out.data[params["index"]]
+        else:
+            np.copyto(data, out.data, casting="same_kind")
         self._version[0] += 1
-        self.grad_fn, self.requires_grad = node, True
+        self._set_graph(node)
         self._sync_views()
         if self._base is not None:
             self._rebase()
         return self
+
+    def _check_graph(self, name: str) -> None:
+        """Refuse an in-place change inside a graph where PyTorch does: of a leaf that
+        requires grad or a view of one, and of a view made under no_grad (or a view of such
+        a view): ambiguous, as no graph links it to its base."""
+        view = self
+        while view._base is not None:
+            base, how, _ = view._base
+            if how is _NO_GRAD_VIEW:
+                which = "this tensor" if view is self else "a tensor this one is a view of"
+                raise RuntimeError(f"{name}: {which} (shape {view.shape}) is a view created "
+                                   "in no_grad mode, and is being modified inplace with grad "
+                                   "mode enabled: ambiguous, so refused, as in PyTorch")
+            view = base
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape "
+                               f"{self.shape}) cannot be changed in place; wrap the update "
+                               "in `with ta.no_grad():`")
+        if view is not self and self.requires_grad and view.grad_fn is None:
+            raise RuntimeError(f"{name}: a view of a leaf tensor that requires grad (shape "
+                               f"{view.shape}) cannot be changed in place; wrap the update "
+                               "in `with ta.no_grad():`")
+
+    def _check_overlap(self, name: str, op: Any, args: tuple, params: dict) -> None:
+        """As torch: an operand that shares memory with the part written must be exactly
+        that part (``x.add_(x)`` runs; ``x[1:].add_(x[:-1])`` and ``x.add_(x.T)`` don't)."""
+        for a in args:
+            if not isinstance(a, Tensor):
+                continue
+            out = self.data
+            if op is ops.SetItem:
+                if name in _FILLS:
+                    return
+                index = params["index"]
+                if not _is_advanced(index):
+                    out = out[(*index, ...) if type(index) is tuple else (index, ...)]
+            src = a.data
+            if np.may_share_memory(out, src) and (out.shape, out.strides, _address(out)) != (
+                    src.shape, src.strides, _address(src)):
+                raise RuntimeError(f"{name}: unsupported operation: some elements of the input "
+                                   f"tensor and the written-to tensor (shapes {src.shape} and "
+                                   f"{out.shape}) refer to a single memory location")
+
+    def _writable(self, name: str, op: Any, args: tuple, params: dict) -> np.ndarray:
+        """A writable alias of this tensor's read-only array (an expand()'s), where PyTorch
+        writes too: a fill (one value everywhere), or a write to a part in which no two
+        elements share one memory location."""
+        alias = self.data.view()
+        try:
+            alias.flags.writeable = True
+        except ValueError:
+            raise RuntimeError(f"{name}: its memory is read-only (shape {self.shape})") from None
+        index = params["index"] if op is ops.SetItem else Ellipsis
+        if op is ops.SetItem and (name in _FILLS or _is_advanced(index)):
+            return alias
+        part = np.asarray(alias[index])
+        if part.size and any(s == 0 and n > 1 for n, s in zip(part.shape, part.strides)):
+            raise RuntimeError(
+                f"{name}: unsupported operation: more than one element of the written-to "
+                f"tensor (shape {part.shape}, strides {part.strides}) refers to a single "
+                "memory location (it comes from expand()); clone() it first, as in PyTorch")
+        return alias
 
     def add_(self, other: Any) -> Tensor: return self._inplace(ops.Add, _operand(other))
     def sub_(self, other: Any) -> Tensor: return self._inplace(ops.Sub, _operand(other))
@@ -726,15 +1027,18 @@ class Tensor:
     def div_(self, other: Any) -> Tensor: return self._inplace(ops.Div, _operand(other))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        if min is None and max is None:
-            raise ValueError("clamp_: give at least one of min and max")
-        return self._inplace(ops.Clamp, _bound(min), _bound(max))
+        _, lo, hi = _clamp_operands("clamp_", self, min, max)
+        return self._inplace(ops.Clamp, lo, hi)
 
     def zero_(self) -> Tensor:
         return self._inplace(ops.SetItem, 0, index=Ellipsis, _name="zero_")
 
     def fill_(self, value: Any) -> Tensor:
-        return self._inplace(ops.SetItem, _operand(value), index=Ellipsis, _name="fill_")
+        value = _operand(value)
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(f"fill_: only supports a 0-dimension value tensor, got shape "
+                               f"{value.shape}")
+        return self._inplace(ops.SetItem, value, index=Ellipsis, _name="fill_")
 
     def __iadd__(self, other: Any) -> Tensor: return self.add_(other)
     def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
@@ -742,7 +1046,25 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._inplace(ops.SetItem, _operand(value), index=_index(index), _name="__setitem__")
+        """As torch: the value is a number or a Tensor, cast to this tensor's dtype; with
+        an array index (an index_put) a Tensor value must have this tensor's dtype."""
+        raw, index = index, _index(index, self.data.shape)
+        name = "__setitem__"
+        if not isinstance(value, Tensor):
+            value = _number(name, self, value)
+        elif not _is_advanced(index):
+            if value.requires_grad and not value.ndim and self.data.dtype.kind != "f" \
+                    and np.ndim(self.data[index]):
+                name = _FILL  # torch fills the part (a 0-d value, a part of dims)
+        else:
+            if value.data.size == 1 and _one_mask(raw):
+                name = _MASKED_FILL  # torch's masked_fill_: it casts (see _inplace)
+            elif value.data.dtype != self.data.dtype:
+                raise RuntimeError(f"__setitem__: Index put requires the source and "
+                                   f"destination dtypes match, got {self.dtype} for the "
+                                   f"destination and {value.dtype} for the source (shapes "
+                                   f"{self.shape} and {value.shape})")
+        self._inplace(ops.SetItem, value, index=index, _name=name)
 
     # --- activations: relu / leaky_relu / sigmoid / tanh / softmax / ... --------------
     # Each is one entry of the registry in activations.py; these lines only route to it.
@@ -752,11 +1074,10 @@ class Tensor:
         return _activation("leaky_relu", self, negative_slope=negative_slope)
     def sigmoid(self) -> Tensor: return _activation("sigmoid", self)
     def tanh(self) -> Tensor: return _activation("tanh", self)
-    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
-        return _activation("softmax", self, dim=_axis(dim if axis is None else None, axis))
-    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
-        return _activation("log_softmax", self,
-                                 dim=_axis(dim if axis is None else None, axis))
+    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _activation("softmax", self, dim=_required_dim("softmax", dim, axis))
+    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return _activation("log_softmax", self, dim=_required_dim("log_softmax", dim, axis))
     def elu(self, alpha: builtins.float = 1.0) -> Tensor:
         return _activation("elu", self, alpha=alpha)
     def softplus(self, beta: builtins.float = 1.0, threshold: builtins.float = 20.0) -> Tensor:
@@ -804,7 +1125,8 @@ class Tensor:
 
     def cpu(self) -> Tensor: return self
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor: return check_device("cuda")
-    def type_as(self, other: Tensor) -> Tensor: return self.astype(other.dtype)
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.astype(_tensor_arg("type_as", other).dtype)
     def float(self) -> Tensor: return self.astype(np.float32)
     def double(self) -> Tensor: return self.astype(np.float64)
     def half(self) -> Tensor: return self.astype(np.float16)
@@ -857,6 +1179,50 @@ class Tensor:
         return func(*_unwrap(args), **_unwrap(kwargs))
 
 
+class _NoGradViewTensor(Tensor):
+    """A view made under no_grad() of a tensor that requires grad (or a view of one).
+    PyTorch calls the first a leaf that requires grad, whose gradient goes nowhere: its
+    ``.grad`` stays None. Once the memory it views is changed in place (through any
+    tensor), using it in a graph (reading its ``grad_fn`` in grad mode), ``is_leaf`` and
+    ``.grad`` raise, as in PyTorch."""
+
+    __slots__ = ()
+
+    def _check(self) -> None:
+        view: Tensor = self
+        while view._base is not None:
+            base, how, made_at = view._base
+            if how is _NO_GRAD_VIEW:
+                if view._version[0] != made_at:
+                    raise RuntimeError(_NO_GRAD_VIEW_CHANGED)
+                return
+            view = base
+
+    @property
+    def grad_fn(self) -> Any:
+        if autograd.is_grad_enabled():  # NOTE: hasattr(x, "grad_fn") asks, in any mode
+            self._check()
+        return _GRAD_FN.__get__(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        self._check()
+        return _GRAD_FN.__get__(self) is None
+
+    @property
+    def grad(self) -> Any:
+        self._check()
+        return _GRAD.__get__(self)
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if _GRAD_FN.__get__(self) is not None:  # a leaf's gradient goes nowhere
+            _GRAD.__set__(self, value)
+
+
+_GRAD_FN, _GRAD = Tensor.__dict__["grad_fn"], Tensor.__dict__["grad"]
+
+
 class RemovableHandle:
     """Returned by ``register_hook``: call ``remove()`` to unregister the hook."""
 
@@ -871,19 +1237,176 @@ class RemovableHandle:
 def _binary(op: Any, a: Any, b: Any) -> Tensor:
     """``op(a, b)`` with PyTorch's result dtype: both operands are brought to it first
     (a Tensor by a differentiable cast), so numpy's own promotion never decides."""
-    a, b = _operand(a), _operand(b)
-    a_is, b_is = isinstance(a, Tensor), isinstance(b, Tensor)
-    if a_is and b_is:
-        same = a.data.dtype == b.data.dtype and (op is not ops.Div or a.data.dtype.kind == "f")
-    else:  # a Python number with a float Tensor: numpy already agrees with torch
-        same = (a_is and type(b) in (int, float) and a.data.dtype.kind == "f") or (
-            b_is and type(a) in (int, float) and b.data.dtype.kind == "f")
-    if same:
+    ta, tb = type(a), type(b)
+    # the common cases first, with no conversion: numpy already agrees with torch there
+    if ta is Tensor and tb is Tensor:
+        dt = a.data.dtype
+        if dt is b.data.dtype and (dt.kind == "f" or (op is not _DIV and dt.kind != "b")):
+            return op.apply(a, b)
+    elif (ta is Tensor and (tb is float or tb is int) and a.data.dtype.kind == "f") or (
+            tb is Tensor and (ta is float or ta is int) and b.data.dtype.kind == "f"):
         return op.apply(a, b)
+    a, b = _operand(a), _operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype \
+            and (a.data.dtype.kind == "f" or (op is not _DIV and a.data.dtype.kind != "b")):
+        return op.apply(a, b)
+    if op is _SUB:
+        _check_sub(a, b)
     dtype = dtypes.result_type(a, b)
     if op is ops.Div:
         dtype = dtypes.true_divide_type(dtype)
     return op.apply(_cast(a, dtype), _cast(b, dtype))
+
+
+def _check_sub(*operands: Any) -> None:
+    """PyTorch refuses ``-`` with a bool operand (a tensor or a number)."""
+    kinds = [_dtype_of(x).kind for x in operands if x is not None]
+    if kinds.count("b") > 1:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if "b" in kinds:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+
+
+def _division(op: Any, a: Any, b: Any) -> Tensor:
+    """``//`` and ``%`` as torch: refused for bools (NotImplementedError), and an integer
+    division by zero raises (torch's RuntimeError "ZeroDivisionError")."""
+    a, b = _operand(a), _operand(b)
+    if _has_float(a, b):
+        return _binary(op, a, b)
+    common = type(b) is int and isinstance(a, Tensor) and a.data.dtype.kind in "iu"
+    kind = "i" if common else dtypes.result_type(a, b).kind
+    who = "floor_divide (//)" if op is ops.FloorDivide else "remainder (%)"
+    if kind == "b":
+        raise NotImplementedError(f"{who}: not implemented for bool tensors, as in torch "
+                                  "(convert with .int() first)")
+    zero = b == 0 if common else kind in "iu" and np.any(np.equal(_array(b), 0))
+    if zero and np.size(_array(a)):
+        raise IntegerDivisionByZero(f"ZeroDivisionError: {who} of integers by zero (shapes "
+                                    f"{np.shape(_array(a))} and {np.shape(_array(b))})")
+    return _binary(op, a, b)
+
+
+class IntegerDivisionByZero(RuntimeError, ZeroDivisionError):
+    """An integer ``//`` or ``%`` by zero: torch's RuntimeError("ZeroDivisionError"), and
+    Python's ZeroDivisionError too."""
+
+
+def _power(a: Any, b: Any) -> Tensor:
+    """``**`` as torch: a bool result is refused (NotImplementedError) but for a bool
+    tensor to a Python bool power (itself, or all True)."""
+    a, b = _operand(a), _operand(b)
+    if _has_float(a, b):
+        return _binary(ops.Pow, a, b)
+    dtype = dtypes.result_type(a, b)
+    if dtype.kind == "b":
+        if isinstance(b, Tensor) or not isinstance(a, Tensor):
+            raise NotImplementedError("pow (**): not implemented for bool tensors, as in "
+                                      "torch (convert with .int() first)")
+        return Tensor._make(a.data.copy() if b else np.ones_like(a.data), False, None)
+    if dtype.kind in "iu" and np.any(np.less(_array(b), 0)):
+        if not isinstance(b, Tensor):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        x, e = (np.asarray(_array(v)).astype(dtype, copy=False) for v in (a, b))
+        # NOTE: as torch, x ** -n is 0 but for x = 1 (1) and x = -1 (1 or -1)
+        out = np.where(e >= 0, x ** np.maximum(e, 0), (x == 1) | (x == -1) * (1 - e % 2 * 2))
+        return Tensor._make(np.asarray(out, dtype=dtype), False, None)
+    return _binary(ops.Pow, a, b)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _has_float(a: Any, b: Any) -> bool:
+    """Whether an operand is a float Tensor (the result is a float then: the fast path)."""
+    return (isinstance(a, Tensor) and a.data.dtype.kind == "f") or (
+        isinstance(b, Tensor) and b.data.dtype.kind == "f")
+
+
+def _array(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+_BITWISE = {operator.and_: "bitwise_and (&)", operator.or_: "bitwise_or (|)",
+            operator.xor: "bitwise_xor (^)"}
+
+
+def _bitwise(fn: Callable, a: Any, b: Any) -> Tensor:
+    """``&``, ``|``, ``^`` of integer or bool tensors, in torch's promoted dtype; floats
+    are refused (NotImplementedError, as torch)."""
+    a, b = _operand(a), _operand(b)
+    dtype = dtypes.result_type(a, b)
+    if dtype.kind == "f":
+        raise NotImplementedError(f"{_BITWISE[fn]}: not implemented for floating point "
+                                  f"operands (dtypes {_dtype_of(a)} and {_dtype_of(b)})")
+    x, y = (np.asarray(_array(v)).astype(dtype, copy=False) for v in (a, b))
+    return Tensor._make(np.asarray(fn(x, y)), False, None)
+
+
+def _check_cast(name: str, t: Tensor, dtype: np.dtype) -> None:
+    """An in-place result of ``dtype`` must fit ``t`` by torch's rule: no float into an
+    integer or bool tensor, nothing but bool into a bool tensor."""
+    kind = t.data.dtype.kind
+    if (dtype.kind == "f" and kind != "f") or (dtype.kind != "b" and kind == "b"):
+        raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output "
+                           f"type {t.dtype} (shape {t.shape}), as in PyTorch")
+
+
+def _check_inplace(name: str, t: Tensor, op: Any, args: tuple) -> None:
+    if op is _SUB:
+        _check_sub(t, *args)
+    if t.data.dtype.kind != "f" and args and op is not ops.SetItem:
+        dtype = dtypes.result_type(t, *args)
+        _check_cast(name, t, dtypes.true_divide_type(dtype) if op is ops.Div else dtype)
+
+
+def _number(who: str, t: Tensor, value: Any) -> Any:
+    """A value to write that is not a Tensor: a Python number (numpy's ints and float64,
+    which is a float, too), cast to t's dtype; as torch, other numpy numbers are a
+    TypeError. (Arrays and lists are taken too, cast: torch refuses them.)"""
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, np.integer):
+        return int(value)
+    if not isinstance(value, np.generic):
+        return np.asarray(_operand(value).data, dtype=t.data.dtype)
+    raise TypeError(f"{who}: can't assign a {type(value).__module__}.{type(value).__name__} "
+                    f"to a tensor (dtype {t.dtype}, shape {t.shape}); assign a Python number "
+                    "or a Tensor")
+
+
+def _tensor_arg(who: str, x: Any, name: str = "other") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def _clamp_operands(who: str, x: Tensor, lo: Any, hi: Any) -> tuple:
+    """x, min and max in torch's promoted dtype; the bounds are both numbers or both
+    Tensors (with None for no bound), as torch asks."""
+    if lo is None and hi is None:
+        raise ValueError(f"{who}: give at least one of min and max")
+    lo, hi = _bound(lo), _bound(hi)
+    if x.data.dtype.kind == "f" and type(lo) in _BOUNDS and type(hi) in _BOUNDS:
+        return x, lo, hi  # the common case: numpy keeps the float dtype, as torch does
+    if lo is not None and hi is not None and isinstance(lo, Tensor) != isinstance(hi, Tensor):
+        raise TypeError(f"{who}: min and max must both be numbers or both be Tensors, got "
+                        f"{type(lo).__name__} and {type(hi).__name__}")
+    dtype = dtypes.result_type(x, lo, hi)
+    if dtype.kind == "b":
+        raise NotImplementedError(f"{who}: not implemented for bool tensors, as in torch")
+    if who.endswith("_"):  # in place: _inplace checks the result fits x
+        return x, lo, hi
+    return _cast(x, dtype), *(None if b is None else _cast(b, dtype) for b in (lo, hi))
+
+
+_SUB = ops.Sub
+
+
+_DIV = ops.Div
 
 
 def _dtype_of(x: Any) -> np.dtype:
@@ -904,6 +1427,10 @@ def _cast(x: Any, dtype: np.dtype) -> Any:
 def _matmul(a: Any, b: Any) -> Tensor:
     a, b = _operand(a), _operand(b)
     da, db = _dtype_of(a), _dtype_of(b)
+    x, y = np.asarray(_array(a)), np.asarray(_array(b))
+    if da == db == np.bool_ and ((x.ndim == y.ndim == 1) or (x.size and y.size)):
+        raise NotImplementedError(f"matmul: not implemented for bool tensors, as in torch "
+                                  f"(shapes {np.shape(_array(a))} and {np.shape(_array(b))})")
     if da != db:  # as in torch: matmul does not promote
         raise RuntimeError(f"matmul: both operands must have the same dtype, got {da} and "
                            f"{db} (shapes {np.shape(a)} and {np.shape(b)}); convert one "
@@ -917,10 +1444,10 @@ def _floating(x: Tensor) -> Tensor:
     return x if x.data.dtype.kind == "f" else x.astype(dtypes.get_default_dtype())
 
 
-def _not_bool(x: Tensor, who: str) -> Tensor:
+def _not_bool(x: Tensor, who: str, error: type[Exception] = TypeError) -> Tensor:
     if x.data.dtype == np.bool_:
-        raise TypeError(f"{who}: not defined for a bool tensor (shape {x.shape}); use ~x "
-                        "for logical not, or convert with .int() / .float()")
+        raise error(f"{who}: not defined for a bool tensor (shape {x.shape}); use ~x "
+                    "for logical not, or convert with .int() / .float()")
     return x
 
 
@@ -943,13 +1470,31 @@ def _bound(x: Any) -> Any:
     return None if x is None else _operand(x)
 
 
-_NO_GRAD_VIEW = "no_grad view"  # marks a view made under no_grad of a tensor needing grad
+_MASKED_FILL = "__setitem__ (a masked_fill_)"
+_FILL = "__setitem__ (a fill_)"
+_FILLS = ("zero_", "fill_")
+_GRAPH_FILLS = ("fill_", _MASKED_FILL, _FILL)
+_PERMUTE_HELPER = ops.helpers.permute.__code__
+_NUMBERS = (int, float, bool)
+_EMPTY_INDEX = np.zeros(0, np.int64)
+_INDEX_NUMBERS = (int, bool, np.bool_)
+_BOUNDS = (int, float, type(None))
+_NO_GRAD_VIEW = "no_grad view"  # marks a view made under no_grad (a view's _base[1])
+_NO_GRAD_VIEW_CHANGED = (
+    "A view was created in no_grad mode and its base or another view of its base has been "
+    "modified inplace: ambiguous, so it is refused (as in PyTorch). Make the view and the "
+    "in-place change both inside no_grad() or both outside it.")
 
 
 def _operand(x: Any) -> Any:
-    """A Tensor stays; a Python or numpy number stays (a constant); anything else becomes
-    a Tensor."""
-    if isinstance(x, (Tensor, int, float, bool, np.generic)):
+    """A Tensor or a Python number stays (a number is a weak constant); a numpy number
+    becomes the Python number torch takes it for (np.bool_ as a float, as torch does);
+    anything else becomes a Tensor."""
+    if isinstance(x, Tensor) or type(x) in _NUMBERS:
+        return x
+    if isinstance(x, np.generic):  # NOTE: before int and float: np.float64 is a float
+        return int(x) if isinstance(x, np.integer) else float(x)
+    if isinstance(x, (int, float)):
         return x
     if type(x) is np.ndarray and x.dtype.kind in "fiub":  # the common case, without checks
         return Tensor._make(x, False, None)
@@ -966,12 +1511,14 @@ _UFUNCS: dict = {
     np.negative: operator.neg, np.absolute: operator.abs, np.exp: Tensor.exp,
     np.expm1: Tensor.expm1, np.log: Tensor.log, np.log1p: Tensor.log1p, np.sqrt: Tensor.sqrt,
     np.tanh: Tensor.tanh, np.square: Tensor.square, np.maximum: _ufunc_pair(ops.Maximum),
-    np.minimum: _ufunc_pair(ops.Minimum),
+    np.minimum: _ufunc_pair(ops.Minimum), np.remainder: operator.mod,
+    np.floor_divide: operator.floordiv, np.greater: operator.gt, np.greater_equal: operator.ge,
+    np.less: operator.lt, np.less_equal: operator.le, np.equal: operator.eq,
+    np.not_equal: operator.ne, np.bitwise_and: operator.and_, np.bitwise_or: operator.or_,
+    np.bitwise_xor: operator.xor, np.invert: operator.invert,
 }
-_NON_DIFFERENTIABLE = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
-                       np.not_equal, np.sign, np.isfinite, np.isnan, np.isinf, np.floor,
-                       np.ceil, np.logical_and, np.logical_or, np.logical_not, np.invert,
-                       np.bitwise_and, np.bitwise_or}
+_NON_DIFFERENTIABLE = {np.sign, np.isfinite, np.isnan, np.isinf, np.floor, np.ceil,
+                       np.logical_and, np.logical_or, np.logical_not}
 
 
 def _np_reduce(method: str) -> Callable:
@@ -1087,8 +1634,9 @@ def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """As torch.full: the dtype follows the fill value (int -> int64, bool -> bool)."""
-    if dtype is None and isinstance(fill_value, (bool, int, np.integer, np.bool_)):
-        dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else np.int64
+    fill_value = _operand(fill_value)  # NOTE: np.bool_ is a float to torch
+    if dtype is None and isinstance(fill_value, int):
+        dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
     return _new(np.full(_shape((size,)), fill_value, _float(dtype)), requires_grad)
 
 
@@ -1138,13 +1686,20 @@ def cat(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing dimension."""
     tensors = _joined("cat", tensors)
     if any(t.ndim == 0 for t in tensors):
-        raise ValueError(f"cat: a 0-d tensor cannot be joined (shapes "
-                         f"{[t.shape for t in tensors]}); use stack, or reshape(1) first")
-    d = _dim("cat", tensors[0], _axis(dim if axis is None else None, axis))
+        raise RuntimeError(f"cat: a zero-dimensional tensor cannot be concatenated (shapes "
+                           f"{[t.shape for t in tensors]}); use stack, or reshape(1) first")
+    # NOTE: as torch, legacy empty 1-d tensors (shape (0,)) join anything: they are skipped
+    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    d = _dim("cat", kept[0], _axis(dim if axis is None else None, axis)) \
+        if kept[0].shape != (0,) else 0
     try:
-        return ops.Cat.apply(*tensors, axis=d)
+        out = ops.Cat.apply(*kept, axis=d)
     except ValueError as e:
         raise ValueError(f"cat: {e} (shapes {[t.shape for t in tensors]}, dim={d})") from None
+    if not out.data.flags.c_contiguous:  # NOTE: numpy may keep an input's layout; torch not
+        out.data = np.ascontiguousarray(out.data)
+    skipped = [t for t in tensors if t.requires_grad and t.shape == (0,) and t is not kept[0]]
+    return ops.DependsOn.apply(out, *skipped) if skipped else out  # their gradient: empty
 
 
 def stack(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
@@ -1170,8 +1725,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     return ops.Where.apply(cond, a, b)
 
 
-def maximum(a: Tensor, b: Any) -> Tensor: return a.maximum(b)
-def minimum(a: Tensor, b: Any) -> Tensor: return a.minimum(b)
+def maximum(a: Tensor, b: Tensor) -> Tensor: return _tensor_arg("maximum", a, "input").maximum(b)
+def minimum(a: Tensor, b: Tensor) -> Tensor: return _tensor_arg("minimum", a, "input").minimum(b)
 
 
 def _activation_(name: str, x: Tensor, **params: Any) -> Tensor:
