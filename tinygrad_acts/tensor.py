@@ -288,7 +288,7 @@ class Tensor:
     _version: list[int]
     _hooks: list | None
     _retains_grad: Any  # False, or retain_grad()'s hook
-    _base: tuple[Tensor, str, Any] | None  # (base, "index" | "reshape" | "permute", arg)
+    _base: tuple[Tensor, str, Any] | None  # (base, how: see _view_of, arg)
     _views: weakref.WeakSet | None
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
 
@@ -310,8 +310,9 @@ class Tensor:
         self._version = [0]
         self._retains_grad = False
         self._hooks = None
-        self._base = None  # (base tensor, "index" | "reshape" | "permute", arg) for op views
-        self._views = None  # a WeakSet of this tensor's op views inside a graph
+        self._base = None  # (base, "index" | "reshape" | "permute" | "expand", arg) for a
+        # view made in grad mode; (base, _NO_GRAD_VIEW, base's version then) under no_grad
+        self._views = None  # a WeakSet of the views of this tensor that _sync_views updates
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
@@ -322,7 +323,7 @@ class Tensor:
         t._base = t._views = None
         return t
 
-    def _view_of(self, out: Tensor, how: str | None = None, arg: Any = None) -> Tensor:
+    def _view_of(self, out: Tensor, how: str, arg: Any = None) -> Tensor:
         """``out``, made by a shape op or basic indexing; if its array is a numpy view of
         this tensor's, it shares the version counter (PyTorch's rule), so an in-place change
         through either one is caught by every node that saved the other's array, and it
@@ -330,10 +331,10 @@ class Tensor:
         owner = self.data if self.data.base is None else self.data.base
         if getattr(out.data, "base", None) is owner:
             out._version = self._version
-            if how is None:
-                return out
-            # Only views made while recording need a link back (an in-place change under
-            # no_grad has no graph to update); a WeakSet forgets views that are gone.
+            # A view made while recording links back, so that an in-place change through
+            # it gives its base a graph (_rebase), and one of its base gives it one
+            # (_sync_views); one made under no_grad is marked (as torch, it may not change
+            # in place in grad mode). A WeakSet forgets views that are gone.
             if autograd.is_grad_enabled():
                 out._base = (self, how, arg)
                 if self._views is None:
@@ -341,7 +342,7 @@ class Tensor:
                 self._views.add(out)
                 if type(self) is _NoGradViewTensor:  # stale with it, as in PyTorch
                     out.__class__ = _NoGradViewTensor
-            else:  # may not change in place in grad mode, as in PyTorch
+            else:
                 out._base = (self, _NO_GRAD_VIEW, self._version[0])
                 if self.requires_grad:  # PyTorch's view then requires grad, as a leaf
                     out.requires_grad, out.__class__ = True, _NoGradViewTensor
@@ -518,10 +519,13 @@ class Tensor:
         if requires_grad:
             _check_float(self.data, "requires_grad_")
         self.requires_grad = bool(requires_grad)
-        for view in list(self._views or ()):  # as in torch, its views with no graph follow
-            if _GRAD_FN.__get__(view) is None:
-                view.requires_grad = self.requires_grad
-                view.__class__ = _NoGradViewTensor if requires_grad else Tensor
+        stack = [self] if self._base is None else []  # as in torch, the views of a tensor
+        while stack:  # (that is not a view) with no graph follow it
+            for view in list(stack.pop()._views or ()):
+                if _GRAD_FN.__get__(view) is None:
+                    view.requires_grad = self.requires_grad
+                    view.__class__ = _NoGradViewTensor if requires_grad else Tensor
+                    stack.append(view)
         return self
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
