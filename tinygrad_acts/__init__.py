@@ -9,6 +9,14 @@ backward rules; property tests check every gradient against finite differences.
 from .tensor import (Tensor, arange, cat, eye, from_numpy, full, generator, get_default_dtype,
                      manual_seed, maximum, minimum, ones, ones_like, rand, randn,
                      set_default_dtype, stack, tensor, where, zeros, zeros_like)
+# the op surface by family (api/): each module's __all__ joins ta., its methods join Tensor
+from .api.math import *  # noqa: F403
+from .api.reduce import *  # noqa: F403
+from .api.selection import *  # noqa: F403
+from .api.shape import *  # noqa: F403
+from .api.linalg import *  # noqa: F403
+from .api.factories import *  # noqa: F403
+from . import api
 from .activations import register_activation, registry as _registry, unregister_activation
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
@@ -49,4 +57,6 @@ __all__ = [
     "promote_types", "result_type",
     "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
     "short", "int32", "int", "int64", "long", "bool",
+    *api.math.__all__, *api.reduce.__all__, *api.selection.__all__, *api.shape.__all__,
+    *api.linalg.__all__, *api.factories.__all__,
 ]

@@ -1,0 +1,37 @@
+"""The op surface beyond the core Tensor class, one module per family, each op a ``ta.``
+function and, where PyTorch has one, a Tensor method of the same name:
+
+- ``math``: sin / cos / atan2 / hypot / floor / round / nan_to_num / isnan ...
+- ``reduce``: prod / cumsum / logsumexp / norm / median / mode ...
+- ``selection``: sort / topk / gather / scatter_add / index_select / masked_fill ...
+- ``shape``: split / chunk / flip / roll / repeat / tril / diagonal ...
+- ``linalg``: mm / bmm / dot / einsum / kron / cross, and ``ta.linalg``'s det / inv / solve
+- ``factories``: linspace / full_like / randint / randperm, and in-place fills (uniform_ ...)
+
+The rules (the Functions and their op-table rows) live in ``ops/``; these modules check
+arguments, apply PyTorch's dtype rules and call the rules. ``@method`` is how a function
+here becomes a Tensor method too: ``ta.sin(x)`` and ``x.sin()`` are the same function.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def method(fn: F | None = None, *, name: str = "") -> Any:
+    """Make ``fn`` a Tensor method as well (under ``name``, by default its own name).
+
+    ``@method`` or ``@method(name="scatter_add_")``. A name the Tensor class defines in its
+    own body is refused: one home per op.
+    """
+    def bind(f: F) -> F:
+        attr = name or f.__name__
+        if attr in vars(Tensor) and getattr(Tensor, attr) is not f:
+            raise RuntimeError(f"Tensor.{attr} is defined twice (tensor.py and api/)")
+        setattr(Tensor, attr, f)
+        return f
+    return bind(fn) if fn is not None else bind

@@ -1,0 +1,4 @@
+"""factories: see api/__init__.py."""
+from __future__ import annotations
+
+__all__: list[str] = []
