@@ -7,6 +7,7 @@ cross-checks iterate over ``OPS``.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,13 @@ def add_row(spec: OpSpec, replace: bool = False) -> OpSpec:
 
 def remove_row(name: str) -> None:
     OPS.pop(name, None)
+
+
+def lib(x: Any) -> Any:
+    """The library tensor ``x`` belongs to (``tinygrad_acts`` or ``torch``), so one row's
+    ``fn`` runs on both: ``lambda a, b: lib(a).atan2(a, b)``,
+    ``lambda a: lib(a).nn.functional.pad(a, (1, 2))``, ``lambda a: lib(a).linalg.det(a)``."""
+    return sys.modules[type(x).__module__.partition(".")[0]]
 
 
 def row(name: str, node: type, fn: Callable, ref: Callable, *cases: Shapes,
