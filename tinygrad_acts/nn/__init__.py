@@ -2,29 +2,14 @@
 from typing import Any
 
 from ..activations import registry as _registry
-from .activation import (
-    ELU,
-    GELU,
-    Activation,
-    Hardtanh,
-    LeakyReLU,
-    LogSoftmax,
-    ReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
-    activation_module,
-)
-from .layers import Dropout, Flatten, Identity, Linear, Maxout, ModuleList, Sequential
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .module import Module, Parameter
+from . import activation, layers, losses, module
+from .activation import *  # noqa: F403
+from .layers import *  # noqa: F403
+from .losses import *  # noqa: F403
+from .module import *  # noqa: F403
 
-__all__ = ["Module", "Parameter", "Linear", "Dropout", "Maxout", "Identity", "Flatten",
-           "Sequential", "ModuleList", "Activation", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "ELU", "Softplus", "SiLU", "GELU", "Hardtanh",
-           "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+# each module's __all__ is what nn exports: a new layer or loss is listed there only
+__all__ = [*module.__all__, *layers.__all__, *activation.__all__, *losses.__all__]
 
 _made: dict = {}
 
@@ -34,6 +19,6 @@ def __getattr__(name: str) -> Any:
     for spec in list(_registry.values()):
         if spec.module_name == name:
             if name not in _made or _made[name].name != spec.name:
-                _made[name] = activation_module(spec.name)
+                _made[name] = activation.activation_module(spec.name)
             return _made[name]
     raise AttributeError(f"module 'tinygrad_acts.nn' has no attribute '{name}'")

@@ -48,6 +48,9 @@ from .reduce import Max, Min, Std, Sum
 from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
+# the later families: importing each adds its rows to OPS (after table's, so row order holds)
+from . import losses, math, sorting  # isort: skip
+
 __all__ = [
     # elementwise
     "Abs", "Add", "Cast", "Div", "Erf", "Exp", "Expm1", "FloorDivide", "Log", "Log1p", "Mul",
@@ -60,5 +63,5 @@ __all__ = [
     "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
     # helpers and the table
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
-    "where", "OPS", "OpSpec", "add_row", "remove_row",
+    "where", "OPS", "OpSpec", "add_row", "remove_row", "losses", "math", "sorting",
 ]
