@@ -371,3 +371,104 @@ def test_iterating_rows_backpropagates_without_a_dense_gradient_per_row():
         total = total + row.sum() * 2
     total.backward()
     assert x.grad.numpy().tolist() == np.full((2000, 3), 2.0).tolist()
+
+
+# --- found by the harness's campaigns (tests/torchdiff.py), in torch's terms ----------------
+
+
+def _no_grad_view():
+    x = ta.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ta.float64, requires_grad=True)
+    with ta.no_grad():
+        v = x.squeeze(1)
+    return x, v
+
+
+def test_a_no_grad_view_requires_grad_but_its_gradient_goes_nowhere():
+    x, v = _no_grad_view()
+    y = (v * 2).sum()
+    assert v.requires_grad and y.requires_grad
+    assert ta.grad(y, [v], allow_unused=True) == (None,)
+    y = (v * 2).sum()
+    y.backward()
+    assert v.grad is None and x.grad is None
+
+
+def test_a_no_grad_view_is_not_a_root_for_grad_or_backward():
+    _, v = _no_grad_view()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ta.grad(v, [v], grad_outputs=[ta.ones(2, 2, dtype=ta.float64)])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        v.backward(ta.ones(2, 2, dtype=ta.float64))
+
+
+def test_create_graph_gives_a_leaf_a_clone_of_the_gradient_in_the_graph():
+    x = ta.tensor([1.0, 2.0], dtype=ta.float64, requires_grad=True)
+    seed = ta.tensor([3.0, 4.0], dtype=ta.float64, requires_grad=True)
+    x.backward(seed, create_graph=True)
+    assert x.grad is not seed and not x.grad.is_leaf and x.grad.requires_grad
+    assert x.grad.tolist() == [3.0, 4.0]
+
+
+def test_a_seed_the_caller_holds_is_copied_into_grad_not_shared():
+    x = ta.tensor([0.5, -1.0], requires_grad=True)
+    seed = ta.tensor([1.0, 2.0], requires_grad=True)
+    x.backward(seed)
+    x.backward(ta.tensor([1.0, 1.0]))
+    assert seed.tolist() == [1.0, 2.0] and x.grad.tolist() == [2.0, 3.0]
+
+
+def test_grad_runs_no_hook_of_a_node_or_leaf_that_leads_to_no_input():
+    calls = []
+    a = ta.tensor([1.0, 2.0], requires_grad=True)
+    b = ta.tensor([1.0, 2.0], requires_grad=True)
+    out = a.log_softmax(0)
+    out.register_hook(lambda g: calls.append("node"))
+    a.register_hook(lambda g: calls.append("leaf"))
+    y = (b * 2)[0]
+    ta.grad([out * 1, y], [b], grad_outputs=[ta.ones(2), None])
+    assert calls == []
+
+
+def test_grad_runs_the_hooks_of_its_roots():
+    calls = []
+    r = ta.tensor([1.0, 2.0], requires_grad=True)
+    r.register_hook(lambda g: calls.append("leaf root") or g.sum())  # its result goes nowhere
+    s = r * 2
+    s.register_hook(lambda g: calls.append("node root"))
+    other = ta.tensor(1.0, requires_grad=True)
+    assert ta.grad([r, s], [other], grad_outputs=[ta.ones(2), ta.ones(2)],
+                   allow_unused=True) == (None,)
+    assert sorted(calls) == ["leaf root", "node root"]
+
+
+def test_pow_gradient_in_the_exponent_follows_torch_at_zero_and_negative_bases():
+    got = []
+    for base, e in [(-2.0, 2.0), (0.0, -2.0), (0.0, 0.0), (0.0, 0.5)]:
+        x = ta.tensor(e, dtype=ta.float64, requires_grad=True)
+        (ta.tensor(base, dtype=ta.float64) ** x).backward()
+        got.append(x.grad.item())
+    assert np.isnan(got[0]) and got[1:] == [-np.inf, 0.0, 0.0]
+
+
+def test_a_number_over_a_tensor_keeps_only_its_output():
+    x = ta.tensor([0.5, 2.0], dtype=ta.float64, requires_grad=True)
+    h = x * 1
+    y = 4 / h
+    h.add_(1.0)  # torch's 4 / h is h.reciprocal() * 4: h is not saved
+    y.sum().backward()
+    assert x.grad.tolist() == [-16.0, -1.0]
+
+
+def test_grad_with_respect_to_a_base_after_an_in_place_change_of_its_view():
+    a = ta.tensor(1.99, dtype=ta.float64, requires_grad=True)
+    base = a.sum()
+    view = base[None]
+    view.sigmoid_()
+    assert ta.grad(view, [base], grad_outputs=[ta.ones(1, dtype=ta.float64)])[0].item() == 1.0
+
+
+def test_a_tensor_seed_and_an_indexed_gradient_of_one_leaf_sum():
+    x = ta.tensor(1.5, dtype=ta.float64, requires_grad=True)
+    seed = ta.tensor(-2.0, dtype=ta.float32, requires_grad=True)
+    (g,) = ta.grad([x[()], x], [x], grad_outputs=[ta.tensor(0.5, dtype=ta.float64), seed])
+    assert g.item() == -1.5 and g.dtype == np.float64

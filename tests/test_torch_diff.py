@@ -68,6 +68,25 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         "torch's engine gives the root's gradient before the hooks but runs them for the "
         "inputs below (a corner of torch's capture order)",
         lambda d: d.kind == "value" and d.tag == "grad" and _hooked(d.program)),
+    "grad() returns tensors of its own": td.Known(
+        "ta.grad builds each gradient it returns; where a rule passes the gradient through "
+        "unchanged (an add, a squeeze that squeezes nothing) torch may hand back the very "
+        "grad_outputs tensor, or one tensor for two inputs. The values are the same; only "
+        "which object it is differs (docs/guarantees.md)",
+        lambda d: d.tag == "grad" and ((d.kind == "alias" and d.ours == "a new object")
+                                       or (d.kind == "is_leaf" and d.ours == "False"))),
+    "gradients are dense arrays": td.Known(
+        "a gradient here is a plain array of its own; torch's gradient of a sum or mean is "
+        "an expanded (stride-0) view, which refuses an in-place write into several "
+        "elements at once",
+        lambda d: d.kind == "we-run" and "refers to a single memory location" in d.theirs
+        and any(w in str(s.code) for s in d.program.steps for w in ("grad(", "backward("))),
+    "requires_grad_(False) after the forward": td.Known(
+        "the graph reads a tensor itself, so once requires_grad_(False) turns it off after "
+        "the forward, create_graph gradients that read it do not require grad; torch's "
+        "graph holds its saved value as it was (a view that still requires grad)",
+        lambda d: d.kind.endswith("requires_grad")
+        and any("requires_grad_(False)" in str(s.code) for s in d.program.steps[:d.step])),
     "torch's own internal error": td.Known(
         "not a difference of ours: torch fails its own internal checks (an integer tensor "
         "that fill_ with a tensor requiring grad gave a graph; an INTERNAL ASSERT), so there "
@@ -117,6 +136,23 @@ KNOWN_EXAMPLES = {
         y = x.amax()
         h = y.register_hook(lambda g: g.sum() + 1)
         gy, gx = $grad(y, [y, x], create_graph=True)  # tag: grad
+    """,
+    "grad() returns tensors of its own": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = x + 1
+        gy, gx = $grad(y, [y, x], grad_outputs=$lib.ones(2, dtype=$lib.float64))  # tag: grad
+    """,
+    "gradients are dense arrays": """
+        x = $lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        (g,) = $grad(x.sum(), x)
+        g[0] = 5.0
+    """,
+    "requires_grad_(False) after the forward": """
+        x = $lib.tensor([1.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        w = $lib.tensor([[0.5, -1.0]], dtype=$lib.float64, requires_grad=True)
+        y = F.linear(x, w)
+        w.requires_grad_(False)
+        y.sum().backward(create_graph=True)  # tag: backward
     """,
     "torch's own internal error": """
         i = $lib.tensor([[3, -2, 1], [-1, 0, 0]])

@@ -273,7 +273,9 @@ def snapshot(x: Any, backend: Backend, depth: int = 0) -> Snap:
             arr = x.detach().numpy(force=True).copy()  # force: torch's ZeroTensor grads
             grad = _attr(lambda: x.grad if x.is_leaf or x.retains_grad else None)
         else:
-            arr, grad = np.array(x.data, copy=True), _attr(lambda: x.grad)
+            # as torch's side: a non-leaf's .grad (kept from when it was a leaf) is not read
+            arr = np.array(x.data, copy=True)
+            grad = _attr(lambda: x.grad if x.is_leaf or x._retains_grad else None)
         return Snap("tensor", "", _dtype_name(x.dtype), tuple(x.shape), arr,
                     _attr(lambda: bool(x.requires_grad)), _attr(lambda: bool(x.is_leaf)),
                     None if depth or grad is None else Snap("error", grad)

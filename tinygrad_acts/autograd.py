@@ -257,8 +257,11 @@ class Function:
                 arrays.append(x.data)
                 if x.requires_grad and grad_mode:
                     record = True
-                    needs.append(True)
-                    parents.append(x.grad_fn or x)
+                    # NOTE: a view made under no_grad requires grad but has no edge back
+                    # (torch: its gradient goes nowhere), so no gradient is wanted for it
+                    edge = x.grad_fn or (None if x._no_edge else x)
+                    needs.append(edge is not None)
+                    parents.append(edge)
                     continue
             else:
                 arrays.append(x)
@@ -414,9 +417,9 @@ class IndexedGrad:
 def _add(a: Any, b: Any) -> Any:
     """Two gradients of one tensor, summed."""
     if type(a) is IndexedGrad:
-        return a.add(b)
+        return a.dense() + b if isinstance(b, Tensor) else a.add(b)
     if type(b) is IndexedGrad:
-        return b.add(a)
+        return a + b.dense() if isinstance(a, Tensor) else b.add(a)
     return a + b
 
 
@@ -545,6 +548,13 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             g = grads.pop(node)
             if type(g) is IndexedGrad:
                 g = g.dense()
+            if needed is not None and node not in needed \
+                    and id(node) not in capture:  # type: ignore[operator]
+                # grad(): a node leading to no input runs nothing; as in torch, a root's
+                # hooks still see its gradient
+                if node.hooks and any(r.grad_fn is node for r in roots):
+                    _run_hooks(node.hooks, g, create_graph)
+                continue
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
             if needed is not None:  # grad(): take the inputs' gradients, run what leads on
@@ -556,7 +566,7 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             _hand_over(node, in_grads, grads, heap, leaves, needed, capture)
         seen: set[int] = set()
         for leaf, g in leaves.values():
-            _accumulate_leaf(leaf, g, create_graph, capture, seen)
+            _accumulate_leaf(leaf, g, create_graph, capture, seen, roots)
     finally:
         state.grad_enabled = prev_mode
         if quiet is not None:
@@ -692,8 +702,37 @@ def _collect_leaf(pending: dict, leaf: TensorT, g: Any, source: Any = None,
         pending[key] = [leaf, g]
 
 
+def _hooks_of_a_root(hooks: list, g: Any) -> None:
+    """A root's hooks under grad(): what they return goes nowhere, so it is not checked."""
+    wrapped = g if isinstance(g, Tensor) else Tensor._make(
+        g.dense() if type(g) is IndexedGrad else np.asarray(g), False, None)
+    for hook in hooks:
+        new = hook(wrapped)
+        wrapped = new if isinstance(new, Tensor) else wrapped
+
+
+def _accumulate_in_graph(leaf: TensorT, g: Any, seen: set) -> None:
+    """create_graph (or a .grad already in a graph): .grad is a graph-connected tensor."""
+    prev, _state.grad_enabled = _state.grad_enabled, True
+    try:
+        if not isinstance(g, Tensor):
+            g = Tensor._make(_owned(g, leaf, seen), False, None)
+        elif leaf.grad is None:  # NOTE: torch clones it (in the graph): .grad is not the seed
+            g = g.clone()
+        # NOTE: a .grad in a graph (from create_graph) stays in it, as in torch
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    finally:
+        _state.grad_enabled = prev
+
+
 def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | None,
-                     seen: set) -> None:
+                     seen: set, roots: Sequence = ()) -> None:
+    if capture is not None and id(leaf) not in capture:
+        # grad(): a leaf that is not an input gets nothing; as in torch, a root's hooks
+        # still see its gradient
+        if leaf._hooks and any(r is leaf for r in roots):
+            _hooks_of_a_root(leaf._hooks, g)
+        return
     if type(g) is IndexedGrad:
         g = g.dense()
     if leaf._hooks:  # as in PyTorch, grad() hands back the hooked gradient too
@@ -706,20 +745,10 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
             capture[key] = g
         return
     if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
-        if not isinstance(g, Tensor):
-            g = Tensor._make(g, False, None)
-        if leaf.grad is None:
-            leaf.grad = g
-            return
-        # NOTE: a .grad in a graph (from create_graph) stays in it, as in torch
-        prev, _state.grad_enabled = _state.grad_enabled, True
-        try:
-            leaf.grad = leaf.grad + g
-        finally:
-            _state.grad_enabled = prev
+        _accumulate_in_graph(leaf, g, seen)
         return
-    if isinstance(g, Tensor):
-        g = g.data
+    if isinstance(g, Tensor):  # a tensor the caller holds (a seed, a hook's): torch copies
+        g = np.array(g.data, dtype=leaf.data.dtype)
     if leaf.grad is None:
         g = _owned(g, leaf, seen)
         leaf.grad = Tensor._make(g, False, None)
@@ -820,9 +849,10 @@ def _needed(roots: Sequence, capture: dict) -> set:
 
 def _root_grad(root: TensorT, gradient: Any, who: str) -> Any:
     """The starting gradient for ``root``: ones for a scalar, else the one given."""
-    if not root.requires_grad:
+    if not root.requires_grad or (root._no_edge and root.grad_fn is None):
         raise RuntimeError(f"{who}: the tensor (shape {root.shape}) does not require grad "
-                           "and has no grad_fn; did you compute it inside no_grad()?")
+                           "and has no grad_fn (element 0 of tensors); did you compute it "
+                           "inside no_grad()?")
     if gradient is None:
         if root.data.size != 1:
             raise RuntimeError(

@@ -291,6 +291,7 @@ class Tensor:
     _base: tuple[Tensor, str, Any] | None  # (base, how: see _view_of, arg)
     _views: weakref.WeakSet | None
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
+    _no_edge = False  # True for a view made under no_grad (see _NoGradViewTensor)
 
     def __init__(self, data: Any = (), *sizes: int, requires_grad: Any = False,
                  dtype: Any = None):
@@ -410,8 +411,10 @@ class Tensor:
             else:
                 new = ops.Permute.apply(view, axes=tuple(int(a) for a in np.argsort(arg)))
             base._set_graph(new.grad_fn)
-            base._sync_views(source=view)
             view = base
+        # NOTE: then every view, this one too, reads from the first base's new graph (torch:
+        # the view's grad_fn views CopySlices), so grad() wrt the base sees this change
+        view._sync_views()
 
     # --- properties -------------------------------------------------------------------
 
@@ -535,9 +538,6 @@ class Tensor:
         ``gradient`` is required when self is not a scalar (it is the vector in the
         vector-Jacobian product). Without ``retain_graph=True`` the saved arrays are freed.
         """
-        if type(self) is _NoGradViewTensor and self.is_leaf:  # torch: nowhere to go
-            raise RuntimeError("backward: element 0 of tensors does not require grad and "
-                               "does not have a grad_fn (it is a view made under no_grad())")
         g = autograd._root_grad(self, gradient, "backward")
         keep = create_graph if retain_graph is None else retain_graph
         autograd.run_backward([self], [g], keep, create_graph)
@@ -1191,6 +1191,7 @@ class _NoGradViewTensor(Tensor):
     ``.grad`` raise, as in PyTorch."""
 
     __slots__ = ()
+    _no_edge = True  # a leaf whose gradient goes nowhere: the engine records no edge to it
 
     def _check(self) -> None:
         view: Tensor = self

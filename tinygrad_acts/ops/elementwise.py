@@ -60,26 +60,39 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b; da = g / b, db = -g * y / b (from the output, kept only if db is wanted)."""
+    """y = a / b; da = g / b, db = -g * y / b (from the output, kept only if db is wanted).
+
+    A nonzero number over a tensor (``4 / x``) is PyTorch's ``x.reciprocal() * 4``: the
+    same bits, and only the output is kept (r = y / a, db = -(g * a) * r * r), so x may
+    change in place before backward, as in torch.
+    """
 
     def forward(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf, 0 / 0 nan
+            if type(a) in (float, int) and a != 0 and self.needs_input_grad[1]:
+                y = np.reciprocal(b) * a
+                self.save(a, None, y, (), b.shape)
+                return y
             y = a / b
-        self.save(b, y if self.needs_input_grad[1] else None, getattr(a, "shape", ()),
+        self.save(None, b, y if self.needs_input_grad[1] else None, getattr(a, "shape", ()),
                   getattr(b, "shape", ()))
         return y
 
-    def backward(self, g, b, y, a_shape, b_shape):
+    def backward(self, g, number, b, y, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
+        if number is not None:
+            r = y / number
+            return None, -(g * number) * (r * r)
         return (unbroadcast(g / b, a_shape) if need_a else None,
                 unbroadcast(-g * y / b, b_shape) if need_b else None)
 
 
 class Pow(Function):
-    """y = a ** b; da = g * b * a ** (b - 1), db = g * y * log(a) (taken as 0 where a <= 0)."""
+    """y = a ** b; da = g * b * a ** (b - 1), db = g * y * log(a) (0 where a = 0 <= b)."""
 
     def forward(self, a, b):
-        y = a ** b
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 is inf, (-8) ** 0.5 nan
+            y = a ** b
         self.save(a, b, y if self.needs_input_grad[1] else None)
         return y
 
@@ -95,8 +108,11 @@ class Pow(Function):
                 slope = where(b == 0, 0.0, slope)
             ga = unbroadcast(g * slope, shape_of(a))
         if need_b:
-            # NOTE: log(a) is undefined for a <= 0; PyTorch's convention is a 0 gradient there.
-            gb = unbroadcast(g * y * np.log(where(a > 0, a, 1.0)), shape_of(b))
+            # NOTE: as PyTorch: 0 where a = 0 and b >= 0 (y is 0 or 1 there), y * log(a)
+            # elsewhere: -inf at a = 0 > b, nan for a negative base (log(a) is undefined)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = where((a == 0) & (b >= 0), 0.0, y * np.log(a))
+            gb = unbroadcast(g * slope, shape_of(b))
         return ga, gb
 
 
