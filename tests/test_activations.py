@@ -123,6 +123,7 @@ TEXTBOOK_VJP = {
 # name -> parameter variants and input shapes; an entry not listed (e.g. a user's) is tested
 # with its defaults on a (3, 4) input
 VARIANTS = {
+    "threshold": [{"threshold": 0.1, "value": 20.0}, {"threshold": -1.0, "value": -2.0}],
     "leaky_relu": [{}, {"negative_slope": 0.2}, {"negative_slope": 0.0}],
     "softmax": [{}, {"dim": 0}],
     "log_softmax": [{}, {"dim": 0}],
@@ -389,11 +390,11 @@ def test_sweep_fixed(case, check):
 
 @pytest.fixture
 def user_activations():
-    """softsign as README's example writes it (input-based) and LeCun's scaled tanh
+    """softsign written as a user would (input-based) and LeCun's scaled tanh
     (output-based)."""
-    names = ["softsign", "scaled_tanh"]
+    names = ["my_softsign", "scaled_tanh"]
     ta.register_activation(
-        "softsign",
+        "my_softsign",
         forward=lambda x: x / (1 + abs(x)),
         backward=lambda grad, x: grad / (1 + abs(x)) ** 2,
         saves="input", monotonic=True)
@@ -414,15 +415,15 @@ def test_user_registered_activation_is_swept_with_no_test_edit(user_activations)
     for case in [c for c in all_cases() if c.name in user_activations]:
         run_checks(RANDOM_CHECKS + FIXED_CHECKS, case, rng.uniform(-3, 3, case.shape))
     t = ta.tensor([1.0, -3.0])
-    assert t.softsign().tolist() == [0.5, -0.75]
-    assert F.softsign(t).tolist() == nn.Softsign()(t).tolist() == [0.5, -0.75]
+    assert t.my_softsign().tolist() == [0.5, -0.75]
+    assert F.my_softsign(t).tolist() == nn.MySoftsign()(t).tolist() == [0.5, -0.75]
     assert repr(nn.ScaledTanh()) == "ScaledTanh()"
 
 
 def test_unregistering_removes_it_everywhere(user_activations):
     for name in user_activations:
         ta.unregister_activation(name)
-    for name, module in [("softsign", "Softsign"), ("scaled_tanh", "ScaledTanh")]:
+    for name, module in [("my_softsign", "MySoftsign"), ("scaled_tanh", "ScaledTanh")]:
         assert name not in ta.activations and name not in {c.name for c in all_cases()}
         assert not hasattr(F, name) and not hasattr(nn, module)
         with pytest.raises(AttributeError):

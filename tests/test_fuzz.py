@@ -115,19 +115,19 @@ def test_every_row_of_the_op_table_is_fuzzed():
 
 def test_a_newly_registered_activation_is_fuzzed_too():
     """Its row, and (as it has a parameter) the call with parameters."""
-    ta.register_activation("softsign", forward=lambda x, k=1.0: x / (k + abs(x)),
+    ta.register_activation("my_softsign", forward=lambda x, k=1.0: x / (k + abs(x)),
                            backward=lambda grad, x, k=1.0: grad * k / (k + abs(x)) ** 2,
                            saves="input", params={"k": 1.0})
     try:
         sync_with_registry()          # what programs() does before each draw
-        assert "softsign" in OPS and ROW + "softsign" in OPS
+        assert "my_softsign" in OPS and ROW + "my_softsign" in OPS
         check_program(Program([np.array([0.4, -2.0])],
-                              [Step("softsign", (0,), {"shift": 0.3, "params": {"k": 2.0}}),
-                               Step(ROW + "softsign", (1,), {"plan": ("",)})]))
+                              [Step("my_softsign", (0,), {"shift": 0.3, "params": {"k": 2.0}}),
+                               Step(ROW + "my_softsign", (1,), {"plan": ("",)})]))
     finally:
-        ta.unregister_activation("softsign")
+        ta.unregister_activation("my_softsign")
     sync_with_registry()
-    assert "softsign" not in OPS and ROW + "softsign" not in OPS
+    assert "my_softsign" not in OPS and ROW + "my_softsign" not in OPS
 
 
 def test_a_new_row_of_the_op_table_is_fuzzed_with_no_edit():

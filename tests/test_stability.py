@@ -127,10 +127,10 @@ def test_cross_entropy_and_nll_are_finite_at_extremes(dtype, reduction, data):
         return loss.sum() if reduction == "none" else loss
 
     x = ta.tensor(logits, requires_grad=True)
-    run_loss("cross_entropy", lambda x: summed(F.cross_entropy(x, labels, reduction)), x)
+    run_loss("cross_entropy", lambda x: summed(F.cross_entropy(x, labels, reduction=reduction)), x)
     x = ta.tensor(logits, requires_grad=True)
     run_loss("nll_loss(log_softmax)",
-             lambda x: summed(F.nll_loss(x.log_softmax(dim=1), labels, reduction)), x)
+             lambda x: summed(F.nll_loss(x.log_softmax(dim=1), labels, reduction=reduction)), x)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
@@ -155,8 +155,8 @@ def test_binary_losses_and_mse_are_finite_at_extremes(dtype, data):
 def test_binary_cross_entropy_of_exact_zeros_and_ones(dtype):
     p = ta.tensor(np.array([0.0, 1.0, 0.0, 1.0], dtype), requires_grad=True)
     t = ta.tensor(np.array([0.0, 1.0, 1.0, 0.0], dtype))
-    loss = run_loss("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, t, None, "sum"),
-                    p)
+    loss = run_loss("binary_cross_entropy",
+                    lambda p: F.binary_cross_entropy(p, t, None, reduction="sum"), p)
     assert loss.item() == pytest.approx(200.0)    # two logs clamped at -100
 
 

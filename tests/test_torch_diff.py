@@ -71,10 +71,14 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
     "grad() returns tensors of its own": td.Known(
         "ta.grad builds each gradient it returns; where a rule passes the gradient through "
         "unchanged (an add, a squeeze that squeezes nothing) torch may hand back the very "
-        "grad_outputs tensor, or one tensor for two inputs. The values are the same; only "
-        "which object it is differs (docs/guarantees.md)",
+        "grad_outputs tensor, a view of it (which then requires grad), or one tensor for two "
+        "inputs. The values are the same; only which object it is differs "
+        "(docs/guarantees.md)",
         lambda d: d.tag == "grad" and ((d.kind == "alias" and d.ours == "a new object")
-                                       or (d.kind == "is_leaf" and d.ours == "False"))),
+                                       or (d.kind == "is_leaf" and d.ours == "False")
+                                       or (d.kind == "requires_grad" and d.ours == "False"
+                                           and "create_graph=True" not in str(
+                                               d.program.steps[d.step].code)))),
     "gradients are dense arrays": td.Known(
         "a gradient here is a plain array of its own; torch's gradient of a sum or mean is "
         "an expanded (stride-0) view, which refuses an in-place write into several "
@@ -87,6 +91,16 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         "graph holds its saved value as it was (a view that still requires grad)",
         lambda d: d.kind.endswith("requires_grad")
         and any("requires_grad_(False)" in str(s.code) for s in d.program.steps[:d.step])),
+    "det's gradient at an exactly singular matrix": td.Known(
+        "the cofactor matrix (the true derivative, from the SVD); torch returns 0 where its LU "
+        "finds det exactly 0 (docs/guarantees.md)",
+        lambda d: d.kind.startswith("grad") and any(
+            "det" in s.tag or "det(" in str(s.code) for s in d.program.steps[:d.step + 1])),
+    "scatter_reduce keeps no output": td.Known(
+        "scatter_reduce (and scatter(reduce='add')) saves the gradient shares it needs, not "
+        "its result, so changing the result in place before backward is allowed, with the "
+        "right gradient, where torch raises (docs/guarantees.md)",
+        lambda d: d.kind == "we-run" and "output 0 of ScatterReduce" in d.theirs),
     "torch's own internal error": td.Known(
         "not a difference of ours: torch fails its own internal checks (an integer tensor "
         "that fill_ with a tensor requiring grad gave a graph; an INTERNAL ASSERT), so there "
@@ -153,6 +167,18 @@ KNOWN_EXAMPLES = {
         y = F.linear(x, w)
         w.requires_grad_(False)
         y.sum().backward(create_graph=True)  # tag: backward
+    """,
+    "det's gradient at an exactly singular matrix": """
+        a = $lib.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        d = $lib.linalg.det(a)
+        d.backward()  # tag: backward
+    """,
+    "scatter_reduce keeps no output": """
+        x = $lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=$lib.float64, requires_grad=True)
+        s = $lib.tensor([[5.0], [0.5]], dtype=$lib.float64, requires_grad=True)
+        y = x.scatter_reduce(1, $lib.tensor([[0], [1]]), s, "amax")
+        y.mul_(2)
+        y.sum().backward()  # tag: backward
     """,
     "torch's own internal error": """
         i = $lib.tensor([[3, -2, 1], [-1, 0, 0]])
@@ -841,7 +867,7 @@ def test_every_row_of_the_op_table_runs_in_torch():
 
 
 def test_the_generator_reaches_every_kind_of_step():
-    tags = {step.tag for seed in range(300, 500) for step in td.generate(seed).steps}
+    tags = {step.tag for seed in range(300, 1500) for step in td.generate(seed).steps}
     expected = {"leaf", "index", "setitem", "backward", "grad", "where", "cat", "matmul",
                 "hook record", "retain_grad", "view", "reshape", "expand", "permute"}
     expected |= {f"row {name}" for name in ("add", "mul", "exp", "matmul", "cross_entropy")}

@@ -651,11 +651,19 @@ EXACT = {"+", "-", "*", "/", "neg", "abs", "relu", "clamp", "maximum", "minimum"
          "hardtanh", "add", "sub", "mul", "div", "setitem", "to", "type_as", "eq", "<",
          "<=", ">", ">=", "==", "!=", "&", "|", "^", "max(dim)", "amax", "amin", "sqrt",
          "zero_", "fill_", "relu_", "flatten", "squeeze", "unsqueeze", "reshape", "permute",
-         "transpose", "expand", "maxout", "all", "any", "argmax", "argmin", "max", "min"}
+         "transpose", "expand", "maxout", "all", "any", "argmax", "argmin", "max", "min",
+         # the op surface (api/): roundings, selections and nan tests are exact too
+         "floor", "ceil", "trunc", "round", "fix", "frac", "fmod", "fmax", "fmin", "clamp_min",
+         "clamp_max", "nan_to_num", "negative", "absolute", "isnan", "isinf", "isfinite",
+         "isposinf", "isneginf", "median", "nanmedian", "mode", "aminmax", "cummax",
+         "cummin", "flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu", "diagonal",
+         "diag", "narrow", "tile", "repeat", "movedim", "sort", "msort", "topk", "kthvalue",
+         "gather", "take", "masked_fill", "index_select", "relu6", "hardshrink"}
 #: ops whose result jumps with the last bit of their operands
 JUMPS = {"sign", "<", "<=", ">", ">=", "==", "!=", "//", "%", "floor_divide", "remainder",
          "long", "int", "short", "bool", "argmax", "argmin", "eq", "&", "|", "^", "all", "any",
-         "mask"}
+         "mask", "floor", "ceil", "trunc", "round", "fix", "frac", "fmod", "count_nonzero",
+         "mode", "median", "nanmedian", "argsort", "unique", "isnan", "isinf", "isfinite"}
 
 FLOATS = ("float64", "float32")
 INTS = ("int64", "int32")

@@ -8,7 +8,7 @@ backward rules; property tests check every gradient against finite differences.
 # isort: off
 from .tensor import (Tensor, arange, cat, eye, from_numpy, full, generator, get_default_dtype,
                      manual_seed, maximum, minimum, ones, ones_like, rand, randn,
-                     set_default_dtype, stack, tensor, where, zeros, zeros_like)
+                     set_default_dtype, stack, tensor, zeros, zeros_like)
 # the op surface by family (api/): each module's __all__ joins ta., its methods join Tensor
 from .api.math import *  # noqa: F403
 from .api.reduce import *  # noqa: F403
@@ -47,7 +47,7 @@ bool = _np.dtype("bool")
 
 __all__ = [
     "Tensor", "tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "full",
-    "randn", "rand", "arange", "eye", "cat", "stack", "where", "maximum", "minimum",
+    "randn", "rand", "arange", "eye", "cat", "stack", "maximum", "minimum",
     "manual_seed", "generator", "set_default_dtype", "get_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "grad",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",

@@ -27,10 +27,11 @@ from . import autograd, dtypes, special
 from .autograd import Function
 from .ops.helpers import is_tensor
 from .ops.indexing import where
+from .ops.spec import row
 from .ops.table import OpSpec, add_row, remove_row
 
 __all__ = ["register_activation", "unregister_activation", "registry", "ActivationSpec",
-           "apply", "apply_", "inplace_node", "check_params"]
+           "apply", "apply_", "apply_prelu", "inplace_node", "check_params"]
 
 
 @dataclass
@@ -151,7 +152,7 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
     module, ``ta.activations[name]``, the ``check`` command and the generic tests.
 
     Args:
-        name: the function's name (a Python identifier, e.g. ``"softsign"``).
+        name: the function's name (a Python identifier, e.g. ``"my_softsign"``).
         forward: ``forward(x, **params) -> y`` on ndarrays.
         backward: ``backward(grad, saved, **params) -> grad_x``, where ``saved`` is y
             (``saves="output"``) or x (``saves="input"``); written with operators and numpy
@@ -176,26 +177,29 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
         saturation: ``(flat(y, **params) -> bool mask, "the rule in words")``: where the
             function is flat, for the activation monitor.
         integers: what an integer or bool input does, as in PyTorch: ``"float"`` (it
-            becomes the default float dtype: sigmoid, tanh), ``"keep"`` (integers stay
-            integers, bools are refused: relu, hardtanh) or ``"refuse"`` (softmax, gelu...).
+            becomes the default float dtype: sigmoid, tanh), ``"float_no_bool"`` (integers
+            do, bools are refused: softsign, tanhshrink), ``"keep"`` (integers stay
+            integers, bools are refused: relu, hardtanh), ``"refuse"`` (gelu, selu...) or
+            ``"refuse_nonempty"`` (refused, but an empty tensor comes back as it is, with
+            its dtype: softmax and log_softmax in torch 2.13).
         replace: allow replacing an existing entry.
 
     Example:
         >>> import tinygrad_acts as ta
         >>> _ = ta.register_activation(
-        ...     "softsign",
+        ...     "my_softsign",
         ...     forward=lambda x: x / (1 + abs(x)),
         ...     backward=lambda grad, x: grad / (1 + abs(x)) ** 2,
         ...     saves="input")
-        >>> ta.tensor([1.0, -3.0]).softsign()
+        >>> ta.tensor([1.0, -3.0]).my_softsign()
         tensor([ 0.5 , -0.75])
-        >>> ta.unregister_activation("softsign")
+        >>> ta.unregister_activation("my_softsign")
     """
     if not name.isidentifier():
         raise ValueError(f"register_activation: name must be an identifier, got {name!r}")
-    if integers not in ("float", "keep", "refuse"):
-        raise ValueError(f"register_activation({name!r}): integers must be 'float', 'keep' "
-                         f"or 'refuse', got {integers!r}")
+    if integers not in _INTEGER_MODES:
+        raise ValueError(f"register_activation({name!r}): integers must be one of "
+                         f"{', '.join(map(repr, _INTEGER_MODES))}, got {integers!r}")
     if saves not in ("output", "input"):
         raise ValueError(f"register_activation({name!r}): saves must be 'output' or 'input', "
                          f"got {saves!r}")
@@ -259,12 +263,15 @@ def apply(name: str, x: Any, **params: Any) -> Any:
     return spec.node.apply(x)
 
 
+_INTEGER_MODES = ("float", "float_no_bool", "keep", "refuse", "refuse_nonempty")
+
+
 def _integer_input(spec: ActivationSpec, x: Any) -> Any:
     """An integer or bool input, as the entry's ``integers`` says (PyTorch's behaviour)."""
-    is_bool = x.data.dtype.kind == "b"
-    if spec.integers == "float":
+    is_bool, mode = x.data.dtype.kind == "b", spec.integers
+    if mode == "float" or (mode == "float_no_bool" and not is_bool):
         return x.astype(dtypes.get_default_dtype())
-    if spec.integers == "keep" and not is_bool:
+    if (mode == "keep" and not is_bool) or (mode == "refuse_nonempty" and not x.data.size):
         return x
     raise TypeError(f"{spec.name}: not defined for a {x.dtype} input (shape {x.shape}), as "
                     "in PyTorch; convert it with .float() first")
@@ -427,8 +434,10 @@ def _softmax_backward(grad, y, dim=None):
     return y * (grad - (grad * y).sum(axis=dim, keepdims=True))
 
 
+# NOTE: torch 2.13 refuses an integer or bool softmax, except on an empty tensor, which
+# it returns as it is (dtype kept): hence "refuse_nonempty".
 register_activation("softmax", _softmax, _softmax_backward, "output", params={"dim": -1},
-                    elementwise=False, integers="refuse")
+                    elementwise=False, integers="refuse_nonempty")
 
 
 def _log_softmax(x, dim=None):
@@ -447,7 +456,7 @@ def _log_softmax_backward(grad, y, dim=None):
 
 register_activation("log_softmax", _log_softmax, _log_softmax_backward, "output",
                     params={"dim": -1}, module_name="LogSoftmax", elementwise=False,
-                    integers="refuse")
+                    integers="refuse_nonempty")
 
 
 # --- elu / softplus / hardtanh ---------------------------------------------------------
@@ -632,6 +641,333 @@ register_activation("maxout", _maxout, _maxout_backward, "input",
                     module_name="", grouping=lambda pieces=2, dim=-1: (dim, pieces),
                     integers="refuse")
 
-#: The activations above: Tensor has a method for each, so they may be replaced (the
-#: mutation lab does); any other Tensor attribute is refused as a new name.
+
+# --- relu6 / hardsigmoid / softsign / selu / celu: output-based --------------------------
+
+
+def _relu6(x):
+    """relu6: y = min(max(0, x), 6); dy/dx = 1 if 0 < y < 6 else 0 (from the output)"""
+    return _hardtanh(x, 0.0, 6.0)  # torch's relu6 is hardtanh(x, 0, 6): so is ours
+
+
+def _relu6_backward(grad, y):
+    # NOTE: 0 at both kinks (x = 0 and x = 6), as torch; "not at or outside the bounds"
+    # rather than "inside", so that a nan passes its gradient on, as in torch.
+    return grad * ~((y <= 0) | (y >= 6))
+
+
+register_activation("relu6", _relu6, _relu6_backward, "output", module_name="ReLU6",
+                    kinks=(0.0, 6.0), monotonic=True, integers="keep",
+                    kink_slopes=lambda: {0.0: 0.0, 6.0: 0.0},
+                    saturation=(lambda y: (y <= 0) | (y >= 6), "y at 0 or 6"))
+
+
+def _hardsigmoid(x):
+    """hardsigmoid: y = relu6(x + 3) / 6; dy/dx = 1/6 if 0 < y < 1 else 0 (from the output)"""
+    return np.clip(x + 3, 0, 6) / 6  # torch's order of operations, so the same bits
+
+
+def _hardsigmoid_backward(grad, y):
+    # NOTE: 0 at the kinks x = -3 and x = 3 (y = 0 and 1), as torch.
+    return grad * ((y > 0) & (y < 1)) * (1 / 6)
+
+
+register_activation("hardsigmoid", _hardsigmoid, _hardsigmoid_backward, "output",
+                    kinks=(-3.0, 3.0), monotonic=True, integers="refuse",
+                    kink_slopes=lambda: {-3.0: 0.0, 3.0: 0.0},
+                    saturation=(lambda y: (y <= 0) | (y >= 1), "y at 0 or 1"))
+
+
+def _softsign(x):
+    """softsign: y = x / (1 + |x|); dy/dx = (1 - |y|)**2 (from the output)"""
+    with np.errstate(invalid="ignore"):  # NOTE: +-inf / inf is nan, as torch's
+        return x / (1 + np.abs(x))
+
+
+def _softsign_backward(grad, y):
+    # NOTE: 1 - |y| = 1 / (1 + |x|) cancels as |y| -> 1: its relative error is about
+    # eps * (1 + |x|) (1e-4 in float32 at |x| = 1000), small next to the slope's own size.
+    s = 1 - np.abs(y)
+    return grad * s * s
+
+
+# NOTE: kinks=(0,): the slope is continuous at 0, but its derivative jumps there (from 2
+# to -2), so second-derivative checks keep away from it.
+register_activation("softsign", _softsign, _softsign_backward, "output", monotonic=True,
+                    integers="float_no_bool", kinks=(0.0,), kink_slopes=lambda: {0.0: 1.0},
+                    saturation=(lambda y: np.abs(y) > 0.9, "|y| > 0.9 (slope < 0.01)"))
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu(x):
+    """selu: y = scale * (x if x > 0 else alpha * (e^x - 1)); dy/dx = scale if y > 0 else y + scale * alpha (from the output)"""  # noqa: E501 (one line: the registry doc)
+    # NOTE: expm1 of min(x, 0) as elu's, so large x cannot overflow in the unused branch;
+    # the constants multiplied in torch's order, so the bits match.
+    neg = np.expm1(np.minimum(x, 0)) * (_SELU_ALPHA * _SELU_SCALE)
+    return np.where(x > 0, x * _SELU_SCALE, neg)
+
+
+def _selu_backward(grad, y):
+    # NOTE: y > 0 exactly when x > 0 (scale, alpha > 0), so the branch is decided from y;
+    # the test is y <= 0 so that a nan input takes torch's branch (grad * scale). For
+    # x < ~-37 (float64) y + scale * alpha cancels to 0: the true slope is ~1.76 e^x.
+    return where(y <= 0, grad * (y + _SELU_ALPHA * _SELU_SCALE), grad * _SELU_SCALE)
+
+
+register_activation("selu", _selu, _selu_backward, "output", module_name="SELU",
+                    kinks=(0.0,), monotonic=True, integers="refuse",
+                    kink_slopes=lambda: {0.0: _SELU_ALPHA * _SELU_SCALE})
+
+
+def _celu(x, alpha=1.0):
+    """celu: y = x if x > 0 else alpha * (e^(x/alpha) - 1); dy/dx = 1 if y > 0 else y / alpha + 1 (from the output)"""  # noqa: E501 (one line: the registry doc)
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0) * (1 / alpha)) * alpha)
+
+
+def _celu_backward(grad, y, alpha=1.0):
+    # NOTE: y <= 0 exactly when x <= 0 for any alpha != 0 (for alpha < 0, alpha * expm1 of
+    # a positive number is still negative), and there e^(x/alpha) = y / alpha + 1. As
+    # elu's, it cancels for x << -alpha, where the true slope is tiny.
+    return where(y <= 0, grad * (y * (1 / alpha) + 1), grad)
+
+
+def _celu_check(alpha=1.0):
+    if alpha == 0:
+        raise RuntimeError("celu: alpha cannot be 0 (it divides x), as in PyTorch")
+
+
+register_activation("celu", _celu, _celu_backward, "output", params={"alpha": 1.0},
+                    module_name="CELU", kinks=(0.0,), monotonic=True, validate=_celu_check,
+                    kink_slopes=lambda alpha=1.0: {0.0: 1.0}, integers="refuse")
+
+
+# --- softshrink / hardshrink: flat pieces, still decided from the output; threshold ------
+
+
+def _softshrink(x, lambd=0.5):
+    """softshrink: y = x - lambd if x > lambd, x + lambd if x < -lambd, else 0; dy/dx = (y != 0) (from the output)"""  # noqa: E501 (one line: the registry doc)
+    return x - np.clip(x, -lambd, lambd)  # the same bits as torch's x - lambd, x + lambd
+
+
+def _softshrink_backward(grad, y, lambd=0.5):
+    # NOTE: not invertible at y = 0 (all of [-lambd, lambd] maps there), but the slope is
+    # 0 on all of it, kinks included (torch's), and 1 wherever y != 0: x - lambd > 0 for
+    # every float x > lambd, so the output still decides. A nan gives nan, and grad, as torch.
+    return grad * (y != 0)
+
+
+def _shrink_check(lambd=0.5):
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be >= 0, got {lambd}, as in PyTorch")
+
+
+register_activation("softshrink", _softshrink, _softshrink_backward, "output",
+                    params={"lambd": 0.5}, kinks=lambda lambd=0.5: (-lambd, lambd),
+                    monotonic=True, validate=_shrink_check, integers="refuse",
+                    kink_slopes=lambda lambd=0.5: {-lambd: 0.0, lambd: 0.0},
+                    saturation=(lambda y, lambd=0.5: y == 0, "y = 0 (the dead zone)"))
+
+
+def _hardshrink(x, lambd=0.5):
+    """hardshrink: y = x if |x| > lambd else 0; dy/dx = (y != 0) (from the output)"""
+    return np.where((x >= -lambd) & (x <= lambd), 0, x)
+
+
+def _hardshrink_backward(grad, y, lambd=0.5):
+    # NOTE: y = 0 on the dead zone [-lambd, lambd] (slope 0, the kinks too, as torch) and
+    # nowhere else, except x = 0 itself when lambd < 0: then nothing is shrunk (torch
+    # allows it), hardshrink is the identity, and the slope is 1 even where y = 0.
+    if lambd < 0:
+        return grad * 1
+    return grad * (y != 0)
+
+
+register_activation("hardshrink", _hardshrink, _hardshrink_backward, "output",
+                    params={"lambd": 0.5}, kinks=lambda lambd=0.5: (-lambd, lambd),
+                    monotonic=True, integers="refuse",  # it jumps, but never down
+                    kink_slopes=lambda lambd=0.5: {-lambd: 0.0, lambd: 0.0},
+                    saturation=(lambda y, lambd=0.5: y == 0, "y = 0 (the dead zone)"))
+
+
+def _threshold(x, threshold=0.1, value=20.0):
+    """threshold: y = x if x > threshold else value; dy/dx = 1 if x > threshold else 0 (from the input)"""  # noqa: E501 (one line: the registry doc)
+    if x.dtype.kind in "iu":  # NOTE: torch casts both to the integer type (truncating)
+        threshold, value = int(threshold), int(value)
+    return np.where(x <= threshold, value, x).astype(x.dtype, copy=False)
+
+
+def _threshold_backward(grad, x, threshold=0.1, value=20.0):
+    # NOTE: with value > threshold (torch's own example: 0.1 and 20) y = value comes both
+    # from every x <= threshold (slope 0) and from x = value (slope 1), so the output
+    # cannot decide there: the rule keeps the input. "Not x <= threshold" rather than
+    # "x > threshold", so that a nan passes its gradient on, as in torch.
+    return grad * ~(x <= threshold)
+
+
+register_activation("threshold", _threshold, _threshold_backward, "input",
+                    params={"threshold": 0.1, "value": 20.0},
+                    kinks=lambda threshold=0.1, value=20.0: (threshold,), monotonic=False,
+                    integers="keep",
+                    kink_slopes=lambda threshold=0.1, value=20.0: {threshold: 0.0})
+
+
+# --- tanhshrink / mish / hardswish: their rules keep the input ---------------------------
+
+
+def _tanhshrink(x):
+    """tanhshrink: y = x - tanh(x); dy/dx = tanh(x)**2 (from the input)"""
+    return x - np.tanh(x)
+
+
+def _tanhshrink_backward(grad, x):
+    # NOTE: tanhshrink is increasing, so invertible, but x(y) has no closed form (and
+    # y ~ x**3 / 3 near 0 holds x to a cube root's precision): the rule keeps the input.
+    t = np.tanh(x)
+    return grad * t * t
+
+
+register_activation("tanhshrink", _tanhshrink, _tanhshrink_backward, "input",
+                    monotonic=True, integers="float_no_bool")
+
+
+def _softplus1(x: Any) -> Any:
+    """log(1 + e^x) for ndarrays (without overflow) and Tensors (in the graph)."""
+    return x.softplus() if is_tensor(x) else np.logaddexp(0, x)
+
+
+def _mish(x):
+    """mish: y = x * tanh(softplus(x)); dy/dx = t + x * sigmoid(x) * (1 - t**2), t = tanh(softplus(x)) (from the input)"""  # noqa: E501 (one line: the registry doc)
+    with np.errstate(invalid="ignore"):  # NOTE: -inf * tanh(0) is nan, as torch's
+        return x * np.tanh(_softplus1(x))
+
+
+def _mish_backward(grad, x):
+    # NOTE: mish dips to -0.309 at x = -1.19 and rises on both sides, so one y comes from
+    # two x's: not invertible, and the rule keeps the input.
+    with np.errstate(invalid="ignore"):
+        t = np.tanh(_softplus1(x))
+        return grad * (t + x * _sigmoid(x) * (1 - t * t))
+
+
+register_activation("mish", _mish, _mish_backward, "input", monotonic=False,
+                    integers="refuse")
+
+
+def _hardswish(x):
+    """hardswish: y = x * relu6(x + 3) / 6; dy/dx = 0 if x <= -3, x/3 + 1/2 if x < 3, else 1 (from the input)"""  # noqa: E501 (one line: the registry doc)
+    with np.errstate(invalid="ignore"):  # NOTE: -inf * 0 is nan, as torch's
+        return x * np.clip(x + 3, 0, 6) / 6
+
+
+def _hardswish_backward(grad, x):
+    # NOTE: hardswish dips to -0.375 at x = -1.5 (not invertible: keep the input). At the
+    # kinks torch (2.13) takes the outer slopes: 0 at x = -3 and 1 at x = 3.
+    return where(x <= -3, 0.0, where(x < 3, grad * (x * (1 / 3) + 0.5), grad))
+
+
+register_activation("hardswish", _hardswish, _hardswish_backward, "input",
+                    kinks=(-3.0, 3.0), monotonic=False, integers="refuse",
+                    kink_slopes=lambda: {-3.0: 0.0, 3.0: 1.0})
+
+
+# --- logsigmoid: output-based, and exact ---------------------------------------------------
+
+
+def _logsigmoid(x):
+    """logsigmoid: y = -log(1 + e^-x); dy/dx = 1 - e^y (from the output)"""
+    # NOTE: min(x, 0) - log1p(e^-|x|), torch's form: e^-|x| <= 1 cannot overflow.
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _logsigmoid_backward(grad, y):
+    # NOTE: logsigmoid is increasing, so invertible, and the slope sigmoid(-x) = 1 - e^y
+    # is exact from the output when taken as -expm1(y): y ~ -e^-x is held to full relative
+    # precision for large x (measured on [-30, 90]: within 1e-6 in float32, 5e-16 in
+    # float64, of sigmoid(-x) in float64), so the input need not be kept.
+    return grad * -np.expm1(y)
+
+
+register_activation("logsigmoid", _logsigmoid, _logsigmoid_backward, "output",
+                    module_name="LogSigmoid", monotonic=True, integers="refuse")
+
+
+# --- prelu: a learnable slope per channel (two inputs, so a Function of its own) ---------
+
+
+def _channels(w: Any, ndim: int) -> Any:
+    """The slope shaped to broadcast over an input of ``ndim`` dims along dim 1."""
+    if math.prod(w.shape) == 1 or ndim < 2:  # (w.size is a method on Tensors)
+        return w.reshape(())
+    return w.reshape((-1,) + (1,) * (ndim - 2))
+
+
+class PReLU(Function):
+    """prelu: y = x if x > 0 else w * x, w per channel (dim 1) or one for all;
+    dy/dx = 1 if x > 0 else w; dy/dw = sum of g * x over the x <= 0 (and non-channel
+    dims). From the output when every slope is positive (then y > 0 exactly when x > 0,
+    and x = y / w where y <= 0), else from the input."""
+
+    __slots__ = ()
+
+    def forward(self, x, w):
+        y = np.where(x > 0, x, _channels(w, x.ndim) * x)
+        positive = bool(np.all(w > 0))
+        # NOTE: a zero slope maps every x <= 0 to 0 and a negative one sends x < 0 above
+        # 0: the output no longer tells the sign of x, so those keep the input instead.
+        self.save(y if positive else x, w, positive)
+        return y
+
+    def backward(self, grad, saved, w, positive):
+        wb = _channels(w, saved.ndim)
+        negative = ~(saved > 0)  # x <= 0, from y or from x itself; a nan counts (torch)
+        gx = where(negative, grad * wb, grad) if self.needs_input_grad[0] else None
+        gw = None
+        if self.needs_input_grad[1]:
+            # NOTE: y / w is x to within two roundings (exact unless w * x underflowed).
+            x = saved / wb if positive else saved
+            part = where(negative, grad * x, 0.0)
+            axes = tuple(a for a in range(part.ndim) if a != 1 or math.prod(w.shape) == 1)
+            gw = part.sum(axis=axes).reshape(w.shape) if axes else part.reshape(w.shape)
+        return gx, gw
+
+
+def apply_prelu(x: Any, weight: Any) -> Any:
+    """``F.prelu(x, weight)``: checks the arguments as torch does, then runs the node."""
+    T = autograd.Tensor
+    if not isinstance(x, T) or not isinstance(weight, T):
+        raise TypeError(f"prelu(): input and weight must be Tensors, got "
+                        f"{type(x).__name__} and {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim} (shape {weight.shape})")
+    if x.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {x.dtype} and "
+                           f"{weight.dtype} (input shape {x.shape}, weight {weight.shape})")
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"prelu: not defined for a {x.dtype} input (shape {x.shape}), as "
+                        "in PyTorch; convert it with .float() first")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.data.size != 1 and weight.data.size != channels:
+        raise RuntimeError(f"prelu: Mismatch of parameter numbers and input channel size. "
+                           f"Found parameter numbers = {weight.data.size} and channel size "
+                           f"= {channels} (input shape {x.shape})")
+    return PReLU.apply(x, weight)
+
+
+def _prelu_ref(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, _channels(w, x.ndim) * x)
+
+
+# the slopes positive (the output-based path), then of either sign (the input-based one)
+row("prelu", PReLU, lambda a, w: a.prelu(w), _prelu_ref,
+    ((3, 4), (4,)), ((2, 3, 4), (3,)), ((3, 4), (1,)),
+    domain=("nonzero", "positive"), kinks=(0.0,), torch=True)
+row("prelu(any slope)", PReLU, lambda a, w: a.prelu(w), _prelu_ref,
+    ((3, 4), (4,)), ((2, 3, 5), (3,)), domain=("nonzero", "real"), kinks=(0.0,), torch=True)
+
+
+#: The activations above, the built-ins: they may be replaced (the mutation lab does), and
+#: any other Tensor attribute is refused as a new name.
 _BUILTIN = frozenset(registry)

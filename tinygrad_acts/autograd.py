@@ -217,6 +217,9 @@ class Function:
     seq: int
 
     is_view = False  # True for the ops whose output may share the input's memory
+    # True for a rule that reads its saved values only through comparisons (max's winner
+    # mask): under create_graph its gradient then does not depend on them, as in torch
+    masks_only = False
 
     def forward(self, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -678,7 +681,7 @@ def _differentiable_backward(node: Function, g: Any, saved: Sequence) -> Any:
     # (one-input nodes only: there the gradient is the rule's one formula, so it read what
     # it saved; a multi-input rule's gradients each read only some of it)
     needed = [s for s in saved if isinstance(s, Tensor) and s.requires_grad]
-    if not needed or len(node.parents) != 1:
+    if not needed or len(node.parents) != 1 or node.masks_only:
         return grads
     if isinstance(grads, Tensor):
         return _depends_on.apply(grads, *needed)

@@ -12,15 +12,37 @@ from typing import Any
 
 import numpy as np
 
-from .activations import apply, apply_, registry
-from .ops.fused import NLL, BCEWithLogits, BinaryCrossEntropy, CrossEntropy, Linear
-from .tensor import Tensor, generator
+from . import dtypes
+from .activations import apply, apply_, apply_prelu, registry
+from .autograd import no_grad
+from .ops.fused import (
+    NLL,
+    BCEWithLogits,
+    BinaryCrossEntropy,
+    CosineSimilarity,
+    CrossEntropy,
+    Embedding,
+    Glu,
+    Linear,
+    Normalize,
+    PadConstant,
+    PadIndexed,
+    PairwiseDistance,
+)
+from .ops.losses import KLDiv, SmoothL1, WeightedCrossEntropy
+from .tensor import Tensor, _dim, generator
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
            "softplus", "silu", "gelu", "hardtanh", "maxout", "relu_", "sigmoid_", "tanh_",
+           "relu6", "hardsigmoid", "softsign", "selu", "celu", "softshrink", "hardshrink",
+           "threshold", "tanhshrink", "mish", "hardswish", "logsigmoid", "prelu",
            # layers and losses
            "linear", "dropout", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy_with_logits",
+           # functional ops and the further losses
+           "one_hot", "pad", "normalize", "cosine_similarity", "pairwise_distance", "softmin",
+           "glu", "dropout1d", "dropout2d", "embedding", "l1_loss", "smooth_l1_loss",
+           "huber_loss", "kl_div"]
 
 
 def _t(x: Any, who: str = "functional") -> Tensor:
@@ -116,6 +138,104 @@ def maxout(x: Any, pieces: int, dim: int = -1) -> Tensor:
     return _t(x, "maxout").maxout(pieces, dim)
 
 
+# --- activations: relu6 / hardsigmoid / softsign / selu / celu / ... / prelu ------------
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:
+    """relu6: y = min(max(0, x), 6); dy/dx = 1 if 0 < y < 6 else 0 (from the output)."""
+    x = _t(input, "relu6")
+    return apply_("relu6", x) if inplace else apply("relu6", x)
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
+    """hardsigmoid: y = relu6(x + 3) / 6; dy/dx = 1/6 if 0 < y < 1 else 0 (from the output)."""
+    x = _t(input, "hardsigmoid")
+    return apply_("hardsigmoid", x) if inplace else apply("hardsigmoid", x)
+
+
+def softsign(input: Any) -> Tensor:
+    """softsign: y = x / (1 + |x|); dy/dx = (1 - |y|)**2 (from the output)."""
+    return apply("softsign", _t(input, "softsign"))
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:
+    """selu: y = scale * (x if x > 0 else alpha * (e^x - 1)); dy/dx from the output."""
+    x = _t(input, "selu")
+    return apply_("selu", x) if inplace else apply("selu", x)
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """celu: y = x if x > 0 else alpha * (e^(x/alpha) - 1); dy/dx = 1 or y / alpha + 1."""
+    x = _t(input, "celu")
+    return apply_("celu", x, alpha=alpha) if inplace else apply("celu", x, alpha=alpha)
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
+    """softshrink: y = x -+ lambd outside [-lambd, lambd], else 0; dy/dx = (y != 0)."""
+    return apply("softshrink", _t(input, "softshrink"), lambd=lambd)
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:
+    """hardshrink: y = x if |x| > lambd else 0; dy/dx = (y != 0) (from the output)."""
+    return apply("hardshrink", _t(input, "hardshrink"), lambd=lambd)
+
+
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """threshold: y = x if x > threshold else value; dy/dx = 1 if x > threshold else 0.
+
+    Its rule keeps the input, so ``inplace=True`` raises (as for mish and hardswish).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.threshold(ta.tensor([-1.0, 0.5, 2.0]), 0.1, 20.0)
+        tensor([20. ,  0.5,  2. ])
+    """
+    x = _t(input, "threshold")
+    route = apply_ if inplace else apply
+    return route("threshold", x, threshold=threshold, value=value)
+
+
+def tanhshrink(input: Any) -> Tensor:
+    """tanhshrink: y = x - tanh(x); dy/dx = tanh(x)**2 (from the input)."""
+    return apply("tanhshrink", _t(input, "tanhshrink"))
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:
+    """mish: y = x * tanh(softplus(x)); its rule keeps the input (mish is not monotonic)."""
+    x = _t(input, "mish")
+    return apply_("mish", x) if inplace else apply("mish", x)
+
+
+def hardswish(input: Any, inplace: bool = False) -> Tensor:
+    """hardswish: y = x * relu6(x + 3) / 6; its rule keeps the input (not monotonic)."""
+    x = _t(input, "hardswish")
+    return apply_("hardswish", x) if inplace else apply("hardswish", x)
+
+
+def logsigmoid(input: Any) -> Tensor:
+    """logsigmoid: y = -log(1 + e^-x); dy/dx = 1 - e^y (from the output)."""
+    return apply("logsigmoid", _t(input, "logsigmoid"))
+
+
+def prelu(input: Any, weight: Tensor) -> Tensor:
+    """prelu: y = x if x > 0 else w * x, w one slope or one per channel (dim 1).
+
+    Args:
+        input: the input.
+        weight: the slopes, 0-d or 1-d: one element, or input.shape[1] of them.
+
+    Shape:
+        Input (N, C, *) or any shape for one slope; output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.prelu(ta.tensor([[-2.0, 3.0]]), ta.tensor([0.25, 0.5]))
+        tensor([[-0.5,  3. ]])
+    """
+    return apply_prelu(_t(input, "prelu"), weight)
+
+
 def relu_(x: Tensor) -> Tensor: return x.relu_()
 def sigmoid_(x: Tensor) -> Tensor: return x.sigmoid_()
 def tanh_(x: Tensor) -> Tensor: return x.tanh_()
@@ -185,11 +305,11 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
-    if x.dtype.kind != "f":  # the 1 / (1 - p) scale would be cut to an integer
-        raise TypeError(f"dropout: input must be floating point, got dtype {x.dtype} with "
-                        f"shape {x.shape}; use .float() first")
-    if p == 1:
+    if p == 1:  # everything dropped: zeros of any dtype (torch multiplies by 0)
         mask = np.zeros(x.shape, dtype=x.dtype)
+    elif x.dtype.kind != "f":  # the 1 / (1 - p) scale would be cut to an integer, so torch
+        raise RuntimeError(f"dropout: result type Float can't be cast to the input's dtype "
+                           f"{x.dtype} (shape {x.shape}), as in torch; use .float() first")
     elif p == 0.5:
         # NOTE: the usual rate is a fair coin per element, which numpy draws from single
         # random bits: twice as fast as comparing uniform floats with p
@@ -220,9 +340,11 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss.sum() if reduction == "sum" else loss
 
 
-def _class_targets(x: Tensor, target: Any, who: str) -> np.ndarray:
+def _class_targets(x: Tensor, target: Any, who: str,
+                   ignore_index: int = -100) -> tuple[np.ndarray, np.ndarray | None]:
     """Check class-index targets against logits ``x`` of shape (N, C): an integer array
-    of shape (N,) with values in [0, C). Returns the targets as an ndarray."""
+    of shape (N,) with values in [0, C) or equal to ``ignore_index``. Returns the targets
+    (ignored ones as 0) and the mask of the rows kept (None when none is ignored)."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     n_classes = x.shape[1]
     if t.dtype not in (np.int64, np.uint8):  # NOTE: PyTorch's Long or Byte, nothing else
@@ -235,13 +357,40 @@ def _class_targets(x: Tensor, target: Any, who: str) -> np.ndarray:
         raise ValueError(f"{who}: input of shape {x.shape} needs a target of shape "
                          f"({x.shape[0]},), got {t.shape}")
     # NOTE: one pass: seen as unsigned, a negative label is huge, so max() catches both ends
-    if t.size and (t.view(t.dtype.str.replace("i", "u")) if t.dtype.kind == "i" else t).max() \
-            >= n_classes:
-        bad = t[(t < 0) | (t >= n_classes)][0]
-        raise IndexError(f"{who}: target {bad} is out of range for {n_classes} classes "
+    in_range = not t.size or (t.view(t.dtype.str.replace("i", "u")) if t.dtype.kind == "i"
+                              else t).max() < n_classes
+    # NOTE: an ignore_index inside [0, C) can hide among valid labels
+    if in_range and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
+        return t, None
+    valid = t != ignore_index
+    bad = t[valid & ((t < 0) | (t >= n_classes))]
+    if bad.size:
+        raise IndexError(f"{who}: target {bad[0]} is out of range for {n_classes} classes "
                          f"(input shape {x.shape}, target shape {t.shape}); labels must be "
-                         f"in [0, {n_classes - 1}]")
-    return t
+                         f"in [0, {n_classes - 1}] or ignore_index ({ignore_index})")
+    return np.where(valid, t, 0), valid
+
+
+def _legacy(size_average: Any, reduce: Any, reduction: str, who: str) -> str:
+    """PyTorch's deprecated ``size_average`` / ``reduce`` flags, as the reduction they mean."""
+    if size_average is not None or reduce is not None:
+        reduce = True if reduce is None else reduce
+        size_average = True if size_average is None else size_average
+        reduction = "none" if not reduce else "mean" if size_average else "sum"
+    _check_reduction(reduction, who)
+    return reduction
+
+
+def _class_weight(weight: Any, x: Tensor, who: str) -> np.ndarray | None:
+    """A class-weight vector of shape (C,), as an array of the input's dtype."""
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if w.shape != (c,):
+        raise RuntimeError(f"{who}: weight tensor should be defined either for all {c} "
+                           f"classes or no classes but got weight tensor of shape: {w.shape}")
+    return w
 
 
 def _as_rows(x: Tensor, target: Any, who: str) -> tuple[Tensor, Any, tuple | None]:
@@ -262,7 +411,9 @@ def _as_rows(x: Tensor, target: Any, who: str) -> tuple[Tensor, Any, tuple | Non
     return x.permute(*order).reshape(-1, x.shape[1]), t.reshape(-1), t.shape
 
 
-def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of raw scores against class indices (log_softmax + nll in one step).
 
     loss_i = -log(softmax(x_i)[t_i]) = logsumexp(x_i) - x_i[t_i];
@@ -270,8 +421,14 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
 
     Args:
         input: raw, unnormalised scores (logits).
-        target: class indices, an integer tensor/array with values in [0, C).
-        reduction: 'mean' (default, over all N samples), 'sum', or 'none' (one loss each).
+        target: class indices, an integer tensor/array with values in [0, C) (or class
+            probabilities of the input's shape).
+        weight: optional class weights of shape (C,); the mean is then weighted:
+            sum_i w[t_i] l_i / sum_i w[t_i], as torch's.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        ignore_index: a target value whose rows count for nothing (default -100).
+        reduction: 'mean' (default, over the kept samples), 'sum', or 'none' (one loss each).
+        label_smoothing: e in [0, 1]: the target becomes (1 - e) onehot + e / C.
 
     Shape:
         Input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...) respectively;
@@ -292,18 +449,26 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     NOTE: a float target is refused (PyTorch would read it as class probabilities); pass
     ``onehot.argmax(1)`` for one-hot rows.
     """
-    _check_reduction(reduction, "cross_entropy")
+    reduction = _legacy(size_average, reduce, reduction, "cross_entropy")
     x = _t(input, "cross_entropy")
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must hold float scores (logits), got dtype "
                         f"{x.dtype} with shape {x.shape}")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    w = _class_weight(weight, x, "cross_entropy")
     probs = target.data if isinstance(target, Tensor) else np.asarray(target)
     if probs.dtype.kind == "f" and probs.shape == x.shape and x.ndim >= 1:
-        return _soft_cross_entropy(x, target, reduction)
+        return _soft_cross_entropy(x, target, reduction, w, label_smoothing)
     rows, t, shape = _as_rows(x, target, "cross_entropy")
-    t = _class_targets(rows, t, "cross_entropy")
-    out = CrossEntropy.apply(rows, target=t, reduction=reduction)
-    return out if shape is None or reduction != "none" else out.reshape(shape)
+    t, valid = _class_targets(rows, t, "cross_entropy", ignore_index)
+    out_shape = shape if shape is not None else (len(t),)
+    if w is None and valid is None and not label_smoothing:
+        return CrossEntropy.apply(rows, target=t, reduction=reduction, out_shape=out_shape)
+    return WeightedCrossEntropy.apply(
+        rows, target=t, valid=np.ones(len(t), bool) if valid is None else valid, weight=w,
+        eps=float(label_smoothing), reduction=reduction, out_shape=out_shape)
 
 
 def _weighted(loss: Tensor, weight: Any, who: str) -> Tensor:
@@ -318,16 +483,23 @@ def _weighted(loss: Tensor, weight: Any, who: str) -> Tensor:
     return loss * weight
 
 
-def _soft_cross_entropy(x: Tensor, target: Any, reduction: str) -> Tensor:
+def _soft_cross_entropy(x: Tensor, target: Any, reduction: str, w: Any = None,
+                        smoothing: float = 0.0) -> Tensor:
     """Cross-entropy against class probabilities (PyTorch's float targets of the input's
-    shape): l = -sum_c t_c log_softmax(x)_c, the class dim being 1 (0 for one sample)."""
+    shape): l = -sum_c w_c t_c log_softmax(x)_c, the class dim being 1 (0 for one sample);
+    with label smoothing e the target is (1 - e) t + e / C. The mean is over the samples."""
     dim = 1 if x.ndim > 1 else 0
     t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=x.dtype))
-    losses = -(t * x.log_softmax(dim)).sum(dim)
-    return _reduce(losses, reduction)  # the mean is over the samples (and positions)
+    if smoothing:
+        t = t * (1 - smoothing) + smoothing / x.shape[dim]
+    logp = x.log_softmax(dim)
+    if w is not None:
+        logp = logp * w.reshape((-1,) + (1,) * (x.ndim - dim - 1))
+    return _reduce(-(t * logp).sum(dim), reduction)
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities against class indices.
 
     loss_i = -x_i[t_i]; use it after ``log_softmax`` (``cross_entropy`` does both at once).
@@ -335,6 +507,10 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     Args:
         input: log-probabilities.
         target: class indices, an integer tensor/array with values in [0, C).
+        weight: optional class weights of shape (C,): l_i = -w[t_i] x_i[t_i], and the mean
+            is sum_i l_i / sum_i w[t_i] (torch's weighted mean).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        ignore_index: a target value whose rows count for nothing (default -100).
         reduction: 'mean' (default), 'sum' or 'none'.
 
     Shape:
@@ -347,12 +523,16 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         >>> F.nll_loss(logp, ta.tensor([0, 1]))
         tensor(0.25)
     """
-    _check_reduction(reduction, "nll_loss")
+    reduction = _legacy(size_average, reduce, reduction, "nll_loss")
     x = _t(input, "nll_loss")
+    w = _class_weight(weight, x, "nll_loss")
     rows, t, shape = _as_rows(x, target, "nll_loss")
-    t = _class_targets(rows, t, "nll_loss")
-    out = NLL.apply(rows, target=t, reduction=reduction)
-    return out if shape is None or reduction != "none" else out.reshape(shape)
+    t, valid = _class_targets(rows, t, "nll_loss", ignore_index)
+    r = None
+    if w is not None or valid is not None:
+        r = (w[t] if w is not None else np.ones(len(t), x.dtype)) * (1 if valid is None else valid)
+    return NLL.apply(rows, target=t, reduction=reduction, r=r,
+                     out_shape=shape if shape is not None else (len(t),))
 
 
 def _same_shape_target(x: Tensor, target: Any, who: str) -> Any:
@@ -368,13 +548,16 @@ def _same_shape_target(x: Tensor, target: Any, who: str) -> Any:
     return t
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Any = None) -> Tensor:
     """Mean squared error: loss = mean((x - y)^2); dx = 2 (x - y) / N.
 
     Args:
         input: predictions.
         target: values of the same shape.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
         reduction: 'mean' (default), 'sum' or 'none'.
+        weight: per-element weights of the loss's shape; the mean is then sum(w l) / sum(w).
 
     Shape:
         Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
@@ -385,13 +568,15 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         >>> F.mse_loss(ta.tensor([1.0, 2.0]), ta.tensor([1.0, 4.0]))
         tensor(2.)
     """
+    reduction = _legacy(size_average, reduce, reduction, "mse_loss")
     _check_reduction(reduction, "mse_loss")
     x = _t(input, "mse_loss")
     diff = x - _same_shape_target(x, target, "mse_loss")
-    return _reduce(diff * diff, reduction)
+    return _elementwise_loss(diff * diff, weight, reduction, "mse_loss")
 
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities: loss = -w (t log p + (1 - t) log(1 - p)).
 
@@ -399,6 +584,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
         input: probabilities in [0, 1] (e.g. the output of a sigmoid).
         target: values in [0, 1] of the same shape.
         weight: optional rescaling, broadcast against the loss.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
         reduction: 'mean' (default), 'sum' or 'none'.
 
     Shape:
@@ -414,6 +600,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     rounds to 0 in float32 and the gradient is lost. ``binary_cross_entropy_with_logits``
     takes the logit and stays exact.
     """
+    reduction = _legacy(size_average, reduce, reduction, "binary_cross_entropy")
     _check_reduction(reduction, "binary_cross_entropy")
     x = _t(input, "binary_cross_entropy")
     t = _same_shape_target(x, target, "binary_cross_entropy")
@@ -427,6 +614,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
                                      reduction: str = "mean",
                                      pos_weight: Any = None) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable step, from logits x.
@@ -438,6 +626,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         input: raw scores (logits), any real numbers.
         target: values in [0, 1] of the same shape.
         weight: optional rescaling of each element's loss, broadcast against it.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
         reduction: 'mean' (default), 'sum' or 'none'.
         pos_weight: optional weight of the positive term (per class: broadcast along the
             last dimension), to balance rare positives.
@@ -451,6 +640,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         >>> F.binary_cross_entropy_with_logits(ta.tensor([1e4, -1e4]), ta.tensor([1.0, 0.0]))
         tensor(0.)
     """
+    reduction = _legacy(size_average, reduce, reduction, "binary_cross_entropy_with_logits")
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input, "binary_cross_entropy_with_logits")
     t = _same_shape_target(x, target, "binary_cross_entropy_with_logits")
@@ -466,3 +656,565 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                              f"({x.shape[-1] if x.ndim else 1},))") from None
     loss = BCEWithLogits.apply(x, t, pos_weight=pos_weight)
     return _reduce(_weighted(loss, weight, "binary_cross_entropy_with_logits"), reduction)
+
+
+# --- functional ops: one_hot / pad / normalize / cosine_similarity / pairwise_distance /
+# softmin / glu / dropout1d / dropout2d / embedding -------------------------------------------
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """one_hot: y[..., c] = 1 where c == x[...], else 0 (int64, no gradient).
+
+    Args:
+        tensor: class indices, an int64 tensor of any shape.
+        num_classes: the number of classes; -1 (default) means max(tensor) + 1.
+
+    Shape:
+        Input (*), output (*, num_classes).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.one_hot(ta.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    t = _t(tensor, "one_hot").data
+    if t.dtype != np.int64:
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor "
+                           f"(got dtype {t.dtype}, shape {t.shape})")
+    if num_classes == -1:
+        if not t.size:
+            raise RuntimeError("one_hot: Can not infer total number of classes from empty "
+                               f"tensor (shape {t.shape}); pass num_classes")
+        num_classes = int(t.max()) + 1
+    if t.size and t.min() < 0:
+        raise RuntimeError(f"one_hot: Class values must be non-negative (shape {t.shape})")
+    if t.size and t.max() >= num_classes:
+        raise RuntimeError(f"one_hot: Class values must be smaller than num_classes "
+                           f"({num_classes}); got {int(t.max())} (shape {t.shape})")
+    out = np.zeros((*t.shape, num_classes), dtype=np.int64)
+    np.put_along_axis(out, t[..., None], 1, axis=-1)
+    return Tensor(out)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """The source position of each output position along one dim of size n. As torch, a
+    negative width crops first, and the padding wraps or mirrors the cropped part."""
+    lo = max(-before, 0)
+    n = max(n - lo - max(-after, 0), 0)
+    j = np.arange(-max(before, 0), n + max(after, 0))
+    if mode == "replicate":
+        return lo + np.clip(j, 0, n - 1)
+    if mode == "circular":
+        return lo + j % n
+    period = 2 * (n - 1)  # reflect (the edge is not repeated)
+    j = np.abs(j) % period if period else np.zeros_like(j)
+    return lo + np.where(j >= n, period - j, j)
+
+
+def _check_pad(x: Tensor, pad: Any, widths: list, mode: str, value: Any) -> None:
+    """torch's limits on the reflect / replicate / circular modes."""
+    k = len(widths)
+    if value is not None and value != 0:
+        raise RuntimeError(f'pad: Padding mode "{mode}" doesn\'t take in value argument')
+    if k > 3 or x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(f"pad: Padding size {len(pad)} is not supported for "
+                                  f"{x.ndim}D input tensor (mode {mode!r}: pad the last 1, 2 "
+                                  "or 3 dims of a 2-3, 3-4 or 4-5 dim tensor)")
+    if any(n == 0 for n in x.shape[x.ndim - k - 1 + (x.ndim == k + 1):]):
+        raise RuntimeError(f"pad: expected a tensor with non-zero dims besides the batch, "
+                           f"got shape {x.shape} (mode {mode!r})")
+    for d, a, b in widths:
+        n = x.shape[d]
+        if mode == "reflect" and (a >= n or b >= n):
+            raise RuntimeError(f"pad: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({a}, {b}) at dimension "
+                               f"{d} of input {list(x.shape)}")
+        if mode == "circular" and (a > n or b > n):
+            raise RuntimeError(f"pad: Padding value causes wrapping around more than once "
+                               f"(padding ({a}, {b}) at dimension {d} of input {x.shape})")
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """pad: y = x widened along its last len(pad) / 2 dims, pad = (last_before, last_after,
+    second_last_before, ...); a negative width crops. dx = g's part that came from x.
+
+    Args:
+        input: the tensor to pad.
+        pad: an even-length sequence of ints, the last dim's pair first.
+        mode: 'constant' (fill with ``value``, default 0), 'reflect' (mirror without the
+            edge), 'replicate' (repeat the edge) or 'circular' (wrap around).
+        value: the fill of 'constant' mode.
+
+    Shape:
+        Input (*, d_k, ..., d_1), output with d_i + pad[2i - 2] + pad[2i - 1]. The other modes
+        pad the last 1, 2 or 3 dims of a 2-3, 3-4 or 4-5 dim input, as torch.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.pad(ta.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect")
+        tensor([[3., 2., 1., 2., 3., 2.]])
+    """
+    x = _t(input, "pad")
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, got {pad}")
+    if len(pad) % 2:
+        raise RuntimeError(f"pad: Padding length must be divisible by 2, got {len(pad)}")
+    k = len(pad) // 2
+    if k > x.ndim:
+        raise RuntimeError(f"pad: Padding length should be less than or equal to two times "
+                           f"the input dimension but got padding length {len(pad)} and input "
+                           f"of dimension {x.ndim}")
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: Unrecognised padding mode {mode}")
+    widths = [(x.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(k)]
+    if mode == "constant":
+        shape = list(x.shape)
+        src, dst = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        for d, a, b in widths:
+            shape[d] = x.shape[d] + a + b
+            if shape[d] < 0:
+                raise RuntimeError(f"pad: the padding {pad} makes dim {d} of a tensor of "
+                                   f"shape {x.shape} negative")
+            src[d] = slice(max(-a, 0), max(x.shape[d] - max(-b, 0), max(-a, 0)))
+            dst[d] = slice(max(a, 0), max(a, 0) + max(src[d].stop - src[d].start, 0))
+        fill = 0 if value is None else value
+        return PadConstant.apply(x, out_shape=tuple(shape), src=tuple(src), dst=tuple(dst),
+                                 value=fill)
+    _check_pad(x, pad, widths, mode, value)
+    index = tuple((d, _pad_index(x.shape[d], a, b, mode)) for d, a, b in widths)
+    return PadIndexed.apply(x, index=index)
+
+
+def _float_dim(x: Tensor, dim: Any, who: str) -> int:
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected a floating point tensor, got dtype {x.dtype} "
+                           f"(shape {x.shape})")
+    return _dim(who, x, dim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Any = None) -> Tensor:
+    """normalize: y = x / max(||x||_p, eps) along dim.
+
+    dx = (g - dnorm/dx sum(g x) / d) / d with d = max(||x||_p, eps) (the norm's term only
+    where ||x|| >= eps); at x = 0 the gradient is g / eps, as torch's.
+
+    Args:
+        input: a float tensor.
+        p: the norm's exponent (2, 1, inf or any positive number).
+        dim: the dim to normalize along (default 1).
+        eps: the smallest denominator.
+        out: not supported (must be None).
+
+    Shape:
+        Input (*), output (*), the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.normalize(ta.tensor([[3.0, 4.0]]))
+        tensor([[0.6, 0.8]])
+    """
+    x = _t(input, "normalize")
+    if out is not None:
+        raise TypeError("normalize: out= is not supported; use the returned tensor")
+    d = _float_dim(x, dim, "normalize") if x.ndim else None
+    return Normalize.apply(x, p=float(p), dim=d, eps=eps)
+
+
+def _pair(x1: Any, x2: Any, who: str) -> tuple[Tensor, Tensor, tuple]:
+    """Two float tensors of one promoted dtype, and their broadcast shape."""
+    a, b = _t(x1, who), _t(x2, who)
+    dtype = dtypes.result_type(a, b)
+    if dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected common dtype to be floating point, yet common "
+                           f"dtype is {dtype} (shapes {a.shape} and {b.shape})")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(f"{who}: the shapes {a.shape} and {b.shape} do not "
+                           "broadcast") from None
+    return a.to(dtype), b.to(dtype), shape
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """cosine_similarity: y = sum(x1 x2, dim) / (max(||x1||, eps) max(||x2||, eps)), as
+    torch 2.13 computes it: each input divided by its clamped norm, then the dot product.
+
+    Args:
+        x1, x2: float tensors that broadcast together.
+        dim: the dim of the vectors (default 1).
+        eps: the smallest norm in a denominator.
+
+    Shape:
+        Inputs broadcast to (*, D, *) with D at ``dim``; output (*, *) without it.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.cosine_similarity(ta.tensor([[1.0, 0.0]]), ta.tensor([[1.0, 1.0]]))
+        tensor([0.7071])
+    """
+    a, b, shape = _pair(x1, x2, "cosine_similarity")
+    d = _dim("cosine_similarity", Tensor(np.empty(shape, dtype=bool)), dim)
+    return CosineSimilarity.apply(a, b, dim=d - len(shape), eps=eps)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """pairwise_distance: y = ||x1 - x2 + eps||_p over the last dim; the gradient is 0 where
+    the distance is 0 (torch's subgradient of a norm).
+
+    Args:
+        x1, x2: float tensors that broadcast together.
+        p: the norm's exponent (default 2).
+        eps: added to the difference, as torch does.
+        keepdim: keep the last dim (size 1).
+
+    Shape:
+        Inputs (*, D) (broadcast), output (*) or (*, 1).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.pairwise_distance(ta.tensor([[3.0, 0.0]]), ta.tensor([[0.0, 4.0]]), eps=0.0)
+        tensor([5.])
+    """
+    a, b, shape = _pair(x1, x2, "pairwise_distance")
+    if not shape:  # two 0-d tensors: one-element vectors, as torch
+        out = PairwiseDistance.apply(a.reshape(1), b.reshape(1), p=float(p), eps=eps,
+                                     keepdim=keepdim)
+        return out if keepdim else out.reshape(())
+    return PairwiseDistance.apply(a, b, p=float(p), eps=eps, keepdim=keepdim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """softmin: y = softmax(-x) along dim; composed (negation, then the softmax node), which
+    is exact and costs one negation more.
+
+    Args:
+        input: a tensor.
+        dim: the dim that sums to 1.
+        dtype: convert the input to this dtype first.
+
+    Shape:
+        Input (*), output (*), the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.softmin(ta.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5, 0.5])
+    """
+    t = _t(input, "softmin")
+    return softmax(-(t if dtype is None else t.to(dtype)), dim)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """glu: a, b = x split in halves along dim; y = a * sigmoid(b) (one node).
+
+    Args:
+        input: a float tensor whose size along ``dim`` is even.
+        dim: the dim to split (default -1).
+
+    Shape:
+        Input (*, 2N, *), output (*, N, *).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.glu(ta.tensor([2.0, 0.0]))
+        tensor([1.])
+    """
+    x = _t(input, "glu")
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _dim("glu", x, dim)
+    if x.shape[d] % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size "
+                           f"{x.shape[d]} (shape {x.shape})")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"glu: not implemented for dtype {x.dtype}")
+    return Glu.apply(x, dim=d)
+
+
+def _channel_dropout(x: Tensor, p: float, training: bool, inplace: bool, who: str,
+                     batched: bool) -> Tensor:
+    """Zero whole channels: one Bernoulli(1 - p) draw per (sample, channel), kept ones
+    scaled by 1 / (1 - p); dx = g * mask / (1 - p). ``batched`` is False for (C, *)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return x
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{who}: result type Float can't be cast to the input's dtype "
+                           f"{x.dtype} (shape {x.shape}), as in torch")
+    lead = 2 if batched else 1
+    shape = x.shape[:lead] + (1,) * (x.ndim - lead)
+    keep = generator().random(shape) >= p if p < 1 else np.zeros(shape, bool)
+    mask = keep * np.asarray(1 / (1 - p) if p < 1 else 0, dtype=x.dtype)
+    return x.mul_(mask) if inplace else x * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """dropout1d: zero each channel of a (N, C, L) or (C, L) input with probability p and
+    scale the rest by 1 / (1 - p).
+
+    Args:
+        input: (N, C, L) or (C, L).
+        p: the probability of zeroing a channel.
+        training: apply it (default True); with False, y = x.
+        inplace: multiply ``input`` in place.
+
+    Shape:
+        Input (N, C, L) or (C, L), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> y = F.dropout1d(ta.ones(1, 4, 3))
+        >>> sorted(set(y.sum(2).flatten().tolist())) in ([0.0, 6.0], [0.0], [6.0])
+        True
+    """
+    x = _t(input, "dropout1d")
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {x.ndim}D "
+                           f"input (shape {x.shape})")
+    return _channel_dropout(x, p, training, inplace, "dropout1d", x.ndim == 3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """dropout2d: zero each channel of a (N, C, H, W) input with probability p and scale
+    the rest by 1 / (1 - p). As torch, a 3-D input is taken as (N, C, L).
+
+    Args:
+        input: (N, C, H, W) (or (N, C, L)).
+        p: the probability of zeroing a channel.
+        training: apply it (default True); with False, y = x.
+        inplace: multiply ``input`` in place.
+
+    Shape:
+        Input (N, C, H, W), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.dropout2d(ta.ones(1, 2, 2, 2), training=False).shape
+        (1, 2, 2, 2)
+    """
+    x = _t(input, "dropout2d")
+    if x.ndim < 2:
+        raise RuntimeError(f"dropout2d: Feature dropout requires at least 2 dimensions in the "
+                           f"input (shape {x.shape})")
+    return _channel_dropout(x, p, training, inplace, "dropout2d", x.ndim > 1)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """embedding: y = W[input], a table lookup; dW gets each g row added into the row it
+    came from (linear in the number of indices), none into ``padding_idx``'s row.
+
+    Args:
+        input: integer indices of any shape, in [0, num_embeddings).
+        weight: the table, (num_embeddings, embedding_dim).
+        padding_idx: a row that gets no gradient (negative counts from the end).
+        max_norm: rows looked up with a larger norm are rescaled to it, in place in
+            ``weight`` (no gradient flows through the rescaling, as torch).
+        norm_type: the p of that norm (default 2).
+        scale_grad_by_freq: divide each row's gradient by its index's count in the batch.
+        sparse: sparse gradients are not supported (must be False).
+
+    Shape:
+        Input (*), weight (V, D), output (*, D).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.embedding(ta.tensor([2, 0]), ta.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]))
+        tensor([[4., 5.],
+                [0., 1.]])
+    """
+    idx, w = _t(input, "embedding"), _t(weight, "embedding")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding: Expected tensor for argument #1 'indices' to have one "
+                           f"of the following scalar types: Long, Int; but got dtype "
+                           f"{idx.dtype} instead (shape {idx.shape})")
+    if w.ndim != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {w.shape}")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported")
+    n = w.shape[0]
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= n
+    i = idx.data
+    if i.size and (i.min() < 0 or i.max() >= n):
+        raise IndexError(f"embedding: index out of range in self (indices from {i.min()} to "
+                         f"{i.max()} for a table of {n} rows)")
+    if max_norm is not None:
+        rows = np.unique(i)
+        norms = np.linalg.norm(w.data[rows], ord=norm_type, axis=1)
+        big = norms > max_norm
+        if big.any():
+            with no_grad():  # NOTE: in place, as torch's embedding_renorm_ (the version bumps)
+                w[Tensor(rows[big])] = w[Tensor(rows[big])] * Tensor(
+                    (max_norm / (norms[big] + 1e-7)).astype(w.dtype)[:, None])
+    return Embedding.apply(w, idx=i, padding_idx=padding_idx,
+                           scale_grad_by_freq=scale_grad_by_freq)
+
+
+# --- further losses: l1_loss / smooth_l1_loss / huber_loss / kl_div --------------------------
+
+def _loss_pair(input: Any, target: Any, who: str) -> tuple[Tensor, Any]:
+    """input and target of one shape (refused otherwise, as ``mse_loss``) in one float
+    dtype (torch's promotion); integer results are a RuntimeError, as torch's mean."""
+    x = _t(input, who)
+    dtype = dtypes.result_type(x, target if isinstance(target, Tensor) else np.asarray(target))
+    if dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected a floating point result, got dtype {dtype} "
+                           f"(input {x.dtype}, shape {x.shape})")
+    x = x.to(dtype)
+    return x, _same_shape_target(x, target, who)
+
+
+def _elementwise_loss(loss: Tensor, weight: Any, reduction: str, who: str) -> Tensor:
+    """The weighted loss, reduced. As torch 2.13: the weight has the loss's shape, and
+    l1_loss's and mse_loss's mean is sum(w l) / sum(w), huber_loss's the plain mean of
+    w l."""
+    if weight is not None and np.shape(weight.data if isinstance(weight, Tensor)
+                                        else weight) != loss.shape:
+        raise ValueError(f"{who}: Weights and input must have the same size (weight shape "
+                         f"{np.shape(weight)}, input shape {loss.shape})")
+    weighted = _weighted(loss, weight, who)
+    if weight is None or reduction != "mean" or who not in ("l1_loss", "mse_loss"):
+        return _reduce(weighted, reduction)
+    w = np.broadcast_to(weight.data if isinstance(weight, Tensor) else weight, loss.shape)
+    return weighted.sum() / float(w.sum())
+
+
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", weight: Any = None) -> Tensor:
+    """l1_loss: l = |x - t| (times ``weight``); dx = sign(x - t), 0 where x = t (torch's).
+
+    Args:
+        input: predictions.
+        target: values of the same shape.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        weight: optional elementwise weight (broadcast to the loss's shape).
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.l1_loss(ta.tensor([1.0, 2.0]), ta.tensor([0.0, 4.0]))
+        tensor(1.5)
+    """
+    reduction = _legacy(size_average, reduce, reduction, "l1_loss")
+    x, t = _loss_pair(input, target, "l1_loss")
+    return _elementwise_loss(SmoothL1.apply(x, t, beta=0.0, huber=False), weight, reduction,
+                             "l1_loss")
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """smooth_l1_loss: l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - t);
+    dx = clip(d / beta, -1, 1); beta = 0 is l1_loss.
+
+    Args:
+        input: predictions.
+        target: values of the same shape.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        beta: where the quadratic zone ends (>= 0).
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.smooth_l1_loss(ta.tensor([0.5, 3.0]), ta.tensor([0.0, 0.0]), reduction="none")
+        tensor([0.125, 2.5  ])
+    """
+    reduction = _legacy(size_average, reduce, reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    x, t = _loss_pair(input, target, "smooth_l1_loss")
+    return _reduce(SmoothL1.apply(x, t, beta=float(beta), huber=False), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
+    """huber_loss: l = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = x - t);
+    dx = clip(d, -delta, delta). It is delta * smooth_l1_loss(beta=delta), computed directly.
+
+    Args:
+        input: predictions.
+        target: values of the same shape.
+        reduction: 'mean' (default), 'sum' or 'none'.
+        delta: where the quadratic zone ends (> 0).
+        weight: optional elementwise weight (broadcast to the loss's shape).
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.huber_loss(ta.tensor([0.5, 3.0]), ta.tensor([0.0, 0.0]), reduction="none")
+        tensor([0.125, 2.5  ])
+    """
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, t = _loss_pair(input, target, "huber_loss")
+    return _elementwise_loss(SmoothL1.apply(x, t, beta=float(delta), huber=True), weight,
+                             reduction, "huber_loss")
+
+
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """kl_div: l = t (log t - x) for log-probabilities x (0 where t = 0), or
+    e^t (t - x) with ``log_target``; dx = -t (or -e^t).
+
+    Args:
+        input: log-probabilities (e.g. log_softmax's output).
+        target: probabilities (log-probabilities with ``log_target``) of the same shape.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (over every element, as torch), 'batchmean' (the sum over the
+            batch size, the true KL divergence per sample), 'sum' or 'none'.
+        log_target: the target is given as log-probabilities.
+
+    Shape:
+        Input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> p = ta.tensor([[0.5, 0.5]])
+        >>> F.kl_div(p.log(), p, reduction="batchmean")
+        tensor(0.)
+    """
+    batchmean = reduction == "batchmean"
+    reduction = _legacy(size_average, reduce, "mean" if batchmean else reduction, "kl_div")
+    x = _t(input, "kl_div")
+    if x.dtype.kind != "f" and _t(target, "kl_div").dtype.kind != "f":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    x, t = _loss_pair(x, target, "kl_div")
+    loss = KLDiv.apply(x, t, log_target=log_target)
+    if batchmean and reduction == "mean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction)

@@ -91,11 +91,14 @@ class Target:
 
 def _prepared(target: Target, arrays: list[np.ndarray], dtype: Any = np.float64) -> list:
     out = [away_from_kinks(np.asarray(a, dtype=np.float64), target.kinks) for a in arrays]
-    if target.ties and len(out) == 1:
+    if target.ties and (len(out) == 1 or target.kind != "broadcast"):
         # NOTE: three tied maxima get 1/3 each from the rule but 1/2 from central
         # differences; no rule can match both, so ties are kept apart here (the ties
-        # check makes them on purpose).
-        out = [separate_ties(out[0])]
+        # check makes them on purpose). Inputs that compete (a scatter_reduce's x and
+        # src) are kept apart from each other too.
+        pooled = separate_ties(np.concatenate([a.reshape(-1) for a in out]))
+        ends = np.cumsum([a.size for a in out])[:-1]
+        out = [part.reshape(a.shape) for part, a in zip(np.split(pooled, ends), out)]
     return [np.asarray(a).astype(dtype) for a in out]
 
 
@@ -262,6 +265,17 @@ def _every_tie(real: Callable) -> Callable:
     runs with its saved shares rounded up and rounded down, and each input keeps the run
     that gives it more (max: each tied maximum gets all of g; maximum: a and b both do)."""
     def backward(self: Any, g: Any, *saved: Any) -> Any:
+        cls = type(self)
+        if hasattr(cls, "tie_share"):  # a rule that splits ties in backward: no split
+            own = cls.__dict__.get("tie_share")
+            cls.tie_share = staticmethod(lambda whole, *_: whole)
+            try:
+                return real(self, g, *saved)
+            finally:
+                if own is None:
+                    del cls.tie_share
+                else:
+                    cls.tie_share = own
         runs = []
         for rounding in (np.ceil, np.floor):
             items = list(saved)
@@ -366,7 +380,7 @@ def mutants_for(target: Target) -> list[Mutant]:
                                  "the real rule told that every input has the output's "
                                  "shape, so nothing is summed back",
                                  _op_rule(items=_at_output_shape)))
-        if target.ties:
+        if target.ties and _tie_shapes(target) is not None:  # (only where ties can be made)
             found.append(_mutant(target, "gradient to every tie",
                                  "each tied element gets all of g (not an even share)",
                                  _every_tie))
@@ -448,7 +462,7 @@ def _drawn_inputs(target: Target, draw: Any) -> list[np.ndarray]:
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     arrays = _prepared(target, [sample(target.domain_of(i), s, rng)
                                 for i, s in enumerate(shapes)])
-    if target.ties and len(arrays) == 2:
+    if target.ties and len(arrays) == 2 and target.kind == "broadcast":
         # a and b exactly tied is fine (1/2 each, as differences say); closer than a few
         # eps but not equal is a kink no difference quotient can resolve
         gap = np.abs(arrays[0] - arrays[1])
@@ -757,7 +771,17 @@ WHY_EQUIVALENT: dict[tuple[str, str], str] = {
     ("cast", "sign flip"): "not for this row: it casts twice (to float32 and back), so the "
                            "gradient passes two Cast rules in series and the two flipped "
                            "signs cancel; a row with one cast would see the mistake",
+    ("relu6", "x used for y"): "the rule asks 'is 0 < y < 6?', and clipping never moves a "
+                               "point across the bounds (but now it keeps x)",
+    ("softsign", "kink: wrong side"): "its slope 1 / (1 + |x|)^2 is continuous at 0 (only the "
+                                      "second derivative jumps), so either side gives 1",
+    ("celu", "kink: wrong side"): "slope 1 on both sides of 0 (e^0 = 1), as elu's with "
+                                  "alpha = 1",
 }
+WHY_EQUIVALENT.update({(op, kind): "a rounding op's gradient is 0 everywhere (torch's "
+                       "convention): negated, doubled or fed the wrong upstream it is still 0"
+                       for op in ("floor", "ceil", "trunc", "round")
+                       for kind in ("sign flip", "missing upstream grad", "factor of 2")})
 
 
 # --- the lab --------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ registry (yours too: register it, or load the file that does with ``--import``):
 - a gradient check (``gradcheck``) and a second-derivative check (``gradgradcheck``) over
   Hypothesis examples kept away from the declared kinks, with the largest error seen;
 - what the backward rule keeps (the output or the input);
+- prelu too, though not a registry entry (its slope is a second, learnable input): graded at
+  slope 0.25 for the properties, and with random positive slopes for the gradient checks
+  (of x and of the slope);
 - the book's four properties of a good activation, **measured** on the function itself:
   defined and finite everywhere (a grid out to +-1e4, float32 and float64, no numpy
   warnings, no jumps), monotonic (signs of finite differences), non-linear (second
@@ -34,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ActivationSpec, registry
+from .activations import ActivationSpec, apply_prelu, registry
 from .tensor import Tensor
 
 __all__ = ["add_arguments", "main", "report_card", "measure_properties", "format_table"]
@@ -46,6 +49,8 @@ GRID = np.concatenate([-_WIDE[::-1], _DENSE, _WIDE])
 _TIMING_ELEMENTS = 100_000
 #: The yardstick of the cost column: every activation's time is given relative to it.
 BASELINE = "relu"
+#: Graded with the registry's activations, though not one of them (two inputs: x, slope).
+PRELU = "prelu"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,8 +74,8 @@ def main(args: argparse.Namespace) -> int:
     except (ImportError, OSError) as e:
         print(f"check: cannot import {e}", file=sys.stderr)
         return 2
-    names = args.names or list(registry)
-    unknown = [n for n in names if n not in registry]
+    names = args.names or [*registry, PRELU]
+    unknown = [n for n in names if n not in registry and n != PRELU]
     if unknown:
         print(f"check: no activation named {', '.join(map(repr, unknown))}; registered: "
               f"{', '.join(registry)}", file=sys.stderr)
@@ -81,7 +86,8 @@ def main(args: argparse.Namespace) -> int:
         print("check: the gradient checks draw their examples with hypothesis, which is not "
               "installed: pip install hypothesis (or pip install -e '.[dev]')", file=sys.stderr)
         return 2
-    relu_ns = _cost_ns(BASELINE) if not args.no_timing and BASELINE in registry else None
+    relu_ns = _cost_ns(registry[BASELINE]) if not args.no_timing and BASELINE in registry \
+        else None
     results = [report_card(n, args.examples, not args.no_timing, relu_ns) for n in names]
     if args.json:
         print(json.dumps(results, indent=2))
@@ -131,14 +137,15 @@ def report_card(name: str, examples: int = 25, timing: bool = True,
     """
     from . import testing  # needs hypothesis: imported only when checks run
 
-    spec = registry[name]
+    spec: Any = _PReLUCard() if name == PRELU else registry[name]
     kinks = spec.kink_points()
-    strategy = testing.activation_inputs(name)
-    fn = spec
+    strategies = [testing.activation_inputs(name)] if name != PRELU else [
+        testing.tensors((3, 4)), testing.tensors((4,), min_value=0.1, max_value=2.0)]
+    fn = spec if name != PRELU else apply_prelu
     result: dict = {"name": name, "keeps": spec.saves, "doc": spec.doc}
     for key, order in (("gradient", 1), ("second_derivative", 2)):
         try:
-            sweep = testing.sweep(fn, strategy, order=order, kinks=kinks,
+            sweep = testing.sweep(fn, *strategies, order=order, kinks=kinks,
                                   max_examples=examples, derandomize=True)
         except TypeError as e:  # a rule that works on ndarrays only: no second derivatives
             if order == 2 and "does not work on Tensors" in str(e):
@@ -151,12 +158,30 @@ def report_card(name: str, examples: int = 25, timing: bool = True,
                        "error": None if sweep.ok else str(sweep.error)}
     result.update(measure_properties(spec))
     if timing:
-        ns = relu_ns if name == BASELINE and relu_ns else _cost_ns(name)
+        ns = relu_ns if name == BASELINE and relu_ns else _cost_ns(spec)
         result["cost"] = {"ns_per_element": ns,
                           "relative_to_relu": ns / relu_ns if relu_ns else None}
     else:
         result["cost"] = None
     return result
+
+
+class _PReLUCard:
+    """prelu at one fixed slope (torch's init, 0.25), shaped like a registry entry for the
+    properties and the timing; its gradient checks vary the slope too."""
+
+    name, saves, monotonic, elementwise = PRELU, "output", True, True
+    doc = ("prelu: y = x if x > 0 else w * x; dy/dx = 1 if y > 0 else w, dy/dw = y / w "
+           "where y <= 0 (from the output while every w > 0)")
+
+    def kink_points(self) -> list:
+        return [0.0]
+
+    def group(self) -> None:
+        return None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return apply_prelu(x, Tensor(np.full(1, 0.25, x.data.dtype)))
 
 
 # --- the four properties, measured -------------------------------------------------------
@@ -313,10 +338,9 @@ def _nonlinear(y: np.ndarray) -> dict:
     return {"measured": True, "points": count, "detail": "yes (curved)"}
 
 
-def _cost_ns(name: str, budget: float = 0.1) -> float:
+def _cost_ns(spec: Any, budget: float = 0.1) -> float:
     """Forward + backward time per element (float32, 100,000 elements): the best of as many
     runs as fit in ``budget`` seconds (at least 5), so a busy machine disturbs it less."""
-    spec = registry[name]
     group = spec.group()
     cols = 100 * group[1] if group is not None else 100  # whole groups of pieces per row
     x = np.random.default_rng(0).standard_normal((_TIMING_ELEMENTS // cols, cols))

@@ -6,3 +6,24 @@ max = namedtuple("max", ["values", "indices"])
 min = namedtuple("min", ["values", "indices"])
 
 __all__ = ["max", "min"]
+
+# --- selection (sort / topk / kthvalue) ---
+sort = namedtuple("sort", ["values", "indices"])
+topk = namedtuple("topk", ["values", "indices"])
+kthvalue = namedtuple("kthvalue", ["values", "indices"])
+__all__ += ["sort", "topk", "kthvalue"]
+
+# --- linear algebra ---
+slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
+linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+
+__all__ += ["slogdet", "linalg_slogdet"]
+
+# --- reductions ---
+cummax = namedtuple("cummax", ["values", "indices"])
+cummin = namedtuple("cummin", ["values", "indices"])
+median = namedtuple("median", ["values", "indices"])
+nanmedian = namedtuple("nanmedian", ["values", "indices"])
+mode = namedtuple("mode", ["values", "indices"])
+aminmax = namedtuple("aminmax", ["min", "max"])
+__all__ += ["cummax", "cummin", "median", "nanmedian", "mode", "aminmax"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import autograd, dtypes, ops, return_types
 from .activations import apply as _activation
+from .activations import apply_prelu as _prelu
 from .activations import inplace_node as _inplace_node
 from .activations import registry as _registry
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: F401 (re-exported)
@@ -770,26 +771,31 @@ class Tensor:
         d = _dims("amin", self, dim, None)
         return ops.Min.apply(self, axis=None if d == () else d, keepdims=keepdim)
 
-    def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
-            unbiased: bool | None = None, axis: Any = None,
-            keepdims: bool | None = None) -> Tensor:
-        """Variance with Bessel's correction by default (as PyTorch)."""
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Variance, with Bessel's correction by default; PyTorch's three spellings:
+        ``var(dim, unbiased, keepdim)``, ``var(dim, *, correction, keepdim)`` and
+        ``var(unbiased)`` (``x.var(0, False)`` is the population variance, as in torch)."""
         if self.data.dtype.kind != "f":
-            raise TypeError(f"var / std: need a floating-point tensor, got dtype {self.dtype} "
-                            f"(shape {self.shape}); use .float() first, as in PyTorch")
+            raise RuntimeError(f"var / std: only floating-point tensors, got dtype {self.dtype} "
+                               f"(shape {self.shape}); use .float() first, as in PyTorch")
+        if isinstance(dim, builtins.bool):  # var(unbiased)
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise TypeError("var / std: pass unbiased or correction, not both (as PyTorch)")
+        correction = int(unbiased) if unbiased is not None else \
+            1 if correction is None else correction
         d = _dims("var", self, dim, axis)
         keep = keepdim if keepdims is None else keepdims
-        if unbiased is not None:
-            correction = int(unbiased)
         centred = self - self.mean(d, keepdim=True)
         reduced = range(self.ndim) if d is None else (d,) if isinstance(d, int) else d
         n = math.prod(self.shape[i] for i in reduced)
         return (centred * centred).sum(d, keep) / max(n - correction, 0)
 
-    def std(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1,
-            unbiased: bool | None = None, axis: Any = None,
-            keepdims: bool | None = None) -> Tensor:
-        return ops.Std.apply(self.var(dim, keepdim, correction=correction, unbiased=unbiased,
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Standard deviation: the square root of ``var`` (the same arguments)."""
+        return ops.Std.apply(self.var(dim, unbiased, keepdim, correction=correction,
                                       axis=axis, keepdims=keepdims))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *,
@@ -1093,6 +1099,9 @@ class Tensor:
         return _activation("hardtanh", self, min_val=min_val, max_val=max_val)
     def maxout(self, pieces: int, dim: int = -1) -> Tensor:
         return _activation("maxout", self, pieces=pieces, dim=dim)
+    def hardshrink(self, lambd: builtins.float = 0.5) -> Tensor:
+        return _activation("hardshrink", self, lambd=lambd)
+    def prelu(self, weight: Tensor) -> Tensor: return _prelu(self, weight)
 
     # in place: legal because these rules need only the output
     def relu_(self) -> Tensor: return _activation_("relu", self)
@@ -1645,12 +1654,18 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     return _new(np.full(_shape((size,)), fill_value, _float(dtype)), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(t.shape, dtype or t.dtype), requires_grad)
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros of ``input``'s shape and (unless ``dtype`` says otherwise) dtype."""
+    check_device(device)
+    return _new(np.zeros(input.shape, dtype or input.dtype), requires_grad)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(t.shape, dtype or t.dtype), requires_grad)
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones of ``input``'s shape and (unless ``dtype`` says otherwise) dtype."""
+    check_device(device)
+    return _new(np.ones(input.shape, dtype or input.dtype), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -77,7 +77,7 @@ def saved_names(cls: type[Function]) -> tuple[str, ...]:
     Example:
         >>> from tinygrad_acts import ops
         >>> saved_names(ops.Div)
-        ('b', 'y', 'a_shape', 'b_shape')
+        ('number', 'b', 'y', 'a_shape', 'b_shape')
     """
     names = _NAMES.get(cls)
     if names is None:

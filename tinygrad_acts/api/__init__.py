@@ -30,7 +30,10 @@ def method(fn: F | None = None, *, name: str = "") -> Any:
     """
     def bind(f: F) -> F:
         attr = name or f.__name__
-        if attr in vars(Tensor) and getattr(Tensor, attr) is not f:
+        old = vars(Tensor).get(attr)
+        # (the same function again is fine: a module run twice, as doctest collection does)
+        if old is not None and (getattr(old, "__module__", None), getattr(
+                old, "__qualname__", None)) != (f.__module__, f.__qualname__):
             raise RuntimeError(f"Tensor.{attr} is defined twice (tensor.py and api/)")
         setattr(Tensor, attr, f)
         return f

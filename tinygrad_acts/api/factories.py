@@ -1,4 +1,586 @@
-"""factories: see api/__init__.py."""
+"""Factories: linspace / logspace / empty / empty_like / full_like / rand_like / randn_like /
+randint / randint_like / randperm / normal / bernoulli / multinomial, and the in-place fills
+uniform_ / normal_ / random_ / exponential_ / bernoulli_ / copy_ (fill_ and zero_ are in
+tensor.py).
+
+Random values come from the package generator (``ta.generator()``, reseeded by
+``ta.manual_seed``), or from ``generator=``, a ``numpy.random.Generator``: the streams are
+numpy's, not torch's, so only the distributions match torch. The in-place fills go through
+``Tensor._inplace`` (a leaf that requires grad is refused outside no_grad, the version
+counter is bumped, a non-leaf's old values get a zero gradient); ``copy_`` is
+differentiable, its gradient flowing to ``src`` (summed over the dims it was broadcast
+along).
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes, ops
+from ..tensor import Tensor, _new, _size_arg, _tensor_arg, check_device, generator
+from . import method
+
+__all__ = ["linspace", "logspace", "empty", "empty_like", "full_like", "rand_like",
+           "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli",
+           "multinomial"]
+
+
+def _rng(gen: Any) -> np.random.Generator:
+    if gen is None:
+        return generator()
+    if not isinstance(gen, np.random.Generator):
+        raise TypeError(f"generator must be a numpy.random.Generator (or None for the package "
+                        f"generator), got {type(gen).__name__}")
+    return gen
+
+
+def _dtype(dtype: Any, default: Any) -> np.dtype:
+    return np.dtype(default if dtype is None else dtype)
+
+
+def _float_only(who: str, dtype: np.dtype, error: type[Exception] = NotImplementedError) -> None:
+    if dtype.kind != "f":
+        raise error(f"{who}: not implemented for {dtype} tensors (a floating point dtype is "
+                    "needed), as in torch")
+
+
+def _number(x: Any) -> Any:
+    return x.item() if isinstance(x, Tensor) else x
+
+
+# --- ranges and uninitialised tensors --------------------------------------------------------
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from start to end, both included:
+    out[i] = start + i * (end - start) / (steps - 1).
+
+    Args:
+        start, end: numbers (or 0-d tensors). steps: the number of values (>= 0).
+        dtype: default the default float dtype; an integer dtype truncates the values.
+        requires_grad: make a leaf that requires grad.
+
+    Shape: (steps,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linspace(0, 1, 5)
+        tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    check_device(device)
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    values = np.linspace(_number(start), _number(end), steps)
+    return _new(values.astype(_dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values base ** linspace(start, end, steps).
+
+    Args:
+        start, end: exponents. steps: the number of values. base: default 10.
+        dtype, requires_grad: as ``linspace``.
+
+    Shape: (steps,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.logspace(0, 2, 3)
+        tensor([  1.,  10., 100.])
+    """
+    check_device(device)
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    values = float(base) ** np.linspace(_number(start), _number(end), steps)
+    return _new(values.astype(_dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """A new tensor of ``size``. torch leaves its memory uninitialised; here it is zeros
+    (never garbage or nan that a forgotten write would let through).
+
+    Args:
+        size: ints, or one tuple. dtype: default the default float dtype.
+
+    Shape: size.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.empty(2, 3).shape
+        (2, 3)
+    """
+    check_device(device)
+    shape = _size_arg("empty", size, "size")
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"empty: negative dimension in size {shape}")
+    return _new(np.zeros(shape, _dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """``empty`` with input's shape and (by default) dtype.
+
+    Args:
+        input: the tensor whose shape is taken. dtype: default input's.
+
+    Shape: input's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.empty_like(ta.arange(3)).dtype
+        dtype('int64')
+    """
+    check_device(device)
+    input = _tensor_arg("empty_like", input, "input")
+    return _new(np.zeros(input.shape, _dtype(dtype, input.dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor of input's shape filled with ``fill_value``, in input's dtype by default
+    (the value is cast: ``full_like(int_tensor, 2.5)`` holds 2s, as torch).
+
+    Args:
+        input: the tensor whose shape is taken. fill_value: a number. dtype: default input's.
+
+    Shape: input's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.full_like(ta.zeros(2), 7.0)
+        tensor([7., 7.])
+    """
+    check_device(device)
+    input = _tensor_arg("full_like", input, "input")
+    dt = _dtype(dtype, input.dtype)
+    value = _number(fill_value)
+    if dt.kind in "iu" and isinstance(value, float):
+        value = np.trunc(value) if np.isfinite(value) else value
+    with np.errstate(invalid="ignore"):
+        return _new(np.full(input.shape, value).astype(dt), requires_grad)
+
+
+# --- random tensors ----------------------------------------------------------------------------
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, generator: Any = None) -> Tensor:
+    """Uniform samples in [0, 1) of input's shape and (float) dtype.
+
+    Args:
+        input: the tensor whose shape is taken. dtype: default input's (a float dtype).
+
+    Shape: input's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.rand_like(ta.zeros(2, 2)).shape
+        (2, 2)
+    """
+    check_device(device)
+    input = _tensor_arg("rand_like", input, "input")
+    dt = _dtype(dtype, input.dtype)
+    _float_only("rand_like", dt)
+    return _new(_rng(generator).random(input.shape).astype(dt), requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False, generator: Any = None) -> Tensor:
+    """Standard normal samples of input's shape and (float) dtype.
+
+    Args:
+        input: the tensor whose shape is taken. dtype: default input's (a float dtype).
+
+    Shape: input's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.randn_like(ta.zeros(3)).dtype
+        dtype('float32')
+    """
+    check_device(device)
+    input = _tensor_arg("randn_like", input, "input")
+    dt = _dtype(dtype, input.dtype)
+    _float_only("randn_like", dt)
+    return _new(_rng(generator).standard_normal(input.shape).astype(dt), requires_grad)
+
+
+def _integers(who: str, low: int, high: int, shape: tuple, dtype: np.dtype,
+              gen: Any) -> np.ndarray:
+    if low >= high:
+        raise RuntimeError(f"{who}: expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={high}")
+    return _rng(gen).integers(low, high, shape).astype(dtype)
+
+
+def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform random integers in [low, high): ``randint(high, size)`` or
+    ``randint(low, high, size)``.
+
+    Args:
+        low: default 0. high: one past the largest value. size: a tuple of ints.
+        dtype: default int64 (a float dtype holds the integers as floats).
+        generator: a numpy Generator (default the package generator).
+
+    Shape: size.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.randint(3, 10, (2, 2)).dtype
+        dtype('int64')
+    """
+    check_device(device)
+    if size is None and args:
+        args, size = args[:-1], args[-1]
+    if size is None or len(args) not in (1, 2):
+        raise TypeError("randint() takes (high, size) or (low, high, size)")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    dt = _dtype(dtype, np.int64)
+    shape = _size_arg("randint", (size,), "size")
+    return _new(_integers("randint", int(low), int(high), shape, dt, generator), requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False,
+                 generator: Any = None) -> Tensor:
+    """Random integers in [low, high) of input's shape and dtype: ``randint_like(x, high)``
+    or ``randint_like(x, low, high)``.
+
+    Args:
+        input: the tensor whose shape is taken. low, high: the range. dtype: default input's.
+
+    Shape: input's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.randint_like(ta.zeros(4), 5).dtype
+        dtype('float32')
+    """
+    check_device(device)
+    input = _tensor_arg("randint_like", input, "input")
+    if high is None:
+        low, high = 0, low
+    dt = _dtype(dtype, input.dtype)
+    arr = _integers("randint_like", int(low), int(high), input.shape, dt, generator)
+    return _new(arr, requires_grad)
+
+
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0 .. n-1.
+
+    Args:
+        n: the length (>= 0). dtype: default int64.
+
+    Shape: (n,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> sorted(ta.randperm(4).tolist())
+        [0, 1, 2, 3]
+    """
+    check_device(device)
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    return _new(_rng(generator).permutation(n).astype(_dtype(dtype, np.int64)), requires_grad)
+
+
+def _depends(out: np.ndarray, *sources: Any) -> Tensor:
+    """``out`` as a Tensor that, like torch's random ops, requires grad when a source does,
+    with a zero gradient for each (the sample does not move with its parameters)."""
+    tracked = [s for s in sources if isinstance(s, Tensor) and s.requires_grad]
+    if not tracked:
+        return Tensor._make(out, False, None)
+    return ops.DependsOn.apply(Tensor._make(out, False, None), *tracked)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal samples: out = mean + std * z, z standard normal. The forms: two tensors
+    (broadcast), a tensor and a float, or two floats with ``size``.
+
+    Args:
+        mean, std: tensors (float) or numbers; std >= 0.
+        size: the shape, for two numbers. generator: a numpy Generator.
+
+    Shape: broadcast(mean, std), or size.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.normal(ta.zeros(3), 1.0).shape
+        (3,)
+    """
+    check_device(device)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    for t in tensors:
+        _float_only("normal", t.dtype)
+    m, s = (t.data if isinstance(t, Tensor) else t for t in (mean, std))
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal: expects std >= 0.0, but found std {np.min(s)}")
+    if not tensors:
+        shape = _size_arg("normal", (size,), "size") if size is not None else ()
+        dt = _dtype(dtype, dtypes.get_default_dtype())
+        z = _rng(generator).standard_normal(shape)
+        return _new((m + s * z).astype(dt), requires_grad)
+    try:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    except ValueError:
+        raise RuntimeError(f"normal: the shapes of mean {np.shape(m)} and std {np.shape(s)} "
+                           "do not broadcast") from None
+    dt = dtypes.result_type(*tensors)
+    z = _rng(generator).standard_normal(shape)
+    return _depends((m + s * z).astype(dt), mean, std)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:
+    """0/1 samples: out[i] = 1 with probability input[i] (or ``p`` for all), in input's
+    dtype.
+
+    Args:
+        input: probabilities in [0, 1] (float). p: one probability for every element.
+
+    Shape: input's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.bernoulli(ta.tensor([0.0, 1.0]))
+        tensor([0., 1.])
+    """
+    input = _tensor_arg("bernoulli", input, "input")
+    _float_only("bernoulli", input.dtype)
+    prob = input.data if p is None else p
+    if not np.all((np.asarray(prob) >= 0) & (np.asarray(prob) <= 1)):
+        raise RuntimeError(f"bernoulli: expects every probability in [0, 1] (shape "
+                           f"{input.shape})")
+    u = _rng(generator).random(input.shape)
+    return _depends((u < prob).astype(input.dtype), input)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Any = None) -> Tensor:
+    """Category indices drawn with probabilities proportional to input's rows (weights need
+    not sum to 1); without replacement, each row's draws are distinct.
+
+    Args:
+        input: (n,) or (rows, n) non-negative float weights, each row with a positive sum.
+        num_samples: draws per row (at most n without replacement).
+        replacement: draw with replacement.
+
+    Shape: (num_samples,) or (rows, num_samples), int64.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.multinomial(ta.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
+        tensor([1, 1])
+    """
+    input = _tensor_arg("multinomial", input, "input")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"multinomial: only supports floating-point dtypes for input, got "
+                           f"{input.dtype}")
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {input.shape}")
+    w = input.data.reshape(-1, input.shape[-1]).astype(np.float64)
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples ({num_samples})")
+    if not replacement and num_samples > w.shape[1]:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples "
+                           f"without replacement ({num_samples} > {w.shape[1]})")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or "
+                           "element < 0")
+    total = w.sum(1, keepdims=True)
+    if np.any(total <= 0):
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
+                           "probabilities <= 0)")
+    if not replacement and np.any((w > 0).sum(1) < num_samples):
+        raise RuntimeError("multinomial: invalid multinomial distribution (with replacement="
+                           "False, not enough non-negative category to sample)")
+    rng, rows = _rng(generator), np.arange(len(w))[:, None]
+    if replacement:  # inverse CDF; NOTE: rows offset by their index, so one searchsorted
+        cdf = np.cumsum(w / total, 1)  # does every row; a 0 weight is never picked
+        cdf[:, -1] = 1.0
+        u = rng.random((len(w), num_samples))
+        idx = np.searchsorted((cdf + rows).ravel(), (u + rows).ravel(), side="right")
+        out = np.minimum(idx.reshape(u.shape) - rows * w.shape[1], w.shape[1] - 1)
+    else:  # NOTE: the exponential-races trick: the k smallest E_i / w_i (E ~ Exp(1)) are a
+        with np.errstate(divide="ignore"):  # draw of k without replacement
+            keys = rng.standard_exponential(w.shape) / w
+        out = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    return Tensor._make(out.reshape(input.shape[:-1] + (num_samples,)).astype(np.int64),
+                        False, None)
+
+
+# --- in-place fills: uniform_ / normal_ / random_ / exponential_ / bernoulli_ / copy_ -------
+
+
+def _fill(t: Tensor, name: str, values: Any) -> Tensor:
+    return t._inplace(ops.SetItem, values, index=Ellipsis, _name=name)
+
+
+def _from(kw: dict, default: Any) -> Any:
+    """torch's ``from`` argument (a Python keyword: only ``**{"from": 2}`` can pass it)."""
+    extra = set(kw) - {"from"}
+    if extra:
+        raise TypeError(f"unexpected keyword argument {sorted(extra)[0]!r}")
+    return kw.get("from", default)
+
+
+@method
+def uniform_(self: Tensor, *args: Any, to: float = 1.0, generator: Any = None,
+             **kw: Any) -> Tensor:
+    """Fill in place with uniform samples in [from, to): ``x.uniform_(from=0, to=1)``.
+
+    Args:
+        from, to: the range (from <= to), positionally or by name. generator: a numpy
+            Generator.
+
+    Shape: unchanged.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> x = ta.zeros(3).uniform_(2, 3)
+        >>> bool(((x >= 2) & (x < 3)).all())
+        True
+    """
+    lo = args[0] if args else _from(kw, 0.0)
+    hi = args[1] if len(args) > 1 else to
+    _float_only("uniform_", self.dtype)
+    if lo > hi:
+        raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
+                           f"from={lo} > to={hi}")
+    return _fill(self, "uniform_", _rng(generator).uniform(lo, hi, self.shape))
+
+
+@method
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator: Any = None) -> Tensor:
+    """Fill in place with normal samples, mean + std * z.
+
+    Args:
+        mean: default 0. std: default 1, >= 0. generator: a numpy Generator.
+
+    Shape: unchanged.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(2).normal_(5.0, 0.0)
+        tensor([5., 5.])
+    """
+    _float_only("normal_", self.dtype)
+    if std < 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+    return _fill(self, "normal_", mean + std * _rng(generator).standard_normal(self.shape))
+
+
+_RANDOM_TOP = {"f": {2: 2 ** 11, 4: 2 ** 24, 8: 2 ** 53}, "b": {1: 2}}
+
+
+@method
+def random_(self: Tensor, *args: Any, to: int | None = None, generator: Any = None,
+            **kw: Any) -> Tensor:
+    """Fill in place with uniform random integers in [from, to): ``x.random_(to)``,
+    ``x.random_(from, to)``; with no bounds, [0, 2**mantissa] for floats (every integer
+    exactly representable, as torch), [0, max] for integers, 0/1 for bools.
+
+    Args:
+        from, to: the range, positionally or by name. generator: a numpy Generator.
+
+    Shape: unchanged.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> set(ta.zeros(20).random_(2).tolist()) <= {0.0, 1.0}
+        True
+    """
+    lo, hi = 0, to
+    if len(args) == 1 and to is None and "from" not in kw:
+        hi = args[0]
+    elif args:
+        lo, hi = args[0], (args[1] if len(args) > 1 else to)
+    else:
+        lo = _from(kw, 0)
+    if hi is None:
+        kind, size = self.dtype.kind, self.dtype.itemsize
+        hi = _RANDOM_TOP[kind][size] + (kind == "f") if kind in "fb" else \
+            int(np.iinfo(self.dtype).max)
+    return _fill(self, "random_", _integers("random_", int(lo), int(hi), self.shape,
+                                            self.dtype, generator))
+
+
+@method
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill in place with exponential samples of rate ``lambd``: density lambd e^(-lambd x).
+
+    Args:
+        lambd: the rate, > 0. generator: a numpy Generator.
+
+    Shape: unchanged.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> bool((ta.zeros(5).exponential_(2.0) >= 0).all())
+        True
+    """
+    _float_only("exponential_", self.dtype, RuntimeError)
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
+    return _fill(self, "exponential_", _rng(generator).exponential(1 / lambd, self.shape))
+
+
+@method
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill in place with 0/1 samples, 1 with probability p (a number, or a tensor of
+    probabilities that broadcasts to this one).
+
+    Args:
+        p: in [0, 1]. generator: a numpy Generator.
+
+    Shape: unchanged.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(3).bernoulli_(1.0)
+        tensor([1., 1., 1.])
+    """
+    prob = p.data if isinstance(p, Tensor) else p
+    if not np.all((np.asarray(prob) >= 0) & (np.asarray(prob) <= 1)):
+        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={prob}")
+    u = _rng(generator).random(self.shape)
+    return _fill(self, "bernoulli_", (u < prob).astype(self.dtype))
+
+
+@method
+def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Copy src's values into this tensor in place (src broadcast to its shape and cast to
+    its dtype); differentiable: the gradient flows to src, summed back over the broadcast
+    dims, and this tensor's old values get none.
+
+    Args:
+        src: a tensor whose shape broadcasts to this one's. non_blocking: ignored (CPU).
+
+    Shape: unchanged.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(2, 2).copy_(ta.tensor([1.0, 2.0]))
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
+    src = _tensor_arg("copy_", src, "src")
+    try:
+        fits = np.broadcast_shapes(src.shape, self.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"copy_: the source of shape {src.shape} does not broadcast to the "
+                           f"destination's shape {self.shape}")
+    if src.dtype != self.dtype and self.dtype.kind == "f" and src.dtype.kind == "f":
+        src = src.astype(self.dtype)  # differentiable, so the gradient returns in src's dtype
+    elif src.dtype != self.dtype:
+        src = Tensor._make(src.data.astype(self.dtype), False, None)
+    return self._inplace(ops.SetItem, src, index=Ellipsis, _name="copy_")

@@ -1,6 +1,7 @@
 """Neural-network building blocks in PyTorch's shape: modules, layers, activations."""
 from typing import Any
 
+from .. import functional as functional  # nn.functional, as torch.nn.functional
 from ..activations import registry as _registry
 from . import activation, layers, losses, module
 from .activation import *  # noqa: F403

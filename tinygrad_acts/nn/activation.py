@@ -7,20 +7,29 @@ is ``""`` gets no class (maxout: ``nn.Maxout`` is the layer with its own weights
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from ..activations import apply, apply_, check_params, registry
-from ..tensor import Tensor
-from .module import Module
+import numpy as np
+
+from ..activations import apply, apply_, apply_prelu, check_params, registry
+from ..tensor import Tensor, check_device, get_default_dtype
+from .module import Module, Parameter
 
 __all__ = ["Activation", "activation_module", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "ELU", "Softplus", "SiLU", "GELU", "Hardtanh"]
+           "Softmax", "LogSoftmax", "ELU", "Softplus", "SiLU", "GELU", "Hardtanh",
+           "ReLU6", "Hardsigmoid", "Softsign", "SELU", "CELU", "Softshrink", "Hardshrink",
+           "Threshold", "Tanhshrink", "Mish", "Hardswish", "LogSigmoid", "PReLU"]
 
 
 class Activation(Module):
     """Base of the activation modules: holds the parameters and calls the registry."""
 
     name = ""
+    #: the module's own defaults where they differ from the entry's (torch's nn.Softmax:
+    #: dim=None), and the parameters torch requires (nn.Threshold's threshold and value)
+    defaults: ClassVar[dict] = {}
+    required: ClassVar[tuple] = ()
+    bare_repr: ClassVar[bool] = False  # torch's Softshrink(0.5): values without names
 
     def __init__(self, *args: Any, inplace: bool = False, **params: Any):
         super().__init__()
@@ -30,6 +39,11 @@ class Activation(Module):
             raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional "
                             f"argument(s) ({', '.join(names) or 'none'}), got {len(args)}")
         params.update(zip(names, args))
+        missing = [p for p in self.required if p not in params]
+        if missing:
+            raise TypeError(f"{type(self).__name__}.__init__() missing {len(missing)} "
+                            f"required argument(s): {', '.join(map(repr, missing))}")
+        params = {**self.defaults, **params}
         if inplace and not spec.inplace_ok:
             raise ValueError(f"{type(self).__name__}: inplace=True needs an output-based rule; "
                              f"{self.name} keeps its {spec.saves}")
@@ -45,14 +59,17 @@ class Activation(Module):
         return apply(self.name, x, **self.params)
 
     def extra_repr(self) -> str:
-        parts = [f"{k}={v!r}" for k, v in self.params.items()]
+        parts = [f"{v!r}" if self.bare_repr else f"{k}={v!r}" for k, v in self.params.items()]
         if self.inplace:
             parts.append("inplace=True")
         return ", ".join(parts)
 
 
-def activation_module(name: str) -> type:
-    """The ``nn`` class for registry entry ``name``, with a PyTorch-style docstring.
+def activation_module(name: str, defaults: dict | None = None, required: tuple = (),
+                      bare_repr: bool = False) -> type:
+    """The ``nn`` class for registry entry ``name``, with a PyTorch-style docstring;
+    ``defaults`` overrides the entry's defaults and ``required`` lists the parameters that
+    must be given (both as in the PyTorch class).
 
     Raises ValueError for an entry that declares no module (``module_name=""``).
     """
@@ -60,9 +77,11 @@ def activation_module(name: str) -> type:
     if not spec.module_name:
         raise ValueError(f"activation_module: {name!r} has no nn module class (its entry "
                          "has module_name=''); call the function instead")
-    args = "\n".join(f"        {k}: default {v!r}" for k, v in spec.params.items()) \
-        or "        none"
-    call = f"nn.{spec.module_name}()"
+    defaults = dict(defaults or {})
+    args = "\n".join(f"        {k}: required" if k in required else
+                     f"        {k}: default {defaults.get(k, v)!r}"
+                     for k, v in spec.params.items()) or "        none"
+    call = f"nn.{spec.module_name}({', '.join(repr(spec.params[k]) for k in required)})"
     group = spec.group()
     shrinks = f" (dim {group[0]} divided by {group[1]})" if group is not None else ""
     example = ", ".join(map(str, spec.example_shapes()[0]))
@@ -74,7 +93,10 @@ def activation_module(name: str) -> type:
            f"    Example:\n        >>> import tinygrad_acts as ta\n"
            f"        >>> m = ta.{call}\n        >>> y = m(ta.randn({example}))\n")
     return type(spec.module_name, (Activation,), {"name": name, "__doc__": doc,
-                                                  "__module__": __name__})
+                                                  "__module__": __name__,
+                                                  "defaults": defaults,
+                                                  "required": tuple(required),
+                                                  "bare_repr": bare_repr})
 
 
 # --- the built-ins: ReLU / LeakyReLU / Sigmoid / Tanh / Softmax / ... ------------------
@@ -82,10 +104,70 @@ ReLU = activation_module("relu")
 LeakyReLU = activation_module("leaky_relu")
 Sigmoid = activation_module("sigmoid")
 Tanh = activation_module("tanh")
-Softmax = activation_module("softmax")
-LogSoftmax = activation_module("log_softmax")
+# NOTE: torch's nn.Softmax() and nn.LogSoftmax() default to dim=None: the legacy implicit
+# dim (0 for 0-, 1- and 3-d inputs, else 1), with its warning, as F.softmax without a dim.
+Softmax = activation_module("softmax", defaults={"dim": None})
+LogSoftmax = activation_module("log_softmax", defaults={"dim": None})
 ELU = activation_module("elu")
 Softplus = activation_module("softplus")
 SiLU = activation_module("silu")
 GELU = activation_module("gelu")
 Hardtanh = activation_module("hardtanh")
+
+
+# --- ReLU6 / Hardsigmoid / Softsign / SELU / CELU / ... / LogSigmoid -------------------
+ReLU6 = activation_module("relu6")
+Hardsigmoid = activation_module("hardsigmoid")
+Softsign = activation_module("softsign")
+SELU = activation_module("selu")
+CELU = activation_module("celu")
+Softshrink = activation_module("softshrink", bare_repr=True)
+Hardshrink = activation_module("hardshrink", bare_repr=True)
+Threshold = activation_module("threshold", required=("threshold", "value"))
+Tanhshrink = activation_module("tanhshrink")
+Mish = activation_module("mish")
+Hardswish = activation_module("hardswish")
+LogSigmoid = activation_module("logsigmoid")
+
+
+# --- PReLU: an activation with a learnable slope -------------------------------------------
+
+
+class PReLU(Module):
+    """prelu: y = x if x > 0 else a * x, with a learnable slope a (one, or one per channel).
+
+    The gradient for the slope is computed from the output while every slope is positive
+    (x = y / a where y <= 0), from the input otherwise (see ``activations.PReLU``).
+
+    Args:
+        num_parameters: the number of slopes: 1 (default), or the input's channels (dim 1).
+        init: the slopes' initial value, default 0.25.
+        device: None or "cpu" (the only device).
+        dtype: the slopes' dtype (default: the default float dtype).
+
+    Shape:
+        Input (*) with the channels at dim 1 when num_parameters > 1; output (*), the same.
+        ``weight`` is (num_parameters,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> m = ta.nn.PReLU()
+        >>> m(ta.tensor([-2.0, 3.0]))
+        tensor([-0.5,  3. ], grad_fn=<PReLUBackward>)
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None):
+        super().__init__()
+        check_device(device)
+        if num_parameters < 1:
+            raise RuntimeError(f"PReLU: num_parameters must be >= 1, got {num_parameters}")
+        # NOTE: not self.num_parameters (torch's attribute): here that is Module's method
+        self.init = init
+        self.weight = Parameter(np.full(num_parameters, init, dtype or get_default_dtype()))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return apply_prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.weight.shape[0]}"

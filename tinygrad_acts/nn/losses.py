@@ -11,16 +11,20 @@ from .. import functional as F
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+__all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
+           "SmoothL1Loss", "HuberLoss", "KLDivLoss"]
 
 
 class _Loss(Module):
     """Base of the loss modules: checks and stores ``reduction``."""
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"):
         super().__init__()
-        F._check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
+        who = type(self).__name__
+        if reduction == "batchmean" and who == "KLDivLoss":
+            self.reduction = reduction
+            return
+        self.reduction = F._legacy(size_average, reduce, reduction, who)
 
     def _checked(self, input: Any) -> Tensor:
         """The input, which must be a Tensor as in PyTorch (targets may also be arrays)."""
@@ -59,7 +63,11 @@ class CrossEntropyLoss(_Loss):
     loss_i = logsumexp(x_i) - x_i[t_i]; dloss/dx = (softmax(x) - onehot(t)) / N.
 
     Args:
+        weight: optional class weights (C,); the mean is then weighted, as torch's.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        ignore_index: a target value whose rows count for nothing (default -100).
         reduction: 'mean' (default), 'sum' or 'none'.
+        label_smoothing: e in [0, 1]: the target becomes (1 - e) onehot + e / C.
 
     Shape:
         Input (N, C) logits, target (N,) integer class indices in [0, C); also (C,) with a
@@ -73,14 +81,25 @@ class CrossEntropyLoss(_Loss):
         1.3863
     """
 
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(size_average, reduce, reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+        self.label_smoothing = label_smoothing
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(self._checked(input), target, reduction=self.reduction)
+        return F.cross_entropy(self._checked(input), target, weight=self.weight,
+                               ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities: loss_i = -x_i[t_i].
 
     Args:
+        weight: optional class weights (C,); the mean is then weighted, as torch's.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        ignore_index: a target value whose rows count for nothing (default -100).
         reduction: 'mean' (default), 'sum' or 'none'.
 
     Shape:
@@ -93,8 +112,14 @@ class NLLLoss(_Loss):
         0.6931
     """
 
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.nll_loss(self._checked(input), target, reduction=self.reduction)
+        return F.nll_loss(self._checked(input), target, weight=self.weight,
+                          ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class BCELoss(_Loss):
@@ -113,8 +138,9 @@ class BCELoss(_Loss):
         0.6931
     """
 
-    def __init__(self, weight: Any = None, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -141,11 +167,102 @@ class BCEWithLogitsLoss(_Loss):
         0.6931
     """
 
-    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None):
-        super().__init__(reduction)
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", pos_weight: Any = None):
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(self._checked(input), target, weight=self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error: loss = mean(|x - y|); dloss/dx = sign(x - y) / N (0 at x = y).
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.L1Loss()(ta.tensor([1.0, 2.0]), ta.tensor([0.0, 4.0]))
+        tensor(1.5)
+    """
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.l1_loss(self._checked(input), target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = x - y (``F.smooth_l1_loss``).
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        beta: where the quadratic zone ends (default 1).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.SmoothL1Loss()(ta.tensor([0.5, 3.0]), ta.zeros(2))
+        tensor(1.3125)
+    """
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.smooth_l1_loss(self._checked(input), target, reduction=self.reduction,
+                                beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = x - y (``F.huber_loss``).
+
+    Args:
+        reduction: 'mean' (default), 'sum' or 'none'.
+        delta: where the quadratic zone ends (default 1).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.HuberLoss(delta=2.0)(ta.tensor([1.0, 3.0]), ta.zeros(2))
+        tensor(2.25)
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.huber_loss(self._checked(input), target, reduction=self.reduction,
+                            delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence of log-probabilities x from t: t (log t - x)
+    (``F.kl_div``); use reduction='batchmean' for the divergence per sample.
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default, over every element, as torch), 'batchmean', 'sum' or
+            'none'.
+        log_target: the target is given as log-probabilities.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> p = ta.tensor([[0.25, 0.75]])
+        >>> ta.nn.KLDivLoss(reduction="batchmean")(p.log(), p)
+        tensor(0.)
+    """
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.kl_div(self._checked(input), target, reduction=self.reduction,
+                        log_target=self.log_target)

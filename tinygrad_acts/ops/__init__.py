@@ -1,15 +1,24 @@
 """Every backward rule of the framework, one small Function per op, grouped by family:
 
 - ``elementwise``: add / sub / mul / div / pow / neg / cast / abs / exp / log / sqrt / erf ...
-- ``reduce``: sum / max / min
-- ``shape``: reshape / permute / expand / cat / stack
-- ``indexing``: getitem / scatter / setitem / where / clamp / maximum / minimum
-- ``linalg``: matmul
-- ``fused``: linear and the losses (cross_entropy, nll_loss, binary cross-entropies)
+- ``math``: sin / cos / atan2 / hypot / floor / round / frac / lerp / fmod / nan_to_num ...
+- ``reduce``: sum / max / min / std, prod / cumsum / cumprod / logsumexp / norms / median
+- ``shape``: reshape / permute / expand / cat / stack, flip / roll / tile /
+  repeat_interleave / tril / triu / diagonal / diag_embed
+- ``indexing``: getitem / scatter / setitem / where / clamp / maximum / minimum,
+  index_add (scatter_add) / scatter_reduce
+- ``sorting``: sort / topk / kthvalue / unique (and the rows of the selection ops)
+- ``linalg``: matmul / einsum / cross / det / slogdet / inv / solve
+- ``fused``: linear and the losses (cross_entropy, nll_loss, binary cross-entropies), and
+  pad / embedding / normalize / cosine_similarity / pairwise_distance / glu
+- ``losses``: l1 / smooth_l1 / huber, kl_div, weighted cross_entropy
 - ``helpers``: the array helpers rules share (unbroadcast, expand, where, ...)
-- ``table``: the op table ``OPS``, one row per op (activations add theirs)
+- ``spec`` and ``table``: the op table ``OPS``, one row per op (each family file ends with
+  its rows; activations add theirs)
 
-The activation nodes are made by the registry in ``activations.py``.
+The first families' Functions are importable from here (``ops.Add``); the later ones from
+their module (``ops.math.Sin``). The activation nodes are made by the registry in
+``activations.py``; the user-facing functions are in ``api/``.
 """
 from .elementwise import (
     Abs,
@@ -49,7 +58,7 @@ from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
 # the later families: importing each adds its rows to OPS (after table's, so row order holds)
-from . import losses, math, sorting  # isort: skip
+from . import linalg, losses, math, sorting  # isort: skip
 
 __all__ = [
     # elementwise
@@ -63,5 +72,6 @@ __all__ = [
     "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
     # helpers and the table
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
-    "where", "OPS", "OpSpec", "add_row", "remove_row", "losses", "math", "sorting",
+    "where", "OPS", "OpSpec", "add_row", "remove_row", "linalg", "losses", "math",
+    "sorting",
 ]

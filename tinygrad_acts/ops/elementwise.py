@@ -69,7 +69,8 @@ class Div(Function):
 
     def forward(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf, 0 / 0 nan
-            if type(a) in (float, int) and a != 0 and self.needs_input_grad[1]:
+            # (with or without a graph: the same bits either way)
+            if type(a) in (float, int) and a != 0 and b.dtype.kind == "f":
                 y = np.reciprocal(b) * a
                 self.save(a, None, y, (), b.shape)
                 return y

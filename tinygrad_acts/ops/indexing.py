@@ -1,4 +1,9 @@
-"""Indexing and selection: getitem / scatter / setitem, where / clamp / maximum / minimum."""
+"""Indexing and selection: getitem / scatter / setitem / take_along (gather) / index_add
+(scatter_add) / scatter_reduce, where / clamp / maximum / minimum.
+
+The rows of the selection ops built on these rules (gather, scatter, index_select,
+masked_fill, sort, ...) are at the end of ``ops/sorting.py``, after the table's own rows.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -16,6 +21,16 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     return np.where(cond, a, b)
 
 
+def along(index: np.ndarray, dim: int) -> tuple:
+    """The numpy index that picks ``index`` along ``dim`` (torch's gather): ``index`` at
+    ``dim`` and an open grid ``arange(n)`` at every other dim, so ``x[along(i, d)]`` has
+    ``i``'s shape (which may be smaller than x's in the other dims, as torch allows)."""
+    grid = list(np.ix_(*[np.arange(n) for n in index.shape])) if index.ndim else []
+    if index.ndim:
+        grid[dim] = index
+    return tuple(grid) if grid else (index,)
+
+
 def scatter(grad: Any, index: Any, shape: tuple) -> Any:
     """A zero array of ``shape`` with ``grad`` added at ``index`` (repeats accumulate)."""
     if is_tensor(grad):
@@ -26,6 +41,13 @@ def scatter(grad: Any, index: Any, shape: tuple) -> Any:
 # --- indexing: getitem / scatter / setitem ---------------------------------------------------
 
 
+def _one_array_at_end(index: Any) -> bool:
+    """index is ``(:, ..., :, integer array)`` (index_select's form, x[:, idx])."""
+    return (type(index) is tuple and len(index) > 1 and type(index[-1]) is np.ndarray
+            and index[-1].dtype.kind in "iu"
+            and all(type(i) is slice and i == slice(None) for i in index[:-1]))
+
+
 class GetItem(Function):
     """x[index]; dx = zeros with g added at index (repeated indices accumulate)."""
 
@@ -34,6 +56,8 @@ class GetItem(Function):
     def forward(self, x, index):
         self.save(x.shape, index)
         try:
+            if _one_array_at_end(index):  # NOTE: np.take is faster and C-ordered (torch's)
+                return np.take(x, index[-1], axis=len(index) - 1)
             out = x[index]
             if type(out) is not np.ndarray:
                 # NOTE: numpy returns a scalar (a copy) for one element; adding ... makes
@@ -46,6 +70,10 @@ class GetItem(Function):
     def backward(self, g, in_shape, index):
         if not is_tensor(g) and is_basic_index(index):  # kept sparse: see IndexedGrad
             return IndexedGrad(in_shape, g.dtype, [(index, g)])
+        if not is_tensor(g) and type(index) is np.ndarray and index.dtype == np.bool_:
+            out = np.zeros(in_shape, g.dtype)  # NOTE: a mask never repeats: no add.at
+            out[index] = g
+            return out
         return scatter(g, index, in_shape)
 
 
@@ -82,17 +110,75 @@ class SetItem(Function):
 
 
 class TakeAlong(Function):
-    """y = x picked along ``dim`` at ``index`` (numpy's take_along_axis, torch's gather);
-    dx = zeros with g added at index (repeated indices accumulate)."""
+    """y = x picked along ``dim`` at ``index`` (torch's gather; numpy's take_along_axis);
+    dx = zeros with g added at index (repeated indices accumulate: linear in the index
+    size, never a dense one-hot)."""
 
     def forward(self, x, index, dim):
-        self.save(x.shape, index, dim)
-        return np.take_along_axis(x, index, axis=dim)
+        where_ = along(index, dim)
+        self.save(x.shape, where_)
+        return x[where_] if x.ndim else np.full(index.shape, x, x.dtype)
 
-    def backward(self, g, in_shape, index, dim):
-        where_ = list(np.ix_(*[np.arange(n) for n in index.shape]))
-        where_[dim] = index
-        return scatter(g, tuple(where_), in_shape)
+    def backward(self, g, in_shape, where_):
+        if not in_shape:  # NOTE: a 0-d x: every pick is x itself
+            return g.sum()
+        return scatter(g, where_, in_shape)
+
+
+class IndexAdd(Function):
+    """out = x with alpha * src added at ``index`` (a numpy index; repeats accumulate):
+    torch's scatter_add and index_add. dx = g; dsrc = alpha * g[index]."""
+
+    def forward(self, x, src, index, alpha=1):
+        self.save(index, alpha)
+        out = x.copy()
+        np.add.at(out, index, src if alpha == 1 else alpha * src)
+        return out
+
+    def backward(self, g, index, alpha):
+        need_x, need_src = self.needs_input_grad
+        gsrc = (g[index] if alpha == 1 else alpha * g[index]) if need_src else None
+        return g if need_x else None, gsrc
+
+
+class ScatterReduce(Function):
+    """out = x with the src values sent to each position at ``index`` reduced into it
+    ("sum", "mean", "amax", "amin"; x itself takes part when include_self). The gradient
+    is shared: dx = g * sx, dsrc = g[index] * ssrc, with shares from forward: 1 for a sum,
+    1 / count for a mean, 1 / (number of tied winners) to each winner of amax / amin
+    (NOTE: ties split evenly, as torch), 0 to the losers and to an x left out."""
+
+    def forward(self, x, src, index, reduce, include_self):
+        hit = np.zeros(x.shape, np.int64)
+        np.add.at(hit, index, 1)
+        keep = ~hit.astype(bool) | include_self
+        # NOTE: a left-out x starts from the reduction's identity; for amax / amin that is
+        # src's own min / max (not -inf / inf, which an integer tensor cannot hold)
+        start = 0 if reduce in ("sum", "mean") or not src.size else src.min() \
+            if reduce == "amax" else src.max()
+        out = np.where(keep, x, start).astype(x.dtype)
+        ufunc = {"sum": np.add, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+        ufunc[reduce].at(out, index, src)
+        if reduce == "mean":
+            count = np.maximum(hit + keep, 1)
+            out = (out / count).astype(x.dtype) if out.dtype.kind == "f" else out // count
+            sx, ssrc = keep / count, (1 / count)[index]
+        elif reduce == "sum":
+            sx, ssrc = keep, np.ones(src.shape)
+        else:  # NOTE: as torch, an x equal to the result counts as a tie even when left
+            # out (it then gets no share), and a nan result (no winner: nan != nan) gives
+            # nan gradients, 0 / 0
+            tied, ssrc = x == out, src == out[index]
+            n = tied.astype(np.int64)
+            np.add.at(n, index, ssrc)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sx, ssrc = np.where(keep, tied / n, 0), ssrc / n[index]
+        self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype))
+        return out
+
+    def backward(self, g, index, sx, ssrc):
+        need_x, need_src = self.needs_input_grad
+        return g * sx if need_x else None, g[index] * ssrc if need_src else None
 
 
 # --- selection: where / clamp / maximum / minimum --------------------------------------------
@@ -122,7 +208,8 @@ class Clamp(Function):
 
     def forward(self, x, lo, hi):
         _, need_lo, need_hi = self.needs_input_grad
-        inside = np.ones(np.shape(x), dtype=bool)
+        inside = np.ones(np.broadcast_shapes(*(np.shape(v) for v in (x, lo, hi)
+                                                if v is not None)), dtype=bool)
         below = above = None
         if lo is not None:
             inside &= x >= lo
@@ -131,36 +218,41 @@ class Clamp(Function):
             inside &= x <= hi
             above = (x > hi) | (hi < lo) if lo is not None else x > hi
         self.save(inside, below if need_lo else None, above if need_hi else None,
-                  shape_of(lo), shape_of(hi))
+                  shape_of(x), shape_of(lo), shape_of(hi))
         y = np.maximum(x, lo) if lo is not None else x
         return np.minimum(y, hi) if hi is not None else y
 
-    def backward(self, g, inside, below, above, lo_shape, hi_shape):
+    def backward(self, g, inside, below, above, x_shape, lo_shape, hi_shape):
         need_x, need_lo, need_hi = self.needs_input_grad
-        return (g * inside if need_x else None,  # a product, as relu's (docs/guarantees.md)
+        return (unbroadcast(g * inside, x_shape) if need_x else None,  # a product, as relu's
                 unbroadcast(where(below, g, 0.0), lo_shape) if need_lo else None,
                 unbroadcast(where(above, g, 0.0), hi_shape) if need_hi else None)
 
 
 class Maximum(Function):
-    """elementwise max(a, b); the larger gets g. NOTE: a tie gives each g / 2."""
+    """elementwise max(a, b); the larger gets g. NOTE: a tie gives each g / 2, and a nan
+    (no order) gives both the whole g, as PyTorch. Both inputs are kept, as torch keeps
+    them: changing either in place before backward raises."""
 
     pick = staticmethod(np.maximum)
 
     def forward(self, a, b):
-        wins = (a > b) if self.pick is np.maximum else (a < b)
-        share_a = np.where(a == b, 0.5, wins.astype(np.result_type(a, b, np.float32)))
-        self.save(share_a, shape_of(a), shape_of(b))
+        self.save(a, b, shape_of(a), shape_of(b))
         return self.pick(a, b)
 
-    def backward(self, g, share_a, a_shape, b_shape):
+    def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
+        a, b = (v.data if is_tensor(v) else v for v in (a, b))  # masks: constants
+        share = where(a == b, self.tie_share(g), g)
+        a_loses, b_loses = (a < b, a > b) if self.pick is np.maximum else (a > b, a < b)
         # NOTE: where, not a product, for the loser: an inf or nan g stays with the winner
-        with np.errstate(invalid="ignore"):
-            ga = where(share_a == 0, 0.0, g * share_a) if need_a else None
-            gb = where(share_a == 1, 0.0, g * (1 - share_a)) if need_b else None
-        return (unbroadcast(ga, a_shape) if need_a else None,
-                unbroadcast(gb, b_shape) if need_b else None)
+        return (unbroadcast(where(a_loses, 0.0, share), a_shape) if need_a else None,
+                unbroadcast(where(b_loses, 0.0, share), b_shape) if need_b else None)
+
+    @staticmethod
+    def tie_share(g):
+        """What each of two tied inputs gets: half of g."""
+        return g / 2
 
 
 class Minimum(Maximum):

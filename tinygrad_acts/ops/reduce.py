@@ -1,11 +1,16 @@
-"""Reductions: sum / max / min."""
+"""Reductions: sum / max / min / std, prod / cumsum / cumprod, logsumexp, vector norms,
+median."""
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from ..autograd import Function
-from .helpers import expand, keepdim_shape
-from .indexing import where
+from .elementwise import Sub
+from .helpers import expand, is_tensor, keepdim_shape
+from .indexing import GetItem, TakeAlong, scatter, where
+from .spec import lib, row
 
 
 class Sum(Function):
@@ -26,10 +31,12 @@ class Max(Function):
     """max over ``axis``; dx = g at the maximum.
 
     NOTE: ties split the gradient evenly (each of k tied elements gets g / k), so the
-    gradient still sums to g.
+    gradient still sums to g. The input and the output are kept (as torch keeps them), and
+    the shares are found from them in backward.
     """
 
     reduce = staticmethod(np.max)
+    masks_only = True
 
     def forward(self, x, axis=None, keepdims=False):
         reduced = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
@@ -38,21 +45,32 @@ class Max(Function):
                              f"tensor of shape {x.shape} (there is no largest of nothing)")
         if x.size == 0:  # reducing a non-empty dim of an empty tensor: an empty result
             out = np.zeros(keepdim_shape(x.shape, axis), dtype=x.dtype)
-            self.save(np.zeros(x.shape, np.result_type(x.dtype, np.float32)), axis, keepdims)
-            return out if keepdims else np.squeeze(out, axis=axis)
-        out = self.reduce(x, axis=axis, keepdims=True)
-        mask = x == out
-        # NOTE: bool / int is float64; cast, or a float32 graph's gradients turn float64.
-        share = (mask / mask.sum(axis=axis, keepdims=True)).astype(
-            np.result_type(x.dtype, np.float32))
-        self.save(share, axis, keepdims)
-        return out if keepdims else np.squeeze(out, axis=axis)
+        else:
+            out = self.reduce(x, axis=axis, keepdims=True)
+        out = out if keepdims else np.squeeze(out, axis=axis)
+        self.save(x, out, axis, keepdims)
+        return out
 
-    def backward(self, g, share, axis, keepdims):
-        if not keepdims:
-            g = g.reshape(keepdim_shape(share.shape, axis))
-        with np.errstate(invalid="ignore"):  # an inf g at a loser: 0, not nan
-            return where(share == 0, 0.0, expand(g, share.shape) * share)
+    def backward(self, g, x, out, axis, keepdims):
+        x, out = _data(x), _data(out)
+        mask = x == (out if keepdims else out.reshape(keepdim_shape(x.shape, axis)))
+        # NOTE: bool / int is float64; cast, or a float32 graph's gradients turn float64.
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty x: no winners
+            share = self.tie_share(mask, axis).astype(np.result_type(x.dtype, np.float32))
+        return _spread(g, share, axis, keepdims)
+
+    @staticmethod
+    def tie_share(mask, axis):
+        """Each of k tied winners' share of g: 1 / k."""
+        return mask / mask.sum(axis=axis, keepdims=True)
+
+
+def _spread(g, share, axis, keepdims):
+    """g (reduced over ``axis``) sent back to the elements by their ``share``."""
+    if not keepdims:
+        g = g.reshape(keepdim_shape(share.shape, axis))
+    with np.errstate(invalid="ignore"):  # an inf g at a loser: 0, not nan
+        return where(share == 0, 0.0, expand(g, share.shape) * share)
 
 
 class Min(Max):
@@ -77,3 +95,319 @@ class Std(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = g / (2 * y)
         return where(y == 0, 0.0, slope)
+
+
+# --- products and running reductions: prod / cumsum / cumprod ------------------------------
+
+
+def _data(x: Any) -> np.ndarray:
+    """The array of a Tensor (for masks, which are constants of the graph), or x itself."""
+    return x.data if is_tensor(x) else x
+
+
+def _flip(a: Any, axis: int) -> Any:
+    index = (slice(None),) * axis + (slice(None, None, -1),)
+    return GetItem.apply(a, index=index) if is_tensor(a) else a[index]
+
+
+def _cumsum(a: Any, axis: int) -> Any:
+    return Cumsum.apply(a, axis=axis) if is_tensor(a) else np.cumsum(a, axis)
+
+
+def _cumprod(a: Any, axis: int) -> Any:
+    return Cumprod.apply(a, axis=axis) if is_tensor(a) else np.cumprod(a, axis)
+
+
+def _rcumsum(a: Any, axis: int) -> Any:
+    """sum_{k >= i} a_k along ``axis`` (a cumsum from the end, flipped: torch's order)."""
+    return _flip(_cumsum(_flip(a, axis), axis), axis)
+
+
+def _cumprod_grad(g: Any, x: Any, y: Any, axis: int) -> Any:
+    """dx_i = sum_{k >= i} g_k prod_{j <= k, j != i} x_j, the gradient of y = cumprod(x),
+    exact with zeros and differentiable again (so second derivatives are exact too).
+
+    NOTE: the textbook rcumsum(g * y) / x is 0 / 0 at a zero. With z the first zero of a
+    slice: before it the textbook form is exact (x_i != 0); at it, the products skip x_z,
+    so they are the cumprod of x with x_z set to 1; after it every product holds the factor
+    x_z = 0: dx_i = x_z * (the same gradient for x with x_z set to 1), which is 0 but has a
+    slope in x_z (computed only when that slope is wanted, under create_graph).
+    """
+    zero = _data(x) == 0
+    if not zero.any():
+        return _rcumsum(g * y, axis) / x
+    seen = np.cumsum(zero, axis)
+    before, first = seen == 0, zero & (seen == 1)
+    skip = where(first, 1.0, x)
+    prod_skip = _cumprod(skip, axis)
+    out = where(before, _rcumsum(g * y, axis) / where(before, x, 1.0),
+                where(first, _rcumsum(g * prod_skip, axis), 0.0))
+    if is_tensor(x):  # create_graph: the zeros after z still have a slope in x_z
+        x_z = (x * first).sum(axis=axis, keepdims=True)
+        out = out + where(before | first, 0.0, x_z * _cumprod_grad(g, skip, prod_skip, axis))
+    return out
+
+
+def _reduced_shape(shape: tuple, axis: Any) -> tuple:
+    """``shape`` without the reduced ``axis`` (an int, a tuple, or None for all)."""
+    if axis is None:
+        return ()
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+class Prod(Function):
+    """y = prod x over ``axis`` (an int, or None for all); dx_i = g * prod_{j != i} x_j,
+    which is g * y / x_i when no x is 0 (torch's fast path).
+
+    NOTE: with a zero in a slice y / x is 0 / 0. One zero: the product of the others at the
+    zero, 0 elsewhere; two: 0 everywhere. The products of the others are read off the exact
+    cumprod gradient (y is the cumprod's last element), so second derivatives stay exact.
+    """
+
+    def forward(self, x, axis=None, keepdims=False):
+        y = np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
+        self.save(x, y, axis, keepdims)
+        return y
+
+    def backward(self, g, x, y, axis, keepdims):
+        if x.ndim == 0:
+            return g
+        shape = keepdim_shape(x.shape, axis)
+        g, y = g.reshape(shape), y.reshape(shape)
+        if not (_data(x) == 0).any():
+            return g * y / x
+        flat, ax = (x.reshape(-1), 0) if axis is None else (x, axis)
+        n = flat.shape[ax]
+        last = scatter(g.reshape(keepdim_shape(flat.shape, ax)), index=(slice(None),) * ax
+                       + (slice(n - 1, None),), shape=flat.shape)  # g at k = n - 1 only
+        return _cumprod_grad(last, flat, _cumprod(flat, ax), ax).reshape(x.shape)
+
+
+class Cumsum(Function):
+    """y_i = sum_{j <= i} x_j along ``axis``; dx_i = sum_{k >= i} g_k (a cumsum from the end)."""
+
+    def forward(self, x, axis):
+        self.save(axis)
+        return np.cumsum(x, axis)
+
+    def backward(self, g, axis):
+        return _rcumsum(g, axis)
+
+
+class Cumprod(Function):
+    """y_i = prod_{j <= i} x_j along ``axis``; dx_i = sum_{k >= i} g_k y_k / x_i.
+
+    NOTE: the division is 0 / 0 at a zero: ``_cumprod_grad`` is exact there (torch's rule).
+    """
+
+    def forward(self, x, axis):
+        y = np.cumprod(x, axis)
+        self.save(x, y, axis)
+        return y
+
+    def backward(self, g, x, y, axis):
+        return _cumprod_grad(g, x, y, axis)
+
+
+# --- logsumexp, vector norms, median -------------------------------------------------------
+
+
+class LogSumExp(Function):
+    """y = log sum e^x over ``axis``; dx = g * e^(x - y), the softmax (from x and y).
+
+    NOTE: computed as m + log sum e^(x - m), m the max, so e^x never overflows. A slice whose
+    max is inf or -inf shifts by 0 instead: all -inf gives -inf (its gradient nan), and an
+    inf gives inf, as in torch.
+    """
+
+    def forward(self, x, axis=None, keepdims=False):
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        y = y if keepdims else y.reshape(_reduced_shape(x.shape, axis))
+        self.save(x, y, axis)
+        return y
+
+    def backward(self, g, x, y, axis):
+        shape = keepdim_shape(x.shape, axis)
+        with np.errstate(invalid="ignore"):  # inf - inf: nan, as torch
+            return g.reshape(shape) * np.exp(x - y.reshape(shape))
+
+
+class NanSum(Function):
+    """nansum over ``axis`` (nans count as 0), times ``scale`` (kept-dims shaped: 1 / the
+    count of non-nans gives nanmean); dx = g * scale where x is not nan, 0 at a nan.
+
+    NOTE: a product with the mask, as torch's, not a selection: the nanmean of an all-nan
+    slice has the gradient (g / 0) * 0 = nan there, as in torch.
+    """
+
+    def forward(self, x, axis=None, keepdims=False, scale=None):
+        keep = ~np.isnan(x)
+        self.save(keep, axis, scale)
+        total = np.where(keep, x, 0).sum(axis=axis, keepdims=True)
+        if scale is not None:
+            with np.errstate(invalid="ignore"):  # an empty slice: 0 * inf = nan
+                total = total * scale
+        return total if keepdims else total.reshape(_reduced_shape(x.shape, axis))
+
+    def backward(self, g, keep, axis, scale):
+        g = g.reshape(keepdim_shape(keep.shape, axis))
+        with np.errstate(invalid="ignore"):
+            return expand(g if scale is None else g * scale, keep.shape) * keep
+
+
+class VectorNorm(Function):
+    """y = (sum |x|^p)^(1/p) over ``axis``, for a finite p (p = 0: the count of nonzeros);
+    dx = g * sign(x) |x|^(p-1) / y^(p-1): g * x / y for p = 2, g * sign(x) for p = 1, 0 for
+    p = 0 (torch's rules).
+
+    NOTE: the subgradient is 0 where y = 0 (all of a slice is 0), as torch's; for p < 1
+    |x|^(p-1) is inf at x = 0, where the slope is taken as 0. |x|^p is not rescaled, so a
+    large p overflows as in torch.
+    """
+
+    def forward(self, x, p=2.0, axis=None, keepdims=False):
+        a = np.abs(x)
+        with np.errstate(divide="ignore", over="ignore"):
+            y = (np.sum(x != 0, axis=axis, keepdims=keepdims).astype(x.dtype) if p == 0 else
+                 a.sum(axis=axis, keepdims=keepdims) if p == 1 else
+                 np.sqrt((x * x).sum(axis=axis, keepdims=keepdims)) if p == 2 else
+                 (a ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p))
+        y = np.asarray(y)
+        self.save(x, y, p, axis, keepdims)
+        return y
+
+    def backward(self, g, x, y, p, axis, keepdims):
+        shape = keepdim_shape(x.shape, axis)
+        g, y = g.reshape(shape), y.reshape(shape)
+        if p == 0:
+            return expand(g * 0, x.shape) if is_tensor(g) else np.zeros(x.shape, g.dtype)
+        if p == 1:
+            return g * np.sign(_data(x))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = where(_data(y) == 0, 0.0, g / (y if p == 2 else y ** (p - 1)))
+            if p == 2:
+                return x * scale
+            slope = np.sign(_data(x)) * abs(x) ** (p - 1)
+            return (where(_data(x) == 0, 0.0, slope) if p < 1 else slope) * scale
+
+
+class Median(Function):
+    """m = the lower median of all elements (of the non-nan ones if ``ignore_nan``: torch's
+    nanmedian); dx = g shared evenly among the elements equal to m (torch's rule; see Max).
+
+    NOTE: an even count takes the lower of the two middle values (torch's, not numpy's
+    mean of both). A nan makes the median nan (nanmedian ignores nans, unless all are), and
+    then the nans share the gradient.
+    """
+
+    def forward(self, x, ignore_nan=False):
+        flat = np.sort(x.reshape(-1))  # nan sorts last
+        nans = np.isnan(flat) if flat.dtype.kind == "f" else np.zeros(flat.shape, bool)
+        n = flat.size - int(nans.sum()) if ignore_nan else flat.size
+        if flat.size == 0 or (nans.any() and not ignore_nan) or n == 0:
+            # NOTE: an empty integer tensor has no nan: torch gives the dtype's minimum
+            m = np.asarray(np.nan if x.dtype.kind == "f" else np.iinfo(x.dtype).min, x.dtype)
+        else:
+            m = np.asarray(flat[(n - 1) // 2])
+        mask = np.isnan(x) if np.isnan(m) else x == m
+        self.save((mask / max(mask.sum(), 1)).astype(np.result_type(x.dtype, np.float32)))
+        return m
+
+    def backward(self, g, share):
+        return _spread(g, share, None, True)
+
+
+# --- the rows ----------------------------------------------------------------------------------
+# (sum / max / min / std rows are in table.py)
+
+ONE = (((3, 4),), ((2, 3, 4),), ((),))
+DIMS = (((2, 3, 4),), ((3, 4),))
+
+
+def _lse(a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.log(np.exp(a).sum(axis=axis, keepdims=keepdims))
+
+
+def _pnorm(a: np.ndarray, p: float, axis: Any = None) -> np.ndarray:
+    return (np.abs(a) ** p).sum(axis=axis) ** (1 / p)
+
+
+def _lower_median(a: np.ndarray, axis: Any = None) -> np.ndarray:
+    s = np.sort(a.reshape(-1) if axis is None else a, axis=0 if axis is None else axis)
+    return np.take(s, (s.shape[0 if axis is None else axis] - 1) // 2, axis=axis or 0)
+
+
+def _running(pick: Any) -> Any:
+    return lambda a: pick.accumulate(a, axis=1)
+
+
+def _cumsum_ref(a: np.ndarray, axis: int) -> np.ndarray:
+    return np.cumsum(a.reshape(-1) if a.ndim == 0 else a, axis).reshape(a.shape)
+
+
+row("prod", Prod, lambda a: a.prod(), np.prod, *ONE, kind="elementwise", torch=True)
+row("prod(dim=1)", Prod, lambda a: a.prod(1), lambda a: a.prod(axis=1), *DIMS, torch=True)
+row("prod(dim=0, keepdim)", Prod, lambda a: a.prod(0, keepdim=True),
+    lambda a: a.prod(axis=0, keepdims=True), ((3, 4),), ((4,),), torch=True)
+row("cumsum(dim=0)", Cumsum, lambda a: a.cumsum(0), lambda a: _cumsum_ref(a, 0), *ONE,
+    kind="elementwise", torch=True)
+row("cumsum(dim=-1)", Cumsum, lambda a: a.cumsum(-1), lambda a: np.cumsum(a, -1), *DIMS,
+    torch=True)
+row("cumprod(dim=1)", Cumprod, lambda a: a.cumprod(1), lambda a: np.cumprod(a, 1), *DIMS,
+    torch=True)
+row("cumprod(dim=0)", Cumprod, lambda a: a.cumprod(0), lambda a: np.cumprod(a, 0),
+    ((4,),), ((3, 2),), torch=True)
+row("cummax(dim=1).values", TakeAlong, lambda a: a.cummax(1).values,
+    _running(np.maximum), *DIMS, torch=True)
+row("cummin(dim=1).values", TakeAlong, lambda a: a.cummin(dim=1).values,
+    _running(np.minimum), *DIMS, torch=True)
+row("logsumexp(dim=1)", LogSumExp, lambda a: a.logsumexp(1), lambda a: _lse(a, 1), *DIMS,
+    torch=True)
+row("logsumexp(dim=(0, 2), keepdim)", LogSumExp, lambda a: a.logsumexp((0, 2), keepdim=True),
+    lambda a: _lse(a, (0, 2), True), ((2, 3, 4),), torch=True)
+row("logsumexp(dim=0) 1-d", LogSumExp, lambda a: lib(a).logsumexp(a, 0),
+    lambda a: _lse(a, 0), ((5,),), torch=True)
+row("norm", VectorNorm, lambda a: a.norm(), lambda a: np.sqrt((a * a).sum()), *ONE,
+    kind="elementwise", torch=True)
+row("norm(dim=1, keepdim)", VectorNorm, lambda a: a.norm(dim=1, keepdim=True),
+    lambda a: np.sqrt((a * a).sum(1, keepdims=True)), *DIMS, torch=True)
+row("norm(p=1, dim=1)", VectorNorm, lambda a: a.norm(1, dim=1), lambda a: np.abs(a).sum(1),
+    *DIMS, domain=("nonzero",), kinks=(0.0,), torch=True)
+row("norm(p=3, dim=(0, 1))", VectorNorm, lambda a: a.norm(3, dim=(0, 1)),
+    lambda a: _pnorm(a, 3, (0, 1)), *DIMS, torch=True)
+row("norm(p=0.5)", VectorNorm, lambda a: a.norm(0.5), lambda a: _pnorm(a, 0.5), ((3, 4),),
+    ((5,),), domain=("nonzero",), kinks=(0.0,), torch=True)
+row("norm(p=-1.5, dim=0)", VectorNorm, lambda a: a.norm(-1.5, 0),
+    lambda a: _pnorm(a, -1.5, 0), ((3, 4),), domain=("nonzero",), kinks=(0.0,), torch=True)
+row("norm(p=inf, dim=1)", Max, lambda a: a.norm(float("inf"), 1),
+    lambda a: np.abs(a).max(1), *DIMS, domain=("positive",), ties=True, torch=True)
+row("norm(p=-inf)", Min, lambda a: a.norm(float("-inf")), lambda a: np.abs(a).min(),
+    ((3, 4),), domain=("positive",), ties=True, torch=True)  # positive: |x| keeps sums
+row("dist", Sub, lambda a, b: a.dist(b), lambda a, b: np.sqrt(((a - b) ** 2).sum()),
+    ((3, 4), (3, 4)), ((3, 1), (1, 4)), torch=True)
+row("dist(p=1)", Sub, lambda a, b: a.dist(b + 5, 1), lambda a, b: np.abs(a - b - 5).sum(),
+    ((3, 4), (3, 4)), ((4,), (2, 4)), torch=True)  # NOTE: + 5: a - b never near the kink
+row("median", Median, lambda a: a.median(), _lower_median, *ONE, ties=True,
+    kind="elementwise", torch=True)
+row("nanmedian", Median, lambda a: a.nanmedian(), _lower_median, ((3, 4),), ((4,),),
+    ties=True, torch=True)
+row("median(dim=1).values", TakeAlong, lambda a: a.median(1).values,
+    lambda a: _lower_median(a, 1), *DIMS, torch=True)
+row("nanmedian(dim=0).values", TakeAlong, lambda a: a.nanmedian(0).values,
+    lambda a: _lower_median(a, 0), ((4, 3),), ((5,),), torch=True)
+row("mode(dim=1).values", TakeAlong, lambda a: a.mode(1).values, lambda a: a.min(1),
+    *DIMS, torch=True)
+row("nansum(dim=1)", NanSum, lambda a: a.nansum(1), lambda a: np.nansum(a, 1), *DIMS,
+    torch=True)
+row("nanmean", NanSum, lambda a: a.nanmean(), np.nanmean, *ONE, kind="elementwise",
+    torch=True)
+row("nanmean(dim=(0, 2), keepdim)", NanSum, lambda a: a.nanmean((0, 2), keepdim=True),
+    lambda a: np.nanmean(a, (0, 2), keepdims=True), ((2, 3, 4),), torch=True)
+row("aminmax(dim=1).max", Max, lambda a: a.aminmax(dim=1).max, lambda a: a.max(1), *DIMS,
+    ties=True, torch=True)
+row("aminmax().min", Min, lambda a: a.aminmax().min, np.min, ((3, 4),), ties=True,
+    torch=True)
