@@ -32,6 +32,13 @@ from .ops.fused import (
 from .ops.losses import KLDiv, SmoothL1, WeightedCrossEntropy
 from .tensor import Tensor, _dim, generator
 
+# convolution, pooling and normalization live in api/conv.py and api/norm.py (their
+# __all__ joins this module's)
+from .api import conv as _conv  # isort: skip
+from .api import norm as _norm  # isort: skip
+from .api.conv import *  # noqa: F403  isort: skip
+from .api.norm import *  # noqa: F403  isort: skip
+
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
            "softplus", "silu", "gelu", "hardtanh", "maxout", "relu_", "sigmoid_", "tanh_",
            "relu6", "hardsigmoid", "softsign", "selu", "celu", "softshrink", "hardshrink",
@@ -42,7 +49,7 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
            # functional ops and the further losses
            "one_hot", "pad", "normalize", "cosine_similarity", "pairwise_distance", "softmin",
            "glu", "dropout1d", "dropout2d", "embedding", "l1_loss", "smooth_l1_loss",
-           "huber_loss", "kl_div"]
+           "huber_loss", "kl_div", *_conv.__all__, *_norm.__all__]
 
 
 def _t(x: Any, who: str = "functional") -> Tensor:

@@ -12,6 +12,8 @@
 - ``fused``: linear and the losses (cross_entropy, nll_loss, binary cross-entropies), and
   pad / embedding / normalize / cosine_similarity / pairwise_distance / glu
 - ``losses``: l1 / smooth_l1 / huber, kl_div, weighted cross_entropy
+- ``conv``: conv1d / conv2d / conv_transpose2d, max / avg / adaptive pooling, unfold / fold
+- ``norm``: batch / layer / group / instance norm, each with its closed-form backward
 - ``helpers``: the array helpers rules share (unbroadcast, expand, where, ...)
 - ``spec`` and ``table``: the op table ``OPS``, one row per op (each family file ends with
   its rows; activations add theirs)
@@ -58,7 +60,7 @@ from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
 # the later families: importing each adds its rows to OPS (after table's, so row order holds)
-from . import linalg, losses, math, sorting  # isort: skip
+from . import conv, linalg, losses, math, norm, sorting  # isort: skip
 
 __all__ = [
     # elementwise
@@ -72,6 +74,6 @@ __all__ = [
     "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
     # helpers and the table
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
-    "where", "OPS", "OpSpec", "add_row", "remove_row", "linalg", "losses", "math",
-    "sorting",
+    "where", "OPS", "OpSpec", "add_row", "remove_row", "conv", "linalg", "losses",
+    "math", "norm", "sorting",
 ]
