@@ -424,6 +424,7 @@ class Difference:
     ours: str
     theirs: str
     program: Program
+    raised: bool = False  # the step raised in both libraries (the state after it differs)
 
     @property
     def tag(self) -> str:
@@ -500,7 +501,8 @@ def compare(program: Program, stats: Counter | None = None) -> Difference | None
                 d = _compare_state(envs, ours, theirs)
                 if d:
                     kind, where, a_text, b_text = d
-                    return Difference(kind, i, where, a_text, b_text, program)
+                    return Difference(kind, i, where, a_text, b_text, program,
+                                      raised=a is not None)
     finally:
         ours.reset()
         theirs.reset()

@@ -640,6 +640,7 @@ register_activation("maxout", _maxout, _maxout_backward, "input",
                     params={"pieces": 2, "dim": -1}, ties=True, elementwise=False,
                     module_name="", grouping=lambda pieces=2, dim=-1: (dim, pieces),
                     integers="refuse")
+registry["maxout"].node.masks_only = True  # x is read only to find the winners (as amax)
 
 
 # --- relu6 / hardsigmoid / softsign / selu / celu: output-based --------------------------

@@ -553,9 +553,9 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
                 g = g.dense()
             if needed is not None and node not in needed \
                     and id(node) not in capture:  # type: ignore[operator]
-                # grad(): a node leading to no input runs nothing; as in torch, a root's
-                # hooks still see its gradient
-                if node.hooks and any(r.grad_fn is node for r in roots):
+                # grad(): a node leading to no input runs nothing; as in torch, the root's
+                # hooks still see its gradient when it is the only root (torch's graph root)
+                if node.hooks and len(roots) == 1 and roots[0].grad_fn is node:
                     _run_hooks(node.hooks, g, create_graph)
                 continue
             if node.hooks:
@@ -705,21 +705,14 @@ def _collect_leaf(pending: dict, leaf: TensorT, g: Any, source: Any = None,
         pending[key] = [leaf, g]
 
 
-def _hooks_of_a_root(hooks: list, g: Any) -> None:
-    """A root's hooks under grad(): what they return goes nowhere, so it is not checked."""
-    wrapped = g if isinstance(g, Tensor) else Tensor._make(
-        g.dense() if type(g) is IndexedGrad else np.asarray(g), False, None)
-    for hook in hooks:
-        new = hook(wrapped)
-        wrapped = new if isinstance(new, Tensor) else wrapped
-
-
 def _accumulate_in_graph(leaf: TensorT, g: Any, seen: set) -> None:
     """create_graph (or a .grad already in a graph): .grad is a graph-connected tensor."""
     prev, _state.grad_enabled = _state.grad_enabled, True
     try:
         if not isinstance(g, Tensor):
             g = Tensor._make(_owned(g, leaf, seen), False, None)
+        elif g.dtype != leaf.data.dtype:  # a gradient has its leaf's dtype (in the graph)
+            g = g.to(leaf.data.dtype)
         elif leaf.grad is None:  # NOTE: torch clones it (in the graph): .grad is not the seed
             g = g.clone()
         # NOTE: a .grad in a graph (from create_graph) stays in it, as in torch
@@ -731,10 +724,10 @@ def _accumulate_in_graph(leaf: TensorT, g: Any, seen: set) -> None:
 def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | None,
                      seen: set, roots: Sequence = ()) -> None:
     if capture is not None and id(leaf) not in capture:
-        # grad(): a leaf that is not an input gets nothing; as in torch, a root's hooks
-        # still see its gradient
-        if leaf._hooks and any(r is leaf for r in roots):
-            _hooks_of_a_root(leaf._hooks, g)
+        # grad(): a leaf that is not an input gets nothing; as in torch, the root's hooks
+        # still see its gradient when it is the only root (torch's graph root)
+        if leaf._hooks and len(roots) == 1 and roots[0] is leaf:
+            _run_hooks(leaf._hooks, g.dense() if type(g) is IndexedGrad else g, create_graph)
         return
     if type(g) is IndexedGrad:
         g = g.dense()

@@ -963,9 +963,12 @@ class Tensor:
         else:
             np.copyto(data, out.data, casting="same_kind")
         self._version[0] += 1
+        old = self.grad_fn
         self._set_graph(node)
         self._sync_views()
         if self._base is not None:
+            if old is not None:  # NOTE: as torch, the base now carries the change, and the
+                old.hooks = None  # view's old node is bypassed: its hooks no longer run
             self._rebase()
         return self
 

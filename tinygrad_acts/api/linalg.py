@@ -221,6 +221,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
 
 def _scaled_sum(who: str, input: Tensor, product: Tensor, beta: float, alpha: float) -> Tensor:
     input = _tensor_arg(who, input, "input")
+    _same_dtype(who, input, product)  # NOTE: torch refuses mixed dtypes here, beta = 0 too
     if np.broadcast_shapes(input.shape, product.shape) != product.shape:
         raise RuntimeError(f"{who}: input of shape {input.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
@@ -420,6 +421,11 @@ def _einsum(who: str, equation: str, operands: list[Tensor]) -> Tensor:
             common = dtypes.promote_types(common, t.dtype)
         operands = [t if t.dtype == common else t.to(common) for t in operands]
     _same_dtype(who, *operands)
+    # a view, as torch: a permute ("ij->ji") or a matrix's diagonal ("ii->i")
+    if len(operands) == 1 and sorted(ins) == sorted(out) and len(set(ins)) == len(ins):
+        return operands[0].permute(*[ins.index(c) for c in out])
+    if len(operands) == 1 and len(ins) == 2 and ins[0] == ins[1] == out:
+        return operands[0].diagonal()
     if operands[0].dtype == np.bool_:
         if len(operands) > 1:
             _no_bool(who, *operands)

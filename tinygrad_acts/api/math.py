@@ -64,6 +64,10 @@ def _floats(who: str, a: Any, b: Any, ints: bool = True) -> tuple:
     return _cast(a, dtype), _cast(b, dtype)
 
 
+def _any_bool(*xs: Any) -> bool:
+    return any(isinstance(x, Tensor) and x.dtype == np.bool_ for x in xs)
+
+
 def _rounded(who: str, x: Any, op: type[Function], **params: Any) -> Tensor:
     """Rounding: an integer tensor is already round (a copy, as torch); bool is refused."""
     x = _tensor_arg(who, x, "input")
@@ -770,8 +774,8 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
         >>> ta.logaddexp(ta.tensor([1000.0, 0.0]), ta.tensor([1000.0, 0.0])).tolist()
         [1000.6931, 0.6931472]
     """
-    a = _tensor_arg("logaddexp", input, "input")
-    return M.Logaddexp.apply(*_floats("logaddexp", a, _tensor_arg("logaddexp", other), False))
+    a, b = _tensor_arg("logaddexp", input, "input"), _tensor_arg("logaddexp", other)
+    return M.Logaddexp.apply(*_floats("logaddexp", a, b, False), bools=_any_bool(a, b))
 
 
 @method
@@ -791,9 +795,8 @@ def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
         >>> ta.logaddexp2(ta.tensor([3.0, 0.0]), ta.tensor([3.0, 0.0])).tolist()
         [4.0, 1.0]
     """
-    a = _tensor_arg("logaddexp2", input, "input")
-    return M.Logaddexp2.apply(*_floats("logaddexp2", a, _tensor_arg("logaddexp2", other),
-                                       False))
+    a, b = _tensor_arg("logaddexp2", input, "input"), _tensor_arg("logaddexp2", other)
+    return M.Logaddexp2.apply(*_floats("logaddexp2", a, b, False), bools=_any_bool(a, b))
 
 
 @method

@@ -14,6 +14,7 @@ from .. import special
 from ..autograd import Function
 from .helpers import is_tensor, shape_of, unbroadcast
 from .indexing import where
+from .shape import DependsOn
 
 # --- arithmetic: add / sub / mul / div / pow / neg / cast -----------------------------------
 
@@ -131,7 +132,16 @@ class Remainder(Function):
             raise RuntimeError("RemainderBackward: the derivative of number % tensor in the "
                                "tensor is not implemented, as in PyTorch")
         return (unbroadcast(g, a_shape) if need_a else None,
-                unbroadcast(-g * np.floor(a / b), b_shape) if need_b else None)
+                unbroadcast(-g * _floor_quotient(a, b), b_shape) if need_b else None)
+
+
+def _floor_quotient(a, b):
+    """floor(a / b) as Python and torch define it (1 // -inf is -1, not floor(-0.0) = -0).
+    Under create_graph it depends on a and b with a zero gradient, as torch's div_floor."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.floor_divide(*(v.data if is_tensor(v) else v for v in (a, b)))
+    tensors = [v for v in (a, b) if is_tensor(v)]
+    return DependsOn.apply(q, *tensors) if tensors else q
 
 
 class FloorDivide(Function):

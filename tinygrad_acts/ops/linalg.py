@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd import Function
 from .elementwise import Mul
 from .helpers import is_tensor, swap_last, unbroadcast
+from .shape import Diagonal, Permute
 from .spec import lib, row
 
 
@@ -254,8 +255,9 @@ def _near_eye_ref(a: np.ndarray) -> np.ndarray:
     return a / 8 + np.eye(a.shape[-1])
 
 
-def _einsum_row(equation: str, *cases: Any, name: str = "", ref: Any = None) -> None:
-    row(name or f"einsum {equation}", Einsum,
+def _einsum_row(equation: str, *cases: Any, name: str = "", ref: Any = None,
+                node: type | None = None) -> None:
+    row(name or f"einsum {equation}", node or Einsum,
         lambda *xs: lib(xs[0]).einsum(equation, *xs),
         ref or (lambda *xs: np.einsum(equation, *xs)), *cases, torch=True)
 
@@ -286,10 +288,10 @@ row("tensordot(dims=pairs)", Einsum,
     torch=True)
 _einsum_row("ij,jk->ik", ((3, 4), (4, 5)))
 _einsum_row("bij,bjk->bik", ((2, 3, 4), (2, 4, 5)))
-_einsum_row("ii->i", ((4, 4),))
+_einsum_row("ii->i", ((4, 4),), node=Diagonal)  # a view, as torch: the diagonal
 _einsum_row("ii", ((4, 4),), name="einsum ii (trace, implicit output)")
 _einsum_row("iji->j", ((3, 2, 3),))
-_einsum_row("...ij->...ji", ((2, 3, 4),), ((3, 4),))
+_einsum_row("...ij->...ji", ((2, 3, 4),), ((3, 4),), node=Permute)  # a view: a permute
 _einsum_row("i,j", ((3,), (4,)), name="einsum i,j (implicit outer)")
 _einsum_row("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2)))
 _einsum_row("ij,ij->i", ((1, 3), (2, 3)), name="einsum ij,ij->i (size-1 broadcast)")

@@ -40,7 +40,7 @@ class SmoothL1(Function):
     def backward(self, g: Any, x: Any, t: Any, beta: float, huber: bool) -> Any:
         d = x - t
         if beta == 0:
-            slope = np.sign(d.data if is_tensor(d) else d)
+            slope = np.sign(d)  # (a Tensor under create_graph: sign's zero gradient, as torch)
         elif huber:
             slope = d.clamp(-beta, beta) if is_tensor(d) else np.clip(d, -beta, beta)
         else:

@@ -394,12 +394,15 @@ class Logaddexp(Function):
     combine: Any = staticmethod(np.logaddexp)
     power: Any = staticmethod(np.exp)
 
-    def forward(self, a, b):
-        self.save(a, b, shape_of(a), shape_of(b))
+    def forward(self, a, b, bools=False):
+        self.save(a, b, shape_of(a), shape_of(b), bools)
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as torch
             return self.combine(a, b)
 
-    def backward(self, g, a, b, a_shape, b_shape):
+    def backward(self, g, a, b, a_shape, b_shape, bools):
+        if bools:  # NOTE: torch's backward subtracts the inputs as given, and refuses bools
+            raise RuntimeError(f"{self.name}: Subtraction, the `-` operator, with a bool "
+                               "tensor is not supported (as torch's backward)")
         need_a, need_b = self.needs_input_grad
         with np.errstate(**QUIET):  # e**(b - a) may overflow: the slope is then 0
             return (unbroadcast(g / (1 + self.power(b - a)), a_shape) if need_a else None,
