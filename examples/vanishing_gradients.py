@@ -54,14 +54,12 @@ def stack(activation: str, depth: int, width: int, init: str) -> nn.Sequential:
     net = nn.Sequential(*layers, nn.Linear(width, 10))
     if init == "scaled":
         # Xavier (variance 1/fan_in) keeps a gradient's size through W^T; relu zeroes half
-        # the units, so He doubles the variance to make up for it.
-        gain = 2.0 if activation == "relu" else 1.0
-        with ta.no_grad():
-            for m in net:
-                if isinstance(m, nn.Linear):
-                    w = ta.generator().normal(0, np.sqrt(gain / m.in_features), m.weight.shape)
-                    m.weight[...] = ta.tensor(w.astype(np.float32))
-                    m.bias[...] = ta.zeros(m.out_features)
+        # the units, so He doubles the variance to make up for it (gain sqrt(2)).
+        nonlinearity = "relu" if activation == "relu" else "linear"
+        for m in net:
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight, nonlinearity=nonlinearity)
+                nn.init.zeros_(m.bias)
     return net
 
 

@@ -22,7 +22,7 @@ from .activations import register_activation, registry as _registry, unregister_
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from . import functional, nn
-from . import data, optim
+from . import data, optim, utils
 from .serialization import load, save
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import diagnostics, plots, viz  # teaching tools: monitor, plots, graphs
@@ -54,7 +54,7 @@ __all__ = [
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "activations", "register_activation", "unregister_activation", "functional", "nn",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "diagnostics", "plots", "viz", "optim", "data", "save", "load", "return_types",
+    "diagnostics", "plots", "viz", "optim", "data", "utils", "save", "load", "return_types",
     "promote_types", "result_type",
     "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
     "short", "int32", "int", "int64", "long", "bool",

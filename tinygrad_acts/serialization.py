@@ -26,6 +26,11 @@ every str or int key round-trips.
 
 Files of format version 1 (no "version" in the record) and plain ``np.savez`` files of
 arrays (no record) still load, without the checksums.
+
+The safetensors format (``save_safetensors`` / ``load_safetensors``, below) is the other
+checkpoint format: a flat name -> array mapping that torch's, JAX's and other frameworks'
+loaders read directly. It is written and read here with numpy alone (the ``safetensors``
+package is not needed), with the same checks on every offset before anything is read.
 """
 from __future__ import annotations
 
@@ -46,7 +51,7 @@ from numpy.lib import format as npy_format
 
 from .tensor import Tensor, check_device
 
-__all__ = ["save", "load", "atomic_write"]
+__all__ = ["save", "load", "atomic_write", "save_safetensors", "load_safetensors"]
 
 STRUCTURE_KEY = "__tinygrad_acts_structure__"
 FORMAT_VERSION = 2
@@ -496,3 +501,142 @@ def _unflatten(node: Any, fetch: Callable[[Any], np.ndarray]) -> Any:
             out[pair[0]] = _unflatten(pair[1], fetch)
         return out
     raise _BadFile(f"has a damaged structure record (node kind {kind!r})")
+
+
+# --- safetensors: a flat name -> array file that other frameworks read ---------------------
+# Layout: 8 bytes (little-endian u64) N, then N bytes of JSON header
+# {name: {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...,
+#  "__metadata__": {str: str}}, padded with spaces to a multiple of 8, then the tensors'
+# bytes (little-endian, C order), back to back, offsets relative to the end of the header.
+
+_ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
+              "I16": "<i2", "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1",
+              "BOOL": "?", "C64": "<c8", "C128": "<c16"}
+_ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+_ST_MAX_HEADER = 100_000_000  # the safetensors library's limit
+
+
+def save_safetensors(tensors: Mapping[str, Any], path: str | os.PathLike,
+                     metadata: Mapping[str, str] | None = None) -> None:
+    """Write a flat name -> array mapping (``model.state_dict()``) as a .safetensors file,
+    atomically; torch reads it with ``safetensors.torch.load_file(path)``.
+
+    Args:
+        tensors: str -> Tensor or array (bool, int, uint, float16/32/64, complex).
+        path: the file to write. metadata: optional str -> str pairs for the header.
+
+    Example:
+        >>> import os, tempfile
+        >>> import tinygrad_acts as ta
+        >>> model = ta.nn.Linear(3, 2)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+        >>> ta.save_safetensors(model.state_dict(), path)
+        >>> list(ta.load_safetensors(path))
+        ['weight', 'bias']
+    """
+    header: dict[str, Any] = {}
+    if metadata is not None:
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+            raise TypeError("save_safetensors: metadata must map str to str")
+        header["__metadata__"] = dict(metadata)
+    arrays, offset = [], 0
+    for name, value in tensors.items():
+        if not isinstance(name, str) or name == "__metadata__":
+            raise TypeError(f"save_safetensors: keys must be str (and not '__metadata__'), "
+                            f"got {name!r}")
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        dtype = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
+        if dtype not in _ST_NAMES:
+            raise TypeError(f"save_safetensors: {name!r} has dtype {arr.dtype}, which the "
+                            "safetensors format cannot store")
+        arr = np.asarray(arr, dtype, order="C")  # (ascontiguousarray makes 0-d 1-d)
+        header[name] = {"dtype": _ST_NAMES[dtype], "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + arr.nbytes]}
+        arrays.append(arr)
+        offset += arr.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+
+    def write(f: BinaryIO) -> None:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for arr in arrays:
+            f.write(arr.reshape(-1).view(np.uint8).data)
+
+    atomic_write(path, write)
+
+
+def load_safetensors(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
+    """Read a .safetensors file (torch's ``safetensors.torch.save_file`` writes them) as an
+    ``OrderedDict`` of ndarrays in file order, ready for ``model.load_state_dict``.
+
+    NOTE: bfloat16, which numpy lacks, is read as float32 (exactly: a bfloat16 is the top
+    half of a float32); the float8 types are refused.
+
+    Raises:
+        ValueError: the file is truncated or corrupt (a header that is not JSON, offsets
+            that overlap, leave gaps or point past the end, sizes that do not match the
+            shape); the message names the file.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            return _read_safetensors(f, size)
+        except _BadFile as e:
+            raise ValueError(f"load_safetensors: {path!r} {e}") from None
+
+
+def _read_safetensors(f: BinaryIO, size: int) -> OrderedDict[str, np.ndarray]:
+    head = f.read(8)
+    if len(head) < 8:
+        raise _BadFile("is too short for a safetensors file")
+    n = int.from_bytes(head, "little")
+    if n > min(_ST_MAX_HEADER, size - 8):
+        raise _BadFile(f"declares a header of {n} bytes, more than the file holds")
+    try:
+        header = json.loads(f.read(n).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise _BadFile(f"has a header that is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise _BadFile("has a header that is not a JSON object")
+    header.pop("__metadata__", None)
+    entries = sorted(((_st_entry(k, v), k) for k, v in header.items()), key=lambda e: e[0][2])
+    out: OrderedDict[str, np.ndarray] = OrderedDict()
+    end = 0
+    for (dtype, shape, begin, stop), name in entries:
+        if begin != end:
+            raise _BadFile(f"has a gap or an overlap before {name!r} (offset {begin}, "
+                           f"expected {end})")
+        end = stop
+        if 8 + n + stop > size:
+            raise _BadFile(f"is truncated: {name!r} ends past the end of the file")
+        raw = np.frombuffer(f.read(stop - begin), np.uint8)
+        if dtype == "BF16":
+            out[name] = (raw.view("<u2").astype(np.uint32) << 16).view(np.float32
+                                                                         ).reshape(shape)
+        else:
+            stored = np.dtype(_ST_DTYPES[dtype])
+            # (a copy in native byte order: writable, unlike the bytes read)
+            out[name] = raw.view(stored).astype(stored.newbyteorder("=")).reshape(shape)
+    if 8 + n + end != size:
+        raise _BadFile(f"has {size - 8 - n - end} bytes after the last tensor")
+    return out
+
+
+def _st_entry(name: str, entry: Any) -> tuple[str, tuple[int, ...], int, int]:
+    """(dtype, shape, begin, end) of one header entry, checked."""
+    try:
+        dtype, shape, (begin, stop) = entry["dtype"], entry["shape"], entry["data_offsets"]
+        shape = tuple(shape)
+    except (KeyError, TypeError, ValueError):
+        raise _BadFile(f"has a malformed header entry for {name!r}: {entry!r}") from None
+    if dtype not in _ST_DTYPES and dtype != "BF16":
+        raise _BadFile(f"stores {name!r} as {dtype!r}, a dtype numpy cannot read")
+    if not all(type(d) is int and d >= 0 for d in (*shape, begin, stop)):
+        raise _BadFile(f"has a bad shape or offsets for {name!r}: {entry!r}")
+    itemsize = 2 if dtype == "BF16" else np.dtype(_ST_DTYPES[dtype]).itemsize
+    if stop - begin != itemsize * math.prod(shape):
+        raise _BadFile(f"gives {name!r} {stop - begin} bytes, but shape {list(shape)} of "
+                       f"{dtype} needs {itemsize * math.prod(shape)}")
+    return dtype, shape, begin, stop

@@ -1,10 +1,10 @@
-"""Layers: Linear, Dropout, Maxout, Identity, Flatten, and the containers Sequential and
-ModuleList."""
+"""Layers: Linear, Dropout, Maxout, Identity, Flatten, and the containers Sequential,
+ModuleList, ModuleDict, ParameterList and ParameterDict."""
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from .. import functional as F
@@ -13,6 +13,7 @@ from ..tensor import Tensor, check_device, generator, get_default_dtype
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Dropout", "Maxout", "Identity", "Flatten", "Sequential", "ModuleList",
+           "ModuleDict", "ParameterList", "ParameterDict",
            "Dropout1d", "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Softmin", "GLU"]
 
 
@@ -282,6 +283,275 @@ class ModuleList(Module):
                  for a, b, text in runs]
         return "ModuleList(\n  " + "\n  ".join(line.replace("\n", "\n  ")
                                                 for line in lines) + "\n)"
+
+
+def _pairs(who: str, items: Any) -> list[tuple[Any, Any]]:
+    """The (key, value) pairs of a container's ``update`` argument, as PyTorch reads it:
+    an OrderedDict or a container in its order, a plain mapping (ParameterDict sorts it),
+    or an iterable of pairs."""
+    if isinstance(items, (OrderedDict, ModuleDict, ParameterDict)):
+        return list(items.items())
+    if isinstance(items, Mapping):
+        return sorted(items.items()) if who == "ParameterDict" else list(items.items())
+    if not isinstance(items, Iterable):
+        raise TypeError(f"{who}.update should be called with an iterable of key/value pairs, "
+                        f"but got {type(items).__name__}")
+    pairs = []
+    for j, pair in enumerate(items):
+        if not isinstance(pair, Iterable):
+            raise TypeError(f"{who} update sequence element #{j} should be Iterable; is "
+                            f"{type(pair).__name__}")
+        pair = list(pair)
+        if len(pair) != 2:
+            raise ValueError(f"{who} update sequence element #{j} has length {len(pair)}; "
+                             "2 is required")
+        pairs.append((pair[0], pair[1]))
+    return pairs
+
+
+class ModuleDict(Module):
+    """A dict of named modules whose parameters are registered (it has no forward); keys
+    keep their insertion order.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts import nn
+        >>> heads = nn.ModuleDict({"cls": nn.Linear(4, 3), "act": nn.ReLU()})
+        >>> list(heads), heads["act"], heads.num_parameters()
+        (['cls', 'act'], ReLU(), 15)
+    """
+
+    def __init__(self, modules: Any = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return _held(self)[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return _held(self).items()
+
+    def values(self) -> Iterable[Module]:
+        return _held(self).values()
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        for key in list(self):
+            del self[key]
+
+    def update(self, modules: Any) -> None:
+        for key, module in _pairs("ModuleDict", modules):
+            self[key] = module
+
+
+def _entry_repr(key: Any, value: Any) -> str:
+    """One line of a ParameterList's / ParameterDict's repr (PyTorch's form)."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    size = "x".join(str(n) for n in value.shape)
+    return f"  ({key}): {kind} containing: [{value.dtype} of size {size}]"
+
+
+def _entries_repr(container: Module, pairs: Iterable[tuple[Any, Any]]) -> str:
+    lines = [_entry_repr(k, v) for k, v in pairs]
+    if not lines:
+        return f"{type(container).__name__}()"
+    return f"{type(container).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _as_parameter(value: Any) -> Any:
+    """A container's entry: a Tensor becomes a Parameter (sharing its memory), as in
+    PyTorch; anything else is stored as it is."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value.data, requires_grad=True)
+    return value
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under "0", "1", ... (a Tensor added is made a
+    Parameter; other objects are held but not registered).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts import nn
+        >>> ps = nn.ParameterList([ta.zeros(2), ta.ones(3)])
+        >>> len(ps), [n for n, _ in ps.named_parameters()], type(ps[0]).__name__
+        (2, ['0', '1'], 'Parameter')
+    """
+
+    _size: int
+
+    def __init__(self, values: Iterable[Any] | None = None):
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, idx: int) -> str:
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % len(self))
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(*idx.indices(len(self)))])
+        return getattr(self, self._index(idx))
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        name, value = self._index(idx), _as_parameter(value)
+        if name in self._parameters and not isinstance(value, Parameter):
+            del self._parameters[name]  # an object replaces a parameter: unregister it
+        setattr(self, name, value)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        object.__setattr__(self, "_size", self._size + 1)
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but "
+                            f"got {type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def __repr__(self) -> str:
+        return _entries_repr(self, enumerate(self))
+
+
+class ParameterDict(Module):
+    """A dict of named parameters (a Tensor stored is made a Parameter; other objects
+    are held but not registered); keys keep their insertion order, except that a plain
+    dict given to the constructor or ``update`` is added in sorted order, as in PyTorch.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts import nn
+        >>> ps = nn.ParameterDict({"scale": ta.ones(2)})
+        >>> ps["shift"] = ta.zeros(2)
+        >>> list(ps), list(ps.state_dict())
+        (['scale', 'shift'], ['scale', 'shift'])
+    """
+
+    _keys: dict[str, None]
+
+    def __init__(self, parameters: Any = None):
+        super().__init__()
+        object.__setattr__(self, "_keys", {})
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _key(key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is "
+                            f"not a string (type is '{type(key).__name__}')")
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, self._key(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        key, value = self._key(key), _as_parameter(value)
+        if isinstance(value, Parameter):
+            self.register_parameter(key, value)
+        else:
+            self._parameters.pop(key, None)
+            object.__setattr__(self, key, value)
+        self._keys[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return [(k, self[k]) for k in self._keys]
+
+    def values(self) -> Iterable[Any]:
+        return [self[k] for k in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._keys else default
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        return ParameterDict(OrderedDict((k, default) for k in keys))
+
+    def update(self, parameters: Any) -> None:
+        for key, value in _pairs("ParameterDict", parameters):
+            self[key] = value
+
+    def __repr__(self) -> str:
+        return _entries_repr(self, self.items())
 
 
 # --- functional ops as modules: channel dropout, distances, softmin, glu ----------------------

@@ -69,15 +69,20 @@ class Module:
     training: bool
     # set in __init__ (through object.__setattr__, around the registering __setattr__)
     _parameters: OrderedDict[str, Parameter | None]
+    _buffers: OrderedDict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
     _modules: OrderedDict[str, Module | None]
+    _forward_pre_hooks: OrderedDict[int, Callable]
     _forward_hooks: OrderedDict[int, Callable]
     _backward_hooks: OrderedDict[int, Callable]
+    _hooks_with_kwargs: set[int]  # ids of the (pre-)hooks registered with_kwargs=True
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        for name in ("_parameters", "_buffers", "_modules", "_forward_pre_hooks",
+                     "_forward_hooks", "_backward_hooks"):
+            object.__setattr__(self, name, OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
         object.__setattr__(self, "training", True)
 
     def _registries(self) -> tuple[dict, dict]:
@@ -92,7 +97,14 @@ class Module:
             params, modules = self._registries()
             own, other = (params, modules) if isinstance(value, Parameter) else (modules, params)
             other.pop(name, None)
+            self._buffers.pop(name, None)
+            self._non_persistent_buffers_set.discard(name)
             own[name] = value  # a replacement keeps its place in the order, as in PyTorch
+        elif name in self.__dict__.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__!r} as buffer {name!r} "
+                                "(Tensor or None expected)")
+            self._buffers[name] = value  # self.running_mean = new: the buffer is replaced
         elif name in self.__dict__.get("_parameters", ()):
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r} "
@@ -106,9 +118,36 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        self.__dict__.get("_parameters", {}).pop(name, None)
-        self.__dict__.get("_modules", {}).pop(name, None)
+        for registry in ("_parameters", "_buffers", "_modules"):
+            self.__dict__.get(registry, {}).pop(name, None)
+        self.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True
+                        ) -> None:
+        """Register ``tensor`` (or None) as a buffer: state that is not learned but belongs
+        to the module (BatchNorm's running mean), as in PyTorch. A persistent buffer is in
+        ``state_dict``; ``.to(dtype)`` converts it when it is floating point.
+
+        Example:
+            >>> import tinygrad_acts as ta
+            >>> m = ta.nn.Module()
+            >>> m.register_buffer("count", ta.zeros(1))
+            >>> list(m.state_dict()), list(m.parameters())
+            (['count'], [])
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name(name, "buffer", self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign {type(tensor).__name__!r} object to buffer "
+                            f"{name!r} (Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+        object.__setattr__(self, name, tensor)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one) under ``name``."""
@@ -148,28 +187,62 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._forward_hooks and not self._backward_hooks:
+        if not self._forward_hooks and not self._backward_hooks and \
+                not self._forward_pre_hooks:
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        for key, hook in list(self._forward_pre_hooks.items()):
+            args, kwargs = self._run_pre_hook(key, hook, args, kwargs)
         if self._backward_hooks:
             args, tracker = _BackwardHookCall.wrap_inputs(self, args)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        for key, hook in list(self._forward_hooks.items()):
+            if key in self._hooks_with_kwargs:
+                result = hook(self, args, kwargs, out)
+            else:
+                result = hook(self, args, out)
             if result is not None:
                 out = result
         if self._backward_hooks and isinstance(out, Tensor) and out.requires_grad:
             out = tracker.watch_output(out)
         return out
 
+    def _run_pre_hook(self, key: int, hook: Callable, args: tuple, kwargs: dict
+                      ) -> tuple[tuple, dict]:
+        """PyTorch's return-value rules: None keeps the inputs; a plain hook's non-tuple
+        result becomes the one positional input; a with_kwargs hook returns (args, kwargs)."""
+        if key in self._hooks_with_kwargs:
+            result = hook(self, args, kwargs)
+            if result is None:
+                return args, kwargs
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError(f"forward pre-hook must return None or a tuple of "
+                                   f"(new_args, new_kwargs), but got {result}.")
+            return result[0], result[1]
+        result = hook(self, args)
+        if result is None:
+            return args, kwargs
+        return (result if isinstance(result, tuple) else (result,)), kwargs
+
     # --- hooks --------------------------------------------------------------------------
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """``hook(module, inputs, output)`` runs after every forward; returning a value
-        replaces the output. Returns a handle with ``remove()``."""
-        return _add_hook(self._forward_hooks, hook)
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` runs before every forward; returning a value replaces the
+        positional inputs (a non-tuple is the single input), None keeps them. With
+        ``with_kwargs``, ``hook(module, args, kwargs)`` returns None or ``(args, kwargs)``.
+        ``prepend`` runs it before the hooks already registered. Returns a handle with
+        ``remove()``."""
+        return _add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs and self)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` (with ``with_kwargs``: ``hook(module, args, kwargs,
+        output)``) runs after every forward; returning a value replaces the output.
+        ``prepend`` runs it first. Returns a handle with ``remove()``."""
+        return _add_hook(self._forward_hooks, hook, prepend, with_kwargs and self)
 
     def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to
@@ -219,19 +292,62 @@ class Module:
         """(name, parameter) pairs in PyTorch's order. A parameter shared by several
         modules or names (tied weights) is listed once, under its first name, unless
         ``remove_duplicate=False``."""
-        seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
-            if recurse else [(prefix, self)]
-        for mname, m in mods:
-            for pname, p in m._parameters.items():
-                if p is None or (remove_duplicate and id(p) in seen):
-                    continue
-                seen.add(id(p))
-                yield (f"{mname}.{pname}" if mname else pname), p
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) pairs in PyTorch's order (persistent or not; None ones skipped)."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
+        for mname, m in mods:
+            for name, t in getattr(m, registry).items():
+                if t is None or (remove_duplicate and id(t) in seen):
+                    continue
+                seen.add(id(t))
+                yield (f"{mname}.{name}" if mname else name), t
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at a dotted path (``"features.0"``); ``""`` is self."""
+        mod = self
+        if target == "":
+            return mod
+        for item in target.split("."):
+            if not hasattr(mod, item):
+                raise AttributeError(f"{type(mod).__name__} has no attribute `{item}`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return mod
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path (``"fc1.weight"``)."""
+        return self._get_member(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path (``"bn.running_mean"``)."""
+        return self._get_member(target, "_buffers", "a buffer")
+
+    def _get_member(self, target: str, registry: str, what: str) -> Any:
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
+        if name not in getattr(mod, registry):
+            raise AttributeError(f"`{name}` is not {what}")
+        return getattr(mod, name)
 
     def num_parameters(self) -> int:
         """How many numbers the model learns (the lecture's 'parameters' count)."""
@@ -258,6 +374,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (buffers are left alone). Returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -278,23 +395,36 @@ class Module:
 
     def state_dict(self, *, prefix: str = "", keep_vars: bool = False
                    ) -> OrderedDict[str, Any]:
-        """name -> a copy of each parameter's array, with PyTorch's key names. A tied
-        parameter (one Parameter under several names) is listed under every name, as in
-        PyTorch, so the checkpoint of a tied model loads into torch and back.
+        """name -> a copy of each parameter's and persistent buffer's array, with PyTorch's
+        key names and order (each module's parameters, then its buffers, then its
+        children's). A tied parameter (one Parameter under several names) is listed under
+        every name, as in PyTorch, so the checkpoint of a tied model loads into torch and
+        back.
 
         NOTE: copies, where PyTorch returns tensors sharing the parameters' memory: writing
         into an array here does not change the model (and cannot slip past autograd's
-        version check). ``keep_vars=True`` gives the Parameters themselves."""
-        named = [(prefix + name, p) for name, p in self.named_parameters(remove_duplicate=False)]
+        version check). ``keep_vars=True`` gives the Parameters and buffers themselves."""
+        named = [(prefix + name, t) for name, t in self._state_members()]
         if keep_vars:
             return OrderedDict(named)
-        return OrderedDict((name, p.data.copy()) for name, p in named)
+        return OrderedDict((name, t.data.copy()) for name, t in named)
+
+    def _state_members(self) -> list[tuple[str, Tensor]]:
+        """What a state dict holds: every parameter and persistent buffer under every name."""
+        out: list[tuple[str, Tensor]] = []
+        for mname, m in self.named_modules(remove_duplicate=False):
+            dot = mname + "." if mname else ""
+            out += [(dot + k, p) for k, p in m._parameters.items() if p is not None]
+            out += [(dot + k, b) for k, b in m._buffers.items()
+                    if b is not None and k not in m._non_persistent_buffers_set]
+        return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
                         ) -> _IncompatibleKeys:
-        """Copy arrays (or Tensors) into the parameters by name, casting to each
-        parameter's dtype. With ``strict``, missing or unexpected keys are an error; a
-        shape mismatch, or a dtype that cannot be cast (``same_kind``), always is.
+        """Copy arrays (or Tensors) into the parameters and persistent buffers by name,
+        casting to each one's dtype (an integer buffer such as ``num_batches_tracked``
+        stays integer). With ``strict``, missing or unexpected keys are an error; a shape
+        mismatch, or a dtype that cannot be cast (``same_kind``), always is.
 
         All or nothing: everything is checked before the first parameter changes (and if
         a copy still fails, the parameters already written are restored).
@@ -309,7 +439,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a state dict "
                             f"(a mapping of names to arrays), got {type(state_dict).__name__}"
                             + hint)
-        own = dict(self.named_parameters(remove_duplicate=False))
+        own = dict(self._state_members())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         values, problems = _checked_values(own, state_dict)
@@ -331,10 +461,10 @@ class Module:
         lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
                  for name, m in self.named_children()]
         extra = self.extra_repr()
-        if not lines:
+        if not lines and "\n" not in extra:
             return f"{type(self).__name__}({extra})"
-        if extra:  # PyTorch's layout: the arguments on the first line inside
-            lines.insert(0, extra)
+        if extra:  # PyTorch's layout: the arguments first inside, one line each
+            lines[0:0] = extra.split("\n")
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     # --- dtype and device ---------------------------------------------------------------
@@ -371,7 +501,14 @@ class Module:
 
     def _convert_floats(self, dtype: np.dtype) -> Module:
         # NOTE: in place, so an optimizer (or anything else) holding the Parameter keeps it;
-        # the version bump makes a graph that saved the old array refuse to backward
+        # the version bump makes a graph that saved the old array refuse to backward.
+        # Buffers are replaced by converted copies, as in PyTorch; integer ones are kept.
+        for m in self.modules():
+            for name, b in list(m._buffers.items()):
+                if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
+                    new = Tensor(b.data.astype(dtype), requires_grad=b.requires_grad)
+                    m._buffers[name] = new
+                    object.__setattr__(m, name, new)
         for p in self.parameters():
             if p.dtype.kind == "f" and p.dtype != dtype:
                 p.data = p.data.astype(dtype)  # keeps the memory layout (order "K")
@@ -414,7 +551,7 @@ def _to_arguments(args: tuple, kwargs: dict) -> tuple[np.dtype | None, Any]:
     return dtype, device
 
 
-def _checked_values(own: dict[str, Parameter], state: Mapping[str, Any]
+def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any]
                     ) -> tuple[dict[str, np.ndarray], list[str]]:
     """The checkpoint's array for each parameter it names, and every reason one of them
     cannot be copied (shape, dtype, unreadable value, read-only parameter)."""
@@ -442,10 +579,10 @@ def _checked_values(own: dict[str, Parameter], state: Mapping[str, Any]
     return values, problems
 
 
-def _copy_all_or_nothing(pairs: list[tuple[Parameter, np.ndarray]]) -> None:
+def _copy_all_or_nothing(pairs: list[tuple[Tensor, np.ndarray]]) -> None:
     """Copy each value into its parameter; if one copy fails (even by KeyboardInterrupt),
     put back the parameters already written, then re-raise."""
-    backups: list[tuple[Parameter, np.ndarray]] = []
+    backups: list[tuple[Tensor, np.ndarray]] = []
     try:
         for p, value in pairs:
             backups.append((p, p.data.copy()))
@@ -471,9 +608,16 @@ class _KeyedHandle(RemovableHandle):
         self._owner.pop(self._key, None)
 
 
-def _add_hook(hooks: OrderedDict[int, Callable], hook: Callable) -> RemovableHandle:
+def _add_hook(hooks: OrderedDict[int, Callable], hook: Callable, prepend: bool = False,
+              with_kwargs: Any = None) -> RemovableHandle:
+    """Add ``hook`` under a fresh key (first with ``prepend``); ``with_kwargs`` is the
+    module when the hook takes the keyword arguments too."""
     key = next(_hook_ids)
     hooks[key] = hook
+    if prepend:
+        hooks.move_to_end(key, last=False)
+    if with_kwargs:
+        with_kwargs._hooks_with_kwargs.add(key)
     return _KeyedHandle(hooks, key)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_number
+from .optimizer import Optimizer, check_betas_range, check_number, lerp_
 
 __all__ = ["Adam", "AdamW"]
 
@@ -52,10 +52,6 @@ class Adam(Optimizer):
                         amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict) -> None:
-        super()._check_group(group)
-        _check_betas(type(self).__name__, group["betas"])
-
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
         lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
         if group["maximize"]:
@@ -74,7 +70,7 @@ class Adam(Optimizer):
             else:
                 grad = grad + wd * p.data
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - b1) * (grad - m)
+        lerp_(m, grad, 1 - b1)
         v *= b2
         v += (1 - b2) * grad * grad
         if group["amsgrad"]:
@@ -85,13 +81,6 @@ class Adam(Optimizer):
         p.data -= step_size * (m / denom)
 
 
-def _check_betas(who: str, betas: Any) -> None:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
-    for name, b in zip(("betas[0]", "betas[1]"), betas):
-        check_number(who, name, b)
-
-
 def _check_hyperparameters(who: str, lr: Any, betas: Any, eps: Any, weight_decay: Any) -> None:
     """PyTorch's constructor checks, in its order and with its messages (ValueError for a
     value out of range; ``not x >= 0.0`` so that nan is refused)."""
@@ -99,10 +88,7 @@ def _check_hyperparameters(who: str, lr: Any, betas: Any, eps: Any, weight_decay
         raise ValueError(f"{who}: Invalid learning rate: {lr}")
     if not check_number(who, "eps", eps) >= 0.0:
         raise ValueError(f"{who}: Invalid epsilon value: {eps}")
-    _check_betas(who, betas)
-    for i in (0, 1):
-        if not 0.0 <= betas[i] < 1.0:
-            raise ValueError(f"{who}: Invalid beta parameter at index {i}: {betas[i]}")
+    check_betas_range(who, betas)
     if not check_number(who, "weight_decay", weight_decay) >= 0.0:
         raise ValueError(f"{who}: Invalid weight_decay value: {weight_decay}")
     # NOTE: PyTorch refuses integer betas, e.g. (0, 0.999): "both floats or both Tensors"

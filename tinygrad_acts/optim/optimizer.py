@@ -14,6 +14,18 @@ from ..tensor import Tensor, from_numpy
 __all__ = ["Optimizer"]
 
 
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """``start += weight * (end - start)`` in place, as ``torch.lerp_`` computes it.
+
+    NOTE: PyTorch switches form at weight 0.5 (``end - (end - start) * (1 - weight)`` from
+    there on) so that weight 1 gives ``end`` exactly; the two forms round differently, so
+    the running averages follow it to match torch's last bits."""
+    if weight < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+
+
 def check_number(who: str, name: str, value: Any) -> Any:
     """``value`` if it is a real number, else a TypeError naming the optimizer and the
     hyper-parameter (PyTorch raises a TypeError too, from its range check)."""
@@ -21,6 +33,30 @@ def check_number(who: str, name: str, value: Any) -> Any:
         raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} "
                         f"{value!r}")
     return value
+
+
+def check_min(who: str, name: str, value: Any, what: str = "", low: float = 0.0) -> Any:
+    """PyTorch's range check ``not low <= value`` (so nan is refused too), with its message
+    ``Invalid <what>: <value>`` (``what`` defaults to ``<name> value``)."""
+    if not check_number(who, name, value) >= low:
+        raise ValueError(f"{who}: Invalid {what or name + ' value'}: {value}")
+    return value
+
+
+def check_betas(who: str, betas: Any) -> None:
+    """A pair of numbers (TypeError or ValueError naming the optimizer otherwise)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{who}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for name, b in zip(("betas[0]", "betas[1]"), betas):
+        check_number(who, name, b)
+
+
+def check_betas_range(who: str, betas: Any) -> None:
+    """PyTorch's ``0 <= beta < 1`` for both betas, with its message."""
+    check_betas(who, betas)
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"{who}: Invalid beta parameter at index {i}: {betas[i]}")
 
 
 class Optimizer:
@@ -113,6 +149,8 @@ class Optimizer:
         for name, default in self.defaults.items():
             if isinstance(default, numbers.Real) and not isinstance(default, bool):
                 check_number(type(self).__name__, name, group[name])
+        if "betas" in self.defaults:
+            check_betas(type(self).__name__, group["betas"])
 
     # --- the update -----------------------------------------------------------------------
 
@@ -120,6 +158,7 @@ class Optimizer:
         """Update every parameter that has a gradient; returns ``closure()`` if given (the
         closure re-evaluates the model and the loss, with grad enabled)."""
         loss = None
+        self._opt_called = True  # read by lr_scheduler: warns when it steps before us
         if closure is not None:
             with enable_grad():
                 loss = closure()

@@ -1,4 +1,9 @@
-"""``tinygrad_acts.utils``: as ``torch.utils`` (``utils.data`` is the data module)."""
+"""``tinygrad_acts.utils``: as ``torch.utils``; ``utils.data`` is the data module itself, so
+``from tinygrad_acts.utils.data import DataLoader, Dataset`` reads as torch's import."""
+import sys
+
 from .. import data
+
+sys.modules[__name__ + ".data"] = data
 
 __all__ = ["data"]

@@ -2,4 +2,10 @@
 models)."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import clip_grad, convert_parameters
+from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
+from .convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = ["clip_grad", "convert_parameters", "clip_grad_norm_", "clip_grad_value_",
+           "clip_grads_with_norm_", "get_total_norm", "parameters_to_vector",
+           "vector_to_parameters"]
