@@ -36,8 +36,12 @@ from .tensor import Tensor, _dim, generator
 # __all__ joins this module's)
 from .api import conv as _conv  # isort: skip
 from .api import norm as _norm  # isort: skip
+from .api import attention as _attention  # isort: skip
+from .api import rnn as _rnn  # isort: skip
 from .api.conv import *  # noqa: F403  isort: skip
 from .api.norm import *  # noqa: F403  isort: skip
+from .api.attention import *  # noqa: F403  isort: skip
+from .api.rnn import *  # noqa: F403  isort: skip
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
            "softplus", "silu", "gelu", "hardtanh", "maxout", "relu_", "sigmoid_", "tanh_",
@@ -49,7 +53,8 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
            # functional ops and the further losses
            "one_hot", "pad", "normalize", "cosine_similarity", "pairwise_distance", "softmin",
            "glu", "dropout1d", "dropout2d", "embedding", "l1_loss", "smooth_l1_loss",
-           "huber_loss", "kl_div", *_conv.__all__, *_norm.__all__]
+           "huber_loss", "kl_div", *_conv.__all__, *_norm.__all__, *_attention.__all__,
+           *_rnn.__all__]
 
 
 def _t(x: Any, who: str = "functional") -> Tensor:

@@ -60,7 +60,7 @@ from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
 # the later families: importing each adds its rows to OPS (after table's, so row order holds)
-from . import conv, linalg, losses, math, norm, sorting  # isort: skip
+from . import attention, conv, linalg, losses, math, norm, rnn, sorting  # isort: skip
 
 __all__ = [
     # elementwise
@@ -74,6 +74,6 @@ __all__ = [
     "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
     # helpers and the table
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
-    "where", "OPS", "OpSpec", "add_row", "remove_row", "conv", "linalg", "losses",
-    "math", "norm", "sorting",
+    "where", "OPS", "OpSpec", "add_row", "remove_row", "attention", "conv", "linalg",
+    "losses", "math", "norm", "rnn", "sorting",
 ]

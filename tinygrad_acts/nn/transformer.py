@@ -1,0 +1,4 @@
+"""Attention and transformer layers: MultiheadAttention, TransformerEncoderLayer, ..."""
+from __future__ import annotations
+
+__all__: list[str] = []
