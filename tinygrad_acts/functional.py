@@ -1193,6 +1193,9 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, t = _loss_pair(input, target, "huber_loss")
+    if isinstance(input, Tensor) and input.dtype.kind == "f" and x.dtype != input.dtype:
+        # NOTE: torch's huber_loss keeps the input's float dtype (it does not promote)
+        x, t = x.to(input.dtype), t.to(input.dtype) if isinstance(t, Tensor) else t
     return _elementwise_loss(SmoothL1.apply(x, t, beta=float(delta), huber=True), weight,
                              reduction, "huber_loss")
 

@@ -491,7 +491,8 @@ def deg2rad(input: Tensor) -> Tensor:
         >>> ta.deg2rad(ta.tensor([180.0, 90.0])).tolist()
         [3.1415927, 1.5707964]
     """
-    return _floating(_tensor_arg("deg2rad", input, "input")) * (_math.pi / 180)
+    return M.Degrees.apply(_floating(_tensor_arg("deg2rad", input, "input")),
+                           factor=_math.pi / 180)
 
 
 @method
@@ -509,7 +510,8 @@ def rad2deg(input: Tensor) -> Tensor:
         >>> ta.rad2deg(ta.tensor([3.1415927, -1.5707964])).tolist()
         [180.0, -90.0]
     """
-    return _floating(_tensor_arg("rad2deg", input, "input")) * (180 / _math.pi)
+    return M.Degrees.apply(_floating(_tensor_arg("rad2deg", input, "input")),
+                           factor=180 / _math.pi)
 
 
 @method

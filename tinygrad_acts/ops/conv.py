@@ -379,16 +379,41 @@ def adaptive_matrix(n: int, m: int, dtype: Any) -> np.ndarray:
 
 class AdaptiveAvgPool(Function):
     """adaptive_avg_pool1d / 2d: separable averages, y = A x (1-d), y = A_h x A_w^T per
-    plane (2-d), A's rows averaging the adaptive windows; dx = A^T g (A_h^T g A_w)."""
+    plane (2-d), A's rows averaging the adaptive windows; dx = A^T g (A_h^T g A_w).
+
+    NOTE: computed window by window (a loop over the output size of each dim), not as the
+    products with A: A's zeros would turn an inf anywhere in the plane into nan everywhere
+    (0 * inf). x is kept, as torch keeps it (its create_graph gradient depends on x).
+    """
 
     def forward(self, x, mats):
-        self.save(mats)
-        return einsum(_adaptive_eq(len(mats)), x, *mats)
+        self.save(mats, x)
+        for axis, mat in zip(range(2, x.ndim), mats):
+            x = _window_means(x, axis, adaptive_bounds(x.shape[axis], mat.shape[0]))
+        return x
 
-    def backward(self, g, mats):
+    def backward(self, g, mats, x):
         ins, out = _adaptive_eq(len(mats)).split("->")
         x_sub, *mat_subs = ins.split(",")
-        return einsum(f"{out},{','.join(mat_subs)}->{x_sub}", g, *mats)
+        if is_tensor(g):  # create_graph: the products, differentiable in g
+            return einsum(f"{out},{','.join(mat_subs)}->{x_sub}", g, *mats)
+        for axis, mat in zip(range(2, g.ndim), mats):
+            g = _window_means_grad(g, axis, adaptive_bounds(mat.shape[1], mat.shape[0]))
+        return g
+
+
+def _window_means(x: np.ndarray, axis: int, bounds: tuple) -> np.ndarray:
+    x = np.moveaxis(x, axis, -1)
+    out = np.stack([x[..., a:b].mean(-1) for a, b in zip(*bounds)], -1)
+    return np.moveaxis(out, -1, axis)
+
+
+def _window_means_grad(g: np.ndarray, axis: int, bounds: tuple) -> np.ndarray:
+    g = np.moveaxis(g, axis, -1)
+    dx = np.zeros((*g.shape[:-1], int(bounds[1][-1])), g.dtype)
+    for j, (a, b) in enumerate(zip(*bounds)):
+        dx[..., a:b] += g[..., j:j + 1] / (b - a)
+    return np.moveaxis(dx, -1, axis)
 
 
 def _adaptive_eq(nd: int) -> str:

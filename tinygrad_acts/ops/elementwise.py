@@ -122,12 +122,13 @@ class Remainder(Function):
     """a % b (the sign of b, as Python and torch); da = g, db = -g * floor(a / b)."""
 
     def forward(self, a, b):
-        self.save(a if self.needs_input_grad[1] else None, b, shape_of(a), shape_of(b))
+        need_b = self.needs_input_grad[1]  # (nothing of a number b is kept: as torch's)
+        self.save(a if need_b else None, b if need_b else None, shape_of(a), shape_of(b))
         return np.remainder(a, b)
 
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
-        if need_b and not isinstance(a, np.ndarray) and not is_tensor(a):
+        if need_b and not isinstance(a, np.ndarray) and not is_tensor(a) and a is not None:
             # NOTE: as in PyTorch, number % tensor has no derivative in the tensor
             raise RuntimeError("RemainderBackward: the derivative of number % tensor in the "
                                "tensor is not implemented, as in PyTorch")

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from .elementwise import Mul
 from .helpers import is_tensor, shape_of, unbroadcast
 from .indexing import Clamp, where
 from .spec import lib, row
@@ -316,6 +315,19 @@ class Round(Floor):
         return np.round(x, decimals)
 
 
+class Degrees(Function):
+    """deg2rad / rad2deg: y = x * factor (pi / 180 or 180 / pi); dx = g * factor. A
+    parameter, not a saved input: as torch's own ops, nothing is kept, so the graph can run
+    backward twice (x * 2.0 keeps its number, as torch's mul)."""
+
+    def forward(self, x, factor):
+        self.save(factor)
+        return x * factor
+
+    def backward(self, g, factor):
+        return g * factor
+
+
 class Frac(Function):
     """x - trunc(x) (the sign of x); dx = g (trunc's zero gradient does not subtract)."""
 
@@ -538,8 +550,8 @@ row("fmax", Fmax, lambda a, b: a.fmax(b), np.fmax, *BCAST, **BINARY)
 row("fmin", Fmin, lambda a, b: a.fmin(b), np.fmin, *BCAST, **BINARY)
 row("lerp", Lerp, lambda a, b, w: a.lerp(b, w), lambda a, b, w: a + w * (b - a),
     ((3, 4), (3, 4), (3, 4)), ((3, 1), (4,), (2, 1, 1)), ((), (3,), ()), torch=True)
-row("deg2rad", Mul, lambda a: a.deg2rad(), np.deg2rad, *ONE, **UNARY)
-row("rad2deg", Mul, lambda a: a.rad2deg(), np.rad2deg, *ONE, **UNARY)
+row("deg2rad", Degrees, lambda a: a.deg2rad(), np.deg2rad, *ONE, **UNARY)
+row("rad2deg", Degrees, lambda a: a.rad2deg(), np.rad2deg, *ONE, **UNARY)
 row("clamp_min", Clamp, lambda a: a.clamp_min(0.3), lambda a: np.maximum(a, 0.3), *ONE,
     kinks=(0.3,), **UNARY)
 row("clamp_max(tensor)", Clamp, lambda a, b: lib(a).clamp_max(a, b), np.minimum,
