@@ -1073,6 +1073,8 @@ class DataLoader:
         if type(bs) is not BatchSampler or self._fast_source() is None:
             return False
         s = bs.sampler
+        if getattr(s, "data_source", None) is not self.dataset:  # a sampler over another
+            return False                                        # source: its own order
         return type(s) is SequentialSampler or (
             type(s) is RandomSampler and not s.replacement and s._num_samples is None)
 

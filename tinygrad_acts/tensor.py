@@ -598,8 +598,10 @@ class Tensor:
     def __pos__(self) -> Tensor: return self
     def __abs__(self) -> Tensor: return ops.Abs.apply(_not_bool(self, "abs", NotImplementedError))
 
-    def add(self, other: Any) -> Tensor: return self + other
-    def sub(self, other: Any) -> Tensor: return self - other
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self + (other if alpha == 1 else other * alpha)
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self - (other if alpha == 1 else other * alpha)
     def mul(self, other: Any) -> Tensor: return self * other
     def div(self, other: Any) -> Tensor: return self / other
     def floor_divide(self, other: Any) -> Tensor: return self // other
@@ -1034,8 +1036,10 @@ class Tensor:
                 "memory location (it comes from expand()); clone() it first, as in PyTorch")
         return alias
 
-    def add_(self, other: Any) -> Tensor: return self._inplace(ops.Add, _operand(other))
-    def sub_(self, other: Any) -> Tensor: return self._inplace(ops.Sub, _operand(other))
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self._inplace(ops.Add, _operand(other if alpha == 1 else other * alpha))
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self._inplace(ops.Sub, _operand(other if alpha == 1 else other * alpha))
     def mul_(self, other: Any) -> Tensor: return self._inplace(ops.Mul, _operand(other))
     def div_(self, other: Any) -> Tensor: return self._inplace(ops.Div, _operand(other))
 
@@ -1131,7 +1135,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and not is_dtype_name(a):
+            elif (isinstance(a, str) and not is_dtype_name(a)) or type(a).__name__ == "device":
                 device = a
             else:
                 dtype = a

@@ -531,7 +531,7 @@ def _to_arguments(args: tuple, kwargs: dict) -> tuple[np.dtype | None, Any]:
     for a in args:
         if isinstance(a, Tensor):
             a = a.dtype
-        elif isinstance(a, str) and not is_dtype_name(a):
+        elif (isinstance(a, str) and not is_dtype_name(a)) or type(a).__name__ == "device":
             if device is not None:
                 raise TypeError(f"Module.to(): two devices given ({device!r} and {a!r})")
             device = a

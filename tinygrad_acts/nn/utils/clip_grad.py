@@ -101,6 +101,7 @@ def clip_grad_norm_(parameters: Tensors, max_norm: float, norm_type: float | str
         >>> [round(g, 4) for g in p.grad.tolist()]
         [0.6, 0.8]
     """
+    parameters = _listed(parameters)  # NOTE: model.parameters() is a generator: read once
     grads = _grads(parameters)
     total = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
     clip_grads_with_norm_(parameters, max_norm, total, foreach)

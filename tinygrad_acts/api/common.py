@@ -1,0 +1,118 @@
+"""The top-level names a PyTorch tutorial reaches for first: ``ta.sigmoid`` / ``relu`` /
+``tanh`` / ``softmax`` / ``log_softmax`` (the registry's activations), ``allclose`` /
+``isclose`` / ``equal``, ``is_tensor`` / ``numel`` / ``as_tensor``, and the CPU-only device
+API (``ta.device("cpu")``, ``ta.cuda.is_available()``)."""
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import numpy as np
+
+from ..activations import apply
+from ..tensor import Tensor, _tensor_arg, check_device, tensor
+
+__all__ = ["sigmoid", "relu", "tanh", "softmax", "log_softmax", "allclose", "isclose",
+           "equal", "is_tensor", "numel", "as_tensor", "device", "cuda"]
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """``ta.sigmoid(x)`` is ``x.sigmoid()`` (the registry's output-based rule)."""
+    return apply("sigmoid", _tensor_arg("sigmoid", input, "input"))
+
+
+def relu(input: Tensor) -> Tensor:
+    """``ta.relu(x)`` is ``x.relu()``."""
+    return apply("relu", _tensor_arg("relu", input, "input"))
+
+
+def tanh(input: Tensor) -> Tensor:
+    """``ta.tanh(x)`` is ``x.tanh()``."""
+    return apply("tanh", _tensor_arg("tanh", input, "input"))
+
+
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """``ta.softmax(x, dim)`` is ``x.softmax(dim)`` (dim is required, as torch's)."""
+    x = _tensor_arg("softmax", input, "input")
+    return (x if dtype is None else x.to(dtype)).softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """``ta.log_softmax(x, dim)`` is ``x.log_softmax(dim)``."""
+    x = _tensor_arg("log_softmax", input, "input")
+    return (x if dtype is None else x.to(dtype)).log_softmax(dim)
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol |other|, elementwise, as a bool tensor (no gradient).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.isclose(ta.tensor([1.0, 2.0]), ta.tensor([1.0, 2.1]))
+        tensor([ True, False])
+    """
+    a, b = _tensor_arg("isclose", input, "input"), _tensor_arg("isclose", other)
+    if (a.dtype == np.bool_) != (b.dtype == np.bool_) or a.dtype.kind != b.dtype.kind:
+        raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype}, as in torch")
+    return Tensor._make(np.isclose(a.data, b.data, rtol, atol, equal_nan), False, None)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True when every element is close (see ``isclose``); shapes must broadcast."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and the same elements (torch.equal)."""
+    a, b = _tensor_arg("equal", input, "input"), _tensor_arg("equal", other)
+    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for a Tensor (a Parameter too)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements."""
+    return _tensor_arg("numel", input, "input").numel()
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a Tensor, without a copy when it already is one of that dtype (as torch)."""
+    check_device(device)
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    if isinstance(data, Tensor):
+        return data.to(dtype)
+    return tensor(data, dtype=dtype)
+
+
+class device:
+    """``ta.device("cpu")``: this framework runs on the CPU only; "cuda" and the others are
+    refused with a clear error (as ``.to("cuda")`` is)."""
+
+    type: str = "cpu"
+    index: Any = None
+
+    def __init__(self, type: Any = "cpu", index: Any = None):
+        check_device(str(type).split(":")[0])
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __eq__(self, other: object) -> bool:
+        return str(other) == "cpu" or (isinstance(other, device) and other.type == "cpu")
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+
+#: ``ta.cuda.is_available()`` is False: the tutorial line
+#: ``device = ta.device("cuda" if ta.cuda.is_available() else "cpu")`` picks the CPU.
+cuda = types.SimpleNamespace(is_available=lambda: False, device_count=lambda: 0)
