@@ -584,6 +584,10 @@ TORCH_ROWS: dict[str, str] = {
 
 #: Rows with no torch counterpart at all (name -> why); tests check this stays honest.
 NO_TORCH_ROW: dict[str, str] = {
+    **{name: "a packed recurrent scan has no function form in torch (it runs inside "
+             "nn.LSTM / nn.GRU / nn.RNN); tests/test_rnn.py checks the packed layers against "
+             "torch's modules" for name in ("lstm(packed)", "gru(packed, reverse)",
+                                              "rnn(packed, reverse)")},
     "depends_on": "an engine node (y is x itself, recorded as depending on the others with "
                   "zero gradient, for create_graph); no torch op is a view of one tensor that "
                   "depends on another. It runs inside the create_graph programs instead",

@@ -17,6 +17,8 @@ from .api.shape import *  # noqa: F403
 from .api.linalg import *  # noqa: F403
 from .api.factories import *  # noqa: F403
 from .api.interop import *  # noqa: F403
+from .api.rnn import *  # noqa: F403
+from .api.common import *  # noqa: F403
 from . import api, linalg
 from .activations import register_activation, registry as _registry, unregister_activation
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
@@ -59,5 +61,7 @@ __all__ = [
     "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
     "short", "int32", "int", "int64", "long", "bool",
     *api.math.__all__, *api.reduce.__all__, *api.selection.__all__, *api.shape.__all__,
-    *api.linalg.__all__, *api.factories.__all__, *api.interop.__all__, "linalg",
+    *api.linalg.__all__, *api.factories.__all__, *api.interop.__all__, *api.rnn.__all__,
+    *api.common.__all__,
+    "linalg",
 ]

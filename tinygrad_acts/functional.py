@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .activations import apply, apply_, apply_prelu, registry
-from .autograd import no_grad
+from .autograd import is_grad_enabled, no_grad
 from .ops.fused import (
     NLL,
     BCEWithLogits,
@@ -53,7 +53,8 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
            # functional ops and the further losses
            "one_hot", "pad", "normalize", "cosine_similarity", "pairwise_distance", "softmin",
            "glu", "dropout1d", "dropout2d", "embedding", "l1_loss", "smooth_l1_loss",
-           "huber_loss", "kl_div", *_conv.__all__, *_norm.__all__, *_attention.__all__,
+           "huber_loss", "kl_div", "embedding_bag", *_conv.__all__, *_norm.__all__,
+           *_attention.__all__,
            *_rnn.__all__]
 
 
@@ -393,6 +394,14 @@ def _legacy(size_average: Any, reduce: Any, reduction: str, who: str) -> str:
     return reduction
 
 
+def _constant_weight(weight: Any, who: str, name: str = "weight") -> None:
+    """As torch: these losses are not differentiable in their class weights (it raises
+    rather than give no gradient)."""
+    if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{who}: the derivative for '{name}' is not implemented (as in "
+                           f"torch); pass {name}.detach()")
+
+
 def _class_weight(weight: Any, x: Tensor, who: str) -> np.ndarray | None:
     """A class-weight vector of shape (C,), as an array of the input's dtype."""
     if weight is None:
@@ -469,10 +478,13 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
-    w = _class_weight(weight, x, "cross_entropy")
+    w: Any = _class_weight(weight, x, "cross_entropy")
     probs = target.data if isinstance(target, Tensor) else np.asarray(target)
     if probs.dtype.kind == "f" and probs.shape == x.shape and x.ndim >= 1:
+        if isinstance(weight, Tensor) and weight.requires_grad:  # as torch: differentiable
+            w = weight.to(x.dtype)
         return _soft_cross_entropy(x, target, reduction, w, label_smoothing)
+    _constant_weight(weight, "cross_entropy")
     rows, t, shape = _as_rows(x, target, "cross_entropy")
     t, valid = _class_targets(rows, t, "cross_entropy", ignore_index)
     out_shape = shape if shape is not None else (len(t),)
@@ -538,6 +550,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     reduction = _legacy(size_average, reduce, reduction, "nll_loss")
     x = _t(input, "nll_loss")
     w = _class_weight(weight, x, "nll_loss")
+    _constant_weight(weight, "nll_loss")
     rows, t, shape = _as_rows(x, target, "nll_loss")
     t, valid = _class_targets(rows, t, "nll_loss", ignore_index)
     r = None
@@ -656,6 +669,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input, "binary_cross_entropy_with_logits")
     t = _same_shape_target(x, target, "binary_cross_entropy_with_logits")
+    _constant_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if pos_weight is not None:
         pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor)
                                 else pos_weight, dtype=x.dtype)
@@ -1110,8 +1124,9 @@ def _elementwise_loss(loss: Tensor, weight: Any, reduction: str, who: str) -> Te
     weighted = _weighted(loss, weight, who)
     if weight is None or reduction != "mean" or who not in ("l1_loss", "mse_loss"):
         return _reduce(weighted, reduction)
-    w = np.broadcast_to(weight.data if isinstance(weight, Tensor) else weight, loss.shape)
-    return weighted.sum() / float(w.sum())
+    if isinstance(weight, Tensor):  # NOTE: sum(w) in the graph: w's gradient has its term
+        return weighted.sum() / weight.to(weighted.dtype).sum()
+    return weighted.sum() / float(np.sum(weight))
 
 
 def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
@@ -1233,3 +1248,7 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     if batchmean and reduction == "mean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(loss, reduction)
+
+
+# embedding_bag lives with its layer (nn/sparse.py); imported last, as nn imports this module
+from .nn.sparse import embedding_bag  # noqa: E402  isort: skip

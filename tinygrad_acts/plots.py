@@ -2,6 +2,9 @@
 
 - ``activation_curve(name, x)``: f(x) and f'(x) by a backward pass, for any registry entry;
 - ``plot_activations(names, "acts.png")``: a grid of them (needs matplotlib);
+- ``plot_gradient_through_time(curves, "bptt.png")``: the norm of the gradient reaching each
+  time step (``diagnostics.gradient_through_time``), one curve per model, log scale;
+- ``plot_attention(weights, "attn.png")``: attention weights as heat maps, one per head;
 - ``save_figure(fig, path)``: the small-PNG saver the examples use for their figures;
 - the ``plot`` command (``python -m tinygrad_acts plot [NAME ...] -o acts.png``).
 
@@ -19,7 +22,8 @@ import numpy as np
 from .activations import ActivationSpec, registry
 from .tensor import Tensor
 
-__all__ = ["activation_curve", "plot_activations", "save_figure", "add_arguments", "main"]
+__all__ = ["activation_curve", "plot_activations", "plot_gradient_through_time",
+           "plot_attention", "save_figure", "add_arguments", "main"]
 
 
 def _row_width(spec: ActivationSpec) -> int:
@@ -112,6 +116,83 @@ def plot_activations(names: list[str], path: str | Path, lo: float = -5.0, hi: f
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle("activations and their derivatives, computed by backward()", fontsize=11)
     fig.tight_layout()
+    path = save_figure(fig, path)
+    plt.close(fig)
+    return path
+
+
+def plot_gradient_through_time(curves: dict[str, Any], path: str | Path,
+                               title: str = "gradient reaching each time step") -> Path:
+    """One line per model: ||dL/dh_t|| against the time step t, on a log scale, each
+    curve divided by its value at the last step (so they start together at 1 and the
+    slope is the loss of gradient per step back in time). Needs matplotlib.
+
+    Args:
+        curves: label -> norms (T,) or (T, layers) (the top layer is drawn), as returned by
+            ``diagnostics.gradient_through_time``.
+        path: output file (PNG/SVG/PDF by the suffix).
+        title: the figure's title.
+
+    Returns:
+        the path written.
+
+    Example:
+        >>> plot_gradient_through_time({"rnn": norms}, "bptt.png")    # doctest: +SKIP
+        PosixPath('bptt.png')
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    for i, (label, norms) in enumerate(curves.items()):
+        y = np.asarray(norms, dtype=np.float64)
+        y = y[:, -1] if y.ndim == 2 else y
+        steps = np.arange(1, len(y) + 1)
+        # NOTE: a gradient that vanished to exactly 0 has no logarithm: drawn at the floor
+        y = np.maximum(y / y[-1], 1e-30) if y[-1] > 0 else y
+        ax.semilogy(steps, y, "-", color=f"C{i}", lw=1.6, label=label)
+    ax.set_xlabel("time step t (the loss is read at the last one)")
+    ax.set_ylabel("||dL/dh_t|| / ||dL/dh_T||")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = save_figure(fig, path)
+    plt.close(fig)
+    return path
+
+
+def plot_attention(weights: Any, path: str | Path, queries: list[str] | None = None,
+                   keys: list[str] | None = None, title: str = "attention weights") -> Path:
+    """Attention weights as heat maps, one panel per head (rows: queries, columns: keys).
+    Needs matplotlib.
+
+    Args:
+        weights: (L, S) or (heads, L, S), e.g. ``diagnostics.attention_weights(...)[0]``.
+        path: output file.
+        queries, keys: tick labels (e.g. the tokens).
+        title: the figure's title.
+
+    Returns:
+        the path written.
+
+    Example:
+        >>> plot_attention(weights[0], "attn.png", list("3141"), list("3141"))  # doctest: +SKIP
+        PosixPath('attn.png')
+    """
+    plt = _pyplot()
+    w = np.asarray(weights, dtype=np.float64)
+    w = w[None] if w.ndim == 2 else w
+    fig, axes = plt.subplots(1, len(w), figsize=(2.6 * len(w) + 0.6, 2.8), squeeze=False)
+    for h, ax in enumerate(axes[0]):
+        image = ax.imshow(w[h], vmin=0.0, vmax=1.0, cmap="viridis")
+        ax.set_title(f"head {h}" if len(w) > 1 else title, fontsize=9)
+        for ticks, labels, axis in ((ax.set_yticks, queries, "y"), (ax.set_xticks, keys, "x")):
+            if labels is not None:
+                ticks(range(len(labels)))
+                getattr(ax, f"set_{axis}ticklabels")(labels, fontsize=7)
+        ax.set_xlabel("key", fontsize=8)
+    axes[0][0].set_ylabel("query", fontsize=8)
+    fig.colorbar(image, ax=list(axes[0]), shrink=0.8)
+    if len(w) > 1:
+        fig.suptitle(title, fontsize=10)
     path = save_figure(fig, path)
     plt.close(fig)
     return path

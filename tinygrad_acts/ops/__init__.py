@@ -14,6 +14,9 @@
 - ``losses``: l1 / smooth_l1 / huber, kl_div, weighted cross_entropy
 - ``conv``: conv1d / conv2d / conv_transpose2d, max / avg / adaptive pooling, unfold / fold
 - ``norm``: batch / layer / group / instance norm, each with its closed-form backward
+- ``rnn``: Scan, one recurrent layer (RNN / LSTM / GRU, one direction) over all time steps
+- ``attention``: scaled dot-product attention with its fused backward
+- ``embedding_bag``: embedding_bag sum / mean and max, one node per bag reduction
 - ``helpers``: the array helpers rules share (unbroadcast, expand, where, ...)
 - ``spec`` and ``table``: the op table ``OPS``, one row per op (each family file ends with
   its rows; activations add theirs)
@@ -60,7 +63,7 @@ from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
 # the later families: importing each adds its rows to OPS (after table's, so row order holds)
-from . import attention, conv, linalg, losses, math, norm, rnn, sorting  # isort: skip
+from . import attention, conv, embedding_bag, linalg, losses, math, norm, rnn, sorting  # isort: skip
 
 __all__ = [
     # elementwise
@@ -74,6 +77,7 @@ __all__ = [
     "NLL", "BCEWithLogits", "BinaryCrossEntropy", "CrossEntropy", "Linear",
     # helpers and the table
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
-    "where", "OPS", "OpSpec", "add_row", "remove_row", "attention", "conv", "linalg",
+    "where", "OPS", "OpSpec", "add_row", "remove_row", "attention", "conv", "embedding_bag",
+    "linalg",
     "losses", "math", "norm", "rnn", "sorting",
 ]

@@ -1,3 +1,280 @@
-"""Recurrent rules: fused cell steps for RNN / LSTM / GRU (their gates use the registry's
-output-based sigmoid and tanh)."""
+"""Recurrent rules: ``Scan`` runs one layer (one direction) of an RNN, LSTM or GRU over
+every time step as one node, its gates computed by the registry's sigmoid and tanh and
+its backprop through time run on their output-based rules.
+
+The layer's input projection ``gx = x @ W_ih^T + b_ih`` for all steps at once is a
+``Linear`` node before it (one big matmul); each step inside costs one ``h @ W_hh^T`` and
+a few elementwise passes; the backward ends with one matmul for ``dW_hh`` over all steps.
+Steps use torch's packed layout: ``gx`` is (N, G) with step t's rows at
+``offset[t]:offset[t] + sizes[t]`` (a padded (T, B) batch is ``sizes = (B,) * T``), so
+variable lengths are PackedSequence's batch sizes: only the first ``sizes[t]`` sequences
+run at step t and the others keep their state.
+"""
 from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from .helpers import is_tensor
+from .spec import lib, row
+
+_REGISTRY: dict = {}
+
+
+def _rule(name: str) -> Any:
+    """The registry's entry ``name`` (imported late: the registry imports ops)."""
+    if not _REGISTRY:
+        from ..activations import registry
+        _REGISTRY["r"] = registry
+    return _REGISTRY["r"][name]
+
+
+def _act(name: str, x: Any) -> Any:
+    """The registry's activation: the rule's forward on an array, the method on a Tensor."""
+    return getattr(x, name)() if is_tensor(x) else _rule(name).forward(x)
+
+
+def _cat(parts: list, axis: int = 1) -> Any:
+    return np.concatenate(parts, axis=axis)  # (ta.cat on Tensors, under create_graph)
+
+
+def _put(buf: Any, parts: list) -> Any:
+    """``parts`` side by side: written into ``buf`` (arrays: rows of a buffer made once for
+    all steps, no copy per step) or concatenated (Tensors, buf None)."""
+    if buf is None:
+        return parts[0] if len(parts) == 1 else _cat(parts)
+    k = 0
+    for p in parts:
+        buf[:, k:k + p.shape[1]] = p
+        k += p.shape[1]
+    return buf
+
+
+# --- one step forward and back, per cell: (input rows, state) -> (output, state, cache) ------
+
+
+def _lstm(x: Any, state: tuple, w_t: Any, b: Any, act: str, buf: Any) -> tuple:
+    """z = x + h W^T (x holds both biases); i, f, o = sigmoid, g = tanh of z's quarters;
+    c' = f c + i g; h' = o tanh(c'). Output [h', c']."""
+    h, c = state
+    n = h.shape[1]
+    z = x + h @ w_t
+    a = _put(buf if buf is None else z, [_act("sigmoid", z[:, :2 * n]),
+                                         _act("tanh", z[:, 2 * n:3 * n]),
+                                         _act("sigmoid", z[:, 3 * n:])])
+    c2 = a[:, n:2 * n] * c + a[:, :n] * a[:, 2 * n:3 * n]
+    tc = _act("tanh", c2)
+    h2 = a[:, 3 * n:] * tc
+    return (h2, c2), (a, tc, c, h)
+
+
+def _lstm_back(dy: Any, carry: tuple, cache: tuple, w: Any, act: str, buf: Any) -> tuple:
+    a, tc, c, h = cache
+    n = h.shape[1]
+    i, f, g, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+    dh = dy[:, :n] + carry[0]
+    sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
+    # NOTE: tanh's rule from its output tc: dc gets dh o (1 - tc^2) on top of what flows in
+    dc = dy[:, n:] + carry[1] + tanh(dh * o, tc)
+    dz = _put(buf, [sig(dc * g, i), sig(dc * c, f), tanh(dc * i, g), sig(dh * tc, o)])
+    return dz, (dz @ w, dc * f), dz
+
+
+def _gru(x: Any, state: tuple, w_t: Any, b: Any, act: str, buf: Any) -> tuple:
+    """gh = h W^T + b_hh; r, z = sigmoid(x + gh) halves; n = tanh(x_n + r gh_n);
+    h' = (1 - z) n + z h = n + z (h - n)."""
+    (h,) = state
+    n = h.shape[1]
+    gh = h @ w_t if b is None else h @ w_t + b
+    rz = _act("sigmoid", x[:, :2 * n] + gh[:, :2 * n])
+    new = _act("tanh", x[:, 2 * n:] + rz[:, :n] * gh[:, 2 * n:])
+    h2 = new + rz[:, n:] * (h - new)
+    return (h2,), (rz, new, gh[:, 2 * n:], h)
+
+
+def _gru_back(dy: Any, carry: tuple, cache: tuple, w: Any, act: str, buf: Any) -> tuple:
+    rz, new, ghn, h = cache
+    n = h.shape[1]
+    dh = dy + carry[0]
+    z = rz[:, n:]
+    dn = _rule("tanh").backward(dh - dh * z, new)
+    drz = _rule("sigmoid").backward(_cat([dn * ghn, dh * (h - new)]), rz)
+    dgh = _cat([drz, dn * rz[:, :n]])  # NOTE: r gates gh's third part: b_hn sits inside r
+    return _put(buf, [drz, dn]), (dgh @ w + dh * z,), dgh
+
+
+def _rnn(x: Any, state: tuple, w_t: Any, b: Any, act: str, buf: Any) -> tuple:
+    """h' = act(x + h W^T), act tanh or relu (x holds both biases)."""
+    (h,) = state
+    h2 = _act(act, x + h @ w_t)
+    return (h2,), (h2, h)
+
+
+def _rnn_back(dy: Any, carry: tuple, cache: tuple, w: Any, act: str, buf: Any) -> tuple:
+    h2, _ = cache
+    dz = _put(buf, [_rule(act).backward(dy + carry[0], h2)])  # NOTE: from the output
+    return dz, (dz @ w,), dz
+
+
+_CELLS = {"lstm": (_lstm, _lstm_back), "gru": (_gru, _gru_back), "rnn": (_rnn, _rnn_back)}
+
+
+def _offsets(sizes: tuple) -> list[int]:
+    return [0, *np.cumsum(sizes).tolist()]
+
+
+def _rows(new: tuple, old: tuple, n: int) -> tuple:
+    """The state with its first n rows replaced (the sequences still running)."""
+    return new if n == old[0].shape[0] else tuple(
+        _cat([a, s[n:]], 0) for a, s in zip(new, old))
+
+
+def _scan(mode: str, act: str, gx: Any, states: tuple, w: Any, b: Any, sizes: tuple,
+          reverse: bool) -> tuple:
+    """Every step forward, in time order or reversed: (packed outputs, per-step caches)."""
+    step, arrays = _CELLS[mode][0], not is_tensor(gx) and not is_tensor(w)
+    if mode != "gru" and b is not None:
+        gx, b = gx + b, None  # b_hh folded into the projection: one add for all steps
+    offs, w_t = _offsets(sizes), w.T
+    outs, caches = [None] * len(sizes), [None] * len(sizes)
+    width = sum(s.shape[1] for s in states)
+    y = np.empty((offs[-1], width), gx.dtype) if arrays else None
+    for t in (reversed(range(len(sizes))) if reverse else range(len(sizes))):
+        n = sizes[t]
+        part = tuple(s[:n] for s in states) if n < states[0].shape[0] else states
+        new, caches[t] = step(gx[offs[t]:offs[t + 1]], part, w_t, b, act, arrays or None)
+        outs[t] = _put(None if y is None else y[offs[t]:offs[t + 1]], list(new))
+        states = _rows(new, states, n)
+    return (y if arrays else _cat(outs, 0)), caches
+
+
+def _scan_back(mode: str, act: str, g: Any, caches: list, shapes: tuple, w: Any,
+               sizes: tuple, reverse: bool) -> tuple:
+    """Backprop through time: (d gx, d initial states, d W_hh, d b_hh)."""
+    back, arrays = _CELLS[mode][1], not is_tensor(g) and not is_tensor(w)
+    offs = _offsets(sizes)
+    carry = tuple(np.zeros(s, g.dtype) for s in shapes)
+    dgx, dhh = [None] * len(sizes), [None] * len(sizes)
+    buf = np.empty((offs[-1], w.shape[0]), g.dtype) if arrays else None
+    for t in (range(len(sizes)) if reverse else reversed(range(len(sizes)))):
+        n, rows = sizes[t], slice(offs[t], offs[t + 1])
+        part = tuple(s[:n] for s in carry) if n < shapes[0][0] else carry
+        dgx[t], new, dhh[t] = back(g[rows], part, caches[t], w, act,
+                                   None if buf is None else buf[rows])
+        carry = _rows(new, carry, n)
+    dz: Any = buf if arrays else _cat(dgx, 0)
+    dh = dz if mode != "gru" else _cat(dhh, 0)
+    hs = _cat([c[-1] for c in caches], 0)  # the state h each step started from
+    return dz, carry, dh.T @ hs, dh.sum(axis=0)
+
+
+class Scan(Function):
+    """One recurrent layer over all steps: y_t, s_t = cell(gx_t, s_{t-1}; W_hh, b_hh), the
+    cell ``mode`` "lstm" (y = [h, c]), "gru" or "rnn" (y = h; ``act`` tanh or relu);
+    backward is backprop through time, step by step in reverse, each gate's slope the
+    registry's rule from the gate's output; dW_hh = sum_t dz_t^T h_{t-1} (one matmul).
+
+    Inputs gx (N, G) packed (see the module doc), h0 and c0 (B, H), w_hh (G, H), b_hh (G,)
+    or None; output (N, 2H) for an LSTM, else (N, H).
+    NOTE: under create_graph the caches are recomputed from the (Tensor) inputs, so the
+    same backward builds the graph of the gradient (second derivatives).
+    """
+
+    def forward(self, gx: np.ndarray, h0: np.ndarray, c0: Any, w_hh: np.ndarray, b_hh: Any,
+                mode: str, sizes: tuple, reverse: bool = False, act: str = "tanh") -> Any:
+        states = (h0,) if c0 is None else (h0, c0)
+        y, caches = _scan(mode, act, gx, states, w_hh, b_hh, sizes, reverse)
+        self.save(gx, h0, c0, w_hh, b_hh, caches, (mode, act, sizes, reverse))
+        return y
+
+    def backward(self, g: Any, gx: Any, h0: Any, c0: Any, w: Any, b: Any, caches: list,
+                 how: tuple) -> tuple:
+        mode, act, sizes, reverse = how
+        states = (h0,) if c0 is None else (h0, c0)
+        if is_tensor(g) or is_tensor(w):  # create_graph: the caches as Tensors
+            caches = _scan(mode, act, gx, states, w, b, sizes, reverse)[1]
+        shapes = tuple(s.shape for s in states)
+        dgx, ds, dw, db = _scan_back(mode, act, g, caches, shapes, w, sizes, reverse)
+        need = self.needs_input_grad
+        return (dgx, ds[0] if need[1] else None, ds[1] if need[2] else None,
+                dw if need[3] else None, db if need[4] else None)
+
+
+# --- the rows: cell steps as torch's lstm_cell / gru_cell / rnn_*_cell, and short scans ------
+
+
+def _fn(x: Any, name: str) -> Any:
+    """torch.<name> (torch.lstm_cell ...) or tinygrad_acts.functional.<name>."""
+    mod = lib(x)
+    return getattr(mod, name, None) or getattr(sys.modules[mod.__name__ + ".functional"], name)
+
+
+def _sig(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _ref_step(mode: str, x: np.ndarray, h: np.ndarray, c: Any, wi: np.ndarray,
+              wh: np.ndarray, bi: np.ndarray, bh: np.ndarray) -> tuple:
+    """One step of torch's cell equations, written out plainly (the rows' references)."""
+    gi, gh, n = x @ wi.T + bi, h @ wh.T + bh, h.shape[1]
+    if mode == "gru":
+        r, z = _sig(gi[:, :n] + gh[:, :n]), _sig(gi[:, n:2 * n] + gh[:, n:2 * n])
+        new = np.tanh(gi[:, 2 * n:] + r * gh[:, 2 * n:])
+        return (1 - z) * new + z * h, None
+    if mode != "lstm":
+        return (np.tanh if mode == "tanh" else lambda v: np.maximum(v, 0))(gi + gh), None
+    i, f, g, o = np.split(gi + gh, 4, axis=1)
+    c2 = _sig(f) * c + _sig(i) * np.tanh(g)
+    return _sig(o) * np.tanh(c2), c2
+
+
+def _seq(x: Any, h: Any, c: Any, wi: Any, wh: Any, bh: Any, mode: str, sizes: tuple,
+         reverse: bool) -> Any:
+    """A short packed scan (the rows' multi-step case): x (N, I) packed, no b_ih."""
+    return Scan.apply(x @ wi.T, h, c, wh, bh, mode=mode, sizes=sizes, reverse=reverse)
+
+
+def _seq_ref(mode: str, x: np.ndarray, h: np.ndarray, c: Any, wi: np.ndarray,
+             wh: np.ndarray, bh: np.ndarray, sizes: tuple, reverse: bool) -> np.ndarray:
+    offs, out = _offsets(sizes), [np.empty(0)] * len(sizes)
+    zero = np.zeros(wi.shape[0])
+    for t in (reversed(range(len(sizes))) if reverse else range(len(sizes))):
+        n = sizes[t]
+        h2, c2 = _ref_step(mode, x[offs[t]:offs[t + 1]], h[:n], None if c is None else c[:n],
+                           wi, wh, zero, bh)
+        h, c = np.concatenate([h2, h[n:]]), None if c is None else np.concatenate([c2, c[n:]])
+        out[t] = h2 if c is None else np.concatenate([h2, c2], 1)
+    return np.concatenate(out)
+
+
+# batch 2, input 4, hidden 3: each row's output is at most 48 numbers
+_GRU = ((2, 4), (2, 3), (9, 4), (9, 3), (9,), (9,))
+_RNN = ((2, 4), (2, 3), (3, 4), (3, 3), (3,), (3,))
+row("lstm_cell", Scan,
+    lambda x, h, c, wi, wh, bi, bh: lib(x).cat(_fn(x, "lstm_cell")(x, (h, c), wi, wh, bi, bh),
+                                               1),
+    lambda x, h, c, *w: _cat(list(_ref_step("lstm", x, h, c, *w))),
+    ((2, 4), (2, 3), (2, 3), (12, 4), (12, 3), (12,), (12,)), torch=True)
+row("gru_cell", Scan, lambda x, h, *w: _fn(x, "gru_cell")(x, h, *w),
+    lambda *a: _ref_step("gru", a[0], a[1], None, *a[2:])[0], _GRU, torch=True)
+row("rnn_tanh_cell", Scan, lambda x, h, *w: _fn(x, "rnn_tanh_cell")(x, h, *w),
+    lambda *a: _ref_step("tanh", a[0], a[1], None, *a[2:])[0], _RNN, torch=True)
+row("rnn_relu_cell", Scan, lambda x, h, *w: _fn(x, "rnn_relu_cell")(x, h, *w),
+    lambda *a: _ref_step("relu", a[0], a[1], None, *a[2:])[0], _RNN, kinks=(0.0,),
+    smooth=False, torch=True)
+# three steps of batch sizes 3, 2, 1 (variable lengths, as a PackedSequence), both directions
+row("lstm(packed)", Scan,
+    lambda x, h, c, wi, wh, bh: _seq(x, h, c, wi, wh, bh, "lstm", (3, 2, 1), False),
+    lambda x, h, c, wi, wh, bh: _seq_ref("lstm", x, h, c, wi, wh, bh, (3, 2, 1), False),
+    ((6, 2), (3, 2), (3, 2), (8, 2), (8, 2), (8,)))
+row("gru(packed, reverse)", Scan,
+    lambda x, h, wi, wh, bh: _seq(x, h, None, wi, wh, bh, "gru", (3, 2, 1), True),
+    lambda x, h, wi, wh, bh: _seq_ref("gru", x, h, None, wi, wh, bh, (3, 2, 1), True),
+    ((6, 2), (3, 2), (6, 2), (6, 2), (6,)))
+row("rnn(packed, reverse)", Scan,
+    lambda x, h, wi, wh, bh: _seq(x, h, None, wi, wh, bh, "rnn", (3, 2, 1), True),
+    lambda x, h, wi, wh, bh: _seq_ref("tanh", x, h, None, wi, wh, bh, (3, 2, 1), True),
+    ((6, 2), (3, 2), (2, 2), (2, 2), (2,)))
