@@ -40,8 +40,6 @@ from tinygrad_acts.plots import save_figure
 
 ADVICE = ("In practice: use ReLU, mind the learning rate; try Leaky ReLU / Maxout; try tanh "
           "but don't expect much; never use sigmoid.")
-DEFAULT_PLOT = (Path(__file__).resolve().parent.parent / "docs" / "img"
-                / "compare_activations.png")
 
 
 def mlp(activation: str, hidden: int, out_features: int = 10) -> nn.Sequential:
@@ -199,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train", type=int, default=4000)
     p.add_argument("--test", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--plot", type=Path, default=DEFAULT_PLOT, help="PNG to write")
+    p.add_argument("--plot", type=Path, default=None,
+                   help="PNG to write (none by default, so a run changes no tracked file; "
+                        "the committed picture: --plot docs/img/compare_activations.png)")
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
 
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     say("  sigmoid scores each class on its own, so its outputs need not sum to 1; softmax's "
         "always do, and its cross-entropy gradient is the book's (labels - layer_2) / "
         "batch_size with the sign of a descent step.", indent=2)
-    if not args.no_plot:
+    if args.plot is not None and not args.no_plot:
         plot(results, args.plot, args.target)
     return 0
 

@@ -40,7 +40,6 @@ from tinygrad_acts.diagnostics import ActivationMonitor
 from tinygrad_acts.plots import save_figure
 
 LECTURE = "as much as 40% of a network can be dead if the learning rate is too high"
-DEFAULT_PLOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "dying_relu.png"
 
 
 def mlp(activation: str, hidden: int) -> nn.Module:
@@ -160,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--test", type=int, default=1000)
     p.add_argument("--sgd", action="store_true", help="plain SGD instead of Adam")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--plot", type=Path, default=DEFAULT_PLOT, help="PNG to write")
+    p.add_argument("--plot", type=Path, default=None,
+                   help="PNG to write (none by default, so a run changes no tracked file; "
+                        "the committed picture is made with --plot docs/img/dying_relu.png)")
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
 
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"maxout at lr={r['lr']:g}: {100 * r['network'][-1]:.1f}% dead; every unit "
                   f"passes its gradient to its winning piece; test accuracy "
                   f"{100 * r['acc']:.1f}%")
-    if not args.no_plot:
+    if args.plot is not None and not args.no_plot:
         plot(results, args.plot)
     return 0
 

@@ -30,7 +30,6 @@ from tinygrad_acts import nn
 from tinygrad_acts.plots import save_figure
 from tinygrad_acts.viz import kept_alive_bytes
 
-DEFAULT_PLOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "precision_lab.png"
 WIDE = np.longdouble   # 64-bit mantissa on x86-64 Linux: the reference
 
 
@@ -236,14 +235,16 @@ def main(argv: list[str] | None = None) -> int:
                    default=[1, 4, 8, 9, 10, 16, 17, 19, 20, 30, 40], help="x values to tabulate")
     p.add_argument("--width", type=int, default=256)
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--plot", type=Path, default=DEFAULT_PLOT, help="PNG to write")
+    p.add_argument("--plot", type=Path, default=None,
+                   help="PNG to write (none by default, so a run changes no tracked file; "
+                        "the committed picture is made with --plot docs/img/precision_lab.png)")
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
     with np.errstate(all="ignore"):
         precision_tables(args)
     through_autograd()
     what_the_output_buys(args)
-    if not args.no_plot:
+    if args.plot is not None and not args.no_plot:
         with np.errstate(all="ignore"):
             plot(args.plot)
     return 0

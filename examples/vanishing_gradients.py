@@ -41,8 +41,6 @@ from tinygrad_acts.plots import save_figure
 
 COURSE = ("the sigmoid's derivative is at most 0.25, so each sigmoid layer shrinks the "
           "backpropagated error by at least 75%")
-DEFAULT_PLOT = (Path(__file__).resolve().parent.parent / "docs" / "img"
-                / "vanishing_gradients.png")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
@@ -170,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train", type=int, default=4000)
     p.add_argument("--test", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--plot", type=Path, default=DEFAULT_PLOT, help="PNG to write")
+    p.add_argument("--plot", type=Path, default=None,
+                   help="PNG to write (none by default, so a run changes no tracked file; "
+                        "the committed picture: --plot docs/img/vanishing_gradients.png)")
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "; test accuracy after training: " +
         ", ".join(f"{a} {100 * r['acc']:.1f}%" for a, r in default.items()) +
         ". The deep relu stack needs He initialisation to learn at all.")
-    if not args.no_plot:
+    if args.plot is not None and not args.no_plot:
         plot(scaled, default, args.plot, args.epochs)
     return 0
 
