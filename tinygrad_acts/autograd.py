@@ -407,14 +407,30 @@ class IndexedGrad:
         out = np.array(np.broadcast_to(other, self.shape), dtype=np.result_type(
             self.dtype, other), copy=True)
         for index, values in self.parts:
-            out[index] += values
+            _accumulate(out, index, values)
         return out
 
     def dense(self) -> np.ndarray:
         out = np.zeros(self.shape, dtype=self.dtype)
         for index, values in self.parts:
-            out[index] += values
+            _accumulate(out, index, values)
         return out
+
+    def __neg__(self) -> IndexedGrad:
+        return IndexedGrad(self.shape, self.dtype, [(i, -v) for i, v in self.parts])
+
+    def __mul__(self, k: Any) -> IndexedGrad:  # by a number
+        return IndexedGrad(self.shape, self.dtype, [(i, v * k) for i, v in self.parts])
+
+    __rmul__ = __mul__
+
+
+def _accumulate(out: np.ndarray, index: Any, values: Any) -> None:
+    """out[index] += values; an index array may repeat (embedding rows): add.at sums them."""
+    if type(index) is np.ndarray:
+        np.add.at(out, index, values)
+    else:
+        out[index] += values
 
 
 def _add(a: Any, b: Any) -> Any:

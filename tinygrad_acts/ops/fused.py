@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, IndexedGrad
 from .helpers import expand, is_tensor, shape_of, unbroadcast
 from .indexing import scatter, where
 from .spec import lib, row
@@ -308,7 +308,11 @@ class Embedding(Function):
             if padding_idx is not None:
                 scale[flat == padding_idx] = 0
             rows = rows * scale[:, None]
-        return scatter(rows, flat, shape)
+        if is_tensor(rows):
+            return scatter(rows, flat, shape)
+        # NOTE: kept sparse (the engine adds the rows into one table-sized array when the
+        # gradient is used): k lookups of one table cost one dense array, not k
+        return IndexedGrad(shape, rows.dtype, [(flat, rows)])
 
 
 def _norm(u: Any, p: float, dim: Any) -> Any:
