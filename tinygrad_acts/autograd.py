@@ -810,7 +810,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     # NOTE: torch casts the grad_outputs in the caller's grad mode (or create_graph's)
     prev, _state.grad_enabled = _state.grad_enabled, _state.grad_enabled or create_graph
     try:
-        root_grads = [_root_grad(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
+        root_grads = [_root_grad(o, g, "grad", create_graph)
+                      for o, g in zip(outputs, grad_outputs)]
     finally:
         _state.grad_enabled = prev
     for t in inputs:
@@ -859,7 +860,7 @@ def _needed(roots: Sequence, capture: dict) -> set:
     return {node for node, below in leads.items() if below}
 
 
-def _root_grad(root: TensorT, gradient: Any, who: str) -> Any:
+def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True) -> Any:
     """The starting gradient for ``root``: ones for a scalar, else the one given."""
     if not root.requires_grad or (root._no_edge and root.grad_fn is None):
         raise RuntimeError(f"{who}: the tensor (shape {root.shape}) does not require grad "
@@ -872,7 +873,9 @@ def _root_grad(root: TensorT, gradient: Any, who: str) -> Any:
                 f"has shape {root.shape}. Pass gradient= (a tensor of shape {root.shape}), "
                 "or reduce it first, e.g. y.sum().backward()")
         return np.array(1, root.data.dtype).reshape(root.data.shape)  # 4x cheaper than ones
-    if isinstance(gradient, Tensor) and gradient.requires_grad:  # for higher derivatives
+    # for higher derivatives; without create_graph torch runs backward with grad mode off, so
+    # a seed that requires grad is just its values
+    if isinstance(gradient, Tensor) and gradient.requires_grad and create_graph:
         if gradient.shape != root.shape:
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
                                f"has shape {root.shape}; they must match")

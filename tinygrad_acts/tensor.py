@@ -539,7 +539,7 @@ class Tensor:
         ``gradient`` is required when self is not a scalar (it is the vector in the
         vector-Jacobian product). Without ``retain_graph=True`` the saved arrays are freed.
         """
-        g = autograd._root_grad(self, gradient, "backward")
+        g = autograd._root_grad(self, gradient, "backward", create_graph)
         keep = create_graph if retain_graph is None else retain_graph
         autograd.run_backward([self], [g], keep, create_graph)
 

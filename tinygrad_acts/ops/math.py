@@ -31,8 +31,9 @@ def _call(x: Any, name: str) -> Any:
 
 
 def _zeros(g: Any) -> Any:
-    """A zero gradient shaped like g (still a node of the graph under create_graph)."""
-    return where(np.zeros(g.shape, bool), g, 0.0) if is_tensor(g) else np.zeros_like(g)
+    """A zero gradient shaped like g: a constant, as torch's zeros_like(grad) (under
+    create_graph it is not a node of the graph, so it does not require grad)."""
+    return np.zeros(g.shape, g.dtype)
 
 
 # --- trigonometric: sin / cos / tan / asin / acos / atan / sinc --------------------------------
