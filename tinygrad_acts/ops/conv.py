@@ -352,10 +352,11 @@ class AvgPool(Function):
     def forward(self, x, kernel, stride, pads, out, divisor):
         ones = (1,) * len(kernel)
         win = windows(padded(x, pads), kernel, stride, ones, out)
-        self.save(divisor.astype(x.dtype), x.shape[2:], kernel, stride, pads)
+        # (x kept as torch keeps it: version-checked, and a create_graph gradient depends on it)
+        self.save(divisor.astype(x.dtype), x.shape[2:], kernel, stride, pads, x)
         return (win.sum(axis=tuple(range(2, 2 + len(kernel)))) / divisor).astype(x.dtype)
 
-    def backward(self, g, divisor, size, kernel, stride, pads):
+    def backward(self, g, divisor, size, kernel, stride, pads, x):
         n, c, out = g.shape[0], g.shape[1], g.shape[2:]
         share = (g / divisor).reshape(n, c, *(1,) * len(kernel), *out)
         cols = share.expand(n, c, *kernel, *out) if is_tensor(share) else np.broadcast_to(

@@ -271,13 +271,14 @@ class PadIndexed(Function):
     """
 
     def forward(self, x: np.ndarray, index: tuple) -> np.ndarray:
-        # (the index arrays saved as values: the node is freed after a backward, as torch's)
-        self.save(x.shape, tuple(d for d, _ in index), tuple(idx for _, idx in index))
+        # (the index arrays saved as values: the node is freed after a backward, as torch's;
+        # and x, as torch keeps it: a create_graph gradient depends on it)
+        self.save(x.shape, tuple(d for d, _ in index), tuple(idx for _, idx in index), x)
         for d, idx in index:
             x = x[(slice(None),) * d + (idx,)]
         return x
 
-    def backward(self, g: Any, in_shape: tuple, dims: tuple, picks: tuple) -> Any:
+    def backward(self, g: Any, in_shape: tuple, dims: tuple, picks: tuple, x: Any) -> Any:
         for d, idx in reversed(list(zip(dims, picks))):
             shape = (*g.shape[:d], in_shape[d], *g.shape[d + 1:])
             g = scatter(g, (slice(None),) * d + (idx,), shape)
