@@ -873,9 +873,7 @@ def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True
                 f"has shape {root.shape}. Pass gradient= (a tensor of shape {root.shape}), "
                 "or reduce it first, e.g. y.sum().backward()")
         return np.array(1, root.data.dtype).reshape(root.data.shape)  # 4x cheaper than ones
-    # for higher derivatives; without create_graph torch runs backward with grad mode off, so
-    # a seed that requires grad is just its values
-    if isinstance(gradient, Tensor) and gradient.requires_grad and create_graph:
+    if isinstance(gradient, Tensor) and gradient.requires_grad:  # for higher derivatives
         if gradient.shape != root.shape:
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
                                f"has shape {root.shape}; they must match")

@@ -552,6 +552,8 @@ class Tensor:
         def keep(grad: Tensor) -> None:
             t = ref()
             if t is not None:
+                if grad.requires_grad and not autograd.is_grad_enabled():
+                    grad = grad.detach().clone()  # NOTE: torch's, outside create_graph
                 t.grad = grad if t.grad is None else t.grad + grad
 
         self.register_hook(keep)
