@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import tinygrad_acts as ta
 import tinygrad_acts.functional as F
 from tinygrad_acts import nn, optim
 
-from common import alternate, machine, try_torch
+from common import alternate, machine, run_in_thread_settings, try_torch
 
 BATCH, LR = 64, 0.05
 
@@ -152,16 +151,7 @@ def main() -> None:
           f"[{machine().rsplit(', OPENBLAS', 1)[0]}, {cpu_model()}]")
     print(f"{'threads':<9}{'numpy ms':>10}{'ours ms':>10}{'ours/np':>9}"
           + (f"{'torch ms':>10}{'ours/torch':>11}" if importlib.util.find_spec("torch") else ""))
-    settings = ["1", "default"] if args.threads == "both" else [args.threads]
-    for threads in settings:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-        if threads != "default":
-            env.update(OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads)
-        command = [sys.executable, __file__, "--child"] + (["--quick"] if args.quick else [])
-        done = subprocess.run(command, env=env)
-        if done.returncode:
-            sys.exit(done.returncode)
+    run_in_thread_settings(__file__, args.threads, ["--quick"] if args.quick else [])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from numpy_lstm import init_params, loss_and_grads, sgd_step
 import tinygrad_acts as ta
 from tinygrad_acts import nn, optim
 
-from common import alternate, machine, try_torch
+from common import alternate, machine, run_in_thread_settings, try_torch
 
 BATCH, INPUT, LR = 32, 32, 0.05
 SIZES = [(64, 32), (128, 64)]  # (hidden, steps)
@@ -133,16 +132,7 @@ def main() -> None:
           f"[{machine().rsplit(', OPENBLAS', 1)[0]}, {cpu_model()}]")
     print(f"{'threads':<9}{'size':<14}{'numpy ms':>10}{'ours ms':>10}{'ours/np':>9}"
           + (f"{'torch ms':>10}{'ours/torch':>11}" if importlib.util.find_spec("torch") else ""))
-    settings = ["1", "default"] if args.threads == "both" else [args.threads]
-    for threads in settings:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-        if threads != "default":
-            env.update(OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads)
-        command = [sys.executable, __file__, "--child"] + (["--quick"] if args.quick else [])
-        done = subprocess.run(command, env=env)
-        if done.returncode:
-            sys.exit(done.returncode)
+    run_in_thread_settings(__file__, args.threads, ["--quick"] if args.quick else [])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import tinygrad_acts as ta
 from tinygrad_acts import nn, optim
 
-from common import alternate, machine, try_torch
+from common import alternate, machine, run_in_thread_settings, try_torch
 
 BATCH, SEQ, D_MODEL, HEADS, FF, LAYERS, CLASSES, LR = 32, 32, 64, 4, 256, 2, 10, 0.01
 
@@ -137,17 +136,8 @@ def main() -> None:
           f"+ SGD  [{machine().rsplit(', OPENBLAS', 1)[0]}]")
     print(f"{'threads':<9}{'act':<6}{'ours ms':>10}" + (f"{'torch ms':>10}{'ours/torch':>11}"
                                               if try_torch() is not None else ""))
-    settings = ["1", "default"] if args.threads == "both" else [args.threads]
-    for threads in settings:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-        if threads != "default":
-            env.update(OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads)
-        command = [sys.executable, __file__, "--child", "--activation", args.activation] + (
-            ["--quick"] if args.quick else [])
-        done = subprocess.run(command, env=env)
-        if done.returncode:
-            sys.exit(done.returncode)
+    run_in_thread_settings(__file__, args.threads, ["--activation", args.activation]
+                           + (["--quick"] if args.quick else []))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -62,3 +64,17 @@ def torch_epoch(torch, model, opt, x_all, y_all, batch: int):
             loss.backward()
             opt.step()
     return run
+
+
+def run_in_thread_settings(script: str, threads: str, child_args: list[str]) -> None:
+    """Run ``script --child *child_args`` once per BLAS thread setting ("1", "default" or
+    "both"), each in a fresh process with OPENBLAS/OMP_NUM_THREADS set (a library reads
+    them once, at import); exit with the first child's failure."""
+    for setting in ["1", "default"] if threads == "both" else [threads]:
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+        if setting != "default":
+            env.update(OPENBLAS_NUM_THREADS=setting, OMP_NUM_THREADS=setting)
+        done = subprocess.run([sys.executable, script, "--child", *child_args], env=env)
+        if done.returncode:
+            sys.exit(done.returncode)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _tensor_arg
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,3 +38,13 @@ def method(fn: F | None = None, *, name: str = "") -> Any:
         setattr(Tensor, attr, f)
         return f
     return bind(fn) if fn is not None else bind
+
+
+def function_of(name: str, doc: str = "") -> Callable[..., Any]:
+    """The module-level form of the Tensor method ``name``, as torch has them:
+    ``ta.sum(x, ...)`` is ``x.sum(...)`` (x checked to be a Tensor, naming the function)."""
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(_tensor_arg(name, input, "input"), name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc or f"``ta.{name}(x, ...)`` is ``x.{name}(...)``."
+    return function

@@ -9,26 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from ..activations import apply
 from ..tensor import Tensor, _tensor_arg, check_device, tensor
+from . import function_of
 
 __all__ = ["sigmoid", "relu", "tanh", "softmax", "log_softmax", "allclose", "isclose",
            "equal", "is_tensor", "numel", "as_tensor", "device", "cuda"]
 
 
-def sigmoid(input: Tensor) -> Tensor:
-    """``ta.sigmoid(x)`` is ``x.sigmoid()`` (the registry's output-based rule)."""
-    return apply("sigmoid", _tensor_arg("sigmoid", input, "input"))
-
-
-def relu(input: Tensor) -> Tensor:
-    """``ta.relu(x)`` is ``x.relu()``."""
-    return apply("relu", _tensor_arg("relu", input, "input"))
-
-
-def tanh(input: Tensor) -> Tensor:
-    """``ta.tanh(x)`` is ``x.tanh()``."""
-    return apply("tanh", _tensor_arg("tanh", input, "input"))
+sigmoid, relu, tanh = (function_of(name) for name in ("sigmoid", "relu", "tanh"))
 
 
 def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:

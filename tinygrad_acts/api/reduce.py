@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import ops, return_types
 from ..tensor import Tensor, _dim, _dims, _floating, _tensor_arg
-from . import method
+from . import function_of, method
 
 __all__ = [
     "prod", "cumsum", "cumprod", "cummax", "cummin", "logsumexp", "norm", "dist", "var_mean",
@@ -615,61 +615,10 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
 # --- module-level functions of the Tensor methods (torch.sum(x, ...) is x.sum(...)) ---------
 
 
-def sum(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.sum(x, ...)`` is ``x.sum(...)``: see Tensor.sum."""
-    return _tensor_arg("sum", input, "input").sum(*args, **kwargs)
-
-
-def mean(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.mean(x, ...)`` is ``x.mean(...)``."""
-    return _tensor_arg("mean", input, "input").mean(*args, **kwargs)
-
-
-def max(input: Tensor, *args: Any, **kwargs: Any) -> Any:
-    """``ta.max(x)``, ``ta.max(x, dim)`` (values, indices), ``ta.max(x, other)``."""
-    return _tensor_arg("max", input, "input").max(*args, **kwargs)
-
-
-def min(input: Tensor, *args: Any, **kwargs: Any) -> Any:
-    """``ta.min(x)``, ``ta.min(x, dim)`` (values, indices), ``ta.min(x, other)``."""
-    return _tensor_arg("min", input, "input").min(*args, **kwargs)
-
-
-def amax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.amax(x, dim)`` is ``x.amax(dim)``."""
-    return _tensor_arg("amax", input, "input").amax(*args, **kwargs)
-
-
-def amin(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.amin(x, dim)`` is ``x.amin(dim)``."""
-    return _tensor_arg("amin", input, "input").amin(*args, **kwargs)
-
-
-def argmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.argmax(x, dim)`` is ``x.argmax(dim)``."""
-    return _tensor_arg("argmax", input, "input").argmax(*args, **kwargs)
-
-
-def argmin(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.argmin(x, dim)`` is ``x.argmin(dim)``."""
-    return _tensor_arg("argmin", input, "input").argmin(*args, **kwargs)
-
-
-def std(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.std(x, ...)`` is ``x.std(...)``."""
-    return _tensor_arg("std", input, "input").std(*args, **kwargs)
-
-
-def var(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.var(x, ...)`` is ``x.var(...)``."""
-    return _tensor_arg("var", input, "input").var(*args, **kwargs)
-
-
-def all(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.all(x, dim)`` is ``x.all(dim)``."""
-    return _tensor_arg("all", input, "input").all(*args, **kwargs)
-
-
-def any(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``ta.any(x, dim)`` is ``x.any(dim)``."""
-    return _tensor_arg("any", input, "input").any(*args, **kwargs)
+sum, mean, amax, amin, argmax, argmin, std, var, all, any = (
+    function_of(name) for name in ("sum", "mean", "amax", "amin", "argmax", "argmin", "std",
+                                   "var", "all", "any"))
+max = function_of("max", "``ta.max(x)``, ``ta.max(x, dim)`` (values, indices), "
+                  "``ta.max(x, other)``.")
+min = function_of("min", "``ta.min(x)``, ``ta.min(x, dim)`` (values, indices), "
+                  "``ta.min(x, other)``.")
