@@ -235,7 +235,7 @@ def test_plot_command_without_matplotlib_is_a_clear_message(tmp_path, capsys, mo
     def no_matplotlib():
         raise ImportError("plotting needs matplotlib, which is not installed: "
                           "pip install matplotlib")
-    monkeypatch.setattr(plots, "_pyplot", no_matplotlib)
+    monkeypatch.setattr(plots, "pyplot", no_matplotlib)
     args = argparse.Namespace(names=["tanh"], output=str(tmp_path / "a.png"), range=(-1, 1))
     assert plots.main(args) == 1
     assert "pip install matplotlib" in capsys.readouterr().out

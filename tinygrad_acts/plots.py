@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ def plot_activations(names: list[str], path: str | Path, lo: float = -5.0, hi: f
         >>> plot_activations(["relu", "tanh"], "acts.png")    # doctest: +SKIP
         PosixPath('acts.png')
     """
-    plt = _pyplot()
+    plt = pyplot()
     x = np.linspace(lo, hi, points)
     cols = min(4, len(names))
     rows = -(-len(names) // cols)
@@ -140,7 +141,7 @@ def plot_gradient_through_time(curves: dict[str, Any], path: str | Path,
         >>> plot_gradient_through_time({"rnn": norms}, "bptt.png")    # doctest: +SKIP
         PosixPath('bptt.png')
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 3.4))
     for i, (label, norms) in enumerate(curves.items()):
         y = np.asarray(norms, dtype=np.float64)
@@ -177,7 +178,7 @@ def plot_attention(weights: Any, path: str | Path, queries: list[str] | None = N
         >>> plot_attention(weights[0], "attn.png", list("3141"), list("3141"))  # doctest: +SKIP
         PosixPath('attn.png')
     """
-    plt = _pyplot()
+    plt = pyplot()
     w = np.asarray(weights, dtype=np.float64)
     w = w[None] if w.ndim == 2 else w
     fig, axes = plt.subplots(1, len(w), figsize=(2.6 * len(w) + 0.6, 2.8), squeeze=False)
@@ -234,10 +235,13 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 80) -> Path:
     return path
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot, for drawing into files: the headless Agg backend in a script, but
+    the backend already chosen inside a Jupyter kernel (so a notebook's figures show inline)."""
     try:
         import matplotlib
-        matplotlib.use("Agg")
+        if "ipykernel" not in sys.modules:
+            matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError("plotting needs matplotlib, which is not installed: "
