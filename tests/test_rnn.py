@@ -226,6 +226,42 @@ def test_backprop_through_time_gradcheck(mode, gates, act, reverse):
         assert ta.gradgradcheck(fn, inputs)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_padded_lstm_fast_path_is_the_step_by_step_scan_bit_for_bit(reverse, bias):
+    """A padded batch (every step the same rows) runs ops.rnn._lstm_scan, which writes the
+    state into the output and activates the four gates in one call: its outputs and every
+    gradient must be the general step-by-step scan's (the packed path) exactly."""
+    from tinygrad_acts.ops import rnn as R
+    rng = np.random.default_rng(7)
+    steps, batch, hid = 5, 3, 4
+    arrays = [rng.standard_normal(s) for s in ((steps * batch, 4 * hid), (batch, hid),
+                                                (batch, hid), (4 * hid, hid), (4 * hid,))]
+    gx, h0, c0, w, b = arrays
+    b = b if bias else None
+    sizes = (batch,) * steps
+    y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, reverse)
+    y_ref, caches_ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, sizes, reverse)
+    np.testing.assert_array_equal(y, y_ref)
+    g = rng.standard_normal(y.shape)
+    got = R._lstm_scan_back(g, y, h0, c0, w, caches, reverse)
+    want = R._scan_back("lstm", "tanh", g, caches_ref, (h0.shape, c0.shape), w, sizes,
+                        reverse)
+    for a, e in zip([got[0], *got[1], *got[2:]], [want[0], *want[1], *want[2:]]):
+        np.testing.assert_array_equal(a, e)
+    np.testing.assert_array_equal(gx, arrays[0])  # the input projection is not written
+
+
+def test_padded_lstm_output_changed_in_place_refuses_backward():
+    # the fast path's caches read the states back from the output: an in-place change of
+    # the output must be an error, as in torch, never a silent wrong gradient
+    m = nn.LSTM(2, 3, dtype=np.float64)
+    out, _ = m(ta.randn(4, 2, 2, dtype=np.float64))
+    out.mul_(2)
+    with pytest.raises(RuntimeError, match="in-place|inplace|modified"):
+        out.sum().backward()
+
+
 def test_gradcheck_through_a_two_layer_bidirectional_lstm():
     m = nn.LSTM(2, 2, num_layers=2, bidirectional=True)
     x = ta.randn(3, 2, 2, requires_grad=True)

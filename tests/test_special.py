@@ -110,14 +110,61 @@ def test_erfc_tail_against_exact_values():
 
 # --- dtypes and shapes -----------------------------------------------------------------------
 
+def _ulps32(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|got - exact| in units of float32's spacing at the exact value (float64 exact)."""
+    spacing = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    return np.abs(got.astype(np.float64) - exact) / spacing
+
+
 @pytest.mark.parametrize("fn, ref", FUNCS, ids=IDS)
-@pytest.mark.parametrize("n", [5, 3000])
-def test_float32_is_the_rounded_float64_result(fn, ref, n):
-    x = np.random.default_rng(1).uniform(-7, 7, n).astype(np.float32)
+def test_float32_small_inputs_are_the_rounded_float64_result(fn, ref):
+    x = np.random.default_rng(1).uniform(-7, 7, 5).astype(np.float32)
     x[:3] = [np.float32(1e-45), np.float32(-3e-39), np.float32(0.5)]
     got = fn(x)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, fn(x.astype(np.float64)).astype(np.float32))
+
+
+@pytest.mark.parametrize("fn, ref", FUNCS, ids=IDS)
+def test_float32_short_path_within_one_ulp_of_exact(fn, ref):
+    # the short path (float32 and float16 results, see special's docstring): within
+    # 1 float32 ulp of math.erf's float64 value (itself 1e-16 off: 1e-9 of a float32 ulp)
+    rng = np.random.default_rng(1)
+    x = np.concatenate([np.linspace(-11, 11, 40_001), rng.normal(size=20_000),
+                        rng.uniform(-0.6, 0.6, 20_000), [1e-45, -3e-39, 1e-30, 0.5, -0.5,
+                                                         10.0, 10.5, -10.5, 11.0]])
+    x = x.astype(np.float32)
+    got = fn(x)
+    assert got.dtype == np.float32
+    exact = ref(x.astype(np.float64)).astype(np.float64)
+    ulps = _ulps32(got, exact)
+    assert ulps.max() <= 1.0, f"{fn.__name__}: {ulps.max():.2f} ulp at x={x[ulps.argmax()]!r}"
+    # and correctly rounded almost everywhere (the fit's error is 1e-9 relative)
+    assert np.mean(got == exact.astype(np.float32)) > 0.98
+
+
+@pytest.mark.parametrize("fn, ref", FUNCS, ids=IDS)
+def test_float32_short_path_against_exact_values(fn, ref):
+    mpmath = pytest.importorskip("mpmath")
+    x = np.random.default_rng(4).uniform(-10, 10, 1500).astype(np.float32)
+    got = fn(np.resize(x, 2048))[:1500]  # past _MATH_BELOW: the short path
+    exact_fn = mpmath.erf if fn is special.erf else mpmath.erfc
+    with mpmath.workdps(30):
+        exact = np.array([float(exact_fn(mpmath.mpf(float(v)))) for v in x])
+    normal = np.abs(exact) > np.finfo(np.float32).tiny  # subnormal float32: absolute
+    assert _ulps32(got[normal], exact[normal]).max() <= 1.0
+    assert np.abs(got[~normal] - exact[~normal]).max(initial=0) <= 1.5e-45
+
+
+@pytest.mark.parametrize("fn", [special.erf, special.erfc], ids=IDS)
+@pytest.mark.parametrize("dtype", [np.float16, np.int8, np.uint8, np.bool_])
+def test_short_path_dtypes(fn, dtype):
+    x = np.resize(np.arange(-4, 5), 3000).astype(dtype)
+    got = fn(x)
+    assert got.dtype == (x.dtype if x.dtype.kind == "f" else np.float32)
+    want = fn(x.astype(np.float64)).astype(got.dtype)  # (float16: erfc(4) is subnormal)
+    np.testing.assert_allclose(got, want, rtol=1e-3 if dtype == np.float16 else 1e-7,
+                               atol=6e-8 if dtype == np.float16 else 0)
 
 
 @pytest.mark.parametrize("fn", [special.erf, special.erfc], ids=IDS)

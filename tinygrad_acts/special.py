@@ -19,6 +19,20 @@ of the true value (glibc's own erfc: 2.6).
 
 Inputs of fewer than ``_MATH_BELOW`` elements go to ``math.erf`` / ``math.erfc`` instead:
 the numpy path has a fixed cost of some 150 numpy calls, more than that many Python calls.
+
+float32 and float16 results (the dtypes models train in: the exact gelu of a transformer's
+feed-forward layer) need only 24 bits, and take a short path with no pieces and no masks:
+one formula for the whole line, evaluated in float64 in place,
+
+    erfc(a) = exp(-a^2) r G(u),   a = |x|,  r = 1 / (a + 3),  u = 1.6 - 7.8 r  in [-1, 1]
+
+where G(u) = erfcx(a) (a + 3) (erfcx(a) = e^(a^2) erfc(a), smooth and slowly varying) is a
+degree-10 polynomial: the Chebyshev interpolant at 11 points over a in [0, 10] (past 10,
+erfc(a) < 2e-45 is zero in float32), found with mpmath in 50 digits and written in powers
+of u. Its error is 1e-9 relative, 60 times below float32's resolution, so the results are
+within 1 ulp of the exact values (correctly rounded for about 92% of inputs); erf(x) is
+1 - erfc(|x|) with x's sign, and x S(x^2) for |x| < 1/2 (S: the same kind of fit, degree
+5). About 40 whole-array passes, six times faster than the pieces.
 """
 
 from __future__ import annotations
@@ -263,6 +277,60 @@ def _piecewise(x: np.ndarray, small: Piece, one: Piece, tail: Piece) -> np.ndarr
     return out
 
 
+# --- the short path for float32 and float16 results -----------------------------------------
+
+# erfc(a) = exp(-a^2) r G(u), r = 1 / (a + 3), u = 1.6 - 7.8 r: G's coefficients, lowest first
+_G_SHORT = (1.3134711776777686, -0.9320437242289448, 0.5009238172150234,
+            -0.19775740575542997, 0.05186290377069025, -0.005785639697629826,
+            -0.0013657497883615532, 0.0005341723141007824, 2.4656880261460185e-05,
+            -3.095188075197625e-05, -3.5298074848728973e-07)
+# erf(x) = x S(x^2) for |x| < 1/2
+_S_SHORT = (1.1283791670824095, -0.37612638525650693, 0.11283774013179539,
+            -0.026863143032249386, 0.005200413724335493, -0.0007694534279142308)
+_SHORT_K, _SHORT_SCALE, _SHORT_SHIFT = 3.0, -7.8, 1.6  # u = 1.6 - 7.8 / (a + 3)
+_SHORT_CLAMP = 10.5  # erfc(10.5) ~ 1e-49: zero in float32, and nothing overflows
+_SHORT_SMALL_END = 0.5
+
+
+def _erfc_abs_short(a: np.ndarray) -> np.ndarray:
+    """erfc(a) for a float64 array a >= 0 (overwritten) to 1e-9 relative."""
+    # NOTE: exp(-a*a) here loses up to a^2 ulp of float64 (a*a is rounded): 1e-14
+    # relative at a = 10, far below float32's 6e-8, so no split of a is needed.
+    np.minimum(a, _SHORT_CLAMP, out=a)
+    r = a + _SHORT_K
+    np.divide(1.0, r, out=r)
+    u = r * _SHORT_SCALE
+    u += _SHORT_SHIFT
+    g = _horner(u, _G_SHORT)
+    g *= r
+    np.multiply(a, a, out=a)
+    np.negative(a, out=a)
+    g *= np.exp(a, out=a)
+    return g
+
+
+def _erfc_short(x: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
+    g = _erfc_abs_short(np.abs(x, dtype=np.float64))
+    # NOTE: erfc(-a) = 2 - erfc(a); |g - 2| is that for negative x and g for the rest,
+    # in two arithmetic passes (a masked subtract is ten times slower)
+    g -= np.signbit(x) * 2.0
+    return np.abs(g, out=g).astype(out_dtype)
+
+
+def _erf_short(x: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
+    x64 = x.astype(np.float64)
+    a = np.abs(x64)
+    small = a < _SHORT_SMALL_END
+    e = _erfc_abs_short(a)
+    np.subtract(1.0, e, out=e)
+    np.copysign(e, x64, out=e)
+    x2 = np.multiply(x64, x64)
+    s = _horner(x2, _S_SHORT)
+    s *= x64
+    np.copyto(e, s, where=small)
+    return e.astype(out_dtype)
+
+
 # --- public API ---------------------------------------------------------------------------
 
 # one call of the C library's erf / erfc per element, for small inputs
@@ -270,7 +338,10 @@ _ERF_EACH = np.frompyfunc(math.erf, 1, 1)
 _ERFC_EACH = np.frompyfunc(math.erfc, 1, 1)
 
 
-def _evaluate(x: ArrayLike, pieces: tuple[Piece, Piece, Piece],
+ShortPath = Callable[[np.ndarray, np.dtype], np.ndarray]
+
+
+def _evaluate(x: ArrayLike, pieces: tuple[Piece, Piece, Piece], short: ShortPath,
               each: np.ufunc) -> np.ndarray:
     arr = np.asarray(x)
     out_dtype = arr.dtype if arr.dtype.kind == "f" else np.result_type(arr, np.float32)
@@ -280,6 +351,8 @@ def _evaluate(x: ArrayLike, pieces: tuple[Piece, Piece, Piece],
     with np.errstate(under="ignore"):
         if arr.size < _MATH_BELOW:
             return np.asarray(each(arr), dtype=out_dtype)
+        if out_dtype.itemsize < 8:  # float32 and float16 results: 24 bits are enough
+            return short(arr, out_dtype)
         res = _piecewise(arr.astype(np.float64, copy=False).ravel(), *pieces)
         return res.reshape(arr.shape).astype(out_dtype, copy=False)
 
@@ -287,10 +360,10 @@ def _evaluate(x: ArrayLike, pieces: tuple[Piece, Piece, Piece],
 def erf(x: ArrayLike) -> np.ndarray:
     """The error function, elementwise, as an ndarray of x's float dtype (integers and bools:
     result_type(x, float32), so float64 for int64)."""
-    return _evaluate(x, (_erf_small, _erf_one, _erf_tail), _ERF_EACH)
+    return _evaluate(x, (_erf_small, _erf_one, _erf_tail), _erf_short, _ERF_EACH)
 
 
 def erfc(x: ArrayLike) -> np.ndarray:
     """1 - erf(x), elementwise and without the cancellation: full relative precision in
     the tail, down to erfc(26.5) ~ 2e-307. Same dtype rule as erf."""
-    return _evaluate(x, (_erfc_small, _erfc_one, _erfc_tail), _ERFC_EACH)
+    return _evaluate(x, (_erfc_small, _erfc_one, _erfc_tail), _erfc_short, _ERFC_EACH)

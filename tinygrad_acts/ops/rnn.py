@@ -8,7 +8,8 @@ a few elementwise passes; the backward ends with one matmul for ``dW_hh`` over a
 Steps use torch's packed layout: ``gx`` is (N, G) with step t's rows at
 ``offset[t]:offset[t] + sizes[t]`` (a padded (T, B) batch is ``sizes = (B,) * T``), so
 variable lengths are PackedSequence's batch sizes: only the first ``sizes[t]`` sequences
-run at step t and the others keep their state.
+run at step t and the others keep their state. An LSTM over a padded batch (the common
+case) takes ``_lstm_scan``: the same arithmetic on every element, with no per-step copies.
 """
 from __future__ import annotations
 
@@ -171,6 +172,78 @@ def _scan_back(mode: str, act: str, g: Any, caches: list, shapes: tuple, w: Any,
     return dz, carry, dh.T @ hs, dh.sum(axis=0)
 
 
+# --- the LSTM over a padded batch, on arrays: the hot path, without per-step copies ----------
+
+
+def _lstm_rows(t: int, batch: int) -> slice:
+    return slice(t * batch, (t + 1) * batch)
+
+
+def _lstm_scan(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray, b: Any,
+               steps: int, reverse: bool) -> tuple:
+    """Every step of an LSTM whose batch runs every step (sizes all equal), as ``_scan``
+    does it step by step, but with the state written straight into the output y (its
+    h and c halves are the next step's state: no copies) and all four gates activated by
+    one sigmoid over the whole pre-activation, the g quarter then overwritten with tanh.
+    Same operations on every element as ``_lstm``, so the same bits. Returns y and the
+    caches (per step: the gates a, and tanh(c'))."""
+    batch, n = h0.shape
+    z_all = gx + b if b is not None else gx.copy()  # NOTE: gx is an input: not written
+    w_t = w.T
+    y = np.empty((steps * batch, 2 * n), z_all.dtype)
+    rec = np.empty((batch, 4 * n), z_all.dtype)
+    gates: list = [None] * steps
+    tanh_c: list = [None] * steps
+    sigmoid = _rule("sigmoid").forward
+    h, c = h0, c0
+    for t in (reversed(range(steps)) if reverse else range(steps)):
+        z = z_all[_lstm_rows(t, batch)]
+        z += np.matmul(h, w_t, out=rec)
+        a = sigmoid(z)
+        np.tanh(z[:, 2 * n:3 * n], out=a[:, 2 * n:3 * n])
+        out = y[_lstm_rows(t, batch)]
+        h2, c2 = out[:, :n], out[:, n:]
+        np.multiply(a[:, n:2 * n], c, out=c2)
+        c2 += a[:, :n] * a[:, 2 * n:3 * n]
+        tc = np.tanh(c2)
+        np.multiply(a[:, 3 * n:], tc, out=h2)
+        gates[t], tanh_c[t], h, c = a, tc, h2, c2
+    return y, (gates, tanh_c)
+
+
+def _lstm_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray,
+                    w: np.ndarray, caches: tuple, reverse: bool) -> tuple:
+    """Backprop through time for ``_lstm_scan`` (the same operations as ``_lstm_back`` on
+    every element): each step's state is read back from y; the slopes of the three sigmoid
+    gates come from one call of sigmoid's rule over all four quarters, the g quarter then
+    overwritten by tanh's rule. Returns as ``_scan_back``."""
+    gates, tanh_c = caches
+    steps, (batch, n) = len(gates), h0.shape
+    sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
+    dz_all = np.empty((steps * batch, 4 * n), g.dtype)
+    grads = np.empty((batch, 4 * n), g.dtype)
+    dh, dc = np.zeros_like(h0), np.zeros_like(c0)
+    first = steps - 1 if reverse else 0
+    for t in (range(steps) if reverse else reversed(range(steps))):
+        a, tc, rows = gates[t], tanh_c[t], _lstm_rows(t, batch)
+        c = c0 if t == first else y[_lstm_rows(t + 1 if reverse else t - 1, batch), n:]
+        i, f, gg, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+        dh = g[rows, :n] + dh
+        # NOTE: tanh's rule from its output tc: dc gets dh o (1 - tc^2) on top of what flows in
+        dc = g[rows, n:] + dc + tanh(dh * o, tc)
+        np.multiply(dc, gg, out=grads[:, :n])
+        np.multiply(dc, c, out=grads[:, n:2 * n])
+        np.multiply(dc, i, out=grads[:, 2 * n:3 * n])
+        np.multiply(dh, tc, out=grads[:, 3 * n:])
+        dz = dz_all[rows]
+        dz[...] = sig(grads, a)
+        dz[:, 2 * n:3 * n] = tanh(grads[:, 2 * n:3 * n], gg)
+        dh, dc = dz @ w, dc * f
+    hs = y[:, :n]  # the state h each step started from: the step before's, or h0
+    before = [hs[batch:], h0] if reverse else [h0, hs[:-batch]]
+    return dz_all, (dh, dc), dz_all.T @ np.concatenate(before), dz_all.sum(axis=0)
+
+
 class Scan(Function):
     """One recurrent layer over all steps: y_t, s_t = cell(gx_t, s_{t-1}; W_hh, b_hh), the
     cell ``mode`` "lstm" (y = [h, c]), "gru" or "rnn" (y = h; ``act`` tanh or relu);
@@ -186,18 +259,30 @@ class Scan(Function):
     def forward(self, gx: np.ndarray, h0: np.ndarray, c0: Any, w_hh: np.ndarray, b_hh: Any,
                 mode: str, sizes: tuple, reverse: bool = False, act: str = "tanh") -> Any:
         states = (h0,) if c0 is None else (h0, c0)
+        if mode == "lstm" and len(set(sizes)) == 1:  # the hot path: a padded batch
+            y, caches = _lstm_scan(gx, h0, c0, w_hh, b_hh, len(sizes), reverse)
+            # NOTE: the caches read the states back from y: saving y itself makes the
+            # engine refuse a backward after an in-place change of the output
+            self.save(gx, h0, c0, w_hh, b_hh, y, caches, (mode, act, sizes, reverse))
+            return y
         y, caches = _scan(mode, act, gx, states, w_hh, b_hh, sizes, reverse)
-        self.save(gx, h0, c0, w_hh, b_hh, caches, (mode, act, sizes, reverse))
+        self.save(gx, h0, c0, w_hh, b_hh, None, caches, (mode, act, sizes, reverse))
         return y
 
-    def backward(self, g: Any, gx: Any, h0: Any, c0: Any, w: Any, b: Any, caches: list,
-                 how: tuple) -> tuple:
+    def backward(self, g: Any, gx: Any, h0: Any, c0: Any, w: Any, b: Any, y: Any,
+                 caches: Any, how: tuple) -> tuple:
         mode, act, sizes, reverse = how
         states = (h0,) if c0 is None else (h0, c0)
         if is_tensor(g) or is_tensor(w):  # create_graph: the caches as Tensors
             caches = _scan(mode, act, gx, states, w, b, sizes, reverse)[1]
+        elif y is not None:
+            dgx, ds, dw, db = _lstm_scan_back(g, y, h0, c0, w, caches, reverse)
+            return self._wanted(dgx, ds, dw, db)
         shapes = tuple(s.shape for s in states)
         dgx, ds, dw, db = _scan_back(mode, act, g, caches, shapes, w, sizes, reverse)
+        return self._wanted(dgx, ds, dw, db)
+
+    def _wanted(self, dgx: Any, ds: tuple, dw: Any, db: Any) -> tuple:
         need = self.needs_input_grad
         return (dgx, ds[0] if need[1] else None, ds[1] if need[2] else None,
                 dw if need[3] else None, db if need[4] else None)
