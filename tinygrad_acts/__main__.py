@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "gradient checks and the four properties"),
     "mutants": ("tinygrad_acts.mutants",
                 "mutation lab: break each backward rule, see which check notices"),
+    "exercise": ("tinygrad_acts.exercise",
+                 "graded exercises: write backward rules, get them marked with a diagnosis"),
 }
 
 
