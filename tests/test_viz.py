@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_acts as ta
-from tinygrad_acts import nn, ops, plots, viz
+from tinygrad_acts import nn, plots, viz
 from tinygrad_acts.activations import registry
 
 
@@ -107,8 +107,16 @@ def test_helper_arrays_are_named_by_the_backward_signature_and_counted():
     (node,) = [n for n in viz.graph_nodes(x.clamp(1.5, 2.5).sum())[0]
                if n.label == "ClampBackward"]
     assert "inside (2x2 bool" in node.saves and node.saved_bytes > 0
-    assert viz.saved_names(ops.Max) == ("x", "out", "axis", "keepdims")
-    assert viz.saved_names(ops.Div) == ("number", "b", "y", "a_shape", "b_shape")
+    assert viz.saved_names(_KeepsShapes) == ("x", "shape", "dim")
+
+
+class _KeepsShapes(ta.autograd.Function):
+    def forward(self, x):
+        self.save(x, x.shape, 0)
+        return x * 2
+
+    def backward(self, g, x, shape, dim):
+        return g * 2
 
 
 class _KeepsMany(ta.autograd.Function):
@@ -310,3 +318,135 @@ def test_kept_alive_bytes_output_rule_vs_input_rule():
     finally:
         ta.unregister_activation("tanh_in")
     assert in_rule - out_rule == 8 * 4 * 4      # the pre-activation, one float32 (8, 4)
+
+
+# --- values and gradients in the views; the notebook displays (Graph, Tensor) -----------
+
+
+def test_values_show_each_nodes_value_and_the_gradient_reaching_it():
+    x = ta.tensor([0.5, -1.0], requires_grad=True)
+    h = (x * 3).tanh()
+    h.retain_grad()
+    loss = (h * h).sum()
+    names = {"x": x, "h": h, "loss": loss}
+    nodes = {n.label: n for n in viz.graph_nodes(loss, names, values=True)[0]}
+    assert set(nodes) >= {"x", "h = TanhBackward", "loss = SumBackward", "MulBackward"}
+    np.testing.assert_allclose(nodes["h = TanhBackward"].value, np.tanh([1.5, -3.0]),
+                               rtol=1e-6)
+    assert nodes["loss = SumBackward"].grad == 1
+    assert x.grad is None and h.grad is None            # the probe accumulated nothing
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(nodes["x"].grad, x.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(nodes["h = TanhBackward"].grad, h.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(nodes["x"].grad, 6 * np.tanh([1.5, -3.0]) / np.cosh(
+        [1.5, -3.0]) ** 2, rtol=1e-5)
+
+
+def test_values_after_backward_fall_back_on_grad_and_mark_the_rest_unknown():
+    x = ta.tensor([2.0], requires_grad=True)
+    loss = (x * 3.0).sum()
+    loss.backward()
+    text = viz.graph_str(loss, params={"x": x}, values=True)
+    assert "│  value not kept  grad ?" in text         # x * 3.0 keeps no output; freed
+    assert "value [2]  grad [3]" in text               # the leaf's own .grad
+    assert text.splitlines()[1] == "│  value 6  grad 1"      # the root's is always known
+
+
+def test_values_in_dot_labels():
+    x = ta.tensor([1.0, -2.0], requires_grad=True)
+    dot = viz.to_dot(x.relu().sum(), params={"x": x}, values=True)
+    assert "value [1, 0]\\ngrad [1, 1]" in dot and "value [1, -2]\\ngrad [1, 0]" in dot
+
+
+def test_long_values_are_elided_on_one_line():
+    assert viz._numbers(np.arange(20)) == "[0, 1, ..., 18, 19]"
+    assert viz._numbers(np.float32(1 / 3)) == "0.3333"
+    assert viz._numbers(None) == "?" and viz._numbers(None, "not kept") == "not kept"
+
+
+def test_graph_is_read_once_and_prints_as_the_text_tree():
+    x = ta.ones(2, requires_grad=True)
+    loss = x.tanh().sum()
+    g = viz.Graph(loss, params={"x": x})
+    loss.backward()                                 # frees the graph: g was read before
+    assert str(g) == repr(g) and "TanhBackward (2,) float32  saves output" in str(g)
+    assert [n.label for n in g.nodes] == ["x", "TanhBackward", "SumBackward"]
+    assert g.dot.startswith("digraph autograd {")
+
+
+def test_graph_without_graphviz_shows_the_text_tree_as_html(monkeypatch):
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    x = ta.ones(1, requires_grad=True)
+    g = viz.Graph(x.relu().sum(), params={"a<b": x})
+    assert g._repr_svg_() is None
+    page = g._repr_html_()
+    assert page.startswith("<pre") and "a&lt;b (1,) float32" in page and "a<b" not in page
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        g.svg()
+
+
+def test_graph_with_graphviz_is_an_svg(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\n# a stand-in for graphviz -Tsvg: wrap stdin in an svg\n"
+                    'echo "<svg>"; cat; echo "</svg>"\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(viz.shutil, "which", lambda name: str(fake))
+    x = ta.ones(1, requires_grad=True)
+    g = viz.Graph(x.relu().sum())
+    svg = g._repr_svg_()
+    assert svg.startswith("<svg>") and "ReluBackward" in svg
+    assert g._repr_html_() is None                  # notebooks prefer HTML: leave it to SVG
+
+
+def test_ipython_shows_graphs_and_tensors():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    pretty = pytest.importorskip("IPython.lib.pretty")
+    x = ta.ones(2, 3, requires_grad=True)
+    g = viz.Graph(x.sigmoid().sum())
+    assert pretty.pretty(g) == str(g)
+    shown, _ = formatters.DisplayFormatter().format(x.sigmoid())
+    assert shown["text/plain"].startswith("tensor(") and "<table" in shown["text/html"]
+
+
+def test_tensor_html_is_a_small_table_with_shape_dtype_and_grad_fn():
+    assert ta.Tensor._repr_html_ is viz.tensor_html
+    page = viz.tensor_html(ta.arange(600).reshape(20, 30).float().requires_grad_())
+    assert page.count("<tr>") == 7 and page.count("<td") == 49       # 3 + ... + 3 each way
+    assert page.count("&vellip;") == 7 and page.count("&hellip;") == 6
+    assert ">599<" in page and "shape (20, 30) · float32 · requires_grad=True" in page
+    x = ta.tensor([1.5, -2.0], requires_grad=True)
+    assert "grad_fn=&lt;MulBackward&gt;" in viz.tensor_html(x * 2)
+    scalar = viz.tensor_html(ta.tensor(3, dtype=ta.int64))
+    assert scalar.count("<td") == 1 and ">3<" in scalar and "shape () · int64" in scalar
+    cube = viz.tensor_html(ta.zeros(2, 2, 2))
+    assert "<pre>" in cube and "<table" not in cube and "shape (2, 2, 2)" in cube
+
+
+# --- pyplot(): Agg in a script, the notebook's backend in a kernel ---------------------------
+
+
+def test_pyplot_picks_agg_only_outside_a_kernel(monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    chosen = []
+    monkeypatch.setattr(matplotlib, "use", lambda name, *a, **k: chosen.append(name))
+    monkeypatch.delitem(plots.sys.modules, "ipykernel", raising=False)
+    assert not plots.in_notebook()
+    plots.pyplot()
+    assert chosen == ["Agg"]
+    monkeypatch.setitem(plots.sys.modules, "ipykernel", object())
+    assert plots.in_notebook()
+    plots.pyplot()
+    assert chosen == ["Agg"]                        # the kernel's backend is left alone
+
+
+def test_plots_leave_their_figure_open_in_a_kernel_only(tmp_path, monkeypatch):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    plt.close("all")
+    monkeypatch.delitem(plots.sys.modules, "ipykernel", raising=False)
+    plots.plot_activations(["relu"], tmp_path / "a.png", points=11)
+    assert plt.get_fignums() == []                  # a script: closed, nothing piles up
+    monkeypatch.setitem(plots.sys.modules, "ipykernel", object())
+    monkeypatch.setattr(plots, "pyplot", lambda: plt)   # (the Agg backend stays for the test)
+    plots.plot_activations(["relu"], tmp_path / "b.png", points=11)
+    assert len(plt.get_fignums()) == 1              # a notebook: the inline backend shows it
+    plt.close("all")

@@ -6,6 +6,8 @@
   time step (``diagnostics.gradient_through_time``), one curve per model, log scale;
 - ``plot_attention(weights, "attn.png")``: attention weights as heat maps, one per head;
 - ``save_figure(fig, path)``: the small-PNG saver the examples use for their figures;
+- ``pyplot()``: matplotlib.pyplot with the Agg backend in a script, and the notebook's own
+  (inline) backend in a Jupyter kernel, where the figures above are also shown;
 - the ``plot`` command (``python -m tinygrad_acts plot [NAME ...] -o acts.png``).
 
 matplotlib is imported only when something is drawn, so importing this module is cheap.
@@ -24,7 +26,7 @@ from .activations import ActivationSpec, registry
 from .tensor import Tensor
 
 __all__ = ["activation_curve", "plot_activations", "plot_gradient_through_time",
-           "plot_attention", "save_figure", "add_arguments", "main"]
+           "plot_attention", "save_figure", "pyplot", "in_notebook", "add_arguments", "main"]
 
 
 def _row_width(spec: ActivationSpec) -> int:
@@ -118,7 +120,7 @@ def plot_activations(names: list[str], path: str | Path, lo: float = -5.0, hi: f
     fig.suptitle("activations and their derivatives, computed by backward()", fontsize=11)
     fig.tight_layout()
     path = save_figure(fig, path)
-    plt.close(fig)
+    _done(plt, fig)
     return path
 
 
@@ -156,7 +158,7 @@ def plot_gradient_through_time(curves: dict[str, Any], path: str | Path,
     ax.legend(fontsize=8)
     fig.tight_layout()
     path = save_figure(fig, path)
-    plt.close(fig)
+    _done(plt, fig)
     return path
 
 
@@ -195,7 +197,7 @@ def plot_attention(weights: Any, path: str | Path, queries: list[str] | None = N
     if len(w) > 1:
         fig.suptitle(title, fontsize=10)
     path = save_figure(fig, path)
-    plt.close(fig)
+    _done(plt, fig)
     return path
 
 
@@ -235,18 +237,37 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 80) -> Path:
     return path
 
 
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (ipykernel is loaded), where figures show inline."""
+    return "ipykernel" in sys.modules
+
+
 def pyplot() -> Any:
     """matplotlib.pyplot, for drawing into files: the headless Agg backend in a script, but
-    the backend already chosen inside a Jupyter kernel (so a notebook's figures show inline)."""
+    the backend already chosen inside a Jupyter kernel (so a notebook's figures show inline).
+
+    Every plot of this module gets pyplot here; use it for your own figures too.
+
+    Example:
+        >>> plt = pyplot()                                    # doctest: +SKIP
+        >>> fig, ax = plt.subplots()                          # doctest: +SKIP
+    """
     try:
         import matplotlib
-        if "ipykernel" not in sys.modules:
+        if not in_notebook():
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError("plotting needs matplotlib, which is not installed: "
                           "pip install matplotlib (or pip install -e \".[examples]\")") from None
     return plt
+
+
+def _done(plt: Any, fig: Any) -> None:
+    """Close a saved figure in a script (no figure piles up); in a notebook leave it open,
+    so the inline backend shows it under the cell (and closes it then)."""
+    if not in_notebook():
+        plt.close(fig)
 
 
 # --- the plot command ----------------------------------------------------------------------

@@ -7,6 +7,11 @@
   alive.
 - ``render(t, "graph.svg")``: DOT drawn by Graphviz's ``dot`` program when it is installed
   (``apt-get install graphviz`` / ``brew install graphviz``); ``.dot`` files need nothing.
+- ``Graph(t)``: the graph as an object that shows itself: ``print`` gives the text tree, and
+  as the last line of a notebook cell it is drawn (an SVG where Graphviz is installed, the
+  text tree otherwise). ``values=True`` adds each node's value and the gradient reaching it.
+- In a notebook a Tensor shows itself as a small table (values, shape, dtype, grad_fn):
+  ``tensor_html`` is installed as ``Tensor._repr_html_`` through the op surface's ``method``.
 
 What a node keeps is read from the engine: ``node.saved`` (the items its forward passed to
 ``save``), named by the parameters of its ``backward``, and ``node.watched`` (which of them
@@ -20,6 +25,7 @@ graph with every hook muted and nothing accumulated. When the graph was already 
 """
 from __future__ import annotations
 
+import html
 import inspect
 import shutil
 import subprocess
@@ -30,11 +36,12 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from .api import method
 from .autograd import Function
 from .tensor import Tensor
 
 __all__ = ["graph_str", "to_dot", "render", "graph_nodes", "NodeInfo", "kept_alive_bytes",
-           "saved_names"]
+           "saved_names", "Graph", "tensor_html"]
 
 
 # --- walking the graph ------------------------------------------------------------------
@@ -53,6 +60,11 @@ class NodeInfo:
     saved_bytes: int = 0
     parents: list[int] = field(default_factory=list)
     arrays: list = field(default_factory=list, repr=False)
+    requires_grad: bool = True
+    #: with ``values=True``: what the node produced (None where nothing keeps it) and the
+    #: gradient of the root reaching it (None where the graph was freed)
+    value: Any = field(default=None, repr=False)
+    grad: Any = field(default=None, repr=False)
 
 
 def _meta(a: np.ndarray) -> str:
@@ -165,17 +177,20 @@ def _saved_desc(node: Function, leaves: dict[int, str]) -> tuple[str, int, list]
     return (", ".join(parts) or "nothing"), sum(a.nbytes for a in arrays), arrays
 
 
-def _probe_shapes(root: Tensor, nodes: list[Function]) -> dict[int, tuple]:
+def _probe_shapes(root: Tensor, nodes: list[Function],
+                  grads: dict[int, np.ndarray] | None = None) -> dict[int, tuple]:
     """id(node) -> (shape, dtype) of its output, from the gradient that reaches it in one
-    silent backward pass (hooks muted, nothing accumulated, the graph retained)."""
+    silent backward pass (hooks muted, nothing accumulated, the graph retained).
+
+    With ``grads`` (a dict to fill) the gradients themselves are kept too: id(node) -> the
+    gradient reaching its output, id(leaf) -> the gradient reaching the leaf (taken the way
+    ``ta.grad`` takes an input's, so ``.grad`` is not touched)."""
     found: dict[int, tuple] = {}
     saved_hooks = [(n, n.hooks) for n in nodes]
-    leaves: list[Tensor] = []
-    for n in nodes:
-        for p in n.parents:
-            if isinstance(p, Tensor) and p._hooks:
-                leaves.append(p)
+    leaves = [p for n in nodes for p in n.parents
+              if isinstance(p, Tensor) and (p._hooks or grads is not None)]
     leaf_hooks = [(t, t._hooks) for t in leaves]
+    capture: dict = {} if grads is None else {id(t): None for t in leaves}
 
     def recorder(node: Function) -> Any:
         def hook(g: Tensor) -> None:
@@ -183,6 +198,8 @@ def _probe_shapes(root: Tensor, nodes: list[Function]) -> dict[int, tuple]:
             # engine's business, so it is always shown as unknown, like the nodes below it.
             if not isinstance(node.saved, str):
                 found[id(node)] = (g.shape, g.dtype)
+                if grads is not None:
+                    grads[id(node)] = np.array(g.data)
         return hook
 
     try:
@@ -190,14 +207,7 @@ def _probe_shapes(root: Tensor, nodes: list[Function]) -> dict[int, tuple]:
             n.hooks = [recorder(n)]
         for t in leaves:
             t._hooks = None
-        prev = autograd.is_anomaly_enabled()
-        autograd.set_detect_anomaly(False)
-        try:
-            with np.errstate(all="ignore"):
-                ones = np.ones(root.shape, dtype=root.dtype)
-                autograd.run_backward([root], [ones], True, False, capture={})
-        finally:
-            autograd.set_detect_anomaly(prev)
+        _silent_backward(root, capture)
     except RuntimeError:
         pass  # freed graph (or a changed saved array): shapes stay unknown
     finally:
@@ -205,18 +215,48 @@ def _probe_shapes(root: Tensor, nodes: list[Function]) -> dict[int, tuple]:
             n.hooks = hooks
         for t, hooks in leaf_hooks:
             t._hooks = hooks
+    if grads is not None:
+        grads.update((k, np.asarray(g)) for k, g in capture.items() if g is not None)
     return found
 
 
-def graph_nodes(t: Tensor, params: dict[str, Tensor] | None = None) -> tuple[list[NodeInfo],
-                                                                               int]:
+def _silent_backward(root: Tensor, capture: dict) -> None:
+    """One backward pass of ones from ``root`` that keeps the graph, accumulates nothing
+    (gradients reaching the leaves in ``capture`` are stored there) and warns of nothing."""
+    prev = autograd.is_anomaly_enabled()
+    autograd.set_detect_anomaly(False)
+    try:
+        with np.errstate(all="ignore"):
+            ones = np.ones(root.shape, dtype=root.dtype)
+            autograd.run_backward([root], [ones], True, False, capture=capture)
+    finally:
+        autograd.set_detect_anomaly(prev)
+
+
+def _output_value(node: Function) -> np.ndarray | None:
+    """The node's output, where it saved it for backward (output-based rules), else None."""
+    if isinstance(node.saved, str):
+        return None
+    for k, role in _roles(node).items():
+        if role == "output" and k < len(node.saved) and type(node.saved[k]) is np.ndarray:
+            return node.saved[k]
+    return None
+
+
+def graph_nodes(t: Tensor, params: dict[str, Tensor] | None = None,
+                values: bool = False) -> tuple[list[NodeInfo], int]:
     """The graph behind ``t`` as a list of NodeInfo (inputs before the ops that use them)
     and the key of the root.
 
     Args:
         t: a tensor; if it has no ``grad_fn`` the graph is just itself.
         params: optional name -> tensor (e.g. ``dict(model.named_parameters())``) to label
-            leaves by name.
+            leaves by name; an intermediate result given here labels its op
+            (``h = TanhBackward``) and gives its value.
+        values: also fill each node's ``value`` (a leaf's data, a named result's, or an
+            output the op saved) and ``grad``: the gradient of ``t`` reaching it, from a
+            silent backward pass of ones (so for a scalar ``t``, d t / d node), or a
+            tensor's own ``.grad`` once ``backward()`` has freed the graph.
 
     Returns:
         (nodes, root_key).
@@ -229,13 +269,46 @@ def graph_nodes(t: Tensor, params: dict[str, Tensor] | None = None) -> tuple[lis
         ['leaf', 'TanhBackward', 'SumBackward']
     """
     names = {id(v): k for k, v in (params or {}).items()}
+    named = {id(v.grad_fn): v for v in (params or {}).values() if v.grad_fn is not None}
     if t.grad_fn is None:
-        info = NodeInfo(id(t), names.get(id(t), "leaf"), t.shape, t.dtype, True)
+        info = NodeInfo(id(t), names.get(id(t), "leaf"), t.shape, t.dtype, True,
+                        requires_grad=t.requires_grad)
+        if values:
+            info.value, info.grad = t.data, _own_grad(t)
         return [info], info.key
-    # iterative DFS post-order: a 100,000-op chain needs no deep Python stack
+    order = _post_order(t.grad_fn)
+    fn_nodes = [n for n in order if isinstance(n, Function)]
+    leaves = {id(_base(n.data)): names.get(id(n), "a leaf") for n in order
+              if isinstance(n, Tensor)}
+    grads: dict[int, np.ndarray] | None = {} if values else None
+    shapes = _probe_shapes(t, fn_nodes, grads)
+    shapes[id(t.grad_fn)] = (t.shape, t.dtype)
+    infos = []
+    for item in order:
+        if isinstance(item, Tensor):
+            label = names.get(id(item), "leaf")
+            infos.append(NodeInfo(id(item), label, item.shape, item.dtype, True,
+                                  requires_grad=item.requires_grad))
+        else:
+            shape, dtype = shapes.get(id(item), (None, None))
+            saves, nbytes, arrays = _saved_desc(item, leaves)
+            result = named.get(id(item))
+            label = item.name if result is None else f"{names[id(result)]} = {item.name}"
+            infos.append(NodeInfo(id(item), label, shape, dtype, False, saves, nbytes,
+                                  [id(p) for p in item.parents if p is not None], arrays))
+        if values:
+            _fill_values(infos[-1], item, named.get(id(item)), grads or {})
+    if values:
+        infos[-1].value = t.data              # the root (last): its own tensor is at hand
+    return infos, id(t.grad_fn)
+
+
+def _post_order(root: Function) -> list[Any]:
+    """Nodes and leaves below ``root``, each after its inputs (an iterative DFS post-order:
+    a 100,000-op chain needs no deep Python stack)."""
     order: list[Any] = []
     seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(t.grad_fn, False)]
+    stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         item, expanded = stack.pop()
         if expanded:
@@ -249,22 +322,22 @@ def graph_nodes(t: Tensor, params: dict[str, Tensor] | None = None) -> tuple[lis
             for p in reversed(item.parents):
                 if p is not None and id(p) not in seen:
                     stack.append((p, False))
-    fn_nodes = [n for n in order if isinstance(n, Function)]
-    leaves = {id(_base(n.data)): names.get(id(n), "a leaf") for n in order
-              if isinstance(n, Tensor)}
-    shapes = _probe_shapes(t, fn_nodes)
-    shapes[id(t.grad_fn)] = (t.shape, t.dtype)
-    infos = []
-    for item in order:
-        if isinstance(item, Tensor):
-            label = names.get(id(item), "leaf")
-            infos.append(NodeInfo(id(item), label, item.shape, item.dtype, True))
-            continue
-        shape, dtype = shapes.get(id(item), (None, None))
-        saves, nbytes, arrays = _saved_desc(item, leaves)
-        infos.append(NodeInfo(id(item), item.name, shape, dtype, False, saves, nbytes,
-                              [id(p) for p in item.parents if p is not None], arrays))
-    return infos, id(t.grad_fn)
+    return order
+
+
+def _own_grad(t: Tensor | None) -> np.ndarray | None:
+    return None if t is None or t.grad is None else t.grad.data
+
+
+def _fill_values(info: NodeInfo, item: Any, result: Tensor | None,
+                 grads: dict[int, np.ndarray]) -> None:
+    """A node's value and gradient for ``values=True``: the probe's gradient while the graph
+    lives, else what ``backward()`` left in ``.grad`` (leaves, retained results)."""
+    own = item if isinstance(item, Tensor) else result
+    info.value = own.data if own is not None else _output_value(item)
+    info.grad = grads.get(id(item))
+    if info.grad is None:
+        info.grad = _own_grad(own)
 
 
 def _shape_text(info: NodeInfo) -> str:
@@ -322,7 +395,7 @@ def kept_alive_bytes(t: Tensor) -> int:
 
 
 def graph_str(t: Tensor, params: dict[str, Tensor] | None = None,
-              max_depth: int | None = None) -> str:
+              max_depth: int | None = None, values: bool = False) -> str:
     """The graph that produced ``t`` as an indented tree, root first.
 
     Each line is an op (``TanhBackward``) or a leaf, with the shape and dtype of what it
@@ -331,8 +404,12 @@ def graph_str(t: Tensor, params: dict[str, Tensor] | None = None,
 
     Args:
         t: the tensor whose history to show.
-        params: optional name -> tensor to label leaves (``dict(model.named_parameters())``).
+        params: optional name -> tensor to label leaves (``dict(model.named_parameters())``)
+            and intermediate results (``{"h": h}`` labels h's op ``h = TanhBackward``).
         max_depth: stop after this many levels (``...`` marks the cut).
+        values: under each node, a line with its value and the gradient reaching it
+            (``graph_nodes`` says where they come from): ``value not kept`` where the op
+            did not save its output, ``grad ?`` once ``backward()`` freed the graph.
 
     Returns:
         the tree as one string (print it).
@@ -345,8 +422,20 @@ def graph_str(t: Tensor, params: dict[str, Tensor] | None = None,
         └─ ReluBackward (1, 2) float32  saves output (1x2 float32) = 8 B
            └─ x (1, 2) float32
         kept alive for backward: 8 B
+        >>> print(graph_str(x.relu().sum(), params={"x": x}, values=True))
+        SumBackward () float32  saves nothing
+        │  value 1  grad 1
+        └─ ReluBackward (1, 2) float32  saves output (1x2 float32) = 8 B
+           │  value [[1, 0]]  grad [[1, 1]]
+           └─ x (1, 2) float32
+                 value [[1, -2]]  grad [[1, 0]]
+        kept alive for backward: 8 B
     """
-    infos, root = graph_nodes(t, params)
+    return _tree(*graph_nodes(t, params, values), max_depth, values)
+
+
+def _tree(infos: list[NodeInfo], root: int, max_depth: int | None, values: bool) -> str:
+    """The text tree of ``graph_str`` from ``graph_nodes``' answer."""
     by_key = {i.key: i for i in infos}
     lines: list[str] = []
     shown: set[int] = set()
@@ -366,6 +455,8 @@ def graph_str(t: Tensor, params: dict[str, Tensor] | None = None,
         shown.add(key)
         lines.append(head + text)
         kids = info.parents
+        if values:
+            lines.append(tail + ("│  " if kids else "   ") + _value_line(info))
         if max_depth is not None and depth >= max_depth and kids:
             lines.append(tail + "└─ ...")
             continue
@@ -377,6 +468,26 @@ def graph_str(t: Tensor, params: dict[str, Tensor] | None = None,
     return "\n".join(lines)
 
 
+def _number(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+def _numbers(a: Any, unknown: str = "?") -> str:
+    """A small array on one line, 4 significant digits, long ones elided (``...``)."""
+    if a is None:
+        return unknown
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return _number(a.item())
+    text = np.array2string(a, threshold=8, edgeitems=2, separator=", ", max_line_width=10**6,
+                           formatter={"all": _number})
+    return " ".join(text.split())
+
+
+def _value_line(info: NodeInfo) -> str:
+    return f"value {_numbers(info.value, 'not kept')}  grad {_numbers(info.grad)}"
+
+
 # --- DOT and rendering ------------------------------------------------------------------
 
 
@@ -385,7 +496,8 @@ def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(t: Tensor, params: dict[str, Tensor] | None = None, title: str | None = None) -> str:
+def to_dot(t: Tensor, params: dict[str, Tensor] | None = None, title: str | None = None,
+           values: bool = False) -> str:
     """The graph that produced ``t`` as Graphviz DOT text.
 
     Ops are boxes (name, output shape and dtype, what they saved and its bytes); leaves are
@@ -394,8 +506,10 @@ def to_dot(t: Tensor, params: dict[str, Tensor] | None = None, title: str | None
 
     Args:
         t: the tensor whose history to draw.
-        params: optional name -> tensor to label leaves (``dict(model.named_parameters())``).
+        params: optional name -> tensor to label leaves (``dict(model.named_parameters())``)
+            and intermediate results, as for ``graph_str``.
         title: a caption for the drawing.
+        values: add each node's value and the gradient reaching it, as for ``graph_str``.
 
     Returns:
         DOT text; feed it to ``dot -Tsvg`` or use ``render``.
@@ -407,7 +521,11 @@ def to_dot(t: Tensor, params: dict[str, Tensor] | None = None, title: str | None
         >>> dot.splitlines()[0], "SigmoidBackward" in dot, "saves: output" in dot
         ('digraph autograd {', True, True)
     """
-    infos, root = graph_nodes(t, params)
+    return _dot(*graph_nodes(t, params, values), title, values)
+
+
+def _dot(infos: list[NodeInfo], root: int, title: str | None, values: bool) -> str:
+    """The DOT text of ``to_dot`` from ``graph_nodes``' answer."""
     ids = {info.key: f"n{i}" for i, info in enumerate(infos)}
     lines = ["digraph autograd {", "  rankdir=BT;",
              '  node [shape=box, fontname="monospace", fontsize=10];']
@@ -415,10 +533,11 @@ def to_dot(t: Tensor, params: dict[str, Tensor] | None = None, title: str | None
         lines.append(f"  label={_quote(title)}; labelloc=t;")
     for info in infos:
         name = ids[info.key]
+        shown = f"\nvalue {_numbers(info.value, 'not kept')}\ngrad {_numbers(info.grad)}" \
+            if values else ""
         if info.is_leaf:
-            label = f"{info.label}\n{_shape_text(info)}"
-            leaf = next((p for p in (params or {}).values() if id(p) == info.key), None)
-            color = "lightblue" if leaf is None or leaf.requires_grad else "lightgrey"
+            label = f"{info.label}\n{_shape_text(info)}{shown}"
+            color = "lightblue" if info.requires_grad else "lightgrey"
             lines.append(f"  {name} [label={_quote(label)}, shape=ellipse, style=filled, "
                          f"fillcolor={color}];")
             continue
@@ -426,7 +545,7 @@ def to_dot(t: Tensor, params: dict[str, Tensor] | None = None, title: str | None
         if info.saved_bytes:
             label += f"\nkeeps {_bytes(info.saved_bytes)} alive"
         extra = ", peripheries=2" if info.key == root else ""
-        lines.append(f"  {name} [label={_quote(label)}{extra}];")
+        lines.append(f"  {name} [label={_quote(label + shown)}{extra}];")
         for p in info.parents:
             lines.append(f"  {ids[p]} -> {name};")
     total = "kept alive for backward: " + _bytes(_kept_alive(infos))
@@ -460,14 +579,151 @@ def render(t: Tensor | str, path: str | Path, params: dict[str, Tensor] | None =
     if fmt in ("dot", "gv", ""):
         path.write_text(dot_text)
         return path
-    exe = shutil.which("dot")
-    if exe is None:
-        raise RuntimeError(
-            f"render: drawing a .{fmt} file needs Graphviz's `dot` program, which is not "
-            "installed. Install it (`apt-get install graphviz` or `brew install graphviz`), "
-            "or save a .dot file instead and open it in any Graphviz viewer.")
+    exe = _dot_program(f"render: drawing a .{fmt} file")
     done = subprocess.run([exe, f"-T{fmt}", "-o", str(path)], input=dot_text.encode(),
                           capture_output=True)
     if done.returncode != 0:
         raise RuntimeError(f"render: dot failed: {done.stderr.decode().strip()}")
     return path
+
+
+def _dot_program(task: str) -> str:
+    """The path of Graphviz's ``dot``, or a RuntimeError that says how to install it."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise RuntimeError(
+            f"{task} needs Graphviz's `dot` program, which is not "
+            "installed. Install it (`apt-get install graphviz` or `brew install graphviz`), "
+            "or save a .dot file instead and open it in any Graphviz viewer.")
+    return exe
+
+
+# --- showing itself in a notebook ---------------------------------------------------------
+
+
+class Graph:
+    """The graph behind a tensor, as an object that shows itself.
+
+    ``print(g)`` gives the text tree of ``graph_str``. As the last line of a Jupyter cell
+    it is drawn: as an SVG when Graphviz's ``dot`` is installed, else as the same text tree
+    (IPython asks for ``_repr_svg_``, ``_repr_html_`` and ``_repr_pretty_``; a method that
+    answers None lets the next one speak). The graph is read once, when the Graph is made,
+    so a ``backward()`` afterwards (which frees the saved arrays) does not change it.
+
+    Args:
+        t: the tensor whose history to show.
+        params: name -> tensor, for leaves and intermediate results (as for ``graph_str``).
+        values: show each node's value and the gradient reaching it (as for ``graph_str``).
+        max_depth: cut the text tree after this many levels.
+        title: a caption for the drawing.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> x = ta.tensor([2.0], requires_grad=True)
+        >>> g = Graph((x * x).sum(), params={"x": x}, values=True)
+        >>> print(g)
+        SumBackward () float32  saves nothing
+        │  value 4  grad 1
+        └─ MulBackward (1,) float32  saves input 1 (= x's array), input 0 (= x's array)
+           │  value not kept  grad [1]
+           ├─ x (1,) float32
+           │     value [2]  grad [4]
+           └─ x (1,) float32
+                 value [2]  grad [4]
+        kept alive for backward: 0 B
+    """
+
+    def __init__(self, t: Tensor, params: dict[str, Tensor] | None = None,
+                 values: bool = False, max_depth: int | None = None,
+                 title: str | None = None):
+        infos, root = graph_nodes(t, params, values)
+        self.nodes = infos
+        self.text = _tree(infos, root, max_depth, values)
+        self.dot = _dot(infos, root, title, values)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def svg(self) -> str:
+        """The drawing as SVG text (needs Graphviz's ``dot``; a RuntimeError says so)."""
+        done = subprocess.run([_dot_program("Graph.svg: drawing the graph"), "-Tsvg"],
+                              input=self.dot.encode(), capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"Graph.svg: dot failed: {done.stderr.decode().strip()}")
+        return done.stdout.decode()
+
+    def _repr_svg_(self) -> str | None:
+        return self.svg() if shutil.which("dot") else None
+
+    def _repr_html_(self) -> str | None:
+        # NOTE: notebooks prefer HTML to SVG, so with Graphviz there is no HTML: the SVG shows
+        if shutil.which("dot"):
+            return None
+        return f'<pre style="line-height:1.25">{html.escape(self.text)}</pre>'
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text)
+
+
+_CELLS = 8      # rows or columns shown in full; beyond it, the first and last three
+
+
+def _cut(n: int) -> list[int | None]:
+    """Which indices of a dim of size ``n`` to show; None marks the elided middle."""
+    if n <= _CELLS:
+        return list(range(n))
+    return [0, 1, 2, None, n - 3, n - 2, n - 1]
+
+
+def _html_cells(a: np.ndarray) -> str:
+    """A 0-, 1- or 2-D array as HTML table rows, long dims elided."""
+    grid = a.reshape(1, -1) if a.ndim < 2 else a
+    rows = []
+    for i in _cut(grid.shape[0]):
+        cells = []
+        for j in _cut(grid.shape[1]):
+            text = "&vellip;" if i is None else "&hellip;" if j is None else \
+                html.escape(_number(grid[i, j].item()))
+            cells.append(f'<td style="text-align:right;padding:1px 6px">{text}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return "".join(rows)
+
+
+def tensor_html(t: Tensor) -> str:
+    """A Tensor as a small HTML table, the way a notebook shows it (``Tensor._repr_html_``):
+    the values (4 significant digits; beyond 8 rows or columns, the first and last three),
+    then the shape, the dtype and the ``grad_fn`` (or ``requires_grad``). Tensors of more than
+    two dims show numpy's text instead of a table.
+
+    Args:
+        t: the tensor.
+
+    Returns:
+        HTML text.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> page = tensor_html(ta.ones(2, 3, requires_grad=True).tanh())
+        >>> page.count("<tr>"), "shape (2, 3)" in page, "grad_fn=&lt;TanhBackward&gt;" in page
+        (2, True, True)
+    """
+    a = t.data
+    if a.ndim <= 2:
+        body = f'<table style="font-family:monospace">{_html_cells(a)}</table>'
+    else:
+        text = np.array2string(a, precision=4, threshold=64, edgeitems=2, separator=", ")
+        body = f"<pre>{html.escape(text)}</pre>"
+    about = [f"shape {tuple(a.shape)}", str(a.dtype)]
+    if t.grad_fn is not None:
+        about.append(f"grad_fn=<{t.grad_fn.name}>")
+    elif t.requires_grad:
+        about.append("requires_grad=True")
+    caption = html.escape("tensor · " + " · ".join(about))
+    return f'<div>{body}<div style="font-family:monospace;color:gray">{caption}</div></div>'
+
+
+# the table a notebook shows for a Tensor; installed the way the op surface adds methods
+method(tensor_html, name="_repr_html_")
