@@ -1,6 +1,7 @@
 """How many neurons, weights and parameters does a network have?
 
-The lecture on activation functions and architectures counts them for two small fully
+Tests the counts of Stanford's CS231n lecture on activation functions and neural-network
+architectures ("the lecture" below), which counts them for two small fully
 connected networks: a 3-4-2 network has 6 neurons, 20 weights and 26 parameters; a 3-4-4-1
 network has 9 neurons, 32 weights and 41 parameters. Here the counts are read off the
 models themselves (input units are not neurons: they compute nothing), and the lecture's
@@ -48,6 +49,9 @@ def rounded(a: np.ndarray) -> list[float]:
 
 def main() -> dict:
     ta.manual_seed(0)
+    print("Claim (Stanford's CS231n, lecture on activation functions and neural-network "
+          "architectures):\n  a 3-4-2 network has 6 neurons, 20 weights, 26 parameters; "
+          "3-4-4-1 has 9, 32, 41\n")
     print(f"{'network':<10} {'neurons':>8} {'weights':>8} {'parameters':>11}   lecture")
     counted = {}
     for sizes, lecture in LECTURE.items():

@@ -1,16 +1,19 @@
-"""Which activation should I use? The lecture's "in practice" advice, measured.
+"""Which activation should I use? CS231n's "in practice" advice, measured.
 
-The lecture's advice: "use ReLU, mind the learning rate; try Leaky ReLU / Maxout; try tanh but
-don't expect much; never use sigmoid", and ReLU "converges about 6x faster than
-sigmoid/tanh". This lab trains the same 784-128-128-10 network on 4,000 real MNIST digits
-once per registered activation (every one, including any you register yourself) with the
-same plain SGD, and reports test accuracy, how many steps it took to first reach 85% on the
-test digits, time per epoch, and the dead and saturated fractions of its hidden units at the
-end (``ActivationMonitor``).
+Tests claims of two texts. Stanford's CS231n lecture on activation functions and
+neural-network architectures advises: "use ReLU, mind the learning rate; try Leaky ReLU /
+Maxout; try tanh but don't expect much; never use sigmoid", and ReLU "converges about 6x
+faster than sigmoid/tanh". This lab trains the same 784-128-128-10 network on 4,000 real
+MNIST digits once per registered activation (every one, including any you register yourself)
+with the same plain SGD, and reports test accuracy, how many steps it took to first reach
+85% on the test digits, time per epoch, and the dead and saturated fractions of its hidden
+units at the end (``ActivationMonitor``).
 
-Then the book's section-4 argument at the output: sigmoid gives every class its own
-independent 0..1 score, softmax makes the classes compete for one unit of probability. The
-book's raw outputs [0, ..., 0, 100] first, then both output layers trained on the digits.
+Then the argument of Andrew Trask's *Grokking Deep Learning*, chapter 9 ("Modeling
+probabilities and nonlinearities: activation functions") at the output: sigmoid gives every
+class its own independent 0..1 score, softmax makes the classes compete for one unit of
+probability. The book's raw outputs [0, ..., 0, 100] first, then both output layers trained
+on the digits.
 
     python examples/compare_activations.py             # about 25 s
     python examples/compare_activations.py --epochs 5 --only relu tanh sigmoid
@@ -94,16 +97,17 @@ def run(activation: str, data: tuple, args: argparse.Namespace) -> dict:
 
 
 def book_outputs() -> None:
-    """The book's section 4: raw outputs [0, ..., 0, 100] through sigmoid and softmax."""
+    """Trask's chapter 9: raw outputs [0, ..., 0, 100] through sigmoid and softmax."""
     raw = ta.tensor([0.0] * 9 + [100.0], dtype=np.float64)
     target = np.eye(10)[9]
     sig, soft = raw.sigmoid().numpy(), raw.softmax(-1).numpy()
-    print("book, section 4: raw outputs [0, 0, 0, 0, 0, 0, 0, 0, 0, 100], the answer is 9")
+    print("Trask, Grokking Deep Learning, ch. 9: raw outputs [0, 0, 0, 0, 0, 0, 0, 0, 0, 100], "
+          "the answer is 9")
     for name, y in (("sigmoid", sig), ("softmax", soft)):
         shown = " ".join(f"{v:.2f}" for v in y)
         print(f"  {name} [{shown}]  sum {y.sum():.2f}, squared error "
               f"{((y - target) ** 2)[0]:.2f} x 9")
-    print(f"  e^100 = {math.exp(100):.4g} (book: about 2.688 * 10^43)")
+    print(f"  e^100 = {math.exp(100):.4g} (Trask: about 2.688 * 10^43)")
 
 
 def train_head(head: str, lr: float, x: np.ndarray, y: np.ndarray,
@@ -205,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
 
     names = args.only or list(ta.activations)
     data = mnist_split(args.train, args.test, args.seed)
+    say("Claims (Stanford's CS231n, lecture on activation functions and neural-network "
+        "architectures): \"use ReLU ... never use sigmoid\", and ReLU converges about 6x "
+        "faster; (Andrew Trask, Grokking Deep Learning, ch. 9): softmax, not sigmoid, at the "
+        "output", indent=2)
+    print()
     say(f"Every activation on the same 784-{args.hidden}-{args.hidden}-10 network: "
         f"{args.train:,} real MNIST digits, SGD lr {args.lr} momentum {args.momentum}, "
         f"batch {args.batch}, {args.epochs} epochs", indent=2)
@@ -224,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     ranking = sorted(results, key=lambda r: -r["acc"])
-    say(f"lecture: \"{ADVICE}\"")
+    say(f"CS231n:  \"{ADVICE}\"")
     say("here:    ranked by test accuracy: " +
         ", ".join(f"{r['name']} {100 * r['acc']:.1f}%" for r in ranking))
     by = {r["name"]: r for r in results}
@@ -236,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 steps = by[other]["reached"]
                 parts.append(f"{other} {steps} ({steps / relu:.1f}x relu's)" if steps
                              else f"{other} never in {args.epochs} epochs")
-        say(f"lecture: ReLU \"converges about 6x faster than sigmoid/tanh\"; here, steps to "
+        say(f"CS231n:  ReLU \"converges about 6x faster than sigmoid/tanh\"; here, steps to "
             f"{100 * args.target:.0f}% test accuracy: relu {relu}, " + ", ".join(parts) +
             " (the 6x was measured on a deep convolutional network; on this shallow MLP the "
             "gap is between sigmoid and the rest)")
@@ -255,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {head:<8} {loss:<14} {lr:>5g} {100 * acc:>7.1f}% {lo:>7.2f} .. {hi:<5.2f} "
               f"{top:>15.2f}")
     say("  sigmoid scores each class on its own, so its outputs need not sum to 1; softmax's "
-        "always do, and its cross-entropy gradient is the book's (labels - layer_2) / "
+        "always do, and its cross-entropy gradient is Trask's (labels - layer_2) / "
         "batch_size with the sign of a descent step.", indent=2)
     if args.plot is not None and not args.no_plot:
         plot(results, args.plot, args.target)

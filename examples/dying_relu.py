@@ -1,5 +1,7 @@
 """Why did my ReLUs die?
 
+Tests a claim of Stanford's CS231n lecture on activation functions and neural-network
+architectures (and of the course lesson on ReLU and softmax activations, which quotes it).
 The lecture warns that ReLU units can "die" (output 0 for every input, so their gradient is
 0 and they never learn again) and that "as much as 40% of a network can be dead if the
 learning rate is too high". This lab trains the same 784-128-128-10 network on 4,000 real
@@ -136,7 +138,7 @@ def plot(results: list[dict], path: Path) -> None:
         style = "o-" if r["activation"] == "relu" else "s--"
         ax.plot(range(len(r["network"])), [100 * d for d in r["network"]], style, label=label)
     ax.axhline(40, color="0.6", ls=":", lw=1)
-    ax.text(0.02, 41, "lecture: 'as much as 40%'", fontsize=8, color="0.4")
+    ax.text(0.02, 41, "CS231n: 'as much as 40%'", fontsize=8, color="0.4")
     ax.set_xlabel("epoch")
     ax.set_ylabel("dead hidden units (%)")
     ax.set_title("units that output exactly 0 for all 4,000 training digits", fontsize=10)
@@ -166,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     data = mnist_split(args.train, args.test, args.seed)
+    print("Claim (Stanford's CS231n, lecture on activation functions and neural-network "
+          "architectures):\n  ReLU units can die, \"as much as 40% of a network\" if the "
+          "learning rate is too high\n")
     print(f"Dying ReLUs: 784-{args.hidden}-{args.hidden}-10 on {args.train:,} real MNIST "
           f"digits, {'SGD' if args.sgd else 'Adam'}, batch {args.batch}, "
           f"{args.epochs} epochs\n")
@@ -184,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
           "all of them)")
 
     relus = [r for r in results if r["activation"] == "relu"]
-    print(f"\nlecture: \"{LECTURE}\"")
+    print(f"\nCS231n:  \"{LECTURE}\"")
     if relus:
         rates = ", ".join(f"{100 * r['network'][-1]:.1f}% at lr={r['lr']:g}" for r in relus)
         say(f"here:    dead share of the ReLU network after {args.epochs} epochs: {rates}")

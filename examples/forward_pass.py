@@ -1,12 +1,14 @@
-"""Which number does the course chapter's forward pass really print?
+"""Which number does Becker's forward-propagation chapter really print?
 
-The course chapter on activation functions in forward propagation shows a two-input network
-with two tanh hidden nodes and one linear output, and prints 1.2382242525694254. Its code,
-run as printed (input [-1, 2], node weights [3, 3] and [1, 5], output weights [2, -1]),
-gives 0.99010953783342 instead. The printed number is what input [2, 3] with node weights
-[1, 1] and [-1, 1] gives: the slide's output belongs to another version of its inputs.
-This script builds both networks as nn.Linear layers, checks each against the hand-written
-numpy, and then stacks hidden layers with ReLU, as the chapter goes on to do.
+Tests a worked example of DataCamp's *Introduction to Deep Learning in Python* (Dan Becker),
+the chapter on forward propagation and activation functions ("the chapter" below). It shows
+a two-input network with two tanh hidden nodes and one linear output, and prints
+1.2382242525694254. Its code, run as printed (input [-1, 2], node weights [3, 3] and [1, 5],
+output weights [2, -1]), gives 0.99010953783342 instead. The printed number is what input
+[2, 3] with node weights [1, 1] and [-1, 1] gives: the slide's output belongs to another
+version of its inputs. This script builds both networks as nn.Linear layers, checks each
+against the hand-written numpy, and then stacks hidden layers with ReLU, as the chapter goes
+on to do.
 
     python examples/forward_pass.py
 """
@@ -59,6 +61,9 @@ def show_tanh(title: str, x: list[float], node_0: list[float], node_1: list[floa
 
 
 def main() -> tuple[float, float, float]:
+    print("Claim (DataCamp's Introduction to Deep Learning in Python, Dan Becker, the chapter "
+          "on\n  forward propagation and activation functions): this network prints "
+          f"{SLIDE_PRINTS!r}\n")
     print("The chapter's tanh network, 2 inputs -> 2 tanh nodes -> 1 linear output\n")
     as_printed = show_tanh("1. The code as the chapter prints it:",
                            [-1, 2], [3, 3], [1, 5], [2, -1])

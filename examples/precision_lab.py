@@ -2,7 +2,10 @@
 
 tanh's slope can be written from its output, 1 - y**2, or from its input, sech(x)**2; the
 sigmoid's from its output, y * (1 - y), or from its input, e^-|x| / (1 + e^-|x|)**2. The
-output forms are what this framework (and the textbooks) use. They lose precision where the
+output forms are what this framework uses and what Andrew Trask's *Grokking Deep Learning*,
+chapter 9 ("Modeling probabilities and nonlinearities: activation functions") teaches: its
+table gives each derivative from the output (tanh: 1 - output**2, sigmoid:
+output * (1 - output)). This lab tests the price of that claim. They lose precision where the
 function saturates: once y rounds to 1, 1 - y**2 is exactly 0 although the true slope is not.
 This lab measures where that happens in float32 and float64, against a reference computed in
 extended precision (numpy's longdouble), and then shows what the output form buys: less
@@ -240,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
                         "the committed picture is made with --plot docs/img/precision_lab.png)")
     p.add_argument("--no-plot", action="store_true")
     args = p.parse_args(argv)
+    print("Claim (Andrew Trask, Grokking Deep Learning, ch. 9): tanh's and sigmoid's derivatives "
+          "can be\n  computed from their outputs, 1 - y**2 and y * (1 - y); at what cost in "
+          "precision?\n")
     with np.errstate(all="ignore"):
         precision_tables(args)
     through_autograd()

@@ -1,6 +1,7 @@
 """Does ReLU really converge 6x faster than tanh?
 
-The lecture says "ReLU converges much faster than sigmoid/tanh in practice (e.g. 6x)". The
+Tests a claim of Stanford's CS231n lecture on activation functions and neural-network
+architectures, which says "ReLU converges much faster than sigmoid/tanh in practice (e.g. 6x)". The
 number comes from Krizhevsky, Sutskever and Hinton (2012), Figure 1: a four-layer
 convolutional network on CIFAR-10 reached 25% training error six times faster with ReLUs
 than with tanh units, "the learning rates for each network chosen independently to make
@@ -239,7 +240,8 @@ def summarise(runs: list[dict], args: argparse.Namespace) -> dict:
 def conclude(result: dict, runs: list[dict], args: argparse.Namespace) -> None:
     """The claim beside the measurement, and whether it reproduces."""
     headline = args.thresholds[-1]
-    print(f"\nclaim: {CLAIM}")
+    print(f"\nclaim (Stanford's CS231n, lecture on activation functions and neural-network "
+          f"architectures): {CLAIM}")
     steps = result[headline]["steps"]
     ratio = result[headline]["ratio"].get("tanh")
     if steps.get("relu") and ratio is not None:

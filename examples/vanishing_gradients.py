@@ -1,8 +1,10 @@
 """Does a deep sigmoid network really starve its first layers of gradient?
 
-The course says the sigmoid's derivative is at most 0.25, "so each sigmoid layer shrinks the
-backpropagated error by at least 75%". This lab builds the same 8-hidden-layer stack
-(784 -> 64 x 8 -> 10) with sigmoid, tanh and relu, and measures on real MNIST digits:
+Tests a claim of the course lesson on ReLU and softmax activations (which quotes Andrej
+Karpathy's CS231n). The lesson says the sigmoid's derivative is at most 0.25, "so each
+sigmoid layer shrinks the backpropagated error by at least 75%". This lab builds the same
+8-hidden-layer stack (784 -> 64 x 8 -> 10) with sigmoid, tanh and relu, and measures on real
+MNIST digits:
 
 - the mean |gradient| arriving at each hidden layer (``ActivationMonitor``), at
   initialisation and after a few epochs of training;
@@ -175,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     data = mnist_split(args.train, args.test, args.seed)
+    print("Claim (the course lesson on ReLU and softmax activations, quoting CS231n):\n  the "
+          "sigmoid's derivative is at most 0.25, so a deep sigmoid stack starves its first "
+          "layers\n")
     say(f"Vanishing gradients: {args.depth} hidden layers of {args.width} units on "
         f"{args.train:,} real MNIST digits; gradient census on {args.probe} images")
     print()
@@ -188,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         ", ".join(f"{a} {min(f):.2f}..{max(f):.2f}" for a, f in own.items()))
     s, t, r = scaled["sigmoid"], scaled["tanh"], scaled["relu"]
     print()
-    say(f"course: \"{COURSE}\"")
+    say(f"lesson: \"{COURSE}\"")
     say(f"here:   each sigmoid scales the gradient by {min(s['own']):.2f}..{max(s['own']):.2f}, "
         f"so it shrinks by {100 * (1 - max(s['own'])):.0f}-{100 * (1 - min(s['own'])):.0f}%; "
         f"with the weights the stack loses {s['shrink']:.1f}x per layer, and layer 1 gets "

@@ -76,3 +76,50 @@ def test_precision_lab(capsys):
     zero = lab.first_x(lab.sigmoid_from_output, np.float64, lab.sigmoid_from_input, grid,
                        lambda e: e >= 1)
     assert 36.5 < zero < 37.0
+
+
+# --- a run with the defaults writes nothing in the repository ------------------------------
+
+ROOT = EXAMPLES.parent
+# Each lab with its default flags (no --plot), shrunk only in size so the suite stays fast.
+QUICK_RUNS = {
+    "dying_relu": ["--train", "300", "--test", "100", "--epochs", "1", "--hidden", "16",
+                   "--runs", "relu:0.01"],
+    "vanishing_gradients": ["--depth", "2", "--width", "8", "--epochs", "1", "--train", "200",
+                            "--test", "100", "--probe", "50"],
+    "compare_activations": ["--only", "relu", "--epochs", "1", "--hidden", "16", "--train",
+                            "700", "--test", "100", "--head-lrs", "0.1"],
+    "precision_lab": ["--width", "16", "--batch", "8"],
+    "relu_converges_faster": ["--activations", "relu", "--lrs", "0.1", "--max-steps", "20",
+                              "--train", "640", "--thresholds", "0.5"],
+    "mnist_ch9": ["--iterations", "1"],
+    "classify2d": [],
+}
+
+
+def _git_status():
+    import subprocess
+    try:
+        done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+@pytest.mark.parametrize("lab", sorted(QUICK_RUNS))
+def test_a_lab_run_with_its_defaults_leaves_the_checkout_clean(lab, needs_digits):
+    """README runs the labs from the repository root; none may write a file there unless
+    told to with --plot PATH (the committed pictures: python scripts/readme.py --images)."""
+    import subprocess
+    import sys
+    if not (EXAMPLES / f"{lab}.py").exists():
+        pytest.skip(f"examples/{lab}.py does not exist yet")
+    before = _git_status()
+    if before is None:
+        pytest.skip("not a git checkout")
+    env = dict(__import__("os").environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, f"examples/{lab}.py", *QUICK_RUNS[lab]], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _git_status() == before, f"examples/{lab}.py changed the checkout"
