@@ -119,14 +119,21 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
     "float64 slopes of hardsigmoid and celu": td.Known(
         "torch computes hardsigmoid's slope 1/6 and celu's 1/alpha as float32 constants even "
         "in float64 (about 3e-8 off); ours are the float64 values",
-        lambda d: d.kind == "grad value" and _mentions(d, ("hardsigmoid", "celu", "Hardsigmoid",
-                                                             "CELU"))),
+        lambda d: (d.kind == "grad value" or (d.kind == "value" and d.tag == "grad"))
+        and _mentions(d, ("hardsigmoid", "celu", "Hardsigmoid", "CELU"))),
     "torch's own internal error": td.Known(
         "not a difference of ours: torch fails its own internal checks (an integer tensor "
-        "that fill_ with a tensor requiring grad gave a graph; an INTERNAL ASSERT), so there "
-        "is no oracle for the program",
+        "that fill_ with a tensor requiring grad gave a graph; an INTERNAL ASSERT; kron of a "
+        "transposed matrix calling view on it), so there is no oracle for the program",
         lambda d: d.kind == "we-run"
-        and ("INTERNAL ASSERT FAILED" in d.theirs or "Autograd not support dtype" in d.theirs)),
+        and ("INTERNAL ASSERT FAILED" in d.theirs or "Autograd not support dtype" in d.theirs
+             or ("kron" in d.tag and "view size is not compatible" in d.theirs))),
+    "torch's .grad can be the gradient passed to backward": td.Known(
+        "x.grad is a tensor of its own; torch's AccumulateGrad may keep the very tensor "
+        "passed as backward(gradient) (or a view of it) as .grad, so the next backward's "
+        "in-place accumulation changes the caller's tensor (docs/guarantees.md)",
+        lambda d: d.kind == "value" and d.tag == "backward" and any(
+            f".backward({d.where}" in str(s.code) for s in d.program.steps[:d.step])),
 }
 
 
@@ -216,6 +223,13 @@ KNOWN_EXAMPLES = {
     "float64 slopes of hardsigmoid and celu": """
         x = $lib.tensor([0.5, -0.5], dtype=$lib.float64, requires_grad=True)
         y = F.hardsigmoid(x)
+        y.sum().backward()  # tag: backward
+    """,
+    "torch's .grad can be the gradient passed to backward": """
+        x = $lib.tensor(1.5, dtype=$lib.float64, requires_grad=True)
+        y = x[None]
+        g = $lib.tensor([2.0], dtype=$lib.float64)
+        y.backward(g)
         y.sum().backward()  # tag: backward
     """,
     "torch's own internal error": """

@@ -486,10 +486,12 @@ def compare(program: Program, stats: Counter | None = None) -> Difference | None
     ``stats`` counts the steps both ran and both refused."""
     ours, theirs = backends()
     envs = ours.namespace(), theirs.namespace()
+    low = ""  # the lowest float precision a step has used, named or not
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for i, step in enumerate(program.steps):
+                low = _lowest(step.source(ours), low)
                 a = execute(step.source(ours), envs[0])
                 b = execute(step.source(theirs), envs[1])
                 if stats is not None:
@@ -498,7 +500,7 @@ def compare(program: Program, stats: Counter | None = None) -> Difference | None
                     kind = "we-raise" if a is not None else "we-run"
                     return Difference(kind, i, "exception", _exc(a) if a else "ran",
                                       _exc(b) if b else "ran", program)
-                d = _compare_state(envs, ours, theirs)
+                d = _compare_state(envs, ours, theirs, low)
                 if d:
                     kind, where, a_text, b_text = d
                     return Difference(kind, i, where, a_text, b_text, program,
@@ -509,7 +511,16 @@ def compare(program: Program, stats: Counter | None = None) -> Difference | None
     return None
 
 
-def _compare_state(envs: tuple[dict, dict], ours: Backend, theirs: Backend) -> Found | None:
+def _lowest(source: str, low: str) -> str:
+    """The lowest float precision after a step: a float32 literal that no name holds (``x *
+    ta.tensor(..., dtype=ta.float32)``) still rounds the float64 values it meets."""
+    if low == "float16" or "float16" in source:
+        return "float16"
+    return "float32" if low or "float32" in source else ""
+
+
+def _compare_state(envs: tuple[dict, dict], ours: Backend, theirs: Backend,
+                   low_source: str = "") -> Found | None:
     if ours.is_grad_enabled() != theirs.is_grad_enabled():
         return ("grad-mode", "is_grad_enabled()", str(ours.is_grad_enabled()),
                 str(theirs.is_grad_enabled()))
@@ -518,6 +529,7 @@ def _compare_state(envs: tuple[dict, dict], ours: Backend, theirs: Backend) -> F
             theirs.default_dtype()
     a, b = _snapshots(envs[0], ours), _snapshots(envs[1], theirs)
     low = {s.dtype for s in b.values() if s.kind == "tensor"} & {"float16", "float32"}
+    low |= {low_source} - {""}
     loose = "float16" if "float16" in low else "float32" if low else ""
     for name in {**b, **a}:
         if name not in a or name not in b:

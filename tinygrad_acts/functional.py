@@ -316,7 +316,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     x = _t(x, "dropout")
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
-    if not training or p == 0:
+    if not training or p == 0 or x.data.size == 0:  # NOTE: torch returns x itself, empty or not
         return x
     if p == 1:  # everything dropped: zeros of any dtype (torch multiplies by 0)
         mask = np.zeros(x.shape, dtype=x.dtype)
@@ -1208,11 +1208,16 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, t = _loss_pair(input, target, "huber_loss")
+    # NOTE: torch's huber_loss runs with a float target of another dtype, but its backward
+    # kernel then refuses (it expects one dtype): the node remembers, to refuse the same way
+    mixed = isinstance(input, Tensor) and isinstance(target, Tensor) \
+        and input.dtype.kind == target.dtype.kind == "f" and input.dtype != target.dtype
     if isinstance(input, Tensor) and input.dtype.kind == "f" and x.dtype != input.dtype:
         # NOTE: torch's huber_loss keeps the input's float dtype (it does not promote)
         x, t = x.to(input.dtype), t.to(input.dtype) if isinstance(t, Tensor) else t
-    return _elementwise_loss(SmoothL1.apply(x, t, beta=float(delta), huber=True), weight,
-                             reduction, "huber_loss")
+    dtypes = (input.dtype.name, target.dtype.name) if mixed else None
+    return _elementwise_loss(SmoothL1.apply(x, t, beta=float(delta), huber=True,
+                                            mixed=dtypes), weight, reduction, "huber_loss")
 
 
 def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,

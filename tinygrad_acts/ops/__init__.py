@@ -58,7 +58,7 @@ from .indexing import (
     where,
 )
 from .linalg import MatMul
-from .reduce import Max, Min, Std, Sum
+from .reduce import Max, Min, Std, Sum, Var
 from .shape import Cat, DependsOn, Expand, Permute, Reshape, Stack
 from .table import OPS, OpSpec, add_row, remove_row
 
@@ -70,7 +70,7 @@ __all__ = [
     "Abs", "Add", "Cast", "Div", "Erf", "Exp", "Expm1", "FloorDivide", "Log", "Log1p", "Mul",
     "Neg", "Pow", "Remainder", "Sqrt", "Sub",
     # reduce, shape, indexing, linalg
-    "Max", "Min", "Std", "Sum", "Cat", "DependsOn", "Expand", "Permute", "Reshape", "Stack",
+    "Max", "Min", "Std", "Sum", "Var", "Cat", "DependsOn", "Expand", "Permute", "Reshape", "Stack",
     "Clamp", "GetItem", "Maximum", "Minimum", "Scatter", "SetItem", "TakeAlong", "Where",
     "MatMul",
     # fused

@@ -101,6 +101,11 @@ class Pow(Function):
     def backward(self, g, a, b, y):
         need_a, need_b = self.needs_input_grad
         ga = gb = None
+        if need_a and getattr(b, "dtype", None) == np.bool_:
+            # NOTE: torch's rule computes b - 1, which it refuses on a bool tensor; so do we
+            raise RuntimeError(f"PowBackward: the derivative of a ** b in a (shape "
+                               f"{shape_of(a)}) for a bool tensor b (shape {shape_of(b)}) is "
+                               "refused, as in PyTorch (its rule takes b - 1); use b.to(a.dtype)")
         if need_a:
             # NOTE: d(a^0)/da is 0 everywhere, even at a = 0 where 0 * 0^-1 would be nan
             # (PyTorch's convention); 0^-1 itself is inf there, so numpy is kept quiet.
@@ -124,7 +129,7 @@ class Remainder(Function):
     def forward(self, a, b):
         need_b = self.needs_input_grad[1]  # (nothing of a number b is kept: as torch's)
         self.save(a if need_b else None, b if need_b else None, shape_of(a), shape_of(b))
-        return np.remainder(a, b)
+        return remainder(a, b)
 
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
@@ -134,6 +139,19 @@ class Remainder(Function):
                                "tensor is not implemented, as in PyTorch")
         return (unbroadcast(g, a_shape) if need_a else None,
                 unbroadcast(-g * _floor_quotient(a, b), b_shape) if need_b else None)
+
+
+def remainder(a, b):
+    """torch's a % b: fmod(a, b), moved by b where its sign differs from b's.
+
+    NOTE: a zero result keeps the sign of a, as torch's (-1.0 % 0.5 is -0.0; numpy's
+    remainder gives +0.0), which a later atan2 or 1 / x can tell apart."""
+    if np.result_type(a, b).kind != "f":
+        return np.remainder(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mod = np.fmod(a, b)
+        return np.asarray(np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod),
+                          dtype=mod.dtype)
 
 
 def _floor_quotient(a, b):

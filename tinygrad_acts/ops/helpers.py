@@ -22,6 +22,23 @@ def shape_of(x: Any) -> tuple:
     return x.shape if type(x) is np.ndarray else np.shape(x)
 
 
+def masked(grad: Any, mask: np.ndarray) -> Any:
+    """``grad`` where ``mask``, exactly 0 elsewhere (torch's ``where(mask, grad, 0)``).
+
+    NOTE: a product with the mask is 15x faster than np.where, but an inf or nan in grad at
+    a masked-out element gives nan (inf * 0); so the product is taken, and np.where only
+    when the product holds a nan (rare: a check costs a third of the product).
+    """
+    if is_tensor(grad):
+        from .indexing import where  # (indexing imports this module)
+        return where(mask, grad, 0.0)
+    with np.errstate(invalid="ignore"):
+        out = grad * mask
+    if out.dtype.kind == "f" and np.isnan(out).any():
+        return np.where(mask, grad, np.zeros((), out.dtype))
+    return out
+
+
 def unbroadcast(grad: Any, shape: tuple) -> Any:
     """Sum ``grad`` down to ``shape``: the one place that undoes numpy broadcasting.
 

@@ -141,6 +141,16 @@ class IndexAdd(Function):
         return g if need_x else None, gsrc
 
 
+def _extreme(dtype: np.dtype, lowest: bool) -> Any:
+    """The lowest (or highest) value ``dtype`` holds: -inf / inf for floats."""
+    if dtype.kind == "f":
+        return -np.inf if lowest else np.inf
+    if dtype.kind == "b":
+        return not lowest
+    info = np.iinfo(dtype)
+    return info.min if lowest else info.max
+
+
 class ScatterReduce(Function):
     """out = x with the src values sent to each position at ``index`` reduced into it
     ("sum", "mean", "amax", "amin"; x itself takes part when include_self). The gradient
@@ -152,10 +162,10 @@ class ScatterReduce(Function):
         hit = np.zeros(x.shape, np.int64)
         np.add.at(hit, index, 1)
         keep = ~hit.astype(bool) | include_self
-        # NOTE: a left-out x starts from the reduction's identity; for amax / amin that is
-        # src's own min / max (not -inf / inf, which an integer tensor cannot hold)
-        start = 0 if reduce in ("sum", "mean") or not src.size else src.min() \
-            if reduce == "amax" else src.max()
+        # NOTE: a left-out x starts from the reduction's identity: 0, or for amax / amin the
+        # lowest / highest value of the dtype (-inf / inf; a nan in src then stays where it
+        # was sent, as torch's)
+        start = 0 if reduce in ("sum", "mean") else _extreme(x.dtype, reduce == "amax")
         out = np.where(keep, x, start).astype(x.dtype)
         ufunc = {"sum": np.add, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
         ufunc[reduce].at(out, index, src)

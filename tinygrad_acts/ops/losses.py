@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import Function
 from .fused import F, _row_max
-from .helpers import is_tensor
+from .helpers import is_tensor, shape_of
 from .spec import lib, row
 
 
@@ -23,11 +23,13 @@ class SmoothL1(Function):
     smooth_l1: l = 0.5 d^2 / beta inside, |d| - 0.5 beta outside; dx = clip(d / beta, -1, 1).
     huber (``huber=True``, beta is delta): l = 0.5 d^2 inside, beta (|d| - 0.5 beta) outside;
     dx = clip(d, -beta, beta). l1 is smooth_l1 with beta = 0: l = |d|, dx = sign(d) (0 at 0,
-    as torch). dt = -dx.
+    as torch). dt = -dx. ``mixed`` is (input dtype, target dtype) of a huber_loss whose
+    float dtypes differed: torch's backward refuses it, and so does this one.
     """
 
-    def forward(self, x: np.ndarray, t: np.ndarray, beta: float, huber: bool) -> np.ndarray:
-        self.save(x, t, beta, huber)
+    def forward(self, x: np.ndarray, t: np.ndarray, beta: float, huber: bool,
+                mixed: tuple | None = None) -> np.ndarray:
+        self.save(x, t, beta, huber, mixed)
         d = x - t
         a = np.abs(d)
         if beta == 0:  # NOTE: l1: no quadratic zone, and no 0 / 0 below
@@ -37,7 +39,13 @@ class SmoothL1(Function):
             return np.where(inside, 0.5 * d * d, beta * (a - 0.5 * beta))
         return np.where(inside, 0.5 * d * d / beta, a - 0.5 * beta)
 
-    def backward(self, g: Any, x: Any, t: Any, beta: float, huber: bool) -> Any:
+    def backward(self, g: Any, x: Any, t: Any, beta: float, huber: bool,
+                 mixed: tuple | None) -> Any:
+        if mixed:
+            raise RuntimeError(f"huber_loss: backward with an input of dtype {mixed[0]} and a "
+                               f"target of dtype {mixed[1]} (shape {shape_of(x)}) is refused, "
+                               "as in PyTorch (its kernel expects one dtype); cast the target "
+                               "with .to(input.dtype)")
         d = x - t
         if beta == 0:
             slope = np.sign(d)  # (a Tensor under create_graph: sign's zero gradient, as torch)
@@ -92,8 +100,10 @@ class WeightedCrossEntropy(Function):
         z = x - _row_max(x)[:, None]
         with np.errstate(under="ignore"):
             logp = z - np.log(np.exp(z).sum(1, keepdims=True))
-        nll = -logp[np.arange(n), t] * r
-        losses = (1 - eps) * nll - (eps / c) * (logp @ w) * valid if eps else nll
+        # NOTE: an ignored row is left out, not multiplied by 0: a nan in it stays out of
+        # the loss, as torch's (its gradient is still nan: softmax's rule reads the row)
+        nll = np.where(valid, -logp[np.arange(n), t] * r, 0.0)
+        losses = (1 - eps) * nll - np.where(valid, (eps / c) * (logp @ w), 0.0) if eps else nll
         self.save(x, logp, t, r, valid, w, eps, reduction)
         if reduction == "none":
             return losses.reshape(out_shape)

@@ -32,13 +32,17 @@ class Max(Function):
 
     NOTE: ties split the gradient evenly (each of k tied elements gets g / k), so the
     gradient still sums to g. The input and the output are kept (as torch keeps them), and
-    the shares are found from them in backward.
+    the shares are found from them in backward. Two rules, both torch's, differ only at
+    nan and inf: ``amax`` (the default) multiplies, dx = g * mask / k, so a slice whose max
+    is nan has no winner and gets nan everywhere, and an inf g gives nan at the losers
+    (inf * 0); the full ``max()`` (``evenly=True``) puts g / k at the winners, nan ones
+    winning when the max is nan, and exactly 0 at the losers.
     """
 
     reduce = staticmethod(np.max)
     masks_only = True
 
-    def forward(self, x, axis=None, keepdims=False):
+    def forward(self, x, axis=None, keepdims=False, evenly=False):
         reduced = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         if any(x.shape[i] == 0 for i in reduced) or (x.ndim == 0 and x.size == 0):
             raise ValueError(f"{type(self).__name__.lower()}: cannot reduce an empty dim of a "
@@ -48,14 +52,16 @@ class Max(Function):
         else:
             out = self.reduce(x, axis=axis, keepdims=True)
         out = out if keepdims else np.squeeze(out, axis=axis)
-        self.save(x, out, axis, keepdims)
+        self.save(x, out, axis, keepdims, evenly)
         return out
 
-    def backward(self, g, x, out, axis, keepdims):
+    def backward(self, g, x, out, axis, keepdims, evenly):
         x, out = _data(x), _data(out)
+        if evenly:
+            return _evenly(self.tie_share, g, x, out)
         mask = x == (out if keepdims else out.reshape(keepdim_shape(x.shape, axis)))
         # NOTE: bool / int is float64; cast, or a float32 graph's gradients turn float64.
-        with np.errstate(invalid="ignore", divide="ignore"):  # an empty x: no winners
+        with np.errstate(invalid="ignore", divide="ignore"):  # no winner (nan): 0 / 0
             share = self.tie_share(mask, axis).astype(np.result_type(x.dtype, np.float32))
         return _spread(g, share, axis, keepdims)
 
@@ -65,12 +71,26 @@ class Max(Function):
         return mask / mask.sum(axis=axis, keepdims=True)
 
 
+def _evenly(tie_share, g, x, out):
+    """torch's rule for the full max() / min(): g / k at the k winners (the nan elements
+    when the result is nan), exactly 0 elsewhere, whatever g is."""
+    mask = np.isnan(x) if np.isnan(out) else x == out
+    share = tie_share(mask, None).astype(np.result_type(x.dtype, np.float32))
+    if is_tensor(g):
+        return where(mask, g * share, 0.0)
+    grad = np.zeros(x.shape, dtype=np.result_type(g, share))
+    with np.errstate(invalid="ignore"):  # inf * 0 at the losers, not kept
+        grad[mask] = (g * share)[mask]
+    return grad
+
+
 def _spread(g, share, axis, keepdims):
-    """g (reduced over ``axis``) sent back to the elements by their ``share``."""
+    """g (reduced over ``axis``) sent back to the elements by their ``share`` (a product:
+    an inf g gives nan at a loser, as torch's amax)."""
     if not keepdims:
         g = g.reshape(keepdim_shape(share.shape, axis))
-    with np.errstate(invalid="ignore"):  # an inf g at a loser: 0, not nan
-        return where(share == 0, 0.0, expand(g, share.shape) * share)
+    with np.errstate(invalid="ignore"):
+        return expand(g, share.shape) * share
 
 
 class Min(Max):
@@ -95,6 +115,37 @@ class Std(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = g / (2 * y)
         return where(y == 0, 0.0, slope)
+
+
+class Var(Function):
+    """v = sum (x - mean)^2 / (n - correction) over ``axis``; dx = 2 g (x - mean) / (n - c).
+
+    NOTE: torch's rule at the edges, where n - correction <= 0: the forward divides by
+    max(n - c, 0) (so 0 / 0 is nan), the backward by n - c itself (a negative count gives
+    a finite slope, -0 at zero spread); a full reduction with n - c <= 0 takes torch's
+    g * (nan where x = mean, inf elsewhere).
+    """
+
+    def forward(self, x, axis=None, keepdims=False, correction=1):
+        n = x.size if axis is None else int(np.prod([x.shape[a] for a in (
+            (axis,) if isinstance(axis, int) else axis)]))
+        centred = x - x.mean(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = (centred * centred).sum(axis=axis, keepdims=keepdims) / max(n - correction, 0)
+        self.save(x, axis, keepdims, n - correction)
+        return np.asarray(v, dtype=x.dtype)
+
+    def backward(self, g, x, axis, keepdims, dof):
+        if not keepdims and axis is not None:
+            g = g.reshape(keepdim_shape(x.shape, axis))
+        mean = x.mean(axis=axis, keepdims=True)
+        if axis is None and dof <= 0:
+            edge = np.where(_data(x) == _data(mean), np.nan, np.inf).astype(x.dtype)
+            return g * edge
+        with np.errstate(divide="ignore"):
+            scale = np.float64(2.0) / dof  # inf at n = correction, as torch's 2 / 0
+        with np.errstate(invalid="ignore"):  # inf * 0: nan, as torch
+            return float(scale) * g * (x - mean)
 
 
 # --- products and running reductions: prod / cumsum / cumprod ------------------------------
@@ -318,7 +369,10 @@ class Median(Function):
         return m
 
     def backward(self, g, share):
-        return _spread(g, share, None, True)
+        # NOTE: torch's rule for median, as for the full max(): exactly 0 at the losers,
+        # even where g is inf or nan
+        with np.errstate(invalid="ignore"):
+            return where(share == 0, 0.0, _spread(g, share, None, True))
 
 
 # --- the rows ----------------------------------------------------------------------------------
