@@ -27,8 +27,9 @@ from . import functional, nn
 from . import data, optim, utils
 from .serialization import load, save
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from . import diagnostics, plots, viz  # teaching tools: monitor, plots, graphs
+from . import diagnostics, plots, viz, whichop  # teaching tools: monitor, plots, graphs, blame
 from . import return_types
+from .compiler import compile  # torch.compile's name: it shadows the builtin here only
 from .dtypes import promote_types, result_type
 # isort: on
 
@@ -56,8 +57,8 @@ __all__ = [
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "activations", "register_activation", "unregister_activation", "functional", "nn",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "diagnostics", "plots", "viz", "optim", "data", "utils", "save", "load", "return_types",
-    "promote_types", "result_type",
+    "diagnostics", "plots", "viz", "whichop", "optim", "data", "utils", "save", "load",
+    "return_types", "promote_types", "result_type", "compile",
     "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
     "short", "int32", "int", "int64", "long", "bool",
     *api.math.__all__, *api.reduce.__all__, *api.selection.__all__, *api.shape.__all__,
