@@ -47,7 +47,7 @@ from .tensor import Tensor
 from .testing import away_from_kinks, separate_ties
 
 __all__ = ["Mutant", "Target", "CHECKS", "mutants_for", "targets", "run_lab", "format_table",
-           "add_arguments", "main"]
+           "add_arguments", "main", "revealing_inputs"]
 
 
 # --- what is being mutated: the rows of the op table -------------------------------------
@@ -973,3 +973,34 @@ def main(args: argparse.Namespace) -> int:
         print(format_table(rows, args.verbose))
         print(f"\n({time.perf_counter() - start:.1f} s)")
     return 1 if any(r.outcome == "SURVIVED" for r in rows) else 0
+
+
+# --- inputs that reveal a mutant (for checks that see a mutant only where it differs) ------
+
+
+def revealing_inputs(target: Target, mutant: Mutant,
+                     rng: np.random.Generator | None = None) -> list[np.ndarray]:
+    """Float64 inputs at which ``mutant`` differs from the real rule: the row's random
+    inputs (off kinks and ties), except that a kink mutant gets an input with elements
+    exactly on each declared kink, and a tie mutant inputs full of ties. Every other
+    mistake shows at any input. (``which_op_is_wrong``'s tests put these inside a model.)
+
+    Example:
+        >>> relu = targets(["relu"])[0]
+        >>> kink = [m for m in mutants_for(relu) if m.kind == "kink: wrong side"][0]
+        >>> float(revealing_inputs(relu, kink)[0].ravel()[0])
+        0.0
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    arrays = target.inputs(rng)
+    if mutant.kind == "kink: wrong side" and target.spec is not None:
+        x = arrays[0].copy()
+        kinks = list(target.spec.subgradients())
+        flat = x.reshape(-1)
+        for k, kink in enumerate(kinks * 2):  # two elements on each kink
+            flat[k % flat.size] = kink
+        return [x]
+    if mutant.kind == "gradient to every tie":
+        tied = _tied_inputs(target)
+        return tied[1] if tied else arrays
+    return arrays
