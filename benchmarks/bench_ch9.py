@@ -6,7 +6,11 @@ would (nn.Linear(bias=False), nn.Dropout, F.cross_entropy, optim.SGD, zero_grad 
 / step); the numpy version is the book's loop. Runs alternate in one process; medians.
 PyTorch, when installed, is timed afterwards on its own (see the NOTE in main).
 
-    python benchmarks/bench_ch9.py [--quick] [--dtype float32|float64]
+With ``OPENBLAS_NUM_THREADS=1`` the runs are timed in the thread's CPU time (steady on a
+busy machine), else in wall time. When the step compiler exists (``ta.compile``), the same
+step compiled is a third contender.
+
+    python benchmarks/bench_ch9.py [--quick] [--dtype float32|float64] [--json PATH]
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_ch9.py      # single-threaded BLAS
 """
 from __future__ import annotations
@@ -22,7 +26,16 @@ import tinygrad_acts as ta
 import tinygrad_acts.functional as F
 from tinygrad_acts import nn, optim
 
-from common import alternate, machine, ratio_row, torch_epoch, try_torch
+from common import (
+    alternate,
+    clock_name,
+    emit,
+    machine,
+    ratio_row,
+    torch_epoch,
+    try_compile,
+    try_torch,
+)
 
 BATCH, LR = 100, 0.02   # the book's alpha = 2 with its extra 1/batch: lr = 2 / 100
 
@@ -49,14 +62,22 @@ class Chapter9Net(nn.Module):
         return self.output(self.dropout(self.hidden(x).tanh()))
 
 
-def framework_epoch(model, opt, images, labels):
+def framework_step(model, opt):
+    def step(x, t):
+        loss = F.cross_entropy(model(x), t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def framework_epoch(model, opt, images, labels, step=None):
+    """One epoch of ``step`` (the eager step by default; a compiled one when given)."""
+    step = step or framework_step(model, opt)
+
     def run():
         for i in range(0, len(images), BATCH):
-            x, t = ta.from_numpy(images[i:i + BATCH]), ta.from_numpy(labels[i:i + BATCH])
-            loss = F.cross_entropy(model(x), t)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            step(ta.from_numpy(images[i:i + BATCH]), ta.from_numpy(labels[i:i + BATCH]))
     return run
 
 
@@ -91,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--dtype", choices=["float32", "float64", "both"], default="both")
+    parser.add_argument("--json", help="append result rows to this file (for report.py)")
     args = parser.parse_args()
     rounds = 3 if args.quick else 61
     torch = try_torch()
@@ -98,9 +120,11 @@ def main() -> None:
         torch.set_num_threads(int(__import__("os").environ.get("OPENBLAS_NUM_THREADS", "0"))
                               or torch.get_num_threads())
     images64, labels = load_images()
-    print(f"chapter-9 network, one epoch of 1,000 images, batch {BATCH}  [{machine()}]")
+    print(f"chapter-9 network, one epoch of 1,000 images, batch {BATCH}, medians of "
+          f"{clock_name()}  [{machine()}]")
     print(f"{'dtype':<9}{'numpy ms':>10}{'ours ms':>10}{'ours/np':>9}"
-          + (f"{'torch ms':>10}{'torch/ours':>11}" if torch else ""))
+          + (f"{'torch ms':>10}{'torch/ours':>11}" if torch else "")
+          + (f"{'compiled ms':>12}{'comp/np':>9}" if hasattr(ta, "compile") else ""))
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
     med = {}
     for name in dtypes:
@@ -113,9 +137,14 @@ def main() -> None:
         rng = np.random.default_rng(0)
         w01 = rng.uniform(-0.01, 0.01, (784, 100)).astype(dtype)
         w12 = rng.uniform(-0.1, 0.1, (100, 10)).astype(dtype)
-        med[name] = alternate({"numpy": numpy_epoch(w01, w12, images, onehot, rng),
-                               "ours": framework_epoch(model, opt, images, labels)},
-                              rounds, warmup=2)
+        contenders = {"numpy": numpy_epoch(w01, w12, images, onehot, rng),
+                      "ours": framework_epoch(model, opt, images, labels)}
+        twin = Chapter9Net(dtype)
+        twin_opt = optim.SGD(twin.parameters(), lr=LR)
+        compiled = try_compile(ta, framework_step(twin, twin_opt))
+        if compiled is not None:
+            contenders["compiled"] = framework_epoch(twin, twin_opt, images, labels, compiled)
+        med[name] = alternate(contenders, rounds, warmup=2)
     # NOTE: torch runs on its own, after numpy and ours: its OpenMP threads keep spinning
     # after each op, which on this 2-core machine slowed whatever ran in between (the
     # numpy loop, ours) by 2x or more. Each is timed as its own user would run it.
@@ -123,7 +152,13 @@ def main() -> None:
         if torch is not None:
             epoch = torch_model_epoch(torch, images64.astype(name), labels, np.dtype(name))
             med[name]["torch"] = alternate({"torch": epoch}, rounds, warmup=2)["torch"]
-        print(ratio_row(name, med[name], 1e3, width=9))
+        line = ratio_row(name, med[name], 1e3, width=9)
+        if "compiled" in med[name]:
+            line += (f"{med[name]['compiled'] * 1e3:>12.2f}"
+                     f"{med[name]['compiled'] / med[name]['numpy']:>9.3f}")
+        print(line)
+        emit(args.json, bench="ch9", label="book's ch-9 net, 1 epoch of 1,000 images",
+             dtype=name, unit="ms/epoch", **med[name])
 
 
 if __name__ == "__main__":

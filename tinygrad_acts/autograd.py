@@ -583,13 +583,24 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
                     continue
             in_grads = _run_node(node, g, retain_graph, create_graph)
             _hand_over(node, in_grads, grads, heap, leaves, needed, capture)
-        seen: set[int] = set()
-        for leaf, g in leaves.values():
-            _accumulate_leaf(leaf, g, create_graph, capture, seen, roots)
+        _accumulate_leaves(leaves, create_graph, capture, roots)
     finally:
         state.grad_enabled = prev_mode
         if quiet is not None:
             np.seterr(**quiet)
+
+
+def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
+                       roots: Sequence) -> None:
+    """Each leaf's summed gradient into its ``.grad`` (or grad()'s capture). The common
+    case, a leaf with no hooks and no ``.grad`` yet, takes the array as it is (owned)."""
+    seen: set[int] = set()
+    for leaf, g in leaves.values():
+        if leaf.grad is None and capture is None and not create_graph and not leaf._hooks \
+                and type(g) is np.ndarray and g.dtype is leaf.data.dtype:
+            leaf.grad = Tensor._make(_owned(g, leaf, seen), False, None)
+        else:
+            _accumulate_leaf(leaf, g, create_graph, capture, seen, roots)
 
 
 def _seed(roots: Sequence, root_grads: Sequence, grads: dict, heap: list,

@@ -551,10 +551,14 @@ class Tensor:
 
         def keep(grad: Tensor) -> None:
             t = ref()
-            if t is not None:
-                if grad.requires_grad and not autograd.is_grad_enabled():
-                    grad = grad.detach().clone()  # NOTE: torch's, outside create_graph
-                t.grad = grad if t.grad is None else t.grad + grad
+            if t is None:
+                return
+            if t.grad is not None:
+                t.grad = t.grad + grad
+            elif grad.requires_grad and not autograd.is_grad_enabled():
+                t.grad = grad.detach().clone()  # NOTE: torch's, outside create_graph
+            else:  # NOTE: a copy, as torch's: the same array flows on to the inputs' .grad
+                t.grad = grad.clone()
 
         self.register_hook(keep)
         self._retains_grad = keep  # the hook, to move it along an in-place change
@@ -1266,9 +1270,10 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         dt = a.data.dtype
         if dt is b.data.dtype and (dt.kind == "f" or (op is not _DIV and dt.kind != "b")):
             return op.apply(a, b)
-    elif (ta is Tensor and (tb is float or tb is int) and a.data.dtype.kind == "f") or (
+    elif (ta is Tensor and (tb is float or tb is int or (
+            tb is np.ndarray and b.dtype is a.data.dtype)) and a.data.dtype.kind == "f") or (
             tb is Tensor and (ta is float or ta is int) and b.data.dtype.kind == "f"):
-        return op.apply(a, b)
+        return op.apply(a, b)  # (a float array of a's dtype: a constant, as dropout's mask)
     a, b = _operand(a), _operand(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype \
             and (a.data.dtype.kind == "f" or (op is not _DIV and a.data.dtype.kind != "b")):

@@ -70,15 +70,24 @@ class Adam(Optimizer):
             else:
                 grad = grad + wd * p.data
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(m, grad, 1 - b1)
+        # NOTE: every elementwise step runs in place in one scratch array (PyTorch's order
+        # and rounding, one temporary instead of seven: parameters can be large)
+        tmp = np.empty_like(m)
+        lerp_(m, grad, 1 - b1, tmp)
         v *= b2
-        v += (1 - b2) * grad * grad
+        np.multiply(grad, 1 - b2, out=tmp)   # v += (1 - b2) * g * g, torch's addcmul_
+        tmp *= grad
+        v += tmp
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         step_size = lr / (1 - b1 ** step)
-        denom = np.sqrt(v) / math.sqrt(1 - b2 ** step) + group["eps"]
-        p.data -= step_size * (m / denom)
+        denom = np.sqrt(v, out=tmp)          # sqrt(v) / sqrt(1 - b2^t) + eps
+        denom /= math.sqrt(1 - b2 ** step)
+        denom += group["eps"]
+        update = np.divide(m, denom, out=tmp)
+        update *= step_size
+        p.data -= update
 
 
 def _check_hyperparameters(who: str, lr: Any, betas: Any, eps: Any, weight_decay: Any) -> None:

@@ -14,16 +14,44 @@ from ..tensor import Tensor, from_numpy
 __all__ = ["Optimizer"]
 
 
-def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """``start += weight * (end - start)`` in place, as ``torch.lerp_`` computes it.
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float,
+          out: np.ndarray | None = None) -> None:
+    """``start += weight * (end - start)`` in place, as ``torch.lerp_`` computes it; ``out``
+    is an optional scratch array of start's shape (no temporaries then).
 
     NOTE: PyTorch switches form at weight 0.5 (``end - (end - start) * (1 - weight)`` from
     there on) so that weight 1 gives ``end`` exactly; the two forms round differently, so
     the running averages follow it to match torch's last bits."""
+    diff = np.subtract(end, start, out=out)
     if weight < 0.5:
-        start += weight * (end - start)
+        diff *= weight
+        start += diff
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        diff *= 1 - weight
+        np.subtract(end, diff, out=start)
+
+
+#: The largest temporary an in-place update makes, in elements (512 KiB of float32).
+CHUNK = 1 << 17
+
+
+def add_scaled_(p: np.ndarray, alpha: float, g: np.ndarray) -> None:
+    """``p += alpha * g`` in place, the product formed in pieces of at most ``CHUNK``
+    elements, so updating a large parameter needs no temporary of its size (the step's
+    peak memory is its graph's, not the graph's plus a copy of the biggest weight).
+
+    NOTE: the same two roundings as ``p += alpha * g`` (a product, then a sum), whatever
+    the pieces: each element's arithmetic is unchanged."""
+    if p.size <= CHUNK or not (p.flags.c_contiguous and g.flags.c_contiguous) \
+            or g.shape != p.shape:
+        p += alpha * g
+        return
+    flat_p, flat_g = p.reshape(-1), g.reshape(-1)
+    scratch = np.empty(CHUNK, dtype=np.result_type(alpha, g))
+    for start in range(0, p.size, CHUNK):
+        piece = scratch[:min(CHUNK, p.size - start)]
+        np.multiply(flat_g[start:start + CHUNK], alpha, out=piece)
+        flat_p[start:start + CHUNK] += piece
 
 
 def check_number(who: str, name: str, value: Any) -> Any:
@@ -162,12 +190,14 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        update, state = self._update, self.state
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                self._update(p, p.grad.data, group, self.state[p])
-                p.bump_version()  # the data changed in place
+                update(p, grad.data, group, state[p])
+                p._version[0] += 1  # the data changed in place (p.bump_version())
         return loss
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_number
+from .optimizer import Optimizer, add_scaled_, check_number
 
 __all__ = ["SGD"]
 
@@ -71,7 +71,10 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = np.array(grad, copy=True)
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * grad
+                dampening = group["dampening"]
+                # NOTE: (1 - 0) * g is g exactly: no temporary for the usual dampening 0
+                buf += grad if dampening == 0 else (1 - dampening) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
-        # NOTE: in place, so the parameter keeps its array (and anything sharing it).
-        p.data -= group["lr"] * grad
+        # NOTE: in place, so the parameter keeps its array (and anything sharing it); the
+        # step -lr * g is formed in pieces (the gradient belongs to the user: never scaled)
+        add_scaled_(p.data, -group["lr"], grad)
