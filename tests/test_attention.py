@@ -535,3 +535,25 @@ def test_transformer_errors_follow_torch():
         model(ta.randn(5, 3, 8), ta.randn(4, 2, 8))
     with pytest.raises(RuntimeError, match="d_model"):
         model(ta.randn(5, 3, 6), ta.randn(4, 3, 6))
+
+
+def test_in_place_softmax_backward_is_the_plain_formula_bit_for_bit():
+    """On arrays, Attention's backward turns dP into dS in dP's own memory (and the forward
+    exponentiates the scores in theirs): the same operations, so the same bits."""
+    from tinygrad_acts.ops import attention as A
+    rng = np.random.default_rng(3)
+    s = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    s[0, 0, 1] = -np.inf  # a dead row (all keys masked): zeros, not nan
+    top = s.max(-1, keepdims=True)
+    safe = np.where(top == -np.inf, 0.0, top)
+    with np.errstate(under="ignore", invalid="ignore"):
+        e = np.exp(s - safe)
+    total = e.sum(-1, keepdims=True)
+    want_p = e / np.where(total == 0, 1, total)
+    p = A.probs(s.copy())
+    np.testing.assert_array_equal(p.view(np.int32), want_p.view(np.int32))
+    assert not np.isnan(p).any() and (p[0, 0, 1] == 0).all()
+    dp = rng.standard_normal(p.shape).astype(np.float32)
+    want = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+    got = A.softmax_grad(p, dp.copy())
+    np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))

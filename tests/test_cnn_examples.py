@@ -198,7 +198,7 @@ def test_relu_converges_faster_quick(needs_digits, tmp_path, capsys):
     result = lab.main(["--lrs", "0.1", "--thresholds", "0.8", "0.6", "--max-steps", "60",
                        "--train", "1280", "--plot", str(png)])
     out = capsys.readouterr().out
-    assert "Krizhevsky et al. 2012, Figure 1" in out and "claim:" in out
+    assert "Krizhevsky et al. 2012, Figure 1" in out and lab.CLAIM in out
     assert set(result) == {0.8, 0.6}
     relu = result[0.6]["steps"]["relu"]
     assert relu is not None and 20 <= relu <= 60       # the window needs 20 batches
@@ -215,7 +215,7 @@ def test_relu_converges_faster_on_idx_files(tmp_path, capsys):
               "--train", "200", "--data-dir", str(folder), "--thresholds", "0.5"])
     out = capsys.readouterr().out
     assert "200 Fashion-MNIST training images" in out
-    assert "claim:" in out
+    assert lab.CLAIM in out
 
 
 # --- benchmarks/bench_cnn.py -------------------------------------------------------------

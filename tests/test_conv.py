@@ -366,3 +366,120 @@ def test_lenet_trains_a_step_and_matches_torch():
     for (k, p), pt in zip(ours.named_parameters(), theirs.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-4, atol=1e-5,
                                    err_msg=k)
+
+
+# --- the fast paths against the plain ones ---------------------------------------------------
+# conv runs on batch-last columns (ops.conv.windows_last / col2im_last, one GEMM for the whole
+# batch), max pooling with disjoint windows writes each cell once through a bit mask: each is
+# checked against the plain (N, C, ...) im2col / col2im and the overlapping-window scatter.
+
+CONV_VARIANTS = [  # x shape, w shape, stride, dilation, pads, groups
+    ((3, 4, 7, 6), (6, 2, 3, 2), (2, 1), (1, 2), ((1, 2), (0, 1)), 2),
+    ((2, 1, 9, 9), (4, 1, 5, 5), (1, 1), (1, 1), ((2, 2), (2, 2)), 1),
+    ((2, 3, 8), (4, 3, 3), (3,), (2,), ((1, 1),), 1),
+    ((0, 3, 5, 5), (2, 3, 3, 3), (1, 1), (1, 1), ((0, 0), (0, 0)), 1),
+]
+
+
+def _plain_conv(x, w, g, stride, dilation, pads, groups):
+    """y, dx, dw by the (N, C, *kernel, *out) im2col and col2im, contracted by einsum."""
+    from tinygrad_acts.ops import conv as C
+    n, nd = x.shape[0], len(stride)
+    cols = C.unfold(x, w.shape[2:], stride, dilation, pads)
+    out = cols.shape[2 + nd:]
+    cols = cols.reshape(n, groups, x.shape[1] // groups * int(np.prod(w.shape[2:])),
+                        int(np.prod(out)))
+    wg = w.reshape(groups, w.shape[0] // groups, cols.shape[2])
+    y = np.einsum("gok,ngkl->ngol", wg, cols).reshape(n, w.shape[0], *out)
+    g4 = g.reshape(n, groups, w.shape[0] // groups, cols.shape[3])
+    dcols = np.einsum("gok,ngol->ngkl", wg, g4).reshape(n, x.shape[1], *w.shape[2:], *out)
+    dx = C.fold(dcols, x.shape[2:], stride, dilation, pads)
+    dw = np.einsum("ngol,ngkl->gok", g4, cols).reshape(w.shape)
+    return y, dx, dw
+
+
+@pytest.mark.parametrize("xs, ws, stride, dilation, pads, groups", CONV_VARIANTS)
+def test_conv_batch_last_path_matches_the_plain_im2col_to_rounding(xs, ws, stride, dilation,
+                                                                   pads, groups):
+    """To rounding, not bit for bit: BLAS sums each output's C*K products in its own blocked
+    order, einsum in another; the col2im adds themselves run in the same order (next test)."""
+    from tinygrad_acts.ops import conv as C
+    x, w = RNG.standard_normal(xs), RNG.standard_normal(ws)
+    b = RNG.standard_normal(ws[0])
+    node = C.Conv.__new__(C.Conv)
+    node.needs_input_grad = (True, True, True)
+    y = node.forward(x, w, b, stride=stride, dilation=dilation, pads=pads, groups=groups)
+    assert y.flags.c_contiguous
+    g = RNG.standard_normal(y.shape)
+    dx, dw, db = node.backward(g, *node.saved)
+    y_ref, dx_ref, dw_ref = _plain_conv(x, w, g, stride, dilation, pads, groups)
+    y_ref = y_ref + b.reshape(-1, *(1,) * len(stride))
+    for got, want in ((y, y_ref), (dx, dx_ref), (dw, dw_ref), (db, g.sum((0, *range(2, g.ndim))))):
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride, dilation", [((1, 1), (1, 1)), ((2, 1), (1, 2)),
+                                              ((3, 2), (2, 1))])
+def test_batch_last_col2im_is_the_plain_col2im_bit_for_bit(stride, dilation):
+    from tinygrad_acts.ops import conv as C
+    n, c, kernel, out = 3, 2, (3, 2), (4, 5)
+    shape = tuple(s * (o - 1) + d * (k - 1) + 1 for s, o, d, k in zip(stride, out, dilation,
+                                                                       kernel))
+    dcols = RNG.standard_normal((n, c, *kernel, *out)).astype(np.float32)
+    plain = C.col2im(dcols, (n, c, *shape), stride, dilation)
+    last = C.col2im_last(np.ascontiguousarray(np.moveaxis(dcols, 0, -1)), (c, *shape, n),
+                         stride, dilation, 2)
+    np.testing.assert_array_equal(np.moveaxis(last, -1, 0).view(np.int32), plain.view(np.int32))
+    xp = RNG.standard_normal((n, c, *shape))  # and the views read the same windows
+    np.testing.assert_array_equal(
+        np.moveaxis(C.windows_last(np.ascontiguousarray(np.moveaxis(xp, 0, -1)), kernel, stride,
+                                   dilation, out), -1, 0),
+        C.windows(xp, kernel, stride, dilation, out))
+
+
+def _scatter_route(g, wins, shape, kernel, stride, dilation):
+    """The overlapping-window rule: zeros, then g added where each offset won."""
+    acc = np.zeros(shape, g.dtype)
+    for i, won in zip(np.ndindex(*kernel), wins):
+        at = acc[(slice(None), slice(None)) + tuple(
+            slice(k * d, k * d + s * (o - 1) + 1, s)
+            for k, d, s, o in zip(i, dilation, stride, g.shape[2:]))]
+        np.add(at, g, out=at, where=won)
+    return acc
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32])
+@pytest.mark.parametrize("kernel, stride, size", [
+    ((2, 2), (2, 2), (6, 8)), ((2, 2), (2, 2), (7, 9)), ((3, 2), (4, 3), (9, 8)),
+    ((2,), (2,), (9,))])
+def test_disjoint_max_pool_routing_is_the_scatter_bit_for_bit(dtype, kernel, stride, size):
+    """LeNet's 2x2 pools take the bit-mask path; it must give the scatter's bits exactly,
+    with ties (zeros after a relu), -0.0, inf and nan in the gradient (non-winners stay +0)."""
+    from tinygrad_acts.ops import conv as C
+    x = np.maximum(RNG.integers(-2, 3, (2, 3, *size)), 0).astype(dtype)  # many tied windows
+    ones = (1,) * len(kernel)
+    pads = ((0, 0),) * len(kernel)
+    out = tuple((n - k) // s + 1 for n, k, s in zip(size, kernel, stride))
+    taps = C._taps(x, kernel, stride, ones, pads, out)
+    y = C.MaxPool.run(x, kernel=kernel, stride=stride, dilation=ones, pads=pads, out=out)
+    g = RNG.standard_normal((2, 3, *out)).astype(dtype) if dtype != np.int32 else \
+        RNG.integers(-5, 5, (2, 3, *out)).astype(dtype)
+    if dtype != np.int32:
+        g.flat[:4] = [-0.0, np.inf, -np.inf, np.nan]
+    wins = C._first_wins(taps, y)
+    got = C._route(g, wins, x.shape, kernel, stride, ones)
+    want = _scatter_route(g, wins, x.shape, kernel, stride, ones)
+    bits = np.dtype(f"i{x.itemsize}")
+    np.testing.assert_array_equal(got.view(bits), want.view(bits))
+
+
+def test_lenet_pool_gradient_is_torchs_bit_for_bit():
+    torch = pytest.importorskip("torch")
+    a = np.maximum(RNG.standard_normal((4, 6, 28, 28)), 0).astype(np.float32)
+    a[0, 0, :2, :2] = 0.0  # an all-zero window: the first cell takes it
+    g = RNG.standard_normal((4, 6, 14, 14)).astype(np.float32)
+    x, xt = ta.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    F.max_pool2d(x, 2).backward(ta.tensor(g))
+    torch.nn.functional.max_pool2d(xt, 2).backward(torch.tensor(g))
+    np.testing.assert_array_equal(x.grad.numpy().view(np.int32), xt.grad.numpy().view(np.int32))

@@ -228,25 +228,31 @@ def test_backprop_through_time_gradcheck(mode, gates, act, reverse):
 
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
-def test_padded_lstm_fast_path_is_the_step_by_step_scan_bit_for_bit(reverse, bias):
+@pytest.mark.parametrize("proj", [0, 2])
+def test_padded_lstm_fast_path_is_the_step_by_step_scan_bit_for_bit(reverse, bias, proj):
     """A padded batch (every step the same rows) runs ops.rnn._lstm_scan, which writes the
     state into the output and activates the four gates in one call: its outputs and every
-    gradient must be the general step-by-step scan's (the packed path) exactly."""
+    gradient must be the general step-by-step scan's (the packed path) exactly, with and
+    without a projection (proj_size: h (B, P), W_hr (P, H))."""
     from tinygrad_acts.ops import rnn as R
     rng = np.random.default_rng(7)
     steps, batch, hid = 5, 3, 4
-    arrays = [rng.standard_normal(s) for s in ((steps * batch, 4 * hid), (batch, hid),
-                                                (batch, hid), (4 * hid, hid), (4 * hid,))]
-    gx, h0, c0, w, b = arrays
-    b = b if bias else None
+    out = proj or hid
+    arrays = [rng.standard_normal(s) for s in ((steps * batch, 4 * hid), (batch, out),
+                                                (batch, hid), (4 * hid, out), (4 * hid,),
+                                                (proj, hid))]
+    gx, h0, c0, w, b, wr = arrays
+    b, wr = (b if bias else None), (wr if proj else None)
     sizes = (batch,) * steps
-    y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, reverse)
-    y_ref, caches_ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, sizes, reverse)
+    y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, reverse, wr)
+    y_ref, caches_ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, sizes, reverse, wr)
+    assert y.shape == (steps * batch, out + hid)
     np.testing.assert_array_equal(y, y_ref)
     g = rng.standard_normal(y.shape)
-    got = R._lstm_scan_back(g, y, h0, c0, w, caches, reverse)
+    got = R._lstm_scan_back(g, y, h0, c0, w, caches, reverse, wr)
     want = R._scan_back("lstm", "tanh", g, caches_ref, (h0.shape, c0.shape), w, sizes,
-                        reverse)
+                        reverse, wr)
+    assert (got[4] is None) == (want[4] is None) == (not proj)
     for a, e in zip([got[0], *got[1], *got[2:]], [want[0], *want[1], *want[2:]]):
         np.testing.assert_array_equal(a, e)
     np.testing.assert_array_equal(gx, arrays[0])  # the input projection is not written
@@ -304,8 +310,6 @@ def test_errors_are_torchs():
         nn.LSTMCell(4, 3)(ta.randn(2, 5))
     with pytest.raises(RuntimeError, match="doesn't match hidden0 batch size 3"):
         nn.LSTMCell(4, 3)(ta.randn(2, 4), (ta.randn(3, 3), ta.randn(3, 3)))
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(4, 3, proj_size=2)
 
 
 def test_empty_batch_runs_as_torch():
@@ -351,3 +355,111 @@ def test_the_numpy_benchmark_lstm_matches_torch_gradients():
     np.testing.assert_allclose(out, tout.detach().numpy(), atol=1e-12)
     for ours, p in zip(grads, [tx, *lstm.parameters()]):
         np.testing.assert_allclose(ours, p.grad.numpy(), atol=1e-12)
+
+
+# --- LSTM with projections (proj_size) --------------------------------------------------------
+
+PROJ_OPTIONS = [{}, {"bidirectional": True}, {"num_layers": 2}, {"batch_first": True},
+                {"num_layers": 2, "bidirectional": True, "batch_first": True},
+                {"num_layers": 2, "bias": False}]
+
+
+def _proj_pair(torch, **kw):
+    """torch's LSTM(4, 5, proj_size=3) and ours, ours loaded strictly from torch's."""
+    theirs = torch.nn.LSTM(4, 5, proj_size=3, dtype=torch.float64, **kw)
+    ours = nn.LSTM(4, 5, proj_size=3, **kw)
+    ours.load_state_dict({k: ta.tensor(v.detach().numpy().copy()) for k, v in
+                          theirs.state_dict().items()}, strict=True)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("opt", PROJ_OPTIONS)
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_lstm_proj_size_matches_torch_outputs_and_gradients(opt, with_hx):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _proj_pair(torch, **opt)
+    rng = np.random.default_rng(5)
+    d, layers = 1 + opt.get("bidirectional", False), opt.get("num_layers", 1)
+    x, tx = _leaf(torch, rng.standard_normal((2, 6, 4) if opt.get("batch_first") else (6, 2, 4)))
+    args, targs = [x], [tx]
+    if with_hx:  # h0 has proj_size numbers, c0 hidden_size
+        states = [_leaf(torch, rng.standard_normal((d * layers, 2, n))) for n in (3, 5)]
+        args.append(tuple(s[0] for s in states))
+        targs.append(tuple(s[1] for s in states))
+    out, tout = _flat(ours(*args)), _flat(theirs(*targs))
+    t, b = (2, 6) if opt.get("batch_first") else (6, 2)
+    assert [o.shape for o in out] == [(t, b, 3 * d), (d * layers, 2, 3), (d * layers, 2, 5)]
+    for o, to in zip(out, tout):
+        assert o.shape == tuple(to.shape)
+        _close(o, to)
+    _backward_both(out, tout, rng)
+    _close(x.grad, tx.grad)
+    for s in states if with_hx else []:
+        _close(s[0].grad, s[1].grad)
+    assert [k for k, _ in ours.named_parameters()] == [k for k, _ in theirs.named_parameters()]
+    for (k, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert p.shape == tuple(tp.shape), k
+        _close(p.grad, tp.grad)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_proj_size_packed_and_unbatched_match_torch(bidirectional):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _proj_pair(torch, num_layers=2, bidirectional=bidirectional)
+    rng = np.random.default_rng(6)
+    x, tx = _leaf(torch, rng.standard_normal((5, 3, 4)))
+    lengths = [2, 5, 3]
+    p = pack_padded_sequence(x, lengths, enforce_sorted=False)
+    tp = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=False)
+    (po, (h, c)), (tpo, (th, tc)) = ours(p), theirs(tp)
+    outs = [pad_packed_sequence(po)[0], h, c]
+    touts = [torch.nn.utils.rnn.pad_packed_sequence(tpo)[0], th, tc]
+    for o, t in zip(outs, touts):
+        _close(o, t)
+    _backward_both(outs, touts, rng)
+    _close(x.grad, tx.grad)
+    for q, tq in zip(ours.parameters(), theirs.parameters()):
+        _close(q.grad, tq.grad)
+    x1 = rng.standard_normal((4, 4))  # unbatched (T, I)
+    for o, t in zip(_flat(ours(ta.tensor(x1))), _flat(theirs(torch.tensor(x1)))):
+        assert o.shape == tuple(t.shape)
+        _close(o, t)
+
+
+def test_lstm_proj_size_parameters_repr_and_hidden_checks_are_torchs():
+    torch = pytest.importorskip("torch")
+    kw = dict(num_layers=2, bidirectional=True, proj_size=2)
+    ours, theirs = nn.LSTM(4, 3, **kw), torch.nn.LSTM(4, 3, **kw)
+    assert repr(ours) == repr(theirs)
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    assert [[w.shape for w in ws] for ws in ours.all_weights] == [
+        [tuple(w.shape) for w in ws] for ws in theirs.all_weights]
+    assert all(np.abs(p.numpy()).max() <= 1 / np.sqrt(3) for p in ours.parameters())
+    x = ta.randn(5, 2, 4)
+    with pytest.raises(RuntimeError, match=r"hidden\[0\] size \(4, 2, 2\), got \[4, 2, 3\]"):
+        ours(x, (ta.zeros(4, 2, 3), ta.zeros(4, 2, 3)))
+    with pytest.raises(RuntimeError, match=r"hidden\[1\] size \(4, 2, 3\), got \[4, 2, 2\]"):
+        ours(x, (ta.zeros(4, 2, 2), ta.zeros(4, 2, 2)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.LSTM(4, 3, proj_size=3), lambda m: m.LSTM(4, 3, proj_size=5),
+    lambda m: m.LSTM(4, 3, proj_size=-1), lambda m: m.GRU(4, 3, proj_size=2),
+    lambda m: m.RNN(4, 3, proj_size=0), lambda m: m.GRU(4, 3, proj_size=0)])
+def test_bad_proj_size_raises_torchs_error(make):
+    """proj_size >= hidden_size or < 0, and any proj_size given to RNN or GRU (even 0):
+    torch's ValueError with torch's message."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError) as theirs:
+        make(torch.nn)
+    with pytest.raises(ValueError) as ours:
+        make(nn)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_lstm_proj_size_gradgradcheck_through_the_layer():
+    m = nn.LSTM(2, 3, proj_size=2, bidirectional=True)
+    x = ta.randn(3, 2, 2, requires_grad=True)
+    assert ta.gradcheck(lambda x: m(x)[0], (x,))
+    assert ta.gradgradcheck(lambda x: m(x)[1][0], (x,))

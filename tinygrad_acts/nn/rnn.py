@@ -47,6 +47,25 @@ def _check_dtype(who: str, x: Tensor, w: Tensor) -> None:
                            f"type {x.dtype}")
 
 
+def _check_proj(mode: str, proj_size: Any, hidden_size: int) -> None:
+    """torch's checks of proj_size (an LSTM's projection of h, 0 < proj_size < H)."""
+    if not isinstance(proj_size, int) or isinstance(proj_size, bool):
+        raise TypeError(f"proj_size should be of type int, got: {type(proj_size).__name__}")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable "
+                         "projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    if proj_size and mode != "LSTM":
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
+def _no_proj(kwargs: dict) -> None:
+    """torch's RNN and GRU refuse the proj_size keyword outright, even proj_size=0."""
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
 class RNNBase(Module):
     """The shared part of RNN, LSTM and GRU (torch's ``RNNBase``): arguments, parameters,
     init, repr and the forward over layers and directions."""
@@ -71,22 +90,23 @@ class RNNBase(Module):
         for name, v in (("hidden_size", hidden_size), ("num_layers", num_layers)):
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"{name} must be an integer greater than zero, got {v!r}")
-        if proj_size != 0:
-            raise NotImplementedError(f"{type(self).__name__}: proj_size is not supported "
-                                      "here (the projection h = W_hr h' of torch's LSTM)")
+        _check_proj(mode, proj_size, hidden_size)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         dtype = np.dtype(dtype or get_default_dtype())
-        gates = _GATES[mode] * hidden_size
+        gates, out = _GATES[mode] * hidden_size, self._out_size
         self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
             for suffix in ("", "_reverse")[:1 + bidirectional]:
-                fan = input_size if layer == 0 else hidden_size * (1 + bidirectional)
+                fan = input_size if layer == 0 else out * (1 + bidirectional)
                 shapes: dict[str, tuple[int, ...]] = {"weight_ih": (gates, fan),
-                                                      "weight_hh": (gates, hidden_size)}
+                                                      "weight_hh": (gates, out)}
                 if bias:
                     shapes.update(bias_ih=(gates,), bias_hh=(gates,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, hidden_size))
                 for kind, shape in shapes.items():
                     name = f"{kind}_l{layer}{suffix}"
                     setattr(self, name, Parameter(np.zeros(shape, dtype)))
@@ -97,29 +117,40 @@ class RNNBase(Module):
         """Every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch."""
         _uniform(self, self.hidden_size)
 
+    @property
+    def _out_size(self) -> int:
+        """The size of h (and of each direction's output): proj_size if set, else H."""
+        return self.proj_size or self.hidden_size
+
+    @property
+    def _per_layer(self) -> int:
+        """Parameters per layer and direction: w_ih, w_hh[, b_ih, b_hh][, w_hr]."""
+        return 2 + 2 * self.bias + (self.proj_size > 0)
+
     def flatten_parameters(self) -> None:
         """A no-op (torch packs the weights for cuDNN)."""
 
     @property
     def all_weights(self) -> list[list[Parameter]]:
-        per = 4 if self.bias else 2
+        per = self._per_layer
         names = self._flat_weights_names
         return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
-        for name, default in (("num_layers", 1), ("bias", True), ("batch_first", False),
-                              ("dropout", 0.0), ("bidirectional", False)):
+        for name, default in (("proj_size", 0), ("num_layers", 1), ("bias", True),
+                              ("batch_first", False), ("dropout", 0.0), ("bidirectional", False)):
             if getattr(self, name) != default:
                 s += f", {name}={getattr(self, name)}"
         return s
 
     def _states(self, hx: Any, batch: int, unbatched: bool, dtype: Any) -> list:
-        """The initial states as a list of (L * D, B, H) Tensors or arrays (h, and c)."""
-        n, shape = 1 + (self.mode == "LSTM"), (self.num_layers * (1 + self.bidirectional),
-                                                batch, self.hidden_size)
+        """The initial states as a list of (L * D, B, H) Tensors or arrays (h, and c); h's
+        last dim is proj_size when set."""
+        n, lead = 1 + (self.mode == "LSTM"), (self.num_layers * (1 + self.bidirectional), batch)
+        shapes = [(*lead, self._out_size), (*lead, self.hidden_size)][:n]
         if hx is None:
-            return [np.zeros(shape, dtype)] * n
+            return [np.zeros(shape, dtype) for shape in shapes]
         states = list(hx) if n == 2 else [hx]
         if len(states) != n or not all(isinstance(s, Tensor) for s in states):
             raise TypeError(f"{type(self).__name__}: hx must be {'a tuple (h_0, c_0) of' if n == 2 else 'a'} Tensor{'s' if n == 2 else ''}")  # noqa: E501
@@ -129,7 +160,7 @@ class RNNBase(Module):
             raise RuntimeError(f"For {'unbatched 2-D' if unbatched else 'batched 3-D'} input, "
                                f"hx should also be {want}-D but got ({dims}) tensor")
         states = [s.unsqueeze(1) if unbatched else s for s in states]
-        for i, s in enumerate(states):
+        for i, (s, shape) in enumerate(zip(states, shapes)):
             if s.shape != shape:
                 what = f"hidden[{i}]" if n == 2 else "hidden"
                 raise RuntimeError(f"Expected {what} size {shape}, got {list(s.shape)}")
@@ -176,7 +207,7 @@ class RNNBase(Module):
     def _layers(self, x: Tensor, states: list, sizes: tuple) -> tuple[Tensor, list]:
         """Every layer and direction over the packed input x (N, I): (output, final states)."""
         mode, act = _CELL[self.mode]
-        hid, n_dir, per = self.hidden_size, 1 + self.bidirectional, 4 if self.bias else 2
+        hid, n_dir, per = self._out_size, 1 + self.bidirectional, self._per_layer
         lengths = (np.asarray(sizes)[:, None] > np.arange(sizes[0])).sum(axis=0)
         ends = np.asarray(np.cumsum(sizes)) - np.asarray(sizes)
         last: Any = slice(len(x) - sizes[0], None) if len(set(sizes)) == 1 else (
@@ -187,13 +218,19 @@ class RNNBase(Module):
             outs = []
             for d in range(n_dir):
                 k = layer * n_dir + d
-                w = [getattr(self, n) for n in names[k * per:(k + 1) * per]] + [None, None]
-                gx = Linear.apply(x, w[0], w[2]) if self.bias else Linear.apply(x, w[0])
+                w = [getattr(self, n) for n in names[k * per:(k + 1) * per]]
+                b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
+                gx = Linear.apply(x, w[0], b_ih) if self.bias else Linear.apply(x, w[0])
+                proj = (w[-1],) if self.proj_size else ()
                 y = Scan.apply(gx, states[0][k], states[1][k] if mode == "lstm" else None,
-                               w[1], w[3], mode=mode, sizes=sizes, reverse=d == 1, act=act)
+                               w[1], b_hh, *proj, mode=mode, sizes=sizes, reverse=d == 1,
+                               act=act)
                 end = y[:sizes[0]] if d == 1 else y[last]  # the state after each one's last step
-                for i in range(len(states)):
-                    finals[i].append(end[:, i * hid:(i + 1) * hid] if mode == "lstm" else end)
+                if mode == "lstm":  # y = [h, c]: h of size hid (proj_size or H), then c
+                    finals[0].append(end[:, :hid])
+                    finals[1].append(end[:, hid:])
+                else:
+                    finals[0].append(end)
                 outs.append(y[:, :hid] if mode == "lstm" else y)
             x = outs[0] if n_dir == 1 else cat(outs, 1)
             if self.dropout and self.training and layer < self.num_layers - 1:
@@ -226,6 +263,7 @@ class RNN(RNNBase):
     """
 
     def __init__(self, *args: Any, nonlinearity: str = "tanh", **kwargs: Any) -> None:
+        _no_proj(kwargs)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                              "'relu'.")
@@ -235,21 +273,27 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory: i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the quarters
-    of x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh; c_t = f c_{t-1} + i g; h_t = o tanh(c_t).
+    of x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh; c_t = f c_{t-1} + i g; h_t = o tanh(c_t),
+    or with ``proj_size`` P > 0 (torch's LSTM with projections) h_t = W_hr (o tanh(c_t)):
+    h shrinks to P numbers while the cell c keeps H.
 
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-        device, dtype: as ``RNN``. proj_size: only 0 (not supported here).
+        device, dtype: as ``RNN``. proj_size: P, 0 < P < hidden_size, or 0 (default: none).
 
     Shape:
-        Input as ``RNN``; (h_0, c_0), each (D * num_layers, B, H) (default zeros). Output
-        (T, B, D * H) and (h_n, c_n); ``weight_ih_l{k}`` (4H, I), gates i, f, g, o.
+        Input as ``RNN``; (h_0, c_0), (D * num_layers, B, P or H) and (D * num_layers, B, H)
+        (default zeros). Output (T, B, D * (P or H)) and (h_n, c_n); ``weight_ih_l{k}``
+        (4H, I), gates i, f, g, o; ``weight_hh_l{k}`` (4H, P or H); ``weight_hr_l{k}`` (P, H).
 
     Example:
         >>> import tinygrad_acts as ta
         >>> out, (h, c) = ta.nn.LSTM(4, 3, batch_first=True)(ta.randn(2, 5, 4))
         >>> out.shape, h.shape, c.shape
         ((2, 5, 3), (1, 2, 3), (1, 2, 3))
+        >>> out, (h, c) = ta.nn.LSTM(4, 3, proj_size=2)(ta.randn(5, 2, 4))
+        >>> out.shape, h.shape, c.shape
+        ((5, 2, 2), (1, 2, 2), (1, 2, 3))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -274,6 +318,7 @@ class GRU(RNNBase):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _no_proj(kwargs)
         super().__init__("GRU", *args, **kwargs)
 
 

@@ -38,11 +38,23 @@ def probs(s: Any) -> Any:
     empty = top == -np.inf
     if is_tensor(s):  # create_graph: the dead rows are constants (their slope is 0)
         return where(empty, 0.0, where(empty, 0.0, s).softmax(-1))
+    # NOTE: s is a temporary (scores' output): shifted and exponentiated in its own memory
+    e = np.subtract(s, np.where(empty, 0.0, top), out=s)
     with np.errstate(under="ignore"):
-        e = np.exp(s - np.where(empty, 0.0, top))
+        np.exp(e, out=e)
     total = e.sum(axis=-1, keepdims=True)
     e /= np.where(total == 0, 1, total)
     return e
+
+
+def softmax_grad(p: Any, dp: Any) -> Any:
+    """dS = P (dP - sum(dP P, -1)), the softmax's backward; on arrays in dP's memory (a
+    temporary of backward: the same operations, so the same bits)."""
+    if is_tensor(p) or is_tensor(dp):
+        return p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+    dp -= (dp * p).sum(axis=-1, keepdims=True)
+    dp *= p
+    return dp
 
 
 class Attention(Function):
@@ -52,7 +64,9 @@ class Attention(Function):
     (each summed back over the dims it was broadcast along).
 
     NOTE: P is saved (the softmax is the costly part); under create_graph it is recomputed
-    from the Tensors q, k and mask, so second derivatives see its dependence on them.
+    from the Tensors q, k and mask, so second derivatives see its dependence on them. On
+    arrays dP becomes dS in its own memory (``softmax_grad``): no score-sized temporaries
+    but one.
     """
 
     def forward(self, q, k, v, mask=None, *, keep, scale, drop):
@@ -68,8 +82,8 @@ class Attention(Function):
         gv = unbroadcast(swap_last(pd) @ g, v.shape) if needs[2] else None
         dp = g @ swap_last(v)
         if drop is not None:
-            dp = dp * drop
-        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+            dp = dp * drop if is_tensor(dp) else np.multiply(dp, drop, out=dp)
+        ds = softmax_grad(p, dp)
         gq = unbroadcast(ds @ k, q.shape) * scale if needs[0] else None
         gk = unbroadcast(swap_last(ds) @ q, k.shape) * scale if needs[1] else None
         if len(needs) == 3:

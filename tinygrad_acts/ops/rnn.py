@@ -57,31 +57,37 @@ def _put(buf: Any, parts: list) -> Any:
 # --- one step forward and back, per cell: (input rows, state) -> (output, state, cache) ------
 
 
-def _lstm(x: Any, state: tuple, w_t: Any, b: Any, act: str, buf: Any) -> tuple:
+def _lstm(x: Any, state: tuple, w_t: Any, b: Any, act: str, buf: Any,
+          wr_t: Any = None) -> tuple:
     """z = x + h W^T (x holds both biases); i, f, o = sigmoid, g = tanh of z's quarters;
-    c' = f c + i g; h' = o tanh(c'). Output [h', c']."""
+    c' = f c + i g; h' = o tanh(c'), or with a projection (torch's proj_size) h' =
+    (o tanh(c')) W_hr^T, of size P < H. Output [h', c']."""
     h, c = state
-    n = h.shape[1]
+    n = c.shape[1]
     z = x + h @ w_t
     a = _put(buf if buf is None else z, [_act("sigmoid", z[:, :2 * n]),
                                          _act("tanh", z[:, 2 * n:3 * n]),
                                          _act("sigmoid", z[:, 3 * n:])])
     c2 = a[:, n:2 * n] * c + a[:, :n] * a[:, 2 * n:3 * n]
     tc = _act("tanh", c2)
-    h2 = a[:, 3 * n:] * tc
-    return (h2, c2), (a, tc, c, h)
+    hr = a[:, 3 * n:] * tc
+    h2 = hr if wr_t is None else hr @ wr_t
+    return (h2, c2), (a, tc, c, hr, h)
 
 
-def _lstm_back(dy: Any, carry: tuple, cache: tuple, w: Any, act: str, buf: Any) -> tuple:
-    a, tc, c, h = cache
-    n = h.shape[1]
+def _lstm_back(dy: Any, carry: tuple, cache: tuple, w: Any, act: str, buf: Any,
+               wr: Any = None) -> tuple:
+    """The step back; its third output is dh', from which dW_hr = sum_t dh'_t^T hr_t."""
+    a, tc, c, _, h = cache
+    n, p = c.shape[1], h.shape[1]
     i, f, g, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
-    dh = dy[:, :n] + carry[0]
+    dh = dy[:, :p] + carry[0]
+    dhr = dh if wr is None else dh @ wr  # the gradient of o tanh(c'), before the projection
     sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
     # NOTE: tanh's rule from its output tc: dc gets dh o (1 - tc^2) on top of what flows in
-    dc = dy[:, n:] + carry[1] + tanh(dh * o, tc)
-    dz = _put(buf, [sig(dc * g, i), sig(dc * c, f), tanh(dc * i, g), sig(dh * tc, o)])
-    return dz, (dz @ w, dc * f), dz
+    dc = dy[:, p:] + carry[1] + tanh(dhr * o, tc)
+    dz = _put(buf, [sig(dc * g, i), sig(dc * c, f), tanh(dc * i, g), sig(dhr * tc, o)])
+    return dz, (dz @ w, dc * f), dh
 
 
 def _gru(x: Any, state: tuple, w_t: Any, b: Any, act: str, buf: Any) -> tuple:
@@ -134,28 +140,31 @@ def _rows(new: tuple, old: tuple, n: int) -> tuple:
 
 
 def _scan(mode: str, act: str, gx: Any, states: tuple, w: Any, b: Any, sizes: tuple,
-          reverse: bool) -> tuple:
-    """Every step forward, in time order or reversed: (packed outputs, per-step caches)."""
+          reverse: bool, wr: Any = None) -> tuple:
+    """Every step forward, in time order or reversed: (packed outputs, per-step caches).
+    ``wr``: an LSTM's projection W_hr (P, H), or None."""
     step, arrays = _CELLS[mode][0], not is_tensor(gx) and not is_tensor(w)
     if mode != "gru" and b is not None:
         gx, b = gx + b, None  # b_hh folded into the projection: one add for all steps
-    offs, w_t = _offsets(sizes), w.T
+    offs, w_t, proj = _offsets(sizes), w.T, () if wr is None else (wr.T,)
     outs, caches = [None] * len(sizes), [None] * len(sizes)
     width = sum(s.shape[1] for s in states)
     y = np.empty((offs[-1], width), gx.dtype) if arrays else None
     for t in (reversed(range(len(sizes))) if reverse else range(len(sizes))):
         n = sizes[t]
         part = tuple(s[:n] for s in states) if n < states[0].shape[0] else states
-        new, caches[t] = step(gx[offs[t]:offs[t + 1]], part, w_t, b, act, arrays or None)
+        new, caches[t] = step(gx[offs[t]:offs[t + 1]], part, w_t, b, act, arrays or None,
+                              *proj)
         outs[t] = _put(None if y is None else y[offs[t]:offs[t + 1]], list(new))
         states = _rows(new, states, n)
     return (y if arrays else _cat(outs, 0)), caches
 
 
 def _scan_back(mode: str, act: str, g: Any, caches: list, shapes: tuple, w: Any,
-               sizes: tuple, reverse: bool) -> tuple:
-    """Backprop through time: (d gx, d initial states, d W_hh, d b_hh)."""
+               sizes: tuple, reverse: bool, wr: Any = None) -> tuple:
+    """Backprop through time: (d gx, d initial states, d W_hh, d b_hh, d W_hr or None)."""
     back, arrays = _CELLS[mode][1], not is_tensor(g) and not is_tensor(w)
+    proj = () if wr is None else (wr,)
     offs = _offsets(sizes)
     carry = tuple(np.zeros(s, g.dtype) for s in shapes)
     dgx, dhh = [None] * len(sizes), [None] * len(sizes)
@@ -164,12 +173,13 @@ def _scan_back(mode: str, act: str, g: Any, caches: list, shapes: tuple, w: Any,
         n, rows = sizes[t], slice(offs[t], offs[t + 1])
         part = tuple(s[:n] for s in carry) if n < shapes[0][0] else carry
         dgx[t], new, dhh[t] = back(g[rows], part, caches[t], w, act,
-                                   None if buf is None else buf[rows])
+                                   None if buf is None else buf[rows], *proj)
         carry = _rows(new, carry, n)
     dz: Any = buf if arrays else _cat(dgx, 0)
     dh = dz if mode != "gru" else _cat(dhh, 0)
     hs = _cat([c[-1] for c in caches], 0)  # the state h each step started from
-    return dz, carry, dh.T @ hs, dh.sum(axis=0)
+    dwr = None if wr is None else _cat(dhh, 0).T @ _cat([c[3] for c in caches], 0)
+    return dz, carry, dh.T @ hs, dh.sum(axis=0), dwr
 
 
 # --- the LSTM over a padded batch, on arrays: the hot path, without per-step copies ----------
@@ -180,17 +190,19 @@ def _lstm_rows(t: int, batch: int) -> slice:
 
 
 def _lstm_scan(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray, b: Any,
-               steps: int, reverse: bool) -> tuple:
+               steps: int, reverse: bool, wr: Any = None) -> tuple:
     """Every step of an LSTM whose batch runs every step (sizes all equal), as ``_scan``
     does it step by step, but with the state written straight into the output y (its
-    h and c halves are the next step's state: no copies) and all four gates activated by
+    h and c parts are the next step's state: no copies) and all four gates activated by
     one sigmoid over the whole pre-activation, the g quarter then overwritten with tanh.
     Same operations on every element as ``_lstm``, so the same bits. Returns y and the
-    caches (per step: the gates a, and tanh(c'))."""
-    batch, n = h0.shape
+    caches (per step: the gates a, and tanh(c'); with a projection wr, all steps' o tanh(c'))."""
+    (batch, n), p = c0.shape, h0.shape[1]
     z_all = gx + b if b is not None else gx.copy()  # NOTE: gx is an input: not written
     w_t = w.T
-    y = np.empty((steps * batch, 2 * n), z_all.dtype)
+    y = np.empty((steps * batch, p + n), z_all.dtype)
+    hr_all, wr_t = (None, None) if wr is None else (np.empty((steps * batch, n), z_all.dtype),
+                                                     wr.T)
     rec = np.empty((batch, 4 * n), z_all.dtype)
     gates: list = [None] * steps
     tanh_c: list = [None] * steps
@@ -202,23 +214,28 @@ def _lstm_scan(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray, b:
         a = sigmoid(z)
         np.tanh(z[:, 2 * n:3 * n], out=a[:, 2 * n:3 * n])
         out = y[_lstm_rows(t, batch)]
-        h2, c2 = out[:, :n], out[:, n:]
+        h2, c2 = out[:, :p], out[:, p:]
         np.multiply(a[:, n:2 * n], c, out=c2)
         c2 += a[:, :n] * a[:, 2 * n:3 * n]
         tc = np.tanh(c2)
-        np.multiply(a[:, 3 * n:], tc, out=h2)
+        if hr_all is None:
+            np.multiply(a[:, 3 * n:], tc, out=h2)
+        else:
+            hr = np.multiply(a[:, 3 * n:], tc, out=hr_all[_lstm_rows(t, batch)])
+            h2[...] = hr @ wr_t
         gates[t], tanh_c[t], h, c = a, tc, h2, c2
-    return y, (gates, tanh_c)
+    return y, (gates, tanh_c, hr_all)
 
 
 def _lstm_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray,
-                    w: np.ndarray, caches: tuple, reverse: bool) -> tuple:
+                    w: np.ndarray, caches: tuple, reverse: bool, wr: Any = None) -> tuple:
     """Backprop through time for ``_lstm_scan`` (the same operations as ``_lstm_back`` on
     every element): each step's state is read back from y; the slopes of the three sigmoid
     gates come from one call of sigmoid's rule over all four quarters, the g quarter then
     overwritten by tanh's rule. Returns as ``_scan_back``."""
-    gates, tanh_c = caches
-    steps, (batch, n) = len(gates), h0.shape
+    gates, tanh_c, hr_all = caches
+    steps, (batch, n), p = len(gates), c0.shape, h0.shape[1]
+    dh_all: np.ndarray | None = None if wr is None else np.empty((steps * batch, p), g.dtype)
     sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
     dz_all = np.empty((steps * batch, 4 * n), g.dtype)
     grads = np.empty((batch, 4 * n), g.dtype)
@@ -226,11 +243,14 @@ def _lstm_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray
     first = steps - 1 if reverse else 0
     for t in (range(steps) if reverse else reversed(range(steps))):
         a, tc, rows = gates[t], tanh_c[t], _lstm_rows(t, batch)
-        c = c0 if t == first else y[_lstm_rows(t + 1 if reverse else t - 1, batch), n:]
+        c = c0 if t == first else y[_lstm_rows(t + 1 if reverse else t - 1, batch), p:]
         i, f, gg, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
-        dh = g[rows, :n] + dh
+        dh = g[rows, :p] + dh
+        if dh_all is not None:  # the projection: dh' kept for dW_hr, dh' W_hr goes on
+            dh_all[rows] = dh
+            dh = dh @ wr
         # NOTE: tanh's rule from its output tc: dc gets dh o (1 - tc^2) on top of what flows in
-        dc = g[rows, n:] + dc + tanh(dh * o, tc)
+        dc = g[rows, p:] + dc + tanh(dh * o, tc)
         np.multiply(dc, gg, out=grads[:, :n])
         np.multiply(dc, c, out=grads[:, n:2 * n])
         np.multiply(dc, i, out=grads[:, 2 * n:3 * n])
@@ -239,9 +259,10 @@ def _lstm_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray
         dz[...] = sig(grads, a)
         dz[:, 2 * n:3 * n] = tanh(grads[:, 2 * n:3 * n], gg)
         dh, dc = dz @ w, dc * f
-    hs = y[:, :n]  # the state h each step started from: the step before's, or h0
+    hs = y[:, :p]  # the state h each step started from: the step before's, or h0
     before = [hs[batch:], h0] if reverse else [h0, hs[:-batch]]
-    return dz_all, (dh, dc), dz_all.T @ np.concatenate(before), dz_all.sum(axis=0)
+    dwr = None if dh_all is None else dh_all.T @ hr_all
+    return dz_all, (dh, dc), dz_all.T @ np.concatenate(before), dz_all.sum(axis=0), dwr
 
 
 class Scan(Function):
@@ -251,41 +272,44 @@ class Scan(Function):
     registry's rule from the gate's output; dW_hh = sum_t dz_t^T h_{t-1} (one matmul).
 
     Inputs gx (N, G) packed (see the module doc), h0 and c0 (B, H), w_hh (G, H), b_hh (G,)
-    or None; output (N, 2H) for an LSTM, else (N, H).
+    or None, and for an LSTM with projections (torch's proj_size P) w_hr (P, H): then h0
+    and h are (B, P), w_hh (G, P), and dW_hr = sum_t dh_t^T (o_t tanh c_t) (one matmul).
+    Output (N, P + H) or (N, 2H) for an LSTM, else (N, H).
     NOTE: under create_graph the caches are recomputed from the (Tensor) inputs, so the
     same backward builds the graph of the gradient (second derivatives).
     """
 
     def forward(self, gx: np.ndarray, h0: np.ndarray, c0: Any, w_hh: np.ndarray, b_hh: Any,
-                mode: str, sizes: tuple, reverse: bool = False, act: str = "tanh") -> Any:
+                w_hr: Any = None, *, mode: str, sizes: tuple, reverse: bool = False,
+                act: str = "tanh") -> Any:
         states = (h0,) if c0 is None else (h0, c0)
+        how = (mode, act, sizes, reverse)
         if mode == "lstm" and len(set(sizes)) == 1:  # the hot path: a padded batch
-            y, caches = _lstm_scan(gx, h0, c0, w_hh, b_hh, len(sizes), reverse)
+            y, caches = _lstm_scan(gx, h0, c0, w_hh, b_hh, len(sizes), reverse, w_hr)
             # NOTE: the caches read the states back from y: saving y itself makes the
             # engine refuse a backward after an in-place change of the output
-            self.save(gx, h0, c0, w_hh, b_hh, y, caches, (mode, act, sizes, reverse))
+            self.save(gx, h0, c0, w_hh, b_hh, w_hr, y, caches, how)
             return y
-        y, caches = _scan(mode, act, gx, states, w_hh, b_hh, sizes, reverse)
-        self.save(gx, h0, c0, w_hh, b_hh, None, caches, (mode, act, sizes, reverse))
+        y, caches = _scan(mode, act, gx, states, w_hh, b_hh, sizes, reverse, w_hr)
+        self.save(gx, h0, c0, w_hh, b_hh, w_hr, None, caches, how)
         return y
 
-    def backward(self, g: Any, gx: Any, h0: Any, c0: Any, w: Any, b: Any, y: Any,
+    def backward(self, g: Any, gx: Any, h0: Any, c0: Any, w: Any, b: Any, wr: Any, y: Any,
                  caches: Any, how: tuple) -> tuple:
         mode, act, sizes, reverse = how
         states = (h0,) if c0 is None else (h0, c0)
         if is_tensor(g) or is_tensor(w):  # create_graph: the caches as Tensors
-            caches = _scan(mode, act, gx, states, w, b, sizes, reverse)[1]
+            caches = _scan(mode, act, gx, states, w, b, sizes, reverse, wr)[1]
         elif y is not None:
-            dgx, ds, dw, db = _lstm_scan_back(g, y, h0, c0, w, caches, reverse)
-            return self._wanted(dgx, ds, dw, db)
+            return self._wanted(*_lstm_scan_back(g, y, h0, c0, w, caches, reverse, wr))
         shapes = tuple(s.shape for s in states)
-        dgx, ds, dw, db = _scan_back(mode, act, g, caches, shapes, w, sizes, reverse)
-        return self._wanted(dgx, ds, dw, db)
+        return self._wanted(*_scan_back(mode, act, g, caches, shapes, w, sizes, reverse, wr))
 
-    def _wanted(self, dgx: Any, ds: tuple, dw: Any, db: Any) -> tuple:
+    def _wanted(self, dgx: Any, ds: tuple, dw: Any, db: Any, dwr: Any) -> tuple:
         need = self.needs_input_grad
-        return (dgx, ds[0] if need[1] else None, ds[1] if need[2] else None,
-                dw if need[3] else None, db if need[4] else None)
+        grads = (dgx, ds[0] if need[1] else None, ds[1] if need[2] else None,
+                 dw if need[3] else None, db if need[4] else None)
+        return grads if len(need) == 5 else (*grads, dwr if need[5] else None)
 
 
 # --- the rows: cell steps as torch's lstm_cell / gru_cell / rnn_*_cell, and short scans ------
@@ -302,8 +326,9 @@ def _sig(x: np.ndarray) -> np.ndarray:
 
 
 def _ref_step(mode: str, x: np.ndarray, h: np.ndarray, c: Any, wi: np.ndarray,
-              wh: np.ndarray, bi: np.ndarray, bh: np.ndarray) -> tuple:
-    """One step of torch's cell equations, written out plainly (the rows' references)."""
+              wh: np.ndarray, bi: np.ndarray, bh: np.ndarray, wr: Any = None) -> tuple:
+    """One step of torch's cell equations, written out plainly (the rows' references);
+    ``wr``: an LSTM's projection, h' = W_hr (o tanh c')."""
     gi, gh, n = x @ wi.T + bi, h @ wh.T + bh, h.shape[1]
     if mode == "gru":
         r, z = _sig(gi[:, :n] + gh[:, :n]), _sig(gi[:, n:2 * n] + gh[:, n:2 * n])
@@ -313,7 +338,8 @@ def _ref_step(mode: str, x: np.ndarray, h: np.ndarray, c: Any, wi: np.ndarray,
         return (np.tanh if mode == "tanh" else lambda v: np.maximum(v, 0))(gi + gh), None
     i, f, g, o = np.split(gi + gh, 4, axis=1)
     c2 = _sig(f) * c + _sig(i) * np.tanh(g)
-    return _sig(o) * np.tanh(c2), c2
+    h2 = _sig(o) * np.tanh(c2)
+    return (h2 if wr is None else h2 @ wr.T), c2
 
 
 def _seq(x: Any, h: Any, c: Any, wi: Any, wh: Any, bh: Any, mode: str, sizes: tuple,
@@ -323,16 +349,57 @@ def _seq(x: Any, h: Any, c: Any, wi: Any, wh: Any, bh: Any, mode: str, sizes: tu
 
 
 def _seq_ref(mode: str, x: np.ndarray, h: np.ndarray, c: Any, wi: np.ndarray,
-             wh: np.ndarray, bh: np.ndarray, sizes: tuple, reverse: bool) -> np.ndarray:
+             wh: np.ndarray, bh: np.ndarray, sizes: tuple, reverse: bool,
+             wr: Any = None, bi: Any = None) -> np.ndarray:
     offs, out = _offsets(sizes), [np.empty(0)] * len(sizes)
-    zero = np.zeros(wi.shape[0])
+    zero = np.zeros(wi.shape[0]) if bi is None else bi
     for t in (reversed(range(len(sizes))) if reverse else range(len(sizes))):
         n = sizes[t]
         h2, c2 = _ref_step(mode, x[offs[t]:offs[t + 1]], h[:n], None if c is None else c[:n],
-                           wi, wh, zero, bh)
+                           wi, wh, zero, bh, wr)
         h, c = np.concatenate([h2, h[n:]]), None if c is None else np.concatenate([c2, c[n:]])
         out[t] = h2 if c is None else np.concatenate([h2, c2], 1)
     return np.concatenate(out)
+
+
+def _lstm_proj(args: tuple, sizes: tuple = ()) -> Any:
+    """One LSTM layer with projections, its outputs h; args (x, h0, c0, w_ih, w_hh, b_ih,
+    b_hh, w_hr), x (T, B, I) padded, or (N, I) packed by ``sizes``; in torch, its
+    nn.LSTM module run on these weights."""
+    x, h, c, wi, wh, bi, bh, wr = args
+    if lib(x).__name__ == "torch":
+        return _torch_lstm_proj(x, (h, c), dict(weight_ih_l0=wi, weight_hh_l0=wh,
+                                                bias_ih_l0=bi, bias_hh_l0=bh,
+                                                weight_hr_l0=wr), sizes)
+    dtypes = {str(t.dtype) for t in (x, h, c, wi, wh, bi, bh, wr)}
+    if len(dtypes) > 1:  # NOTE: as torch's nn.LSTM: one dtype, no promotion
+        raise RuntimeError(f"lstm: input, hidden state and weights must have the same dtype, "
+                           f"got {sorted(dtypes)}")
+    flat = x if sizes else x.reshape(x.shape[0] * x.shape[1], x.shape[2])
+    y = Scan.apply(flat @ wi.T + bi, h[0], c[0], wh, bh, wr, mode="lstm",
+                   sizes=sizes or (x.shape[1],) * x.shape[0])
+    return y[:, :wr.shape[0]] if sizes else y[:, :wr.shape[0]].reshape(*x.shape[:2], -1)
+
+
+def _torch_lstm_proj(x: Any, hx: tuple, weights: dict, sizes: tuple) -> Any:
+    torch = lib(x)
+    # NOTE: a module on the meta device draws no random numbers; functional_call runs it
+    # on the given weights
+    module = torch.nn.LSTM(x.shape[-1], weights["weight_hr_l0"].shape[1],
+                           proj_size=weights["weight_hr_l0"].shape[0], dtype=x.dtype,
+                           device="meta")
+    if sizes:
+        x = torch.nn.utils.rnn.PackedSequence(x, torch.tensor(sizes))
+    out = torch.func.functional_call(module, weights, (x, hx))[0]
+    return out.data if sizes else out
+
+
+def _lstm_proj_ref(args: tuple, sizes: tuple = ()) -> np.ndarray:
+    x, h, c, wi, wh, bi, bh, wr = args
+    flat = x if sizes else x.reshape(-1, x.shape[-1])
+    out = _seq_ref("lstm", flat, h[0], c[0], wi, wh, bh, sizes or (x.shape[1],) * x.shape[0],
+                   False, wr, bi)[:, :wr.shape[0]]
+    return out if sizes else out.reshape(*x.shape[:2], -1)
 
 
 # batch 2, input 4, hidden 3: each row's output is at most 48 numbers
@@ -355,6 +422,15 @@ row("lstm(packed)", Scan,
     lambda x, h, c, wi, wh, bh: _seq(x, h, c, wi, wh, bh, "lstm", (3, 2, 1), False),
     lambda x, h, c, wi, wh, bh: _seq_ref("lstm", x, h, c, wi, wh, bh, (3, 2, 1), False),
     ((6, 2), (3, 2), (3, 2), (8, 2), (8, 2), (8,)))
+# with a projection (proj_size 1 of hidden 2), as torch's nn.LSTM runs it: padded (the fast
+# path, _lstm_scan) and packed (the step-by-step scan); x, h0 (1, B, 1), c0 (1, B, 2),
+# w_ih, w_hh, b_ih, b_hh, w_hr (1, 2)
+_W_PROJ = ((8, 2), (8, 1), (8,), (8,), (1, 2))
+row("lstm(proj_size)", Scan, lambda *a: _lstm_proj(a), lambda *a: _lstm_proj_ref(a),
+    ((3, 2, 2), (1, 2, 1), (1, 2, 2), *_W_PROJ), torch=True)
+row("lstm(packed, proj_size)", Scan, lambda *a: _lstm_proj(a, (3, 2, 1)),
+    lambda *a: _lstm_proj_ref(a, (3, 2, 1)), ((6, 2), (1, 3, 1), (1, 3, 2), *_W_PROJ),
+    torch=True)
 row("gru(packed, reverse)", Scan,
     lambda x, h, wi, wh, bh: _seq(x, h, None, wi, wh, bh, "gru", (3, 2, 1), True),
     lambda x, h, wi, wh, bh: _seq_ref("gru", x, h, None, wi, wh, bh, (3, 2, 1), True),
