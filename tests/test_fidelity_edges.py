@@ -2,10 +2,7 @@
 reaching a gradient, the sign of a zero, empty tensors, mixed dtypes.
 
 Each test pins one difference tests/torchdiff.py found, with the value torch gives written
-out (checked against torch when it is installed, in the torch-marked tests). The
-``xfail(strict=True)`` ones need a change in a file this module's fixes do not touch (the
-engine, tensor.py, activations.py); they pass once it is made (the diffs are in the lead's
-report for issue #13).
+out (checked against torch when it is installed, in the torch-marked tests).
 """
 import math
 
@@ -52,8 +49,6 @@ def test_full_max_rule_sends_the_gradient_to_the_nans_and_zero_elsewhere():
     same(y.grad.numpy(), [0.0, 0.0, INF])
 
 
-@pytest.mark.xfail(strict=True, reason="needs tensor.py change: Tensor.max()/min() with no "
-                                       "dim pass evenly=True to ops.Max / ops.Min")
 def test_full_max_of_a_tensor_uses_torchs_even_rule():
     x = f64([[0.5, NAN], [NAN, 2.0]], True)
     x.max().backward()
@@ -102,8 +97,6 @@ def test_var_rule_is_differentiable_twice():
     assert g.requires_grad
 
 
-@pytest.mark.xfail(strict=True, reason="needs tensor.py change: Tensor.var computes with "
-                                       "ops.Var (torch's rule) instead of a sum / max(n - c, 0)")
 def test_tensor_var_with_correction_above_the_count_has_torchs_gradient():
     x = f64([-0.51, -1.27, 0.75, 1.32], True)
     x[1::3].var(0, correction=2).backward()
@@ -198,16 +191,12 @@ def test_masked_is_exactly_zero_where_the_mask_is_off_even_for_inf_and_nan():
     assert t.requires_grad
 
 
-@pytest.mark.xfail(strict=True, reason="needs activations.py change: relu's rule is "
-                                       "masked(grad, ~(y <= 0)) (torch's threshold_backward)")
 def test_relu_gives_zero_at_an_inactive_unit_whatever_arrives_and_passes_nan_inputs():
     x = f64([-1.0, 2.0, NAN], True)
     x.relu().backward(f64([NAN, 1.0, 1.0]))
     same(x.grad.numpy(), [0.0, 1.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="needs tensor.py change: _power hands a bool exponent "
-                                       "tensor to ops.Pow uncast, whose rule refuses as torch")
 def test_gradient_of_a_power_with_a_bool_exponent_tensor_is_refused_as_torch():
     x = f64([1.5], True)
     y = x ** ta.tensor(True)
@@ -229,9 +218,6 @@ def test_a_retained_grad_does_not_change_with_a_later_backward():
     same(x.grad.numpy(), [2.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="needs engine change: a leaf that no longer requires "
-                                       "grad at backward time gets no .grad (torch's "
-                                       "AccumulateGrad)")
 def test_a_leaf_that_stopped_requiring_grad_collects_nothing():
     x = f64([1.0, 2.0], True)
     y = (x * 3).sum()

@@ -109,13 +109,6 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         "refuses the backward, we give the right gradient (docs/guarantees.md)",
         lambda d: d.kind == "we-run" and d.tag in ("backward", "grad")
         and "modified by an inplace operation" in d.theirs),
-    "masks multiply": td.Known(
-        "relu's, hardtanh's and clamp's rules multiply the upstream gradient by their mask, "
-        "as the textbooks write them (np.where costs 6x on a layer): an inf or nan arriving "
-        "at an inactive unit gives nan here, 0 in torch (docs/guarantees.md)",
-        lambda d: d.kind in ("grad value", "value") and "nan" in d.ours
-        and "nan" not in d.theirs and _mentions(d, ("relu", "hardtanh", "clamp"))
-        and _mentions(d, ("math.nan", "math.inf"))),
     "float64 slopes of hardsigmoid and celu": td.Known(
         "torch computes hardsigmoid's slope 1/6 and celu's 1/alpha as float32 constants even "
         "in float64 (about 3e-8 off); ours are the float64 values",
@@ -214,11 +207,6 @@ KNOWN_EXAMPLES = {
         loss = F.mse_loss(x, t)
         t.add_(1.0)
         loss.backward()  # tag: backward
-    """,
-    "masks multiply": """
-        x = $lib.tensor([-1.0, 2.0], dtype=$lib.float64, requires_grad=True)
-        y = x.relu()
-        y.backward($lib.tensor([math.nan, 1.0], dtype=$lib.float64))  # tag: backward
     """,
     "float64 slopes of hardsigmoid and celu": """
         x = $lib.tensor([0.5, -0.5], dtype=$lib.float64, requires_grad=True)

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import autograd, dtypes, special
 from .autograd import Function
-from .ops.helpers import is_tensor
+from .ops.helpers import is_tensor, masked
 from .ops.indexing import where
 from .ops.spec import row
 from .ops.table import OpSpec, add_row, remove_row
@@ -344,9 +344,10 @@ def _relu(x):
 
 def _relu_backward(grad, y):
     # NOTE: at the kink x = 0 the output is 0, so the rule gives 0: PyTorch's relu'(0) = 0.
-    # A product with the mask, not np.where (6x slower on a layer's worth): so an inf or nan
-    # upstream gives nan at an inactive unit, where torch gives 0 (docs/guarantees.md).
-    return grad * (y > 0)
+    # masked: a product with the mask (np.where only when it made a nan), so an inf or nan
+    # upstream gives 0 at an inactive unit and a nan input passes g on, as torch's
+    # threshold_backward: where(y <= 0, 0, g).
+    return masked(grad, ~(y <= 0))
 
 
 register_activation("relu", _relu, _relu_backward, "output", module_name="ReLU",
@@ -535,7 +536,7 @@ def _hardtanh(x, min_val=-1.0, max_val=1.0):
 
 def _hardtanh_backward(grad, y, min_val=-1.0, max_val=1.0):
     # NOTE: at the kinks (x = min_val or max_val) the gradient is 0, as in PyTorch.
-    return grad * ((y > min_val) & (y < max_val))  # a product, as relu's
+    return masked(grad, ~((y <= min_val) | (y >= max_val)))  # torch's: a nan passes g
 
 
 def _hardtanh_check(min_val=-1.0, max_val=1.0):
@@ -656,7 +657,7 @@ def _relu6(x):
 def _relu6_backward(grad, y):
     # NOTE: 0 at both kinks (x = 0 and x = 6), as torch; "not at or outside the bounds"
     # rather than "inside", so that a nan passes its gradient on, as in torch.
-    return grad * ~((y <= 0) | (y >= 6))
+    return masked(grad, ~((y <= 0) | (y >= 6)))
 
 
 register_activation("relu6", _relu6, _relu6_backward, "output", module_name="ReLU6",
@@ -758,7 +759,7 @@ def _softshrink_backward(grad, y, lambd=0.5):
     # NOTE: not invertible at y = 0 (all of [-lambd, lambd] maps there), but the slope is
     # 0 on all of it, kinks included (torch's), and 1 wherever y != 0: x - lambd > 0 for
     # every float x > lambd, so the output still decides. A nan gives nan, and grad, as torch.
-    return grad * (y != 0)
+    return masked(grad, y != 0)
 
 
 def _shrink_check(lambd=0.5):
@@ -784,7 +785,7 @@ def _hardshrink_backward(grad, y, lambd=0.5):
     # allows it), hardshrink is the identity, and the slope is 1 even where y = 0.
     if lambd < 0:
         return grad * 1
-    return grad * (y != 0)
+    return masked(grad, y != 0)
 
 
 register_activation("hardshrink", _hardshrink, _hardshrink_backward, "output",
@@ -806,7 +807,7 @@ def _threshold_backward(grad, x, threshold=0.1, value=20.0):
     # from every x <= threshold (slope 0) and from x = value (slope 1), so the output
     # cannot decide there: the rule keeps the input. "Not x <= threshold" rather than
     # "x > threshold", so that a nan passes its gradient on, as in torch.
-    return grad * ~(x <= threshold)
+    return masked(grad, ~(x <= threshold))
 
 
 register_activation("threshold", _threshold, _threshold_backward, "input",

@@ -596,6 +596,8 @@ def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
     case, a leaf with no hooks and no ``.grad`` yet, takes the array as it is (owned)."""
     seen: set[int] = set()
     for leaf, g in leaves.values():
+        if capture is None and not leaf.requires_grad:
+            continue  # NOTE: requires_grad_(False) after the forward, as torch's AccumulateGrad
         if leaf.grad is None and capture is None and not create_graph and not leaf._hooks \
                 and type(g) is np.ndarray and g.dtype is leaf.data.dtype:
             leaf.grad = Tensor._make(_owned(g, leaf, seen), False, None)

@@ -749,7 +749,8 @@ class Tensor:
                  keepdims: bool | None) -> Any:
         keep = keepdim if keepdims is None else keepdims
         if dim is None and axis is None:
-            return (ops.Max if which == "max" else ops.Min).apply(self, axis=None, keepdims=False)
+            return (ops.Max if which == "max" else ops.Min).apply(self, axis=None, keepdims=False,
+                                                                  evenly=True)
         if isinstance(_axis(dim, axis), tuple):
             raise TypeError(f"{which}(dim): dim must be one int (got {dim!r}); use "
                             f"a{which}(dim) to reduce several dims")
@@ -795,10 +796,7 @@ class Tensor:
             1 if correction is None else correction
         d = _dims("var", self, dim, axis)
         keep = keepdim if keepdims is None else keepdims
-        centred = self - self.mean(d, keepdim=True)
-        reduced = range(self.ndim) if d is None else (d,) if isinstance(d, int) else d
-        n = math.prod(self.shape[i] for i in reduced)
-        return (centred * centred).sum(d, keep) / max(n - correction, 0)
+        return ops.Var.apply(self, axis=d, keepdims=keep, correction=correction)
 
     def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
             correction: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
@@ -1326,6 +1324,8 @@ def _power(a: Any, b: Any) -> Tensor:
     """``**`` as torch: a bool result is refused (NotImplementedError) but for a bool
     tensor to a Python bool power (itself, or all True)."""
     a, b = _operand(a), _operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype.kind + b.dtype.char == "f?":
+        return ops.Pow.apply(a, b)  # NOTE: uncast, so the rule refuses its gradient (torch)
     if _has_float(a, b):
         return _binary(ops.Pow, a, b)
     dtype = dtypes.result_type(a, b)

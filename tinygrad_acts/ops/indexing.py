@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, IndexedGrad
-from .helpers import is_basic_index, is_tensor, scatter_array, shape_of, unbroadcast
+from .helpers import is_basic_index, is_tensor, masked, scatter_array, shape_of, unbroadcast
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
@@ -234,7 +234,7 @@ class Clamp(Function):
 
     def backward(self, g, inside, below, above, x_shape, lo_shape, hi_shape):
         need_x, need_lo, need_hi = self.needs_input_grad
-        return (unbroadcast(g * inside, x_shape) if need_x else None,  # a product, as relu's
+        return (unbroadcast(masked(g, inside), x_shape) if need_x else None,  # torch's where
                 unbroadcast(where(below, g, 0.0), lo_shape) if need_lo else None,
                 unbroadcast(where(above, g, 0.0), hi_shape) if need_hi else None)
 

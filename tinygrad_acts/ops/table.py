@@ -112,7 +112,7 @@ _row("min", reduce.Min, lambda a: a.min(), np.min, ((3, 4),), ((2, 3, 4),), ties
      kind="elementwise", torch=True)
 _row("std(dim=1)", reduce.Std, lambda a: a.std(dim=1), lambda a: a.std(axis=1, ddof=1),
      ((2, 3, 4),), ((3, 4),), torch=True)
-_row("var(dim=1)", reduce.Sum, lambda a: a.var(dim=1), lambda a: a.var(axis=1, ddof=1),
+_row("var(dim=1)", reduce.Var, lambda a: a.var(dim=1), lambda a: a.var(axis=1, ddof=1),
      ((2, 3, 4),), ((3, 4),), torch=True)
 
 # --- shape and views ----------------------------------------------------------------------
