@@ -8,7 +8,9 @@ Two steps, each written once the PyTorch way and run eagerly and compiled:
   float32) for (H, T) = (64, 32) and (128, 64).
 
 Before timing, the compiled step is checked against the eager one (same seed, same data,
-several steps: the parameters must agree bit for bit). Runs alternate in one process;
+several steps: the parameters must agree bit for bit). "guards µs" is the time one replay
+spends checking the world around the step (per replay; a ch9 epoch has 10). Runs alternate
+in one process;
 medians. PyTorch, when installed, is timed afterwards on its own (its threads spin after
 each op and slow whatever runs in between, see bench_ch9.py). The machine may be shared:
 read the figures as rough.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +85,13 @@ def check_same(make, batches, steps: int = 4) -> None:
         raise SystemExit("bench_compile: the compiled step differs from the eager step")
 
 
+def guard_seconds(compiled) -> float:
+    """The time a replay spends checking its guards on the world around the step (modules,
+    optimizers, globals: ``fits()``), before any array work; the best of a few runs."""
+    program = next(e.program for e in compiled._entries.values() if e.program is not None)
+    return min(timeit.repeat(program.fits, number=200, repeat=5)) / 200
+
+
 def ch9_rows(rounds: int, label: str, torch) -> None:
     images64, labels = load_images()
     for name in ("float32", "float64"):
@@ -106,6 +116,7 @@ def ch9_rows(rounds: int, label: str, torch) -> None:
         med = alternate({"numpy": numpy_epoch(w01, w12, images, onehot, rng),
                          "eager": ch9_epoch(eager, images, labels),
                          "compiled": ch9_epoch(compiled, images, labels)}, rounds, warmup=2)
+        med["guards"] = guard_seconds(compiled)
         if torch is not None:
             epoch = torch_model_epoch(torch, images, labels, dtype)
             med["torch"] = alternate({"torch": epoch}, rounds, warmup=2)["torch"]
@@ -130,6 +141,7 @@ def lstm_rows(rounds: int, label: str, torch) -> None:
         med = alternate({"numpy": lambda p=params, x=x, y=y: sgd_step(p, x, y, LSTM_LR),
                          "eager": lambda f=eager, b=batch: f(*b),
                          "compiled": lambda f=compiled, b=batch: f(*b)}, rounds, warmup=3)
+        med["guards"] = guard_seconds(compiled)
         if torch is not None:
             tmodel = Model(torch.nn, hidden)
             tmodel.load(init_params(INPUT, hidden, seed=0), torch.from_numpy)
@@ -143,7 +155,8 @@ def lstm_rows(rounds: int, label: str, torch) -> None:
 def row(label: str, what: str, med: dict[str, float]) -> None:
     line = (f"{label:<9}{what:<20}{med['numpy'] * 1e3:>10.2f}{med['eager'] * 1e3:>10.2f}"
             f"{med['compiled'] * 1e3:>10.2f}{med['eager'] / med['numpy']:>9.3f}"
-            f"{med['compiled'] / med['numpy']:>9.3f}{med['eager'] / med['compiled']:>9.2f}")
+            f"{med['compiled'] / med['numpy']:>9.3f}{med['eager'] / med['compiled']:>9.2f}"
+            f"{med['guards'] * 1e6:>10.1f}")
     if "torch" in med:
         line += f"{med['torch'] * 1e3:>10.2f}{med['compiled'] / med['torch']:>9.2f}"
     print(line, flush=True)
@@ -172,7 +185,7 @@ def main() -> None:
     print(f"eager vs compiled (ms per ch9 epoch of 1,000 images / per LSTM step, batch "
           f"{BATCH} / {LSTM_BATCH})  [{machine().rsplit(', OPENBLAS', 1)[0]}]")
     print(f"{'threads':<9}{'step':<20}{'numpy':>10}{'eager':>10}{'compiled':>10}"
-          f"{'eager/np':>9}{'comp/np':>9}{'speedup':>9}"
+          f"{'eager/np':>9}{'comp/np':>9}{'speedup':>9}{'guards µs':>10}"
           + (f"{'torch':>10}{'comp/tor':>9}" if try_torch() is not None else ""))
     run_in_thread_settings(__file__, args.threads, ["--quick"] if args.quick else [])
 

@@ -7,6 +7,7 @@ compiled calls are recordings; the rest are replays (checked with ``stats()``).
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -307,17 +308,32 @@ def test_an_in_place_op_inside_the_graph_runs_eagerly_with_a_warning():
     assert compiled.stats()["replays"] == 0 and "relu_" in compiled.eager_reasons()[0]
 
 
-def test_numpy_glue_on_the_data_is_detected():
+def test_numpy_on_the_data_is_recorded_as_steps():
     w = ta.tensor(RNG.standard_normal(3), requires_grad=True)
 
     def step(x):
-        doubled = ta.tensor(x.numpy() * 2)  # computed outside the ops: not replayable
+        doubled = ta.tensor(x.numpy() * 2 + np.sin(x.data))  # numpy on the data: recorded
         loss = (doubled * w).sum()
         loss.backward()
         return loss.item()
     compiled = ta.compile(step)
+    for _ in range(6):
+        x = ta.tensor(RNG.standard_normal(3))
+        assert compiled(x) == step(x)
+    assert compiled.stats()["replays"] == 4
+
+
+def test_numpy_that_cannot_be_followed_runs_eagerly():
+    w = ta.tensor(RNG.standard_normal(3), requires_grad=True)
+
+    def step(x):
+        copied = ta.tensor(np.array(x.numpy()) * 2)  # a plain copy: numpy loses the trail
+        loss = (copied * w).sum()
+        loss.backward()
+        return loss.item()
+    compiled = ta.compile(step)
     with pytest.warns(CompileWarning, match="Mul"):
-        for _ in range(3):
+        for _ in range(6):
             x = ta.tensor(RNG.standard_normal(3))
             assert compiled(x) == step(x)
     assert compiled.stats()["replays"] == 0
@@ -374,3 +390,295 @@ def test_returns_numbers_as_numbers_and_structures_as_given():
 def test_compile_refuses_a_non_callable():
     with pytest.raises(TypeError, match="compile"):
         ta.compile(3)
+
+
+# --- issue #17: what must never be replayed silently wrong ---------------------------------
+
+def run_both(build, n=8, between=None, data=None):
+    """``build()`` -> (step, state); run eagerly and compiled from one seed, with
+    ``between(k, world)`` run before call k (outside the step); assert every call's result
+    and the state after it agree bit for bit. Returns the compiled step."""
+    runs = []
+    for compiled in (False, True):
+        ta.manual_seed(5)
+        world = build()
+        fn = ta.compile(world["step"]) if compiled else world["step"]
+        trail = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for k in range(n):
+                if between is not None:
+                    between(k, world)
+                out = fn(*data(k))
+                trail.append((out, [np.array(a, copy=True) for a in world["state"]()]))
+        runs.append((trail, fn))
+    (eager, _), (compiled, fn) = runs
+    for k, ((out_e, state_e), (out_c, state_c)) in enumerate(zip(eager, compiled)):
+        assert same_output(out_e, out_c), (k, out_e, out_c)
+        for a, b in zip(state_e, state_c):
+            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), (k, a, b)
+    return fn
+
+
+def same_output(a, b):
+    if type(a) is not type(b):
+        return False
+    if type(a) is tuple:
+        return len(a) == len(b) and all(same_output(x, y) for x, y in zip(a, b))
+    if type(a) is float:
+        return a == b or (a != a and b != b)
+    return a == b
+
+
+@pytest.mark.parametrize("pass_through", ["add", "reshape", "transpose"])
+def test_a_gradient_summed_at_a_pass_through_node_is_never_a_reused_buffer(pass_through):
+    def build():
+        w = ta.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        c = ta.tensor(np.ones((2, 3)))
+        kept = []
+
+        def step(x):
+            u = {"add": lambda: w + c, "reshape": lambda: w.reshape(3, 2).reshape(2, 3),
+                 "transpose": lambda: w.T.T}[pass_through]()
+            ((u * x).sum() + (u * 3.0).sum()).backward()
+        return {"step": step, "state": lambda: [w.grad.data] + kept, "w": w, "kept": kept}
+
+    def between(k, world):
+        if k % 2 == 0 and world["w"].grad is not None:
+            world["kept"].append(world["w"].grad.data)  # a .grad the user holds on to
+            world["w"].grad = None
+    fn = run_both(build, 9, between, lambda k: (ta.tensor(np.full((2, 3), float(k))),))
+    assert fn.stats()["replays"] >= 5
+
+
+def clip_build(max_norm=1.0, clip=True):
+    def build():
+        model = nn.Linear(3, 2)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            if clip:
+                norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+                return loss.item(), norm.item()
+            return loss.item()
+        return {"step": lambda x, y: (step(x, y), opt.step())[0], "state": lambda: [
+            p.data for p in model.parameters()]}
+    return build
+
+
+def scaled_batches(scales):
+    data = [(RNG.standard_normal((4, 3)), RNG.standard_normal((4, 2))) for _ in scales]
+    return lambda k: (ta.tensor(data[k][0] * scales[k]), ta.tensor(data[k][1] * scales[k]))
+
+
+def test_clip_grad_norm_is_one_replayed_step_that_clips_large_gradients_later():
+    scales = [0.01, 0.01] + [100.0, 0.01, 100.0, 100.0, 0.01, 1.0]  # the coefficient is 1
+    fn = run_both(clip_build(), 8, data=scaled_batches(scales))  # in both recorded calls
+    assert fn.stats()["replays"] == 6
+
+
+def saturated(where):
+    def build():
+        model = nn.Linear(3, 2)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            if where == "np.clip":
+                scale = np.clip(loss.item(), 0.5, 1.0)
+            elif where == "min":
+                scale = min(loss.item(), 1.0)
+            elif where == ".data":
+                scale = np.minimum(loss.data, 1.0)
+            else:
+                scale = np.clip(np.asarray(loss), 0.5, 1.0)
+            (loss * scale).backward()
+            opt.step()
+            return loss.item()
+        return {"step": step, "state": lambda: [p.data for p in model.parameters()]}
+    return build
+
+
+@pytest.mark.parametrize("where", ["np.clip", "min", ".data", "np.asarray"])
+def test_a_value_numpy_or_python_derives_from_data_is_never_a_frozen_constant(where):
+    scales = [10.0, 10.0, 0.01, 10.0, 0.01, 0.01, 10.0, 0.01]  # saturated in both recordings
+    run_both(saturated(where), 8, data=scaled_batches(scales))
+
+
+@pytest.mark.parametrize("check", ["math.isfinite", "math.isnan", "np.isfinite",
+                                   "tensor.isfinite"])
+def test_a_nan_batch_skipped_eagerly_is_skipped_compiled(check):
+    def build():
+        model = nn.Linear(3, 2)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            ok = {"math.isfinite": lambda: math.isfinite(loss.item()),
+                  "math.isnan": lambda: not math.isnan(loss.item()),
+                  "np.isfinite": lambda: np.isfinite(loss.item()),
+                  "tensor.isfinite": lambda: loss.isfinite().item()}[check]()
+            if ok:
+                loss.backward()
+                opt.step()
+            return loss.item()
+        return {"step": step, "state": lambda: [p.data for p in model.parameters()]}
+    scales = [1.0, 1.0, 1.0, np.nan, 1.0, 1.0, np.inf, 1.0]
+    fn = run_both(build, 8, data=scaled_batches(scales))
+    if check == "tensor.isfinite":  # a guard on the outcome: the replays go on
+        assert fn.stats()["replays"] >= 1
+
+
+def test_float_and_int_of_a_read_value_are_real_numbers_without_warnings():
+    w = ta.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+
+    def step(x):
+        loss = (w * x).sum()
+        as_float, as_int, of_tensor = float(loss.item()), int(loss.item()), float(loss)
+        seen.append((type(as_float), type(as_int), type(of_tensor), type(range(int(loss))[-1])))
+        loss.backward()
+        return loss.item()
+    compiled = ta.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        warnings.simplefilter("ignore", CompileWarning)
+        for k in range(4):
+            assert compiled(ta.tensor([1.0, float(k + 1)])) == 1.0 + 2.0 * (k + 1)
+    assert seen and all(s == (float, int, float, int) for s in seen)
+
+
+def linear_world(extra=None):
+    """A small model, its optimizer and a step; ``extra`` may change the step's loss."""
+    def build():
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Dropout(0.3), nn.Linear(4, 2))
+        world = {"model": model, "opt": optim.SGD(model.parameters(), lr=0.1),
+                 "cfg": {"beta": 1.0}}
+
+        def step(x, y):
+            opt = world["opt"]
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean() * world["cfg"]["beta"]
+            loss.backward()
+            opt.step()
+            return loss.item()
+        world["step"] = step
+        world["state"] = lambda: [p.data for p in model.parameters()]
+        return world
+    return build
+
+
+def replace_parameter(world):
+    lin = world["model"][0]
+    lin.weight = nn.Parameter(lin.weight.data * 0.5)
+    world["opt"].param_groups[0]["params"][0] = lin.weight
+
+
+MUTATIONS = {
+    "a parameter replaced": replace_parameter,
+    "a submodule replaced": lambda w: setattr(w["model"], "1", nn.ReLU()),
+    "a new optimizer": lambda w: w.update(opt=optim.SGD(w["model"].parameters(), lr=0.1,
+                                                        momentum=0.9)),
+    "Dropout.p": lambda w: setattr(w["model"][2], "p", 0.9),
+    "a global float": lambda w: w["cfg"].update(beta=0.0),
+    "a tensor hook": lambda w: w["model"][0].weight.register_hook(lambda g: g * 0),
+    "a forward hook": lambda w: w["model"][1].register_forward_hook(lambda m, i, o: o * 0),
+    "eval mode": lambda w: w["model"].eval(),
+    "requires_grad": lambda w: w["model"][3].weight.requires_grad_(False),
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_state_changed_after_recording_is_never_replayed_stale(mutation):
+    def between(k, world):
+        if k == 4:
+            MUTATIONS[mutation](world)
+    data = scaled_batches([1.0] * 8)
+    fn = run_both(linear_world(), 8, between, data)
+    assert fn.stats()["records"] >= 3 or fn.stats()["eager"], mutation  # it noticed
+
+
+CONSTANT = {"scale": 1.0, "limit": 2.0}
+
+
+def toggle(d, key, a, b):
+    d[key] = b if d[key] == a else a
+
+
+def toggle_hook(world):
+    if len(world["handles"]) < 2:
+        world["handles"].append(world["model"][1].register_forward_hook(
+            lambda m, i, o: o * 0.5))
+
+
+def drop_hook(world):
+    if world["handles"]:
+        world["handles"].pop().remove()
+
+
+def forget_grad(world):
+    if world["model"][3].weight.grad is not None:
+        world["model"][3].weight.grad = None
+
+
+RANDOM_MUTATIONS = [
+    lambda w: w["opt"].param_groups[0].update(lr=w["opt"].param_groups[0]["lr"] * 0.5),
+    replace_parameter,
+    lambda w: w["model"].train(not w["model"].training),
+    lambda w: setattr(w["model"][2], "p", 0.6 if w["model"][2].p == 0.3 else 0.3),
+    toggle_hook,
+    drop_hook,
+    lambda w: toggle(w, "none", True, False),
+    lambda w: toggle(CONSTANT, "scale", 1.0, 2.0),
+    lambda w: toggle(CONSTANT, "limit", 2.0, 0.5),
+    lambda w: w.update(opt=optim.SGD(w["model"].parameters(), lr=0.05)),
+    forget_grad,
+    lambda w: w["model"][0].bias.requires_grad_(not w["model"][0].bias.requires_grad),
+]
+
+
+def mutable_world():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Dropout(0.3), nn.Linear(4, 2))
+    world = {"model": model, "opt": optim.SGD(model.parameters(), lr=0.1, momentum=0.5),
+             "handles": [], "none": True}
+    alpha = 1.0  # a closure constant
+
+    def step(x, y):
+        loss = ((model(x) - y) ** 2).mean() * CONSTANT["scale"] * alpha
+        if not loss.isfinite().item():  # a guard on the outcome (math.isfinite: eager)
+            return loss.item()
+        loss.backward()
+        norm = nn.utils.clip_grad_norm_(model.parameters(), CONSTANT["limit"])
+        world["opt"].step()
+        world["opt"].zero_grad(set_to_none=world["none"])
+        return loss.item(), norm.item()
+
+    world["step"], world["state"] = step, lambda: [p.data for p in model.parameters()]
+    return world
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_randomly_mutating_the_world_between_calls_never_fools_the_replay(seed):
+    """Between calls, change at random what a training loop may change (the learning rate,
+    a parameter, train/eval, Dropout.p, hooks, ``.grad``, a global constant, the
+    optimizer, requires_grad, the size of the numbers in the batch, a nan batch):
+    compiled must equal eager after every call."""
+    rng = np.random.default_rng(seed)
+    choices = rng.integers(0, len(RANDOM_MUTATIONS), size=14)
+    scales = list(rng.choice([0.01, 1.0, 50.0, np.nan], p=[0.3, 0.4, 0.25, 0.05], size=14))
+
+    def between(k, world):
+        if k == 0:
+            CONSTANT.update(scale=1.0, limit=2.0)
+        elif k >= 3:
+            RANDOM_MUTATIONS[choices[k]](world)
+    try:
+        run_both(mutable_world, 14, between, scaled_batches(scales))
+    finally:
+        CONSTANT.update(scale=1.0, limit=2.0)

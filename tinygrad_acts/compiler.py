@@ -24,20 +24,25 @@ the recording thread only, the points the engine already has are wrapped):
   step;
 - the package's random generator: each draw is a *random* step, redrawn on every replay,
   and numpy arithmetic on a draw (Dropout's mask) is followed through an ndarray subclass;
-- ``item()``, ``float()``, ``bool()``, ``tolist()``, ``numpy()``: Python reading values.
+- ``item()``, ``bool()``, ``tolist()``, ``.data``, ``numpy()``, ``np.asarray(t)``:
+  Python reading values (numpy's work on what it read is recorded too, see _Traced).
 
 Guards. A replay is only valid for the call it was recorded from. The cache key is each
 argument's kind, shape, dtype and ``requires_grad`` (numbers by value), the grad mode and
-the default dtype; the tensors the step found outside its arguments (parameters, buffers)
-are checked for shape, dtype and ``requires_grad`` before each replay, and the modules it
-called for ``training``. A value Python read and then computed with, compared or branched on
-(``if loss.item() > 1:``) is a guard: the replay recomputes it and records again when it
-differs. A value only returned or printed is not. The step is recorded twice (the first two
-calls run eagerly) and the two recordings must agree: an array that numpy code outside the
-ops made from the data (a copy of an input, a mask from a comparison) differs between the
-two calls, and such a step runs eagerly, with a ``CompileWarning`` naming the op that
-received it. So does any op the recording cannot follow (in-place ops inside the graph,
-hooks, ``create_graph``, ``ta.grad``): it runs eagerly, never wrongly.
+the default dtype. Before each replay, the world around the step is checked (_World): the
+tensors it found outside its arguments (shape, dtype, ``requires_grad``, no new hook), the
+modules it called or can reach (their parameters, buffers and submodules by identity, their
+hooks, their number and string attributes such as ``training`` and ``Dropout.p``), the
+optimizers (param groups and their parameters), and the globals and closure cells its code
+names. A value Python read is a *read number*: returning or storing it costs nothing, a
+comparison is a guard on the outcome (``if loss.item() > 1:``), a conversion to a plain
+number (``float()``, ``math.isfinite``, ``np.clip``) a guard on the exact value. The step is
+recorded twice (the first two calls run eagerly) and the two recordings must agree (else it
+records again, and after four tries stays eager): an array that numpy made from the data in
+a way the recording cannot follow differs between the two calls, and such a step runs
+eagerly, with a ``CompileWarning`` naming the op that received it. So does any op the
+recording cannot follow (in-place ops inside the graph, hooks, ``create_graph``,
+``ta.grad``): it runs eagerly, never wrongly. docs/compile.md lists what stays unguarded.
 
 Example:
     >>> import numpy as np
@@ -62,8 +67,11 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import numbers
 import operator
+import sys
 import threading
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -72,7 +80,9 @@ import numpy as np
 
 from . import autograd, dtypes
 from .autograd import Function
+from .nn import utils as _nn_utils
 from .nn.module import Module
+from .nn.utils import clip_grad as _clip_grad
 from .optim.optimizer import Optimizer
 from .tensor import Tensor
 
@@ -97,14 +107,17 @@ class _GuardFailed(Exception):
     """A value the recording read differs in this replay."""
 
 
-# --- arrays followed through numpy: the random draws ---------------------------------------
+# --- arrays followed through numpy: random draws, and tensor data read by Python ----------
 
 class _Traced(np.ndarray):
-    """An array whose slot the recording knows: a random draw, or numpy arithmetic on one.
+    """An array whose slot the recording knows: a random draw, a tensor's array that code
+    outside the engine read (``t.data``, ``t.numpy()``), or numpy's work on one of those.
 
-    Ufunc calls on it are recorded (``draw * 2``, ``draw >= p``); any other way of making
-    a new array from it leaves the result without a slot, and an op that receives such an
-    array makes the step run eagerly."""
+    Numpy's calls on it (ufuncs and their methods, numpy functions, indexing, the common
+    methods below) are recorded as steps and give traced results; reading it into Python
+    is a guard (``item()`` gives a read number, as ``Tensor.item``); writing into it is a
+    recorded step. Any other way of making an array from it leaves the result without a
+    slot: an op or a read that meets such an array makes the step run eagerly."""
 
     _slot: int | None = None
 
@@ -112,26 +125,113 @@ class _Traced(np.ndarray):
         self._slot = None
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        plain = [x.view(_ndarray) if type(x) is _Traced else x for x in inputs]
-        result = getattr(ufunc, method)(*plain, **kwargs)
         rec = _recorder()
-        if rec is None or type(result) is not _ndarray:
-            return result
-        if method != "__call__" or kwargs or any(type(x) is _Traced and x._slot is None
-                                                 for x in inputs):
-            return result.view(_Traced)  # no slot: an op given it makes the step eager
-        slots = [rec.array_slot(x) for x in inputs]
-        out = rec.new_slot(result)
-        rec.add(_Rec("ufunc", (ufunc,), slots, (out,)))
-        traced = result.view(_Traced)
-        traced._slot = out
-        return traced
+        if rec is None:
+            return getattr(ufunc, method)(*_unwrapped(inputs), **_unwrapped(kwargs))
+        return rec.numpy_call((ufunc, method), inputs, kwargs, f"numpy.{ufunc.__name__}")
 
-    def _unsupported_read(self, *args: Any) -> Any:
-        raise _Unsupported("Python read the values of a random draw (a branch on random "
-                           "numbers cannot be replayed)")
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        rec = _recorder()
+        if rec is None:
+            return func(*_unwrapped(args), **_unwrapped(kwargs))
+        return rec.numpy_call(func, args, kwargs, f"numpy.{func.__name__}")
 
-    __bool__ = __float__ = __int__ = __index__ = item = tolist = _unsupported_read
+    def _read_into_python(self, how: str) -> Any:
+        """A conversion to Python: a guard on the value it gives (bool: the branch)."""
+        value = _READERS[how](self.view(_ndarray))
+        rec = _recorder()
+        if rec is not None:
+            slot = rec.traced_slot(self, f"{how}() of an array")
+            if slot is not None:
+                rec.guard(_Read(slot, how), value, f"{how}() of an array")
+        return value
+
+    def __float__(self) -> float:
+        return self._read_into_python("float")
+
+    def __int__(self) -> int:
+        return self._read_into_python("int")
+
+    def __index__(self) -> int:
+        return self._read_into_python("index")
+
+    def __complex__(self) -> complex:
+        return self._read_into_python("complex")
+
+    def __bool__(self) -> bool:  # a branch: the guard is on the outcome, as a comparison
+        return self._read_into_python("bool")
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        raise TypeError("unhashable type: 'numpy.ndarray'")
+
+    def tolist(self) -> Any:
+        return self._read_into_python("tolist")
+
+    def tobytes(self, order: Any = "C") -> bytes:
+        self._read_into_python("tolist")
+        return self.view(_ndarray).tobytes(order)
+
+    def item(self, *args: Any) -> Any:
+        """A read number (as ``Tensor.item``); with an index, a guard on the whole value."""
+        plain = self.view(_ndarray)
+        rec = _recorder()
+        if rec is None:
+            return plain.item(*args)
+        if args:
+            self._read_into_python("tolist")
+            return plain.item(*args)
+        slot = rec.traced_slot(self, "item()")
+        value = plain.item()
+        return value if slot is None else _tag(value, _Read(slot, "item"), rec)
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __reduce__(self) -> Any:
+        self._read_into_python("tolist")
+        return self.view(_ndarray).__reduce__()
+
+
+def _traced_method(name: str) -> Callable:
+    method = getattr(_ndarray, name)
+
+    def call(self: _Traced, *args: Any, **kwargs: Any) -> Any:
+        rec = _recorder()
+        if rec is None:
+            return method(self.view(_ndarray), *_unwrapped(args), **_unwrapped(kwargs))
+        return rec.numpy_call(method, (self, *args), kwargs, f"ndarray.{name}")
+
+    call.__name__ = name
+    return call
+
+
+# NOTE: numpy's methods that read or write values without a ufunc or a numpy function;
+# each is recorded as one step (``__setitem__``, ``fill``, ``sort``, ``put`` write in place)
+_TRACED_METHODS = ("__getitem__", "__setitem__", "copy", "astype", "reshape", "ravel",
+                   "flatten", "transpose", "squeeze", "swapaxes", "sum", "mean",
+                   "max", "min", "std", "var", "prod", "any", "all", "argmax", "argmin",
+                   "argsort", "clip", "round", "cumsum", "cumprod", "dot", "nonzero",
+                   "fill", "sort", "put", "take", "repeat", "diagonal", "trace",
+                   "__copy__", "__deepcopy__")
+_WRITING = frozenset({"__setitem__", "fill", "sort", "put", "copyto", "place", "putmask",
+                      "fill_diagonal", "put_along_axis"})
+for _name in _TRACED_METHODS:
+    setattr(_Traced, _name, _traced_method(_name))
+_Traced.T = property(lambda self: self.transpose())  # type: ignore[assignment]
+
+
+def _unwrapped(x: Any) -> Any:
+    """Arguments as numpy sees them outside a recording: plain arrays and numbers."""
+    if type(x) is _Traced:
+        return x.view(_ndarray)
+    if isinstance(x, _ReadNumber):
+        return x.value
+    if type(x) in (tuple, list):
+        return type(x)(_unwrapped(y) for y in x)
+    if type(x) is dict:
+        return {k: _unwrapped(y) for k, y in x.items()}
+    return x
 
 
 class _RecordingGenerator:
@@ -160,19 +260,23 @@ class _RecordingGenerator:
                 return result
             out = rec.new_slot(result)
             rec.add(_Rec("random", (name, args, tuple(sorted(kwargs.items()))), [], (out,)))
-            traced = result.view(_Traced)
-            traced._slot = out
-            return traced
+            return _traced(result, out)
 
         return draw
+
+
+def _traced(array: np.ndarray, slot: int) -> _Traced:
+    traced = array.view(_Traced)
+    traced._slot = slot
+    return traced
 
 
 # --- values Python read ------------------------------------------------------------------
 
 class _Read:
-    """A value Python read from a slot (``how``: item / bool / tolist / numpy / index), then
-    maybe computed with (``chain``: the float or int methods applied, with their
-    arguments), so the replay can compute it again from the replayed array."""
+    """A value Python read from a slot (``how``: item / bool / tolist / float / ...), then
+    maybe computed with (``chain``: the number methods applied, with their arguments; an
+    argument may be another read), so the replay can compute it again from its arrays."""
 
     __slots__ = ("slot", "how", "chain")
 
@@ -181,101 +285,224 @@ class _Read:
 
     def evaluate(self, v: list) -> Any:
         value = _READERS[self.how](v[self.slot])
-        for name, base, args in self.chain:
-            value = getattr(base, name)(base(value), *args)
+        for name, args in self.chain:
+            value = getattr(value, name)(*[a.evaluate(v) if type(a) is _Read else a
+                                           for a in args])
         return value
+
+    def then(self, name: str, args: tuple) -> _Read:
+        return _Read(self.slot, self.how, (*self.chain, (name, args)))
+
+    def slots(self) -> set[int]:
+        out = {self.slot}
+        for _, args in self.chain:
+            for a in args:
+                if type(a) is _Read:
+                    out |= a.slots()
+        return out
 
     def key(self) -> tuple:
-        return (self.slot, self.how, self.chain)
+        return (self.slot, self.how, tuple(
+            (name, tuple(a.key() if type(a) is _Read else a for a in args))
+            for name, args in self.chain))
 
 
-class _ReadFloat(float):
-    """``item()`` / ``float()`` of a tensor during a recording. Storing, printing or
-    returning it costs nothing; arithmetic gives another tagged value (its recipe grows);
-    a comparison or ``bool()`` becomes a guard: the replay checks it takes the same path."""
+class _ReadNumber:
+    """A number Python read from a tensor during a recording (``loss.item()``).
 
-    read: _Read | None = None
+    It is *not* a float or int subclass, so that nothing reads it without asking: storing,
+    printing or returning it costs nothing; arithmetic gives another read number (its
+    recipe grows, so the replay computes it again); a comparison or ``bool()`` is a guard
+    on the outcome (the replay checks it takes the same path); a conversion to a plain
+    number (``float()``, ``int()``, ``math.isfinite``, ``np.asarray``, an index, a hash,
+    any other attribute) is a guard on the exact value. Outside its recording it acts as
+    the plain number it holds."""
+
+    __slots__ = ("value", "read", "rec")
+
+    def __init__(self, value: Any, read: _Read, rec: _Recorder):
+        self.value, self.read, self.rec = value, read, rec
+
+    def _mine(self) -> _Recorder | None:
+        """The recording this number belongs to, if it is running (else: a plain number)."""
+        rec = _recorder()
+        if rec is None:
+            return None
+        if rec is not self.rec:
+            rec.fail("Python used a value read from a tensor in an earlier call (state "
+                     "kept between calls is not replayed)")
+            return None
+        return rec
+
+    def _convert(self, how: Callable, label: str, *args: Any) -> Any:
+        rec = self._mine()
+        if rec is not None:
+            rec.guard(self.read, self.value, label)
+        return how(self.value, *args)
+
+    def __float__(self) -> float:
+        return self._convert(float, "float()")
+
+    def __int__(self) -> int:
+        return self._convert(int, "int()")
+
+    def __complex__(self) -> complex:
+        return self._convert(complex, "complex()")
+
+    def __index__(self) -> int:
+        return self._convert(operator.index, "an index")
+
+    def __hash__(self) -> int:
+        return self._convert(hash, "hash()")
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._convert(lambda v: np.array(v, dtype=dtype), "numpy")
+
+    def __bool__(self) -> bool:
+        rec = self._mine()
+        result = bool(self.value)
+        if rec is not None:
+            rec.guard(self.read.then("__bool__", ()), result, "bool()")
+        return result
+
+    def __getattr__(self, name: str) -> Any:  # is_integer(), real, hex(): the exact value
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._convert(getattr, f".{name}", name)
+
+    def __repr__(self) -> str:  # NOTE: printing is not a guard (a branch on a string is
+        return repr(self.value)  # not seen: documented)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __reduce__(self) -> Any:  # pickle, copy: the plain number
+        return (type(self.value), (self._convert(lambda v: v, "pickle/copy"),))
 
 
-class _ReadInt(int):
-    read: _Read | None = None
+class _ReadFloat(_ReadNumber):
+    __slots__ = ()
 
 
-_COMPARISONS = ("__bool__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+class _ReadInt(_ReadNumber):
+    __slots__ = ()
+
+
+numbers.Real.register(_ReadFloat)
+numbers.Integral.register(_ReadInt)
+
+_NUMBER_TYPES = (bool, int, float, complex, np.bool_, np.integer, np.floating,
+                 np.complexfloating)
+_COMPARISONS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
 _ARITHMETIC = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
                "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
-               "__pow__", "__rpow__", "__neg__", "__abs__", "__round__", "__trunc__",
-               "__floor__", "__ceil__", "__int__", "__float__", "__pos__")
+               "__rmod__", "__divmod__", "__pow__", "__rpow__", "__neg__", "__abs__",
+               "__pos__", "__round__", "__trunc__", "__floor__", "__ceil__", "__and__",
+               "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__lshift__",
+               "__rshift__", "__invert__")
 
 
-def _tag(value: Any, read: _Read) -> Any:
-    kind = _ReadFloat if type(value) is float else _ReadInt if type(value) is int else None
-    if kind is None:
-        return value
-    out = kind(value)
-    out.read = read
-    return out
+def _tag(value: Any, read: _Read, rec: _Recorder) -> Any:
+    """``value`` as a read number (a float, int or bool; numpy's too), else as it is."""
+    if isinstance(value, (bool, int, np.bool_, np.integer)):
+        return _ReadInt(value, read, rec)
+    if isinstance(value, (float, np.floating)):
+        return _ReadFloat(value, read, rec)
+    return value
 
 
-def _marking(name: str, base: type) -> Callable:
-    method = getattr(base, name)
+def _number_method(name: str) -> Callable:
     compare = name in _COMPARISONS
 
-    unwrap = float.__float__ if base is float else int.__int__
-
-    def use(self: Any, *args: Any) -> Any:
-        result = method(unwrap(self), *args)
-        read, rec = self.read, _recorder()
-        if read is None or rec is None or result is NotImplemented:
+    def use(self: _ReadNumber, *args: Any) -> Any:
+        plain = [a.value if isinstance(a, _ReadNumber) else a for a in args]
+        if not all(isinstance(a, _NUMBER_TYPES) or (a is None and name == "__round__")
+                   for a in plain):
+            return NotImplemented  # a Tensor, an array: their own reflected method decides
+        method = getattr(self.value, name, None)
+        result = NotImplemented if method is None else method(*plain)
+        rec = self._mine()
+        if rec is None or result is NotImplemented:
             return result
-        if any(isinstance(a, (_ReadFloat, _ReadInt)) for a in args):
-            rec.fail("Python combined two values read from tensors")
-            return result
+        recipe = tuple(a.read if isinstance(a, _ReadNumber) and a._mine() is rec else p
+                       for a, p in zip(args, plain))
+        read = self.read.then(name, recipe)
         if compare:
-            rec.guards.append((len(rec.steps), read, name, base, args, result))
+            rec.guard(read, result, "a comparison")
             return result
-        return _tag(result, _Read(read.slot, read.how, (*read.chain, (name, base, args))))
+        if type(result) is tuple:  # divmod
+            rec.guard(read, result, "divmod()")
+            return result
+        return _tag(result, read, rec)
 
     use.__name__ = name
     return use
 
 
-for _base, _cls in ((float, _ReadFloat), (int, _ReadInt)):
-    for _name in _COMPARISONS + _ARITHMETIC:
-        if hasattr(_base, _name):
-            setattr(_cls, _name, _marking(_name, _base))
-    _cls.__hash__ = _base.__hash__  # type: ignore[method-assign]
+for _name in _COMPARISONS + _ARITHMETIC:
+    setattr(_ReadNumber, _name, _number_method(_name))
+
+
+class _CarriedFloat(float):
+    """A read number handed to the tensor glue (``x * loss.item()``): a float there, and
+    the op that receives it records a step that computes it again."""
+
+    read: _Read
+
+
+class _CarriedInt(int):
+    read: _Read
+
+
+def _carried(x: _ReadNumber) -> Any:
+    value = x.value
+    if isinstance(value, (bool, np.bool_)):
+        return value  # NOTE: no bool subclass exists; a bool operand is guarded exactly
+    out = (_CarriedFloat if isinstance(value, (float, np.floating)) else _CarriedInt)(value)
+    out.read = x.read
+    return out
 
 
 _READERS: dict[str, Callable] = {
     "item": lambda a: a.item(), "bool": lambda a: bool(a), "tolist": lambda a: a.tolist(),
-    "index": lambda a: operator.index(a.item()), "numpy": lambda a: a,
+    "index": lambda a: operator.index(a), "float": lambda a: float(a),
+    "int": lambda a: int(a), "complex": lambda a: complex(a), "value": lambda a: a,
+    "numpy": lambda a: a,
 }
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    """Equal, with nan equal to nan and arrays compared whole (dtype and shape too)."""
+    """Equal, with nan equal to nan and arrays compared whole (dtype and shape too);
+    tensors, modules and other objects by identity."""
+    if a is b:
+        return True
     if isinstance(a, _ndarray) or isinstance(b, _ndarray):
         return (isinstance(a, _ndarray) and isinstance(b, _ndarray) and a.dtype == b.dtype
                 and a.shape == b.shape and bool(np.array_equal(
                     a, b, equal_nan=a.dtype.kind in "fc")))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+    if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)) and \
+            math.isnan(a) and math.isnan(b):
         return True
-    if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (
-            int, float))):
+    if isinstance(a, _NUMBER_TYPES) and isinstance(b, _NUMBER_TYPES):
+        return type(a) is type(b) and bool(a == b)
+    if type(a) is not type(b):
         return False
     if isinstance(a, (tuple, list)):
         return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
-    try:
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (str, bytes, slice, type(Ellipsis), np.dtype, type, _Ref)):
         return bool(a == b)
-    except Exception:  # noqa: BLE001 (an object without a usable ==)
-        return a is b
+    return False  # tensors, modules, functions, other objects: the same object only
 
 
 # --- the recording -----------------------------------------------------------------------
 
 class _Ref:
-    """A slot inside an op's parameters (a target array, an index)."""
+    """A slot inside an op's parameters or a numpy call's arguments (an array, a number)."""
 
     __slots__ = ("slot",)
 
@@ -283,9 +510,15 @@ class _Ref:
         self.slot = slot
 
     def __eq__(self, other: Any) -> bool:
-        return type(other) is _Ref and other.slot == self.slot
+        return type(other) is type(self) and other.slot == self.slot
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class _TensorRef(_Ref):
+    """A slot whose array the replay hands on as a Tensor (a method's ``self``)."""
+
+    __slots__ = ()
 
 
 class _Rec:
@@ -300,12 +533,27 @@ class _Rec:
 
     def same(self, other: _Rec) -> bool:
         return (self.kind == other.kind and self.ins == other.ins and self.outs == other.outs
-                and len(self.key) == len(other.key)
+                and self._same_extra(other) and len(self.key) == len(other.key)
                 and all(a is b or _same_value(a, b) for a, b in zip(self.key, other.key)))
+
+    def _same_extra(self, other: _Rec) -> bool:
+        a, b = self.extra, other.extra
+        if self.kind == "sum":
+            # NOTE: "fresh" (the sum became a .grad) or into a buffer may differ between
+            # the two calls (.grad None or set): both replay exactly, because a buffer that
+            # becomes a .grad is copied first (see _owned); sparse or dense may not differ
+            return (a == "sparse") == (b == "sparse")
+        if type(a) is _Read:
+            return type(b) is _Read and a.key() == b.key()
+        return _same_value(a, b)
 
     def label(self) -> str:
         head = self.key[0] if self.key else self.kind
-        return getattr(head, "__name__", str(head))
+        if type(head) is tuple:  # a ufunc's method
+            head = head[0]
+        if isinstance(head, Tensor):
+            return f"the .grad of a tensor of shape {head.shape}"
+        return getattr(head, "__name__", type(head).__name__)
 
 
 class _Recorder:
@@ -325,8 +573,7 @@ class _Recorder:
         self.contrib: dict[Any, list] = {}   # gradient key -> [(slot, array)] in order
         self.leaf_order: dict[int, Tensor] = {}
         self.sums: list[tuple[int, Any]] = []  # (step index, the engine's sum array)
-        self.guards: list[tuple] = []    # (position, read, method, type, args, result)
-        self.numpy_reads: list[tuple] = []
+        self.guards: list[tuple] = []    # (position, read, expected value, what read it)
         self.modules: dict[int, tuple[Module, bool]] = {}
         self.written: set[int] = set()   # ext slots that in-place steps write
         self.initial: dict[int, np.ndarray] = {}  # ext slot -> a copy of its first value
@@ -355,6 +602,11 @@ class _Recorder:
             self.by_array[id(array)] = slot
         return slot
 
+    def keep(self, obj: Any) -> None:
+        """Keep ``obj`` alive for the recording's length (the ids it maps stay unique)."""
+        self.values.append(obj)
+        self.kinds.append("keep")
+
     def add(self, rec: _Rec) -> None:
         self.steps.append(rec)
 
@@ -381,20 +633,46 @@ class _Recorder:
         """The slot of an array (or number) an op or a numpy call receives."""
         if type(a) is _Traced:
             if a._slot is None:
-                raise _Unsupported("numpy made an array from a random draw in a way the "
-                                   "recording cannot follow")
+                raise _Unsupported("numpy made an array from tensor data (or a random draw) "
+                                   "in a way the recording cannot follow")
             return a._slot
         if isinstance(a, _ndarray):
             slot = self.by_array.get(id(a))
-            return self.external(a) if slot is None else slot
-        if isinstance(a, (_ReadFloat, _ReadInt)) and a.read is not None:
-            out = self._slot(a, "step")  # a number computed from a value read: recomputed
-            self.add(_Rec("pyvalue", (a.read.how, a.read.chain), [a.read.slot], (out,),
-                          a.read))
+            return self._unknown_array(a) if slot is None else slot
+        read = self.number_read(a)
+        if read is not None:  # a number computed from a value read: computed again
+            out = self._slot(a, "step")
+            self.add(_Rec("pyvalue", (read.key(),), sorted(read.slots()), (out,), read))
             return out
         if a is None or isinstance(a, (bool, int, float, complex, np.generic)):
             return self.external(a)
         raise _Unsupported(f"an argument of type {type(a).__name__}")
+
+    def number_read(self, a: Any) -> _Read | None:
+        """The recipe of a number read from a tensor in this recording (None: a plain one)."""
+        if isinstance(a, _ReadNumber):
+            if a.rec is not self:
+                raise _Unsupported("a value read from a tensor in an earlier call (Python "
+                                   "state kept between calls is not replayed)")
+            return a.read
+        if type(a) is _CarriedFloat or type(a) is _CarriedInt:
+            return a.read
+        return None
+
+    def _unknown_array(self, a: np.ndarray) -> int:
+        """An array no step made: a constant, unless numpy made it as a view of one that a
+        step made (``np.asarray(t.data)``: the same array, followed; any other view: not)."""
+        base = a.base
+        while base is not None:
+            slot = base._slot if type(base) is _Traced else self.by_array.get(id(base))
+            if slot is not None:
+                if (a.shape == base.shape and a.dtype == base.dtype and a.strides ==
+                        base.strides and a.ctypes.data == base.ctypes.data):
+                    return slot
+                raise _Unsupported(f"numpy made a view (shape {a.shape}) of a tensor's array "
+                                   "outside the ops")
+            base = getattr(base, "base", None)
+        return self.external(a)
 
     def tensor_slot(self, t: Tensor, who: str) -> int:
         """The slot of a Tensor's array (the Tensor's array is made plain if traced)."""
@@ -403,8 +681,7 @@ class _Recorder:
             slot = self.array_slot(data)
             t.data = plain = data.view(_ndarray)
             self.by_array[id(plain)] = slot
-            self.values.append(plain)  # keep it alive: ids stay unique
-            self.kinds.append("keep")
+            self.keep(plain)
             return slot
         found = self.by_array.get(id(data))
         if found is not None:
@@ -415,6 +692,8 @@ class _Recorder:
         if known is not None:
             raise _Unsupported(f"{who}: a tensor's array was replaced (t.data = ...) "
                                "inside the step")
+        if data.base is not None:
+            self._unknown_array(data)  # a view of a step's array made by numpy: refused
         return self.external(t)
 
     def _changed(self, t: Tensor, slot: int, who: str) -> int:
@@ -438,7 +717,7 @@ class _Recorder:
     def _param(self, v: Any, who: str) -> Any:
         if isinstance(v, Tensor):
             raise _Unsupported(f"{who}: a Tensor among its parameters")
-        if isinstance(v, _ndarray):
+        if isinstance(v, _ndarray) or self.number_read(v) is not None:
             return _Ref(self.array_slot(v))
         if type(v) is tuple or type(v) is list:
             return type(v)(self._param(x, who) for x in v)
@@ -453,7 +732,104 @@ class _Recorder:
             slot = self.by_tensor[id(t)][0]
         return slot
 
+    # what Python reads ------------------------------------------------------------------
+    def guard(self, read: _Read, expected: Any, what: str) -> None:
+        """The replay computes ``read`` again at this point and checks it gives
+        ``expected`` (else it records again)."""
+        if isinstance(expected, _ndarray):
+            expected = np.array(expected, copy=True)
+        self.guards.append((len(self.steps), read, expected, what))
 
+    def traced_read(self, t: Tensor, data: np.ndarray, who: str) -> np.ndarray:
+        """A tensor's array as code outside the engine gets it: traced (see _Traced)."""
+        if type(data) is _Traced or self.reason is not None:
+            return data
+        try:
+            slot = self.lookup(t)
+            if slot is None:
+                slot = self.tensor_slot(t, who)
+        except _Unsupported as e:
+            self.fail(f"{who}: {e}")
+            return data
+        return _traced(data, slot)
+
+    def traced_slot(self, a: _Traced, what: str) -> int | None:
+        if a._slot is None:
+            self.fail(f"{what}: Python read the values of an array that numpy made from "
+                      "tensor data in a way the recording cannot follow")
+        return a._slot
+
+    def numpy_call(self, fn: Any, args: Any, kwargs: dict, who: str) -> Any:
+        """A numpy function, ufunc (``fn``: (ufunc, method)) or array method on tensor
+        data, outside the engine: one step, replayed by calling it again on the replay's
+        arrays; its results are traced (arrays) or read numbers."""
+        call = getattr(fn[0], fn[1]) if type(fn) is tuple else fn
+        plain_args, plain_kwargs = _numpy_arguments(args), _numpy_arguments(kwargs)
+        if self.reason is not None:
+            return call(*plain_args, **plain_kwargs)
+        try:
+            spec = self._spec((tuple(args), dict(kwargs)), who)
+        except _Unsupported as e:
+            self.fail(f"{who}: {e}")
+            return call(*plain_args, **plain_kwargs)
+        self.depth += 1
+        try:
+            result = call(*plain_args, **plain_kwargs)
+        finally:
+            self.depth -= 1
+        out = self.new_slot(result)
+        name = fn[0].__name__ if type(fn) is tuple else getattr(fn, "__name__", "")
+        writes = "out" in kwargs or name in _WRITING
+        for slot in _flat(spec):
+            if writes and isinstance(slot, _Ref) and self.kinds[slot.slot] == "ext":
+                self.written.add(slot.slot)
+        self.add(_Rec("numpy", (fn, spec), [], (out,), writes))
+        return self._results(result, out)
+
+    def _spec(self, x: Any, who: str, tensors: bool = False) -> Any:
+        if isinstance(x, Tensor):
+            slot = self.tensor_slot(x, who)
+            return _TensorRef(slot) if tensors else _Ref(slot)
+        if isinstance(x, _ndarray) or self.number_read(x) is not None:
+            return _Ref(self.array_slot(x))
+        if type(x) in (tuple, list):
+            return type(x)(self._spec(y, who, tensors) for y in x)
+        if type(x) is dict:
+            return {k: self._spec(y, who, tensors) for k, y in x.items()}
+        return x
+
+    def _results(self, result: Any, slot: int) -> Any:
+        """A numpy call's result as Python gets it: arrays traced, numbers read."""
+        if type(result) is _ndarray:
+            return _traced(result, slot)
+        if isinstance(result, _NUMBER_TYPES):
+            return _tag(result, _Read(slot, "value"), self)
+        if type(result) in (tuple, list):
+            parts = []
+            for i, part in enumerate(result):
+                out = self.new_slot(part)
+                self.add(_Rec("part", (i,), [slot], (out,)))
+                parts.append(self._results(part, out))
+            return type(result)(parts) if type(result) is list else tuple(parts)
+        return result
+
+
+def _numpy_arguments(x: Any) -> Any:
+    """A numpy call's arguments as numpy gets them: plain arrays and numbers."""
+    if isinstance(x, Tensor):
+        return _DATA.__get__(x)
+    if type(x) is _Traced:
+        return x.view(_ndarray)
+    if isinstance(x, _ReadNumber):
+        return x.value
+    if type(x) in (tuple, list):
+        return type(x)(_numpy_arguments(y) for y in x)
+    if type(x) is dict:
+        return {k: _numpy_arguments(y) for k, y in x.items()}
+    return x
+
+
+_DATA = Tensor.__dict__["data"]  # the slot's own descriptor (the engine's fast access)
 _recording_lock = threading.Lock()
 _active: _Recorder | None = None
 
@@ -471,10 +847,12 @@ def _plain(x: Any) -> Any:
     kind = type(x)
     if kind is _Traced:
         return x.view(_ndarray)
-    if kind is _ReadFloat:
+    if kind is _CarriedFloat:
         return float.__float__(x)
-    if kind is _ReadInt:
+    if kind is _CarriedInt:
         return int.__int__(x)
+    if isinstance(x, _ReadNumber):
+        return x.value
     return x
 
 
@@ -504,8 +882,7 @@ def _wrapped_apply(orig: Callable) -> Callable:
         needs = node.needs_input_grad if node is not None else (False,) * len(inputs)
         slot = rec.new_slot(out.data)
         rec.by_tensor[id(out)] = (slot, out.data)
-        rec.values.append(out)  # keep the tensor alive: ids stay unique
-        rec.kinds.append("keep")
+        rec.keep(out)  # keep the tensor alive: ids stay unique
         if node is not None:
             rec.nodes[id(node)] = len(rec.steps)
             rec.node_objects.append(node)
@@ -607,6 +984,7 @@ def _wrapped_module_call(orig: Callable) -> Callable:
 
 
 def _wrapped_read(orig: Callable, how: str) -> Callable:
+    """``item`` (a read number), ``tolist`` and ``bool`` (guards) of a Tensor."""
     def read(self: Tensor, *args: Any) -> Any:
         value = orig(self, *args)
         rec = _recorder()
@@ -619,25 +997,275 @@ def _wrapped_read(orig: Callable, how: str) -> Callable:
             except _Unsupported as e:
                 rec.fail(str(e))
                 return value
-        read = _Read(slot, how)
         if how == "item":
-            return _tag(value, read)
-        if how == "numpy":  # a guard unless it is what the step returns
-            rec.numpy_reads.append((len(rec.steps), read, value))
-            return value
-        rec.guards.append((len(rec.steps), read, None, None, (), value))
+            return _tag(value, _Read(slot, how), rec)
+        rec.guard(_Read(slot, how), value, f"Tensor.{how}()" if how != "bool" else "bool()")
         return value
 
     return read
 
 
-def _wrapped_float(how: type) -> Callable:
-    def convert(self: Tensor) -> Any:
-        value = self.item()
-        return value if isinstance(value, (_ReadFloat, _ReadInt)) and type(value).__mro__[
-            1] is how else how(value)
+# NOTE: the modules whose reads of ``.data`` are the engine's own (they compute through ops,
+# or read shapes and dtypes); a read from anywhere else (the user's code, nn.utils) is
+# followed as tensor data that Python reads (see _Traced)
+_ENGINE_MODULES = ("tinygrad_acts.tensor", "tinygrad_acts.autograd", "tinygrad_acts.ops",
+                   "tinygrad_acts.activations", "tinygrad_acts.functional",
+                   "tinygrad_acts.dtypes", "tinygrad_acts.compiler", "tinygrad_acts.optim",
+                   "tinygrad_acts.api", "tinygrad_acts.linalg", "tinygrad_acts.special",
+                   "tinygrad_acts.return_types", "tinygrad_acts.nn.")
 
-    return convert
+
+def _from_engine(depth: int) -> bool:
+    name = sys._getframe(depth + 1).f_globals.get("__name__", "")
+    return name.startswith(_ENGINE_MODULES) and not name.startswith("tinygrad_acts.nn.utils")
+
+
+class _DataProperty:
+    """``t.data`` while recording: code outside the engine gets its array traced."""
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        data = _DATA.__get__(obj, cls)
+        rec = _active
+        if rec is None or rec.depth or rec.thread != threading.get_ident() or \
+                _from_engine(1):
+            return data
+        return rec.traced_read(obj, data, "Tensor.data")
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if type(value) is _Traced:  # ``t.data -= x`` sets back the array it changed
+            try:
+                current = _DATA.__get__(obj, type(obj))
+            except AttributeError:  # a new tensor's __init__
+                current = None
+            if isinstance(current, _ndarray) and value.base is current and \
+                    value.shape == current.shape and value.strides == current.strides:
+                return
+        _DATA.__set__(obj, value)
+
+
+def _wrapped_numpy(orig: Callable) -> Callable:
+    def numpy(self: Tensor) -> Any:
+        data = orig(self)
+        rec = _recorder()
+        if rec is None or _from_engine(1):
+            return data
+        return rec.traced_read(self, data, "Tensor.numpy()")
+
+    return numpy
+
+
+def _wrapped_array(orig: Callable) -> Callable:
+    """``np.asarray(t)``: numpy gets a plain array it can no longer be followed through,
+    so the read is a guard on the whole value."""
+    def __array__(self: Tensor, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = orig(self, dtype, copy)
+        rec = _recorder()
+        if rec is not None and rec.reason is None and not _from_engine(1):
+            try:
+                slot = rec.lookup(self)
+                if slot is None:
+                    slot = rec.tensor_slot(self, "np.asarray")
+            except _Unsupported as e:
+                rec.fail(str(e))
+                return out
+            rec.guard(_Read(slot, "numpy"), _DATA.__get__(self), "np.asarray(tensor)")
+        return out
+
+    return __array__
+
+
+def _wrapped_array_ufunc(orig: Callable) -> Callable:
+    """A numpy ufunc that is not an op (``np.isfinite(t)``) computes from the data: a step."""
+    def __array_ufunc__(self: Tensor, ufunc: Any, method: str, *inputs: Any,
+                        **kwargs: Any) -> Any:
+        rec = _recorder()
+        if rec is None or rec.reason is not None or (
+                method == "__call__" and not kwargs and ufunc in _tensor_module._UFUNCS):
+            return orig(self, ufunc, method, *inputs, **kwargs)
+        rec.depth += 1
+        try:
+            out = orig(self, ufunc, method, *inputs, **kwargs)
+        finally:
+            rec.depth -= 1
+        if not isinstance(out, Tensor):
+            return out
+        try:
+            spec = rec._spec((ufunc, *inputs), f"numpy.{ufunc.__name__}")
+        except _Unsupported as e:
+            rec.fail(f"numpy.{ufunc.__name__}: {e}")
+            return out
+        slot = rec.new_slot(_DATA.__get__(out))
+        rec.by_tensor[id(out)] = (slot, _DATA.__get__(out))
+        rec.keep(out)
+        rec.add(_Rec("numpy", (_ufunc_as_array, (spec, {})), [], (slot,), False))
+        return out
+
+    return __array_ufunc__
+
+
+def _ufunc_as_array(ufunc: Any, *arrays: Any) -> np.ndarray:
+    """What ``Tensor.__array_ufunc__`` computes for a ufunc that is not an op."""
+    return np.asarray(ufunc(*arrays))
+
+
+def _wrapped_array_function(orig: Callable) -> Callable:
+    """A numpy function that is not an op (``np.linalg.norm(t)``): a numpy step."""
+    def __array_function__(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        rec = _recorder()
+        if rec is None or rec.reason is not None or func in _tensor_module._ARRAY_FUNCTIONS \
+                or (func not in _tensor_module._NO_GRADIENT
+                    and _tensor_module._any_requires_grad(args, kwargs)):
+            return orig(self, func, types, args, kwargs)
+        return rec.numpy_call(func, args, kwargs, f"numpy.{func.__name__}")
+
+    return __array_function__
+
+
+def _wrapped_method(orig: Callable, name: str) -> Callable:
+    """A Tensor method that may compute its result with numpy outside the ops (a
+    comparison, ``argmax``, ``isfinite``): if it made a tensor no step made, that is one
+    step, replayed by calling the method again on the replay's arrays."""
+    @functools.wraps(orig)
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        rec = _recorder()
+        if rec is None or rec.reason is not None:
+            return orig(self, *args, **kwargs)
+        before = len(rec.steps)
+        out = orig(self, *args, **kwargs)
+        if rec.reason is not None or _recorder() is not rec:
+            return out
+        made = [t for t in _flat(out) if isinstance(t, Tensor) and rec.lookup(t) is None]
+        if not made:
+            return out
+        if len(rec.steps) != before or any(t.requires_grad for t in made):
+            rec.fail(f"Tensor.{name}: computed part of its result outside the ops")
+            return out
+        try:
+            spec = rec._spec(((self, *args), kwargs), f"Tensor.{name}", tensors=True)
+        except _Unsupported as e:
+            rec.fail(f"Tensor.{name}: {e}")
+            return out
+        slot = rec.new_slot(out)
+        rec.keep(out)
+        rec.add(_Rec("method", (orig, spec), [], (slot,)))
+        for t in made:
+            path = _path(out, t)
+            part = rec.new_slot(_DATA.__get__(t))
+            rec.by_tensor[id(t)] = (part, _DATA.__get__(t))
+            rec.add(_Rec("part", (path,), [slot], (part,), "tensor"))
+        return out
+
+    return method
+
+
+def _path(out: Any, t: Tensor) -> tuple:
+    """Where tensor ``t`` is inside a method's result (a tensor, or a tuple of them)."""
+    if out is t:
+        return ()
+    for i, x in enumerate(out):
+        if x is t:
+            return (i,)
+    raise _Unsupported("a tensor nested deeper in a method's result")
+
+
+# NOTE: the methods that are not wrapped: reads (wrapped on their own), in-place ones,
+# autograd's, and the ones that only read shapes
+_NOT_GLUE = frozenset({"item", "tolist", "numpy", "backward", "register_hook", "retain_grad",
+                       "requires_grad_", "size", "dim", "numel", "detach", "__len__",
+                       "__iter__", "__repr__", "__str__", "__format__", "__bool__",
+                       "__float__", "__int__", "__index__", "__array__", "__array_ufunc__",
+                       "__array_function__", "__init__", "__new__", "__setitem__",
+                       "__hash__", "__reduce__", "__reduce_ex__", "__getstate__",
+                       "__setstate__", "__deepcopy__", "__copy__", "__getattr__",
+                       "__init_subclass__", "__class_getitem__", "_make"})
+
+
+def _glue_methods() -> list[tuple[str, Callable]]:
+    out: list[tuple[str, Callable]] = []
+    for name, value in Tensor.__dict__.items():
+        if not isinstance(value, types.FunctionType) or name in _NOT_GLUE:
+            continue
+        if name.endswith("_") and not name.endswith("__"):
+            continue  # in place
+        if name.startswith("_") and not name.startswith("__"):
+            continue  # the engine's own helpers
+        out.append((name, value))
+    return out
+
+
+def _wrapped_operand(orig: Callable) -> Callable:
+    """The tensor glue's operand: a read number goes on as a float the op records."""
+    def _operand(x: Any) -> Any:
+        if isinstance(x, _ReadNumber):
+            rec = _recorder()
+            if rec is not None and x.rec is rec:
+                return _carried(x)
+        return orig(x)
+
+    return _operand
+
+
+def _wrapped_total_norm(orig: Callable) -> Callable:
+    """``nn.utils.get_total_norm``: one step over the tensors' arrays, computed again."""
+    @functools.wraps(orig)
+    def get_total_norm(tensors: Any, norm_type: Any = 2.0, error_if_nonfinite: bool = False,
+                       foreach: Any = None) -> Any:
+        rec = _recorder()
+        if rec is None or rec.reason is not None:
+            return orig(tensors, norm_type, error_if_nonfinite, foreach)
+        listed = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+        try:
+            ins = [rec.tensor_slot(t, "get_total_norm") for t in listed]
+            if not isinstance(norm_type, (int, float, str)):
+                raise _Unsupported(f"a norm_type of type {type(norm_type).__name__}")
+        except _Unsupported as e:
+            rec.fail(f"get_total_norm: {e}")
+            return orig(listed, norm_type, error_if_nonfinite, foreach)
+        rec.depth += 1
+        try:
+            out = orig(listed, norm_type, error_if_nonfinite, foreach)
+        finally:
+            rec.depth -= 1
+        slot = rec.new_slot(_DATA.__get__(out))
+        rec.by_tensor[id(out)] = (slot, _DATA.__get__(out))
+        rec.keep(out)
+        rec.add(_Rec("norm", (orig, norm_type, error_if_nonfinite), ins, (slot,)))
+        return out
+
+    return get_total_norm
+
+
+def _wrapped_clip(orig: Callable) -> Callable:
+    """``nn.utils.clip_grads_with_norm_`` (the second half of ``clip_grad_norm_``): one
+    step, replayed by calling it on the same parameters with the replayed norm."""
+    @functools.wraps(orig)
+    def clip_grads_with_norm_(parameters: Any, max_norm: Any, total_norm: Any,
+                              foreach: Any = None) -> Any:
+        rec = _recorder()
+        if rec is None or rec.reason is not None:
+            return orig(parameters, max_norm, total_norm, foreach)
+        listed = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+        try:
+            if not isinstance(max_norm, (int, float)):
+                raise _Unsupported(f"a max_norm of type {type(max_norm).__name__}")
+            norm = rec.tensor_slot(total_norm, "clip_grads_with_norm_") if isinstance(
+                total_norm, Tensor) else rec.array_slot(total_norm)
+            grads = [rec.tensor_slot(p.grad, "clip_grads_with_norm_") for p in listed
+                     if p.grad is not None]
+        except _Unsupported as e:
+            rec.fail(f"clip_grads_with_norm_: {e}")
+            return orig(listed, max_norm, total_norm, foreach)
+        rec.depth += 1
+        try:
+            out = orig(listed, max_norm, total_norm, foreach)
+        finally:
+            rec.depth -= 1
+        rec.add(_Rec("clip", (orig, tuple(listed), max_norm), [norm, *grads], ()))
+        return out
+
+    return clip_grads_with_norm_
 
 
 def _wrapped_backward(orig: Callable) -> Callable:
@@ -870,14 +1498,23 @@ def _patches(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (autograd, "run_backward", _wrapped_run_backward(autograd.run_backward)),
         (Tensor, "_inplace", _wrapped_inplace(Tensor._inplace)),
         (Tensor, "grad", _GradProperty(Tensor.__dict__["grad"])),
+        (Tensor, "data", _DataProperty()),
+        (Tensor, "numpy", _wrapped_numpy(Tensor.numpy)),
+        (Tensor, "__array__", _wrapped_array(Tensor.__array__)),
+        (Tensor, "__array_ufunc__", _wrapped_array_ufunc(Tensor.__array_ufunc__)),
+        (Tensor, "__array_function__", _wrapped_array_function(Tensor.__array_function__)),
         (Module, "__call__", _wrapped_module_call(Module.__call__)),
         (_tensor_module, "_rng", _RecordingGenerator(_tensor_module._rng, rec)),
+        (_tensor_module, "_operand", _wrapped_operand(_tensor_module._operand)),
     ]
-    for name, how in (("item", "item"), ("tolist", "tolist"), ("numpy", "numpy"),
-                      ("__bool__", "bool"), ("__index__", "index")):
+    for owner in (_clip_grad, _nn_utils):
+        out.append((owner, "get_total_norm", _wrapped_total_norm(_clip_grad.get_total_norm)))
+        out.append((owner, "clip_grads_with_norm_",
+                    _wrapped_clip(_clip_grad.clip_grads_with_norm_)))
+    for name, how in (("item", "item"), ("tolist", "tolist"), ("__bool__", "bool")):
         out.append((Tensor, name, _wrapped_read(getattr(Tensor, name), how)))
-    out.append((Tensor, "__float__", _wrapped_float(float)))
-    out.append((Tensor, "__int__", _wrapped_float(int)))
+    for name, method in _glue_methods():
+        out.append((Tensor, name, _wrapped_method(method, name)))
     for cls in _subclasses(Optimizer):
         for name in ("step", "zero_grad"):
             if name in cls.__dict__:
@@ -923,12 +1560,15 @@ def _record(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, _Recorder]:
 
 def _template(rec: _Recorder, result: Any) -> Any:
     """What the step returns, as a recipe over slots."""
-    if isinstance(result, (_ReadFloat, _ReadInt)) and result.read is not None:
+    if isinstance(result, _ReadNumber) and result.rec is rec:
         return ("read", result.read)
     if isinstance(result, Tensor):
-        slot = rec.lookup(result)
+        data = _DATA.__get__(result)
+        slot = data._slot if type(data) is _Traced else rec.lookup(result)
         return ("obj", result) if slot is None or rec.kinds[slot] == "ext" else (
             "tensor", slot)
+    if type(result) is _Traced and result._slot is not None:
+        return ("array", result._slot)
     if type(result) is _ndarray and id(result) in rec.by_array:
         return ("array", rec.by_array[id(result)])
     if type(result) in (tuple, list):
@@ -949,27 +1589,60 @@ def _same_template(a: Any, b: Any) -> bool:
     return a[1] is b[1] or _same_value(a[1], b[1])
 
 
-def _returned_arrays(template: Any, rec: _Recorder) -> set[int]:
-    if template[0] in ("tensor", "array"):
-        return {id(rec.values[template[1]])}
-    if template[0] in ("seq", "dict"):
-        return set().union(*(_returned_arrays(t, rec) for t in template[2]))
-    return set()
-
-
 class _Trace:
     """A finished recording: steps, slots, guards, and what the step returns."""
 
     def __init__(self, rec: _Recorder, result: Any):
         self.rec = rec
         self.template = _template(rec, result)
-        returned = _returned_arrays(self.template, rec)
-        guards = list(rec.guards)
-        for position, read, value in rec.numpy_reads:
-            if id(value) not in returned:
-                guards.append((position, read, None, None, (), np.array(value, copy=True)))
-        # a value read after the last array step changes nothing the replay computes
-        self.guards = [g for g in guards if g[0] < len(rec.steps)]
+        self.guards = sorted(_hoisted(rec), key=lambda g: g[0])
+
+
+# NOTE: steps whose output array nothing later writes into unless a step names it as its
+# target: a guard on such a value can be checked right after the step that made it
+_STABLE = frozenset({"forward", "pyvalue", "random", "norm", "numpy", "part"})
+
+
+def _hoisted(rec: _Recorder) -> list[tuple]:
+    """The guards, each moved to just after the steps that made the values it reads,
+    where that is safe: a guard that fails before anything was written records again
+    instead of raising (``if loss.item() > 10: print()`` after ``opt.step()``)."""
+    made: dict[int, int] = {}
+    written: set[int] = set()
+    for i, step in enumerate(rec.steps):
+        if step.kind in _STABLE and not (step.kind == "numpy" and step.extra):
+            for s in step.outs:
+                made[s] = i
+        if step.kind == "inplace" or step.kind == "clip":
+            written.update(step.ins if step.kind == "inplace" else step.ins[1:])
+        elif step.kind == "numpy" and step.extra:
+            written.update(r.slot for r in _flat(step.key) if isinstance(r, _Ref))
+    out = []
+    for position, read, expected, what in rec.guards:
+        slots = read.slots()
+        if all(s in made and s not in written and getattr(rec.values[s], "base", None)
+               is None for s in slots):
+            position = min(position, max(made[s] for s in slots) + 1)
+        out.append((position, read, expected, what))
+    return out
+
+
+_BRANCHES = ("a comparison", "bool()", "bool() of an array")
+
+
+def _guards_differ(first: list, later: list) -> str | None:
+    if len(first) != len(later):
+        return "Python read values at different points in the two recorded calls"
+    for g, h in zip(first, later):
+        if g[0] != h[0] or g[1].key() != h[1].key():
+            return "Python read values at different points in the two recorded calls"
+        if not _same_value(g[2], h[2]) and h[3] in _BRANCHES:
+            return f"Python took another branch ({h[3]}) in the two recorded calls"
+        if not _same_value(g[2], h[2]):
+            return (f"{h[3]} of a value read from a tensor: it differs between the two "
+                    "recorded calls, and a replay can only check its exact value (return "
+                    "loss.item() or the tensor itself, or branch on a comparison)")
+    return None
 
 
 def _difference(a: _Trace, b: _Trace) -> str | None:
@@ -980,10 +1653,9 @@ def _difference(a: _Trace, b: _Trace) -> str | None:
     for x, y in zip(ra.steps, rb.steps):
         if not x.same(y):
             return f"{y.label()}: the two recorded calls ran it differently"
-    if len(a.guards) != len(b.guards) or any(
-            (g[0], g[1].key(), g[2], g[4]) != (h[0], h[1].key(), h[2], h[4])
-            for g, h in zip(a.guards, b.guards)):
-        return "Python read different values at different points in the two recorded calls"
+    why = _guards_differ(a.guards, b.guards)
+    if why is not None:
+        return why
     for slot, (kind, first, later) in enumerate(zip(rb.kinds, ra.values, rb.values)):
         if kind != "ext" or first is later:
             continue
@@ -1001,7 +1673,7 @@ def _difference(a: _Trace, b: _Trace) -> str | None:
 
 def _consumer(rec: _Recorder, slot: int) -> str:
     for step in rec.steps:
-        if slot in step.ins or any(type(v) is _Ref and v.slot == slot
+        if slot in step.ins or any(isinstance(v, _Ref) and v.slot == slot
                                    for v in _flat(step.key)):
             return step.label()
     return "the step"
@@ -1019,6 +1691,259 @@ def _flat(key: Any) -> list:
         else:
             out.append(x)
     return out
+
+
+# --- guards on the world around the step: modules, optimizers, Python values --------------
+
+_MISSING = object()
+#: containers (a dict of settings, a list) larger than this are guarded by identity only
+_SMALL = 64
+
+
+def _scalar(x: Any) -> bool:
+    """A value a guard compares by value (else: by identity)."""
+    return x is None or type(x) in (bool, int, float, complex, str) or isinstance(
+        x, np.generic) or (type(x) is tuple and len(x) <= _SMALL and all(_scalar(y) for y in x))
+
+
+class _World:
+    """What a replay assumes about the objects around the step, checked before each
+    replay in one loop over flat entries (cheap: a dict lookup and an ``is`` each):
+
+    - each module the step called, and every module, optimizer and tensor its code can
+      reach (its globals and closure cells, and those of the functions they name): the
+      identity of each parameter, buffer and submodule, the number of each kind of hook,
+      every attribute that holds a number, string or None (``training``, ``Dropout.p``);
+    - each optimizer: its param groups and the identity of their parameters;
+    - each tensor the step read from outside its arguments: no hook was added;
+    - the Python values the code names: a global or closure number by value, a module or
+      optimizer by identity, a small dict or list of settings entry by entry.
+
+    ``check()`` returns None, or what changed."""
+
+    def __init__(self, rec: _Recorder, fn: Callable, tensors: list[Tensor]):
+        self.entries: list[tuple] = []   # (kind, container, key, expected, label)
+        self._seen: set[int] = set()
+        self._modules: set[int] = set()
+        for module, _ in rec.modules.values():
+            self._module(module, type(module).__name__)
+        for step in rec.steps:
+            if step.kind == "call":
+                obj = rec.values[step.ins[0]]
+                if isinstance(obj, Optimizer):
+                    self._optimizer(obj, type(obj).__name__)
+        for t in tensors:
+            self.entries.append(("hooks", t, None, None, f"a tensor of shape {t.shape}"))
+        self._function(fn, 0)
+
+    # what is guarded ------------------------------------------------------------------
+    def _value(self, container: Any, key: Any, value: Any, label: str, depth: int) -> None:
+        """A guard on ``container[key]`` (a dict entry, a cell, a list item), and on what
+        the value holds."""
+        self.entries.append(("in", container, key, value, label))
+        self._holds(value, label, depth)
+
+    def _holds(self, value: Any, label: str, depth: int) -> None:
+        """Guards on what ``value`` holds (a module's parameters, a dict's entries)."""
+        if _scalar(value) or id(value) in self._seen or depth > 3:
+            return
+        self._seen.add(id(value))
+        if isinstance(value, Module):
+            self._module(value, label)
+        elif isinstance(value, Optimizer):
+            self._optimizer(value, label)
+        elif isinstance(value, Tensor):
+            self.entries.append(("hooks", value, None, None, label))
+        elif type(value) in (dict, list) and len(value) <= _SMALL:
+            self.entries.append(("len", value, None, len(value), label))
+            items = value.items() if type(value) is dict else enumerate(value)
+            for k, x in items:
+                self._value(value, k, x, f"{label}[{k!r}]", depth + 1)
+        elif isinstance(value, (types.FunctionType, types.MethodType)):
+            self._function(value, depth + 1)
+        elif _user_object(value):
+            attrs = vars(value)
+            if len(attrs) <= _SMALL:
+                for k, x in attrs.items():
+                    self._value(attrs, k, x, f"{label}.{k}", depth + 1)
+
+    def _module(self, module: Module, label: str) -> None:
+        for name, m in module.named_modules():
+            if id(m) in self._modules:
+                continue
+            self._modules.add(id(m))
+            self._seen.add(id(m))
+            where = f"{label}.{name}" if name else label
+            attrs = vars(m)
+            self._dict(attrs, {k: x for k, x in attrs.items() if _scalar(x) or isinstance(
+                x, (Tensor, Module))}, where)
+            for registry in ("_parameters", "_buffers", "_modules"):
+                d = attrs[registry]
+                self._dict(d, dict(d), where, exact=True)
+                for k, x in d.items():
+                    if isinstance(x, Tensor):
+                        self.entries.append(("hooks", x, None, None, f"{where}.{k}"))
+            for hooks in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks"):
+                d = attrs[hooks]
+                self.entries.append(("len", d, None, len(d), f"{where} ({hooks[1:-1]})"))
+
+    def _dict(self, d: dict, guarded: dict, where: str, exact: bool = False) -> None:
+        """One entry for a whole dict: its values are the same objects as now (fast), or
+        else each guarded key still holds its value (``exact``: and nothing was added)."""
+        self.entries.append(("dict", d, (tuple(d.values()), exact), guarded, where))
+
+    def _optimizer(self, opt: Optimizer, label: str) -> None:
+        if id(opt) in self._seen and label != type(opt).__name__:
+            return
+        self._seen.add(id(opt))
+        groups = opt.param_groups
+        self.entries.append(("len", groups, None, len(groups), f"{label}.param_groups"))
+        for i, group in enumerate(groups):
+            self.entries.append(("in", groups, i, group, f"{label}.param_groups[{i}]"))
+            params = group["params"]
+            self.entries.append(("in", group, "params", params, f"{label} params"))
+            self.entries.append(("len", params, None, len(params), f"{label} params"))
+            for j, p in enumerate(params):
+                self.entries.append(("in", params, j, p, f"{label} parameter {j}"))
+
+    def _function(self, fn: Any, depth: int) -> None:
+        """The globals a function names and its closure cells (and theirs, for the user's
+        functions they hold: the package's and numpy's are not followed)."""
+        if isinstance(fn, types.MethodType):
+            owner = fn.__self__
+            if _user_object(owner) or isinstance(owner, (Module, Optimizer)):
+                self._holds(owner, "self", depth)
+            fn = fn.__func__
+        if not isinstance(fn, types.FunctionType) or id(fn.__code__) in self._seen or \
+                depth > 3 or not _user_function(fn):
+            return
+        self._seen.add(id(fn.__code__))
+        names = _names(fn.__code__)
+        glob = fn.__globals__
+        for name in names:
+            value = glob.get(name, _MISSING)
+            if value is _MISSING or isinstance(value, (types.ModuleType, type)) or (
+                    callable(value) and not _user_callable(value)):
+                continue
+            self._value(glob, name, value, name, depth)
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+            try:
+                value = cell.cell_contents
+            except ValueError:  # a cell not filled yet
+                continue
+            if isinstance(value, (types.ModuleType, type)) or (
+                    callable(value) and not _user_callable(value)):
+                continue
+            self.entries.append(("cell", cell, None, value, name))
+            self._holds(value, name, depth)
+
+    # checking ---------------------------------------------------------------------------
+    def check(self) -> str | None:
+        for kind, container, key, expected, label in self.entries:
+            changed = _CHECKS[kind](container, key, expected, label)
+            if changed is not None:
+                return changed
+        return None
+
+
+def _check_dict(d: dict, key: tuple, guarded: dict, where: str) -> str | None:
+    values, exact = key
+    if len(d) == len(values) and all(map(operator.is_, d.values(), values)):
+        return None
+    return _dict_changed(d, guarded, exact, where)
+
+
+def _check_in(container: Any, key: Any, expected: Any, label: str) -> str | None:
+    try:
+        value = container[key]
+    except (KeyError, IndexError):
+        return f"{label} was removed"
+    return _changed_value(value, expected, label)
+
+
+def _check_cell(cell: Any, key: Any, expected: Any, label: str) -> str | None:
+    try:
+        value = cell.cell_contents
+    except ValueError:
+        return f"{label} was deleted"
+    return _changed_value(value, expected, label)
+
+
+def _changed_value(value: Any, expected: Any, label: str) -> str | None:
+    if value is expected or (_scalar(value) and _same_value(value, expected)):
+        return None
+    return f"{label} changed"
+
+
+_CHECKS: dict[str, Callable] = {
+    "dict": _check_dict, "in": _check_in, "cell": _check_cell,
+    "len": lambda c, k, n, label: None if len(c) == n else f"{label} changed size",
+    "hooks": lambda t, k, e, label: f"a hook was registered on {label}" if t._hooks else None,
+}
+
+
+def _dict_changed(d: dict, guarded: dict, exact: bool, where: str) -> str | None:
+    """The slow half of a dict's guard: which guarded key changed (None: none did)."""
+    if exact and len(d) != len(guarded):
+        return f"{where} changed size"
+    for k, x in guarded.items():
+        value = d.get(k, _MISSING)
+        if value is not x and not (_scalar(value) and _same_value(value, x)):
+            return f"{where}.{k} changed"
+    return None
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """The global names a code object (and the code nested in it: lambdas,
+    comprehensions) can read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _user_function(fn: Any) -> bool:
+    module = getattr(fn, "__module__", None) or ""
+    return not module.startswith(("tinygrad_acts", "numpy", "builtins", "functools",
+                                  "math", "torch"))
+
+
+def _user_callable(value: Any) -> bool:
+    """A callable whose state a guard follows: the user's functions, bound methods of
+    modules and of the user's objects, modules and optimizers themselves."""
+    if isinstance(value, (Module, Optimizer)):
+        return True
+    if isinstance(value, types.MethodType):
+        return _user_callable(value.__self__) or _user_object(value.__self__)
+    return isinstance(value, types.FunctionType) and _user_function(value)
+
+
+def _user_object(value: Any) -> bool:
+    """An instance of a class the user wrote (a config object), not a module or tensor."""
+    cls = type(value)
+    return hasattr(value, "__dict__") and not isinstance(
+        value, (type, types.ModuleType, types.FunctionType, types.MethodType, Tensor,
+                Module, Optimizer, np.ndarray)) and _user_function(cls)
+
+
+def _resolver(spec: Any) -> Callable:
+    """A function of the slots that rebuilds ``spec`` with each ``_Ref`` resolved."""
+    if not any(isinstance(x, _Ref) for x in _flat(spec)):
+        return lambda v: spec
+
+    def resolve(x: Any, v: list) -> Any:
+        if type(x) is _Ref:
+            return v[x.slot]
+        if type(x) is _TensorRef:
+            return _make(v[x.slot], False, None)
+        if type(x) in (tuple, list):
+            return type(x)(resolve(y, v) for y in x)
+        if type(x) is dict:
+            return {k: resolve(y, v) for k, y in x.items()}
+        return x
+
+    return lambda v: resolve(spec, v)
 
 
 # --- the replay ------------------------------------------------------------------------------
@@ -1039,11 +1964,11 @@ def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
 
 def _params(key: tuple) -> Callable | dict:
     """An op's parameters: a dict (fixed), or a function of the slots (arrays inside)."""
-    if not any(type(x) is _Ref for x in _flat(key)):
+    if not any(isinstance(x, _Ref) for x in _flat(key)):
         return dict(key)
 
     def resolve(x: Any, v: list) -> Any:
-        if type(x) is _Ref:
+        if isinstance(x, _Ref):
             return v[x.slot]
         if type(x) in (tuple, list):
             return type(x)(resolve(y, v) for y in x)
@@ -1073,13 +1998,15 @@ def _owned(g: Any, dtype: np.dtype, seen: set, constants: set) -> np.ndarray:
 class _Program:
     """A trace made runnable: the slot list's fixed part, and one function per step."""
 
-    def __init__(self, trace: _Trace, first: _Trace):
+    def __init__(self, trace: _Trace, first: _Trace, fn: Callable):
         rec = trace.rec
         self.inputs = rec.inputs
         self.base: list[Any] = [None] * len(rec.values)
         self.tensors: list[tuple[int, Tensor, tuple, np.dtype, bool]] = []
         self.fresh: list[tuple[int, np.ndarray]] = []
         self.constants: set[int] = set()
+        self.buffers: list[np.ndarray] = []
+        self.guard_labels: list[str] = []
         for slot, kind in enumerate(rec.kinds):
             if kind == "ext":
                 self._external(rec, slot, first.rec.values[slot])
@@ -1089,7 +2016,7 @@ class _Program:
         for i, step in enumerate(rec.steps):
             if step.kind == "backward":
                 last[step.key[0]] = i
-        guards = sorted(trace.guards, key=lambda g: g[0])
+        guards = list(trace.guards)
         steps: list[Callable] = []
         self.writes_before: list[bool] = []  # per guard: was anything written before it?
         written = False
@@ -1102,11 +2029,16 @@ class _Program:
             # again): the state is the same; an update or an accumulation may not
             written = written or step.kind in ("accumulate", "no_grad") or (
                 step.kind == "call" and step.key[0].__name__ != "zero_grad") or (
-                step.kind == "inplace" and rec.kinds[step.ins[0]] == "ext")
+                step.kind == "inplace" and rec.kinds[step.ins[0]] == "ext") or (
+                step.kind == "clip") or (step.kind == "numpy" and step.extra)
+        while guards:  # read after the last step: checked at the end
+            steps.append(self._guard(guards.pop(0)))
+            self.writes_before.append(written)
         self.has_guards = bool(self.writes_before)
         self.random = any(s.kind == "random" for s in rec.steps)
         self.steps = steps
         self.result = self._return(rec, trace.template)
+        self.world = _World(rec, fn, [t for _, t, _, _, _ in self.tensors])
 
     # slots ----------------------------------------------------------------------------------
     def _external(self, rec: _Recorder, slot: int, before: Any) -> None:
@@ -1198,6 +2130,8 @@ class _Program:
         if step.extra != "fresh" and type(x) is _ndarray and type(y) is _ndarray and \
                 type(total) is _ndarray:
             buffer = np.empty_like(total)  # preallocated: the same buffer every replay
+            self.constants.add(id(buffer))  # a .grad made from it is a copy (see _owned)
+            self.buffers.append(buffer)
 
             def into(v: list) -> None:
                 v[out] = np.add(v[a], v[b], out=buffer)
@@ -1293,11 +2227,54 @@ class _Program:
             v[out] = getattr(generator(), name)(*args, **kw)  # a fresh draw every replay
         return run
 
-    def _ufunc(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
-        ufunc, ins, out = step.key[0], tuple(step.ins), step.outs[0]
+    def _numpy(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
+        fn, spec = step.key
+        call = getattr(fn[0], fn[1]) if type(fn) is tuple else fn
+        arguments, out = _resolver(spec), step.outs[0]
 
         def run(v: list) -> None:
-            v[out] = ufunc(*[v[k] for k in ins])
+            args, kwargs = arguments(v)
+            v[out] = call(*args, **kwargs)
+        return run
+
+    def _part(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
+        index, whole, out = step.key[0], step.ins[0], step.outs[0]
+        if step.extra == "tensor":  # a tensor in a method's result: its array
+            def tensor(v: list) -> None:
+                part = v[whole]
+                for k in index:
+                    part = part[k]
+                v[out] = part.data
+            return tensor
+
+        def run(v: list) -> None:
+            v[out] = v[whole][index]
+        return run
+
+    def _method(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
+        method, spec = step.key
+        arguments, out = _resolver(spec), step.outs[0]
+
+        def run(v: list) -> None:
+            args, kwargs = arguments(v)
+            v[out] = method(*args, **kwargs)
+        return run
+
+    def _norm(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
+        total_norm, norm_type, error_if_nonfinite = step.key
+        ins, out = tuple(step.ins), step.outs[0]
+
+        def run(v: list) -> None:
+            tensors = [_make(v[k], False, None) for k in ins]
+            v[out] = total_norm(tensors, norm_type, error_if_nonfinite).data
+        return run
+
+    def _clip(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
+        clip, parameters, max_norm = step.key
+        norm = step.ins[0]
+
+        def run(v: list) -> None:
+            clip(parameters, max_norm, _make(np.asarray(v[norm]), False, None))
         return run
 
     def _contiguous(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
@@ -1315,14 +2292,12 @@ class _Program:
         return run
 
     def _guard(self, guard: tuple) -> Callable:
-        _, read, method, base, args, result = guard
+        _, read, expected, what = guard
         index = len(self.writes_before)
+        self.guard_labels.append(what)
 
         def run(v: list) -> None:
-            value = read.evaluate(v)
-            if method is not None:
-                value = getattr(base, method)(base(value), *args)
-            if not _same_value(value, result):
+            if not _same_value(read.evaluate(v), expected):
                 raise _GuardFailed(index)
         return run
 
@@ -1346,13 +2321,18 @@ class _Program:
         return lambda v: obj
 
     # running ---------------------------------------------------------------------------------
-    def fits(self) -> bool:
-        """The guards on what lies outside the arguments: parameters and modules."""
+    def fits(self) -> str | None:
+        """What changed outside the arguments since the recording (None: nothing)."""
         for _, t, shape, dtype, requires_grad in self.tensors:
             d = t.data
             if d.shape != shape or d.dtype != dtype or t.requires_grad != requires_grad:
-                return False
-        return all(module.training == training for module, training in self.modules)
+                return (f"a tensor the step reads changed (shape {shape} -> {d.shape}, "
+                        f"{dtype} -> {d.dtype}, requires_grad {requires_grad} -> "
+                        f"{t.requires_grad})")
+        for module, training in self.modules:
+            if module.training != training:
+                return f"{type(module).__name__}.training changed"
+        return self.world.check()
 
     def run(self, args: tuple, kwargs: dict) -> Any:
         v = list(self.base)
@@ -1378,12 +2358,13 @@ class _Program:
         except _GuardFailed as e:
             if self.writes_before[e.args[0]]:
                 raise RuntimeError(
-                    "ta.compile: a value Python read (item(), bool(), ...) differs from the "
-                    "recording after the step had already written gradients or parameters; "
-                    "read values before backward, or run this step eagerly") from None
+                    f"ta.compile: a value Python read ({self.guard_labels[e.args[0]]}) "
+                    "differs from the recording after the step had already written "
+                    "gradients or parameters; read values before backward, or run this step "
+                    "eagerly") from None
             if state is not None:
                 _tensor_module.generator().bit_generator.state = state
-            raise _Stale from None
+            raise _Stale(self.guard_labels[e.args[0]]) from None
         return self.result(v)
 
 
@@ -1400,9 +2381,12 @@ def _describe(x: Any) -> Any:
 
 
 def _plain_result(x: Any) -> Any:
-    """The recorded call's result with the recording's tagged numbers made plain."""
-    if isinstance(x, (_ReadFloat, _ReadInt)):
+    """The recorded call's result with the recording's read numbers and arrays plain."""
+    if isinstance(x, _ReadNumber) or type(x) is _Traced:
         return _plain(x)
+    if isinstance(x, Tensor) and type(_DATA.__get__(x)) is _Traced:
+        _DATA.__set__(x, _DATA.__get__(x).view(_ndarray))
+        return x
     if type(x) in (tuple, list):
         return type(x)(_plain_result(y) for y in x)
     if type(x) is dict:
@@ -1446,17 +2430,19 @@ class CompiledStep:
                 self._stats["eager"] += 1
                 return self.fn(*args, **kwargs)
             program = entry.program
-            if program is not None and program.fits():
-                try:
-                    result = program.run(args, kwargs)
-                except _Stale:
-                    self._stale(entry, "a value Python read takes another path")
+            if program is not None:
+                changed = program.fits()
+                if changed is None:
+                    try:
+                        result = program.run(args, kwargs)
+                    except _Stale as e:
+                        self._stale(entry, f"a value Python read ({e.args[0]}) takes "
+                                           "another path")
+                    else:
+                        self._stats["replays"] += 1
+                        return result
                 else:
-                    self._stats["replays"] += 1
-                    return result
-            elif program is not None:
-                self._stale(entry, "a parameter or module changed (shape, dtype, "
-                                   "requires_grad or training)")
+                    self._stale(entry, changed)
             return self._record(entry, args, kwargs)
 
     def _stale(self, entry: _Entry, why: str) -> None:
@@ -1482,11 +2468,17 @@ class CompiledStep:
                     entry.first = trace
                 else:
                     why = _difference(entry.first, trace)
-                    if why is not None:
-                        self._eager(entry, why)
+                    if why is None:
+                        entry.program = _Program(trace, entry.first, self.fn)
+                        entry.first = None
+                    elif entry.stale + 1 < self.max_rerecords:
+                        # a branch went the other way, or the world changed between the two
+                        # calls, or the step depends on data it cannot replay: try again
+                        entry.first = trace
+                        entry.stale += 1
                     else:
-                        entry.program = _Program(trace, entry.first)
-                    entry.first = None
+                        self._eager(entry, why)
+                        entry.first = None
         return _plain_result(result)
 
     def stats(self) -> dict[str, int]:
