@@ -237,7 +237,7 @@ def test_random_split_refuses_negative_lengths_and_other_generators():
     # NOTE: torch returns splits of 9 and 1 for [-1, 11] (it slices with a negative length)
     with pytest.raises(ValueError, match="non-negative integers"):
         random_split(range(10), [-1, 11])
-    with pytest.raises(TypeError, match="numpy Generator"):
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
         random_split(range(10), [5, 5], generator=np.random.RandomState(0))
 
 
@@ -565,7 +565,7 @@ def test_loader_attributes_and_signature_are_torchs():
     with pytest.raises(ValueError, match="batch_size attribute should not be set"):
         loader.batch_size = 3
     assert DataLoader(Squares(), batch_size=None).collate_fn is default_convert
-    with pytest.raises(TypeError, match="numpy Generator"):
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
         DataLoader(Squares(), shuffle=True, generator=3)
     with pytest.raises(TypeError, match="unexpected keyword argument 'batchsize'"):
         DataLoader(Squares(), batchsize=3)

@@ -749,3 +749,196 @@ def test_program_matches_torch(name):
 
     diff = td.compare(td.Program.parse(PROGRAMS[name], name))
     assert diff is None, td.shrink(diff).report()
+
+
+# --- 40. a first script's idioms (issue #13 / #14): api/idioms.py, factories, Generator -----
+
+
+def test_nn_functional_is_an_importable_module_and_the_same_object():
+    import importlib
+    F = importlib.import_module("tinygrad_acts.nn.functional")
+    assert F is ta.functional is ta.nn.functional
+
+
+@pytest.mark.parametrize("factory, args", [
+    (ta.tensor, ([1.0],)), (ta.zeros, (2,)), (ta.ones, (2,)), (ta.randn, (2,)),
+    (ta.rand, (2,)), (ta.arange, (3,)), (ta.full, ((2,), 1.0)), (ta.eye, (2,))])
+def test_every_factory_takes_device_cpu_and_refuses_cuda(factory, args):
+    for device in ("cpu", ta.device("cpu"), None, "cpu:0"):
+        assert factory(*args, device=device).shape == factory(*args).shape
+    raises(RuntimeError, lambda: factory(*args, device="cuda"), "CPU only")
+    if factory is not ta.tensor:
+        raises(RuntimeError, lambda: factory(*args, layout="sparse_coo"), "layout")
+
+
+def test_out_writes_into_the_given_tensor_and_refuses_another_shape():
+    out = ta.zeros(3)
+    assert ta.arange(3, out=out) is out and out.tolist() == [0.0, 1.0, 2.0]
+    raises(RuntimeError, lambda: ta.zeros(4, out=out), "shape")
+
+
+def test_generator_has_torchs_api_and_reproduces_its_draws():
+    g = ta.Generator()
+    assert g.manual_seed(5) is g and g.initial_seed() == 5 and str(g.device) == "cpu"
+    a = ta.randn(4, generator=g)
+    state = g.get_state()
+    b = ta.rand(3, generator=g)
+    g.set_state(state)
+    assert ta.equal(ta.rand(3, generator=g), b)
+    assert ta.equal(ta.randn(4, generator=ta.Generator().manual_seed(5)), a)
+    assert ta.randint(0, 10, (3,), generator=g).dtype == np.int64
+    assert sorted(ta.randperm(4, generator=g).tolist()) == [0, 1, 2, 3]
+    assert ta.normal(0.0, 1.0, (2,), generator=g).shape == (2,)
+    seed = g.seed()
+    assert g.initial_seed() == seed
+    raises(TypeError, lambda: ta.randn(2, generator=3), "generator")
+
+
+def test_a_generator_drives_the_data_pipeline_and_init_reproducibly():
+    from tinygrad_acts.data import (
+        DataLoader,
+        RandomSampler,
+        SubsetRandomSampler,
+        TensorDataset,
+        random_split,
+    )
+    ds = TensorDataset(ta.arange(10))
+
+    def order(seed):
+        loader = DataLoader(ds, batch_size=10, shuffle=True,
+                            generator=ta.Generator().manual_seed(seed))
+        return next(iter(loader))[0].tolist()
+    assert order(1) == order(1) and sorted(order(1)) == list(range(10))
+    g = ta.Generator().manual_seed(2)
+    assert [len(p) for p in random_split(ds, [6, 4], generator=g)] == [6, 4]
+    assert sorted(RandomSampler(range(4), generator=g)) == [0, 1, 2, 3]
+    assert sorted(SubsetRandomSampler([7, 8], generator=g)) == [7, 8]
+    w1, w2 = ta.zeros(3), ta.zeros(3)
+    ta.nn.init.normal_(w1, generator=ta.Generator().manual_seed(0))
+    ta.nn.init.normal_(w2, generator=ta.Generator().manual_seed(0))
+    assert ta.equal(w1, w2) and not ta.equal(w1, ta.zeros(3))
+    # a numpy Generator keeps working
+    ta.nn.init.normal_(w1, generator=np.random.default_rng(0))
+
+
+def test_comparison_methods_functions_and_in_place_forms():
+    x, y = T([1.0, 2.0, 3.0]), T([2.0, 2.0, 2.0])
+    for name, want in [("lt", [1, 0, 0]), ("le", [1, 1, 0]), ("gt", [0, 0, 1]),
+                       ("ge", [0, 1, 1]), ("ne", [1, 0, 1]), ("eq", [0, 1, 0])]:
+        assert getattr(x, name)(y).tolist() == [bool(v) for v in want]
+        assert getattr(ta, name)(x, y).dtype == np.bool_
+        z = x.clone()
+        assert getattr(z, name + "_")(y) is z and z.tolist() == [float(v) for v in want]
+    assert T([1, 5]).lt_(2).tolist() == [1, 0] and ta.greater(x, 2).tolist() == [0, 0, 1]
+
+
+def test_logical_ops_function_method_and_in_place():
+    a, b = T([1.0, 0.0, 2.0]), T([0, 0, 3])
+    assert ta.logical_not(a).tolist() == [False, True, False]
+    assert a.logical_and(b).tolist() == [False, False, True]
+    assert ta.logical_or(a, b).tolist() == [True, False, True]
+    assert ta.logical_xor(a, T([True, True, True])).tolist() == [False, True, False]
+    c = a.clone()
+    assert c.logical_not_() is c and c.tolist() == [0.0, 1.0, 0.0]
+    raises(RuntimeError, lambda: ta.logical_and(T([1, 0]), T([1, 0, 1])), "broadcast")
+
+
+def test_div_rounding_modes_as_torch():
+    assert ta.div(T([-7, 7]), T([2, -2]), rounding_mode="trunc").tolist() == [-3, -3]
+    assert ta.div(T([-7, 7]), 2, rounding_mode="floor").tolist() == [-4, 3]
+    assert ta.div(T([-7.0, 7.5]), 2, rounding_mode="trunc").tolist() == [-3.0, 3.0]
+    assert ta.div(T([1, 2]), 2).dtype == np.float32 and ta.true_divide(T([3]), 2).item() == 1.5
+    assert ta.div(T([-6, 6]), 3, rounding_mode="trunc").tolist() == [-2, 2]
+    x = T([1.5, -2.5], requires_grad=True)
+    ta.div(x, 2.0, rounding_mode="trunc").sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]  # torch: rounding has a zero gradient
+    raises(ValueError, lambda: ta.div(x, 2, rounding_mode="round"), "rounding_mode")
+
+
+def test_new_factories_take_this_tensors_dtype():
+    i = T([1, 2])
+    assert i.new_zeros(2, 3).dtype == np.int64 and i.new_zeros((2, 3)).shape == (2, 3)
+    assert i.new_ones(2).tolist() == [1, 1] and i.new_empty(2).shape == (2,)
+    assert i.new_full((2,), 3.5).tolist() == [3, 3]
+    assert T([1.0]).new_tensor([1, 2]).dtype == np.float32
+    assert i.new_zeros(2, dtype=ta.float64).dtype == np.float64
+    assert T([1.0]).new_ones(2, requires_grad=True).requires_grad
+
+
+def test_type_strings_and_casts():
+    assert ta.zeros(1).type() == "torch.FloatTensor"
+    assert T([1]).type() == "torch.LongTensor" and T([True]).type() == "torch.BoolTensor"
+    assert ta.zeros(1).type(ta.float64).dtype == np.float64
+    assert ta.zeros(1).type("torch.IntTensor").dtype == np.int32
+
+
+def test_matrix_transposes_and_layout_queries():
+    x = ta.zeros(2, 3, 4)
+    assert x.mT.shape == (2, 4, 3) and x.mH.shape == (2, 4, 3)
+    assert ta.zeros(2, 3).H.shape == (3, 2)
+    raises(RuntimeError, lambda: x.H, "2-D")
+    raises(RuntimeError, lambda: ta.zeros(3).mT, "1-D")
+    m = ta.zeros(3, 4)
+    assert m.stride() == (4, 1) and m.stride(0) == 4 and m.T.stride() == (1, 4)
+    assert m.is_contiguous() and not m.T.is_contiguous()
+    assert m[1:, 2:].storage_offset() == 6 and m.storage_offset() == 0
+    assert m.element_size() == 4 and m.itemsize == 4 and m.nbytes == 48
+
+
+def test_in_place_unary_forms_write_back_and_backprop():
+    a = T([0.5, 1.0], requires_grad=True)
+    b = a * 1
+    assert b.sin_() is b
+    b.sum().backward()
+    assert np.allclose(a.grad.numpy(), np.cos([0.5, 1.0]))  # the old values, as torch
+    c = T([4.0, 9.0])
+    c.sqrt_()
+    assert c.tolist() == [2.0, 3.0] and c._version[0] == 1
+    raises(RuntimeError, lambda: T([1, 2]).sqrt_(), "can't be cast")
+    raises(RuntimeError, lambda: T([1.0]).atan2_(T([1.0, 2.0])), "shape")
+    raises(RuntimeError, lambda: ta.ones(2, requires_grad=True).exp_())
+
+
+def test_methods_allclose_isclose_equal_bernoulli():
+    x = T([1.0, 2.0])
+    assert x.allclose(x + 1e-9) and x.isclose(T([1.0, 3.0])).tolist() == [True, False]
+    assert x.equal(T([1.0, 2.0])) and not x.equal(T([1.0]))
+    assert T([0.0, 1.0]).bernoulli().tolist() == [0.0, 1.0]
+
+
+def test_size_and_inference_mode():
+    s = ta.Size([2, 3])
+    assert s == (2, 3) and s.numel() == 6 and repr(s) == "Size([2, 3])"
+    assert isinstance(s[1:], ta.Size)
+    raises(TypeError, lambda: ta.Size([1.5]), "ints")
+    w = ta.ones(2, requires_grad=True)
+    with ta.inference_mode():
+        assert ta.is_inference_mode_enabled() and not (w * 2).requires_grad
+    assert not ta.is_inference_mode_enabled() and (w * 2).requires_grad
+
+    @ta.inference_mode
+    def f():
+        return ta.is_grad_enabled()
+    assert f() is False and ta.is_grad_enabled()
+    with ta.inference_mode(False):
+        assert ta.is_grad_enabled()
+
+
+def test_idioms_match_torch():
+    torch = pytest.importorskip("torch")
+    a, b = np.array([-7.0, 7.5, 3.0]), np.array([2.0, -2.0, 3.0])
+    for mode in (None, "trunc", "floor"):
+        ours = ta.div(T(a), T(b), rounding_mode=mode).numpy()
+        theirs = torch.div(torch.tensor(a), torch.tensor(b), rounding_mode=mode).numpy()
+        assert np.array_equal(ours, theirs)
+    ai, bi = np.array([-7, 7, -6]), np.array([2, -2, 4])
+    assert ta.div(T(ai), T(bi), rounding_mode="trunc").tolist() == torch.div(
+        torch.tensor(ai), torch.tensor(bi), rounding_mode="trunc").tolist()
+    x = np.arange(12.0).reshape(3, 4)
+    tx = torch.tensor(x)
+    assert T(x)[:, 1:].stride() == tx[:, 1:].stride()
+    assert T(x)[1:, 1:].storage_offset() == tx[1:, 1:].storage_offset()
+    assert T(x).type() == tx.type() and T(x).mT.tolist() == tx.mT.tolist()
+    for name in ("lt", "le", "gt", "ge", "ne", "eq", "logical_and", "logical_xor"):
+        assert getattr(T(a), name)(T(b)).tolist() == getattr(torch.tensor(a), name)(
+            torch.tensor(b)).tolist()

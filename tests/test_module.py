@@ -340,3 +340,28 @@ def test_load_state_dict_errors_are_clear():
     with pytest.raises(RuntimeError, match="unexpected key: extra"):
         net.load_state_dict(dict(state, extra=np.zeros(1)))
     assert net.load_state_dict(partial, strict=False) == (["scale"], [])
+
+
+def test_sequential_is_mutable_as_torchs():
+    from tinygrad_acts import nn
+    net = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+    net[-1] = nn.Identity()
+    assert isinstance(net[2], nn.Identity) and list(net._modules) == ["0", "1", "2"]
+    del net[0]
+    assert [type(m).__name__ for m in net] == ["Tanh", "Identity"]
+    assert list(net._modules) == ["0", "1"]  # renumbered, as torch
+    net.insert(-1, nn.ReLU())  # before the last, as list.insert and torch
+    assert [type(m).__name__ for m in net] == ["Tanh", "ReLU", "Identity"]
+    net.extend([nn.Sigmoid()]).append(nn.Tanh())
+    assert len(net) == 5 and isinstance(net.pop(0), nn.Tanh) and len(net) == 4
+    del net[1:3]
+    assert [type(m).__name__ for m in net] == ["ReLU", "Tanh"]
+    with pytest.raises(IndexError):
+        net[5] = nn.ReLU()
+    with pytest.raises(IndexError):
+        net.insert(7, nn.ReLU())
+    with pytest.raises(TypeError):
+        net.insert(0, lambda x: x)
+    lin = nn.Sequential(nn.Linear(2, 2))
+    lin.insert(0, nn.Linear(3, 2))
+    assert sorted(lin.state_dict()) == ["0.bias", "0.weight", "1.bias", "1.weight"]

@@ -216,5 +216,54 @@ def test_a_file_from_a_newer_format_says_so(tmp_path):
     record = {"format": "tinygrad_acts", "version": serialization.FORMAT_VERSION + 1,
               "tree": {"value": None}, "arrays": []}
     np.savez(tmp_path / "new.npz", **{serialization.STRUCTURE_KEY: np.array(json.dumps(record))})
-    with pytest.raises(ValueError, match=r"new\.npz.*format version 3 by a newer"):
+    newer = serialization.FORMAT_VERSION + 1
+    with pytest.raises(ValueError, match=rf"new\.npz.*format version {newer} by a newer"):
         ta.load(tmp_path / "new.npz")
+
+
+# --- Tensors round-trip as Tensors; file objects, as torch.save / torch.load take ---------
+
+
+def test_tensors_come_back_as_tensors_with_dtype_and_requires_grad(tmp_path):
+    obj = {"w": ta.ones(2, 3, dtype=ta.float64, requires_grad=True), "i": ta.tensor([1, 2]),
+           "nested": [ta.zeros(1), (ta.tensor(True), 3, "s", None)], "a": np.arange(3)}
+    ta.save(obj, tmp_path / "t.npz")
+    back = ta.load(tmp_path / "t.npz")
+    assert isinstance(back["w"], ta.Tensor) and back["w"].dtype == np.float64
+    assert back["w"].requires_grad and back["w"].is_leaf
+    assert back["i"].dtype == np.int64 and not back["i"].requires_grad
+    assert isinstance(back["nested"][0], ta.Tensor) and back["nested"][1][1:] == (3, "s", None)
+    assert back["nested"][1][0].dtype == np.bool_
+    assert type(back["a"]) is np.ndarray  # an ndarray stays an ndarray
+    assert ta.equal(back["w"], obj["w"].detach())
+
+
+def test_a_bytes_io_round_trips(tmp_path):
+    import io
+    buffer = io.BytesIO()
+    ta.save({"x": ta.arange(4)}, buffer)
+    buffer.seek(0)
+    assert ta.load(buffer)["x"].tolist() == [0, 1, 2, 3]
+    assert not list(tmp_path.iterdir())  # nothing written to disk
+
+
+def test_a_version_2_file_still_loads_its_arrays(tmp_path):
+    record = {"format": "tinygrad_acts", "version": 2, "tree": {"dict": [["w", {"array": 0}]]},
+              "arrays": [{"member": "w", "dtype": "<f4", "shape": [2], "sha256":
+                          serialization._digest(np.ones(2, np.float32))}]}
+    np.savez(tmp_path / "v2.npz", **{serialization.STRUCTURE_KEY: np.array(json.dumps(record)),
+                                     "w": np.ones(2, np.float32)})
+    back = ta.load(tmp_path / "v2.npz")
+    assert type(back["w"]) is np.ndarray and back["w"].tolist() == [1.0, 1.0]
+
+
+def test_an_integer_tensor_marked_requires_grad_is_a_damaged_file(tmp_path):
+    arr = np.arange(2)
+    record = {"format": "tinygrad_acts", "version": serialization.FORMAT_VERSION,
+              "tree": {"tensor": [0, True]}, "arrays": [{"member": "x", "dtype": arr.dtype.str,
+                                                         "shape": [2], "sha256":
+                                                         serialization._digest(arr)}]}
+    np.savez(tmp_path / "bad.npz", **{serialization.STRUCTURE_KEY: np.array(json.dumps(record)),
+                                      "x": arr})
+    with pytest.raises(ValueError, match="requires grad"):
+        ta.load(tmp_path / "bad.npz")

@@ -6,9 +6,8 @@ backward rules; property tests check every gradient against finite differences.
 # tensor first: it pulls in the engine, the ops and the activation registry in order, so the
 # order below is deliberate and isort is off for it
 # isort: off
-from .tensor import (Tensor, arange, cat, eye, from_numpy, full, generator, get_default_dtype,
-                     manual_seed, maximum, minimum, ones, ones_like, rand, randn,
-                     set_default_dtype, stack, tensor, zeros, zeros_like)
+from .tensor import (Tensor, cat, from_numpy, generator, get_default_dtype, manual_seed,
+                     maximum, minimum, ones_like, set_default_dtype, stack, zeros_like)
 # the op surface by family (api/): each module's __all__ joins ta., its methods join Tensor
 from .api.math import *  # noqa: F403
 from .api.reduce import *  # noqa: F403
@@ -50,8 +49,7 @@ int64 = long = _np.dtype("int64")
 bool = _np.dtype("bool")
 
 __all__ = [
-    "Tensor", "tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "full",
-    "randn", "rand", "arange", "eye", "cat", "stack", "maximum", "minimum",
+    "Tensor", "from_numpy", "zeros_like", "ones_like", "cat", "stack", "maximum", "minimum",
     "manual_seed", "generator", "set_default_dtype", "get_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "grad",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",

@@ -33,8 +33,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
+from .api.factories import _rng
 from .serialization import atomic_write
-from .tensor import Tensor, from_numpy, generator, stack, tensor
+from .tensor import Tensor, from_numpy, stack, tensor
 
 __all__ = ["read_idx", "load_mnist", "mnist_sample", "mnist_split", "cache_dir",
            "Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
@@ -466,13 +467,9 @@ class Subset(Dataset[T_co]):
 
 
 def _generator(gen: Any, who: str) -> np.random.Generator:
-    """``gen`` itself, or the package generator (``ta.manual_seed``) when None."""
-    if gen is None:
-        return generator()
-    if not isinstance(gen, np.random.Generator):
-        raise TypeError(f"{who}: generator must be a numpy Generator (ta.generator() or "
-                        f"np.random.default_rng(seed)), got {type(gen).__name__}")
-    return gen
+    """The numpy Generator to draw from: a ``ta.Generator``'s, a numpy Generator itself, or
+    the package generator (``ta.manual_seed``) when None."""
+    return _rng(gen, who)
 
 
 def _length(data_source: Any, who: str) -> int:

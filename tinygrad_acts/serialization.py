@@ -17,12 +17,20 @@ string (a 0-d unicode array)::
      "arrays": [{"member": ..., "dtype": "<f4", "shape": [2, 3], "sha256": ...}, ...]}
 
 The tree describes the object: ``{"dict": [[key, node], ...]}``, ``{"list": [...]}``,
-``{"tuple": [...]}``, ``{"value": a JSON value}`` and ``{"array": i}`` for the i-th array.
+``{"tuple": [...]}``, ``{"value": a JSON value}``, ``{"array": i}`` for the i-th array (an
+ndarray) and ``{"tensor": [i, requires_grad]}`` for a Tensor (version 3: a Tensor comes back
+a Tensor, with its dtype and requires_grad, as torch.load gives it; version 2 stored Tensors
+as arrays, and such files still load, as arrays).
 Each array is stored under its key path joined by ``/`` (``0.weight``,
 ``state/0/momentum_buffer``), so plain ``np.load`` can read it, when that path is a plain
 name; any other key (spaces, ``allow_pickle``-style reserved names, two paths that collide)
 gets a generated member name ``__tinygrad_acts_<i>__``. The real keys are the tree's, so
 every str or int key round-trips.
+
+``path`` may also be a binary file object (``io.BytesIO``, an open file), as torch's:
+``save`` writes into it (not atomically: the caller owns it), ``load`` reads it from its
+current position. Refused, always: pickled objects of any kind (class instances, sets,
+functions, object arrays): a checkpoint holds only data.
 
 Files of format version 1 (no "version" in the record) and plain ``np.savez`` files of
 arrays (no record) still load, without the checksums.
@@ -36,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import math
 import os
@@ -54,7 +63,7 @@ from .tensor import Tensor, check_device
 __all__ = ["save", "load", "atomic_write", "save_safetensors", "load_safetensors"]
 
 STRUCTURE_KEY = "__tinygrad_acts_structure__"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_DEPTH = 100  # containers nested deeper than this are refused (at save and at load)
 _RESERVED = "__tinygrad_acts"  # member names with this prefix are ours, never a user's key
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with entries / an empty zip
@@ -122,7 +131,7 @@ def _create_temporary(target: str) -> tuple[int, str]:
     raise FileExistsError(f"save: could not create a temporary file next to {target!r}")
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
+def save(obj: Any, path: str | os.PathLike | BinaryIO) -> None:
     """Write a state dict (or any nest of dicts/lists/tuples of arrays, numbers, strings
     and None) to ``path`` as an uncompressed .npz file, atomically.
 
@@ -161,6 +170,9 @@ def save(obj: Any, path: str | os.PathLike) -> None:
             for name, arr in zip(names, arrays):
                 _write_member(archive, name, arr)
 
+    if hasattr(path, "write"):  # a file object, as torch.save takes
+        write(path)  # type: ignore[arg-type]
+        return
     atomic_write(path, write)
 
 
@@ -195,6 +207,8 @@ def _flatten(obj: Any, path: list, arrays: list, paths: list) -> dict:
     if isinstance(obj, (np.ndarray, Tensor, np.generic)):
         arrays.append(_as_saveable(obj, path))
         paths.append(path)
+        if isinstance(obj, Tensor):
+            return {"tensor": [len(arrays) - 1, bool(obj.requires_grad)]}
         return {"array": len(arrays) - 1}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return {"value": obj}
@@ -243,14 +257,15 @@ def _describe(arr: np.ndarray, name: str) -> dict:
 # --- reading ----------------------------------------------------------------------------
 
 
-def load(path: str | os.PathLike, map_location: Any = None, *,
+def load(path: str | os.PathLike | BinaryIO, map_location: Any = None, *,
          weights_only: bool | None = None) -> Any:
-    """Read a checkpoint written by ``save``: a state dict comes back as an ``OrderedDict``
-    of ndarrays (ready for ``load_state_dict``), anything else as it was saved (dicts as
-    OrderedDicts).
+    """Read a checkpoint written by ``save``: everything comes back as it was saved, Tensors
+    as Tensors (dtype and requires_grad kept), ndarrays as ndarrays, dicts as OrderedDicts;
+    a state dict is an ``OrderedDict`` of Tensors, ready for ``load_state_dict``. (Files
+    written before format version 3 give ndarrays where Tensors were saved.)
 
     Args:
-        path: the file.
+        path: the file, or a binary file object (read from its current position).
         map_location: accepted for PyTorch's sake: None or "cpu" (the only device).
         weights_only: accepted for PyTorch's sake and ignored: loading never unpickles, so
             it is always weights-only.
@@ -261,24 +276,31 @@ def load(path: str | os.PathLike, map_location: Any = None, *,
             holds object arrays (which would need pickle: refused, as loading must not run
             code). The message names the file.
     """
-    path = os.fspath(path)
     check_device(map_location)
+    if hasattr(path, "read"):  # a file object, as torch.load takes
+        return _load_from(io.BytesIO(path.read()), "<file object>")  # type: ignore[union-attr]
+    path = os.fspath(path)  # type: ignore[arg-type]
     with open(path, "rb") as f:
-        head = f.read(4)
-        if head not in _ZIP_SIGNATURES:
-            raise ValueError(f"load: {path!r} is not an .npz checkpoint (it does not start "
-                             f"with the zip signature; first bytes {head!r})")
-        size = os.fstat(f.fileno()).st_size
-        f.seek(0)
-        try:
-            return _read_archive(f, size)
-        except _BadFile as e:
-            raise ValueError(f"load: {path!r} {e}") from None
-        except MemoryError:
-            raise  # not the file's fault: every size was checked against the file first
-        except Exception as e:  # noqa: BLE001 (any parser error means corrupt)
-            raise ValueError(f"load: {path!r} is truncated or corrupt "
-                             f"({type(e).__name__}: {e})") from None
+        return _load_from(f, path)
+
+
+def _load_from(f: BinaryIO, path: str) -> Any:
+    """``load`` of an open binary file (named ``path`` in errors)."""
+    head = f.read(4)
+    if head not in _ZIP_SIGNATURES:
+        raise ValueError(f"load: {path!r} is not an .npz checkpoint (it does not start "
+                         f"with the zip signature; first bytes {head!r})")
+    size = f.seek(0, os.SEEK_END)
+    f.seek(0)
+    try:
+        return _read_archive(f, size)
+    except _BadFile as e:
+        raise ValueError(f"load: {path!r} {e}") from None
+    except MemoryError:
+        raise  # not the file's fault: every size was checked against the file first
+    except Exception as e:  # noqa: BLE001 (any parser error means corrupt)
+        raise ValueError(f"load: {path!r} is truncated or corrupt "
+                         f"({type(e).__name__}: {e})") from None
 
 
 def _read_archive(f: BinaryIO, size: int) -> Any:
@@ -433,7 +455,7 @@ def _take(archive: zipfile.ZipFile, members: dict, ref: Any) -> np.ndarray:
 
 def _read_v2(archive: zipfile.ZipFile, members: dict, record: dict) -> Any:
     version = record.get("version")
-    if version != FORMAT_VERSION:
+    if version not in (2, FORMAT_VERSION):  # (2: the same tree, without "tensor" nodes)
         if isinstance(version, int) and version > FORMAT_VERSION:
             raise _BadFile(f"was written in checkpoint format version {version} by a newer "
                            f"tinygrad_acts; this one reads up to version {FORMAT_VERSION}")
@@ -485,6 +507,14 @@ def _unflatten(node: Any, fetch: Callable[[Any], np.ndarray]) -> Any:
     (kind, body), = node.items()
     if kind == "array":
         return fetch(body)
+    if kind == "tensor":
+        if not (isinstance(body, list) and len(body) == 2 and isinstance(body[1], bool)):
+            raise _BadFile(f"has a damaged structure record (tensor {str(body)[:80]})")
+        arr = fetch(body[0])
+        if body[1] and arr.dtype.kind not in "fc":
+            raise _BadFile(f"has a damaged structure record (a {arr.dtype} tensor that "
+                           "requires grad)")
+        return Tensor(arr, requires_grad=body[1])
     if kind == "value":
         if body is not None and not isinstance(body, (bool, int, float, str)):
             raise _BadFile(f"has a damaged structure record (value {str(body)[:80]})")

@@ -10,10 +10,37 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, _tensor_arg, check_device, tensor
-from . import function_of
+from . import function_of, idioms, method
+from .idioms import (
+    Size,
+    div,
+    divide,
+    eq,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    inference_mode,
+    is_inference_mode_enabled,
+    le,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    not_equal,
+    true_divide,
+)
 
+# the idioms (api/idioms.py) join ta. through this module's __all__
 __all__ = ["sigmoid", "relu", "tanh", "softmax", "log_softmax", "allclose", "isclose",
-           "equal", "is_tensor", "numel", "as_tensor", "device", "cuda"]
+           "equal", "is_tensor", "numel", "as_tensor", "device", "cuda", *idioms.__all__]
+_IDIOMS = (Size, div, divide, eq, ge, greater, greater_equal, gt, inference_mode,
+           is_inference_mode_enabled, le, less, less_equal, logical_and, logical_not, logical_or,
+           logical_xor, lt, ne, not_equal, true_divide)
 
 
 sigmoid, relu, tanh = (function_of(name) for name in ("sigmoid", "relu", "tanh"))
@@ -31,6 +58,7 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     return (x if dtype is None else x.to(dtype)).log_softmax(dim)
 
 
+@method
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol |other|, elementwise, as a bool tensor (no gradient).
@@ -46,12 +74,14 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     return Tensor._make(np.isclose(a.data, b.data, rtol, atol, equal_nan), False, None)
 
 
+@method
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True when every element is close (see ``isclose``); shapes must broadcast."""
     return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
 
 
+@method
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and the same elements (torch.equal)."""
     a, b = _tensor_arg("equal", input, "input"), _tensor_arg("equal", other)

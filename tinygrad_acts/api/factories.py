@@ -3,11 +3,18 @@ randint / randint_like / randperm / normal / bernoulli / multinomial, and the in
 uniform_ / normal_ / random_ / exponential_ / bernoulli_ / copy_ (fill_ and zero_ are in
 tensor.py).
 
+The first factories a script calls (``tensor / zeros / ones / full / arange / eye / randn /
+rand``) are here too, with torch's keywords: ``dtype``, ``device`` ("cpu", ``ta.device("cpu")``
+or None; "cuda" is refused as torch refuses it without CUDA), ``requires_grad``, ``out=``,
+``layout`` / ``pin_memory`` (the defaults only) and ``generator`` for the random ones.
+
 Random values come from the package generator (``ta.generator()``, reseeded by
-``ta.manual_seed``), or from ``generator=``, a ``numpy.random.Generator``: the streams are
-numpy's, not torch's, so only the distributions match torch. The in-place fills go through
-``Tensor._inplace`` (a leaf that requires grad is refused outside no_grad, the version
-counter is bumped, a non-leaf's old values get a zero gradient); ``copy_`` is
+``ta.manual_seed``), or from ``generator=``: a ``ta.Generator`` (torch.Generator's API) or a
+``numpy.random.Generator``. The streams are numpy's, not torch's: the same seed gives the
+same draws here every time, but not torch's numbers; only the distributions match torch.
+The in-place fills go through ``Tensor._inplace`` (a leaf that requires grad is refused
+outside no_grad, the version counter is bumped, a non-leaf's old values get a zero
+gradient); ``copy_`` is
 differentiable, its gradient flowing to ``src`` (summed over the dims it was broadcast
 along).
 """
@@ -19,19 +26,101 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..tensor import Tensor, _new, _size_arg, _tensor_arg, check_device, generator
+from ..tensor import arange as _arange
+from ..tensor import eye as _eye
+from ..tensor import full as _full
+from ..tensor import ones as _ones
+from ..tensor import tensor as _tensor
+from ..tensor import zeros as _zeros
 from . import method
 
-__all__ = ["linspace", "logspace", "empty", "empty_like", "full_like", "rand_like",
+__all__ = ["Generator", "tensor", "zeros", "ones", "full", "arange", "eye", "randn", "rand",
+           "linspace", "logspace", "empty", "empty_like", "full_like", "rand_like",
            "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli",
            "multinomial"]
 
 
-def _rng(gen: Any) -> np.random.Generator:
+class Generator:
+    """A source of random numbers with torch.Generator's API: ``manual_seed`` (returns the
+    generator), ``seed``, ``initial_seed``, ``get_state`` / ``set_state``, ``device``. Pass
+    it as ``generator=`` to the random factories, the in-place fills, ``nn.init``,
+    ``DataLoader``, ``random_split`` and the samplers.
+
+    Draws come from numpy's PCG64: the same seed gives the same draws here, every run,
+    but not torch's numbers.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> g = ta.Generator().manual_seed(0)
+        >>> a = ta.randn(3, generator=g)
+        >>> bool((a == ta.randn(3, generator=g.manual_seed(0))).all())
+        True
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        check_device(device)
+        self._initial = 67280421310721  # torch's default seed
+        self.rng = np.random.default_rng(self._initial)
+
+    @property
+    def device(self) -> Any:
+        from .common import device
+        return device("cpu")
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reset to the stream of ``seed`` (an int); returns the generator itself."""
+        seed = int(seed)
+        self._initial = seed
+        # NOTE: numpy refuses negative seeds; torch wraps them modulo 2**64
+        self.rng.bit_generator.state = np.random.default_rng(seed % 2 ** 64).bit_generator.state
+        return self
+
+    def seed(self) -> int:
+        """Seed from the operating system's entropy; returns the seed chosen."""
+        seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self) -> int:
+        """The seed of the last ``manual_seed`` / ``seed`` (torch's default if neither)."""
+        return self._initial
+
+    def get_state(self) -> Tensor:
+        """The generator's state as a uint8 tensor (torch's ByteTensor form)."""
+        st = self.rng.bit_generator.state
+        words = [st["state"]["state"], st["state"]["inc"]]
+        raw = b"".join(w.to_bytes(16, "little") for w in words)
+        raw += bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little")
+        return Tensor._make(np.frombuffer(raw, np.uint8).copy(), False, None)
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        """Restore a state from ``get_state``; returns the generator itself."""
+        raw = np.asarray(new_state.data if isinstance(new_state, Tensor) else new_state)
+        if raw.dtype != np.uint8 or raw.shape != (37,):
+            raise RuntimeError(f"Generator.set_state: expects the uint8 tensor of shape (37,) "
+                               f"that get_state returns, got {raw.dtype} {raw.shape}")
+        b = raw.tobytes()
+        self.rng.bit_generator.state = {
+            "bit_generator": "PCG64", "has_uint32": b[32],
+            "uinteger": int.from_bytes(b[33:37], "little"),
+            "state": {"state": int.from_bytes(b[:16], "little"),
+                      "inc": int.from_bytes(b[16:32], "little")}}
+        return self
+
+    def __repr__(self) -> str:
+        return f"<tinygrad_acts.Generator (seed {self._initial})>"
+
+
+def _rng(gen: Any, who: str = "generator") -> np.random.Generator:
+    """The numpy Generator to draw from: the package one for None, a ``ta.Generator``'s, or
+    a numpy Generator itself."""
     if gen is None:
         return generator()
+    if isinstance(gen, Generator):
+        return gen.rng
     if not isinstance(gen, np.random.Generator):
-        raise TypeError(f"generator must be a numpy.random.Generator (or None for the package "
-                        f"generator), got {type(gen).__name__}")
+        raise TypeError(f"{who}: generator must be a ta.Generator or a numpy.random.Generator "
+                        f"(or None for the package generator), got {type(gen).__name__}")
     return gen
 
 
@@ -47,6 +136,138 @@ def _float_only(who: str, dtype: np.dtype, error: type[Exception] = NotImplement
 
 def _number(x: Any) -> Any:
     return x.item() if isinstance(x, Tensor) else x
+
+
+# --- the first factories: tensor / zeros / ones / full / arange / eye / randn / rand ----------
+
+
+def _torch_keywords(who: str, device: Any, layout: Any, pin_memory: bool = False) -> None:
+    """device / layout / pin_memory as torch takes them; only the CPU and dense strided
+    tensors exist here (the defaults), anything else is refused naming the factory."""
+    check_device(device)
+    if layout is not None and str(layout) not in ("strided", "torch.strided"):
+        raise RuntimeError(f"{who}: layout={layout} is not supported (dense strided tensors "
+                           "only)")
+    if pin_memory:
+        raise RuntimeError(f"{who}: pin_memory=True needs CUDA; tinygrad_acts runs on the CPU "
+                           "only")
+
+
+def _into(who: str, out: Any, result: Tensor) -> Tensor:
+    """``out=``: the result written into ``out`` (a tensor of the result's shape; its dtype
+    is kept, as torch's out= tensors); returns ``out``."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{who}: out must be a Tensor, got {type(out).__name__}")
+    if out.shape != result.shape:
+        raise RuntimeError(f"{who}: out= has shape {out.shape} but the result has shape "
+                           f"{result.shape} (resizing an out tensor is not supported here)")
+    if out.requires_grad:
+        raise RuntimeError(f"{who}: out= does not support automatic differentiation (the out "
+                           "tensor requires grad)")
+    out.data[...] = result.data
+    out.bump_version()
+    return out
+
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new leaf holding a copy of ``data`` (lists, numbers, ndarrays, tensors): Python
+    floats become the default float dtype, ints int64, bools bool; an ndarray keeps its
+    dtype.
+
+    Args:
+        data: the values. dtype: convert to it. device: "cpu" or None.
+        requires_grad: record operations on the result (float dtypes only).
+
+    Shape: data's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.tensor([1.0, 2.0], device="cpu").dtype
+        dtype('float32')
+    """
+    _torch_keywords("tensor", device, None, pin_memory)
+    return _tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def zeros(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
+          device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, ``zeros(2, 3)`` or ``zeros((2, 3))``, the default float dtype.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(2, device="cpu")
+        tensor([0., 0.])
+    """
+    _torch_keywords("zeros", device, layout)
+    return _into("zeros", out, _zeros(*size, dtype=dtype, requires_grad=requires_grad))
+
+
+def ones(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
+         device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones, ``ones(2, 3)`` or ``ones((2, 3))``, the default float dtype."""
+    _torch_keywords("ones", device, layout)
+    return _into("ones", out, _ones(*size, dtype=dtype, requires_grad=requires_grad))
+
+
+def full(size: Any, fill_value: Any, *, out: Any = None, dtype: Any = None,
+         layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``size`` filled with ``fill_value``; the dtype follows the value (int -> int64,
+    bool -> bool, float -> the default float dtype), as torch.full."""
+    _torch_keywords("full", device, layout)
+    made = _full(size, fill_value, dtype=dtype, requires_grad=requires_grad)
+    return _into("full", out, made)
+
+
+def arange(start: Any = 0, end: Any = None, step: Any = 1, *, out: Any = None,
+           dtype: Any = None, layout: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """start, start + step, ... up to end (excluded): ints give int64, any float the
+    default float dtype. ``arange(end)`` starts at 0."""
+    _torch_keywords("arange", device, layout)
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    made = _arange(start, end, step, dtype=dtype, requires_grad=requires_grad)
+    return _into("arange", out, made)
+
+
+def eye(n: int, m: int | None = None, *, out: Any = None, dtype: Any = None,
+        layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The (n, m) identity matrix (m defaults to n)."""
+    _torch_keywords("eye", device, layout)
+    return _into("eye", out, _eye(n, m, dtype=dtype, requires_grad=requires_grad))
+
+
+def _random(who: str, draw: str, size: tuple, generator: Any, out: Any, dtype: Any,
+            requires_grad: bool) -> Tensor:
+    dt = _dtype(dtype, dtypes.get_default_dtype())
+    _float_only(who, dt)
+    sample = getattr(_rng(generator, who), draw)(_size_arg(who, size, "size"))
+    return _into(who, out, _new(sample.astype(dt), requires_grad))
+
+
+def randn(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None,
+          layout: Any = None, device: Any = None, requires_grad: bool = False,
+          pin_memory: bool = False) -> Tensor:
+    """Standard normal samples of ``size`` (from ``generator``, default the package one).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.randn(2, 3, generator=ta.Generator().manual_seed(1)).shape
+        (2, 3)
+    """
+    _torch_keywords("randn", device, layout, pin_memory)
+    return _random("randn", "standard_normal", size, generator, out, dtype, requires_grad)
+
+
+def rand(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None,
+         layout: Any = None, device: Any = None, requires_grad: bool = False,
+         pin_memory: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) of ``size`` (from ``generator``, default the package one)."""
+    _torch_keywords("rand", device, layout, pin_memory)
+    return _random("rand", "random", size, generator, out, dtype, requires_grad)
 
 
 # --- ranges and uninitialised tensors --------------------------------------------------------
@@ -337,6 +558,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     return _depends((m + s * z).astype(dt), mean, std)
 
 
+@method
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:
     """0/1 samples: out[i] = 1 with probability input[i] (or ``p`` for all), in input's
     dtype.

@@ -662,7 +662,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
 def _slogdet(who: str, input: Tensor) -> tuple[Tensor, Tensor]:
     a = _square(who, input)
-    sign, logabs = np.linalg.slogdet(a.data)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # nan in, nan out
+        sign, logabs = np.linalg.slogdet(a.data)
     # NOTE: the sign is in the graph with a zero gradient (it is piecewise constant), so it
     # requires grad when the matrix does, as torch's
     sign = ops.DependsOn.apply(Tensor._make(np.asarray(sign), False, None), a)

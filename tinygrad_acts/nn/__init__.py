@@ -1,4 +1,8 @@
-"""Neural-network building blocks in PyTorch's shape: modules, layers, activations."""
+"""Neural-network building blocks in PyTorch's shape: modules, layers, activations.
+
+``nn.functional`` is ``tinygrad_acts.functional`` itself (one module, two names), registered
+as a submodule so ``import tinygrad_acts.nn.functional as F`` works as torch's does."""
+import sys
 from typing import Any
 
 from .. import functional as functional  # nn.functional, as torch.nn.functional
@@ -13,6 +17,8 @@ from .norm import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403
 from .transformer import *  # noqa: F403
+
+sys.modules[__name__ + ".functional"] = functional
 
 # each module's __all__ is what nn exports: a new layer or loss is listed there only
 __all__ = [*module.__all__, *layers.__all__, *activation.__all__, *losses.__all__,

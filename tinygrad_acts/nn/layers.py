@@ -3,6 +3,7 @@ ModuleList, ModuleDict, ParameterList and ParameterDict."""
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
@@ -233,6 +234,55 @@ class Sequential(Module):
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
+
+    def _key(self, index: int) -> str:
+        """The key of the index-th module (negative counts from the end), as torch."""
+        n, i = len(self), operator.index(index)
+        if not -n <= i < n:
+            raise IndexError(f"Sequential: index {i} is out of range (length {n})")
+        return list(_held(self))[i % n]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the index-th module (its key is kept)."""
+        self.add_module(self._key(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove a module (or a slice of them); the rest are renumbered 0, 1, ... as torch."""
+        keys = list(_held(self))[index] if isinstance(index, slice) else [self._key(index)]
+        gone = set(keys)
+        self._renumber([m for k, m in _held(self).items() if k not in gone])
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index`` (-len <= index <= len)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: module should be a Module, got "
+                            f"{type(module).__name__}")
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range (length {n})")
+        items = list(_held(self).values())
+        items.insert(index, module)  # (a negative index counts from the end, as torch's)
+        self._renumber(items)
+        return self
+
+    def _renumber(self, modules: list[Module]) -> None:
+        """Hold exactly ``modules``, keyed "0", "1", ... (torch's numbering after a change)."""
+        for key in list(_held(self)):
+            delattr(self, key)
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def extend(self, sequential: Iterable[Module]) -> Sequential:
+        """Append every module of ``sequential`` (any iterable of modules)."""
+        for m in sequential:
+            self.append(m)
+        return self
+
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module at ``key`` (a slice gives a Sequential)."""
+        popped = self[key]
+        del self[key]
+        return popped
 
 
 class ModuleList(Module):

@@ -5,9 +5,26 @@ A rule asks ``is_tensor(x)`` where it must choose; nothing here imports the Tens
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+#: numpy's floating-point warnings a rule silences: torch gives inf and nan quietly
+#: (log 0 = -inf, sqrt(-1) = nan, inf * 0 = nan), so numpy must not warn either
+QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
+
+
+def quiet(rule: Callable) -> Callable:
+    """Run a forward or backward under ``np.errstate(**QUIET)``: where an op meets 0,
+    negatives, inf or nan, it returns inf or nan silently, as torch does. (A decorator,
+    so the rule's body stays as the formula reads.)"""
+    @functools.wraps(rule)
+    def silenced(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(**QUIET):
+            return rule(*args, **kwargs)
+    return silenced
 
 
 def is_tensor(x: Any) -> bool:

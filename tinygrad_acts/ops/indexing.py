@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, IndexedGrad
-from .helpers import is_basic_index, is_tensor, masked, scatter_array, shape_of, unbroadcast
+from .helpers import is_basic_index, is_tensor, masked, quiet, scatter_array, shape_of, unbroadcast
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
@@ -67,6 +67,7 @@ class GetItem(Function):
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor shape {x.shape})") from None
 
+    @quiet
     def backward(self, g, in_shape, index):
         if not is_tensor(g) and is_basic_index(index):  # kept sparse: see IndexedGrad
             return IndexedGrad(in_shape, g.dtype, [(index, g)])
@@ -80,10 +81,12 @@ class GetItem(Function):
 class Scatter(Function):
     """zeros(shape) with x added at index (the backward of getitem); dx = g[index]."""
 
+    @quiet
     def forward(self, x, index, shape):
         self.save(index)
         return scatter_array(x, index, shape)
 
+    @quiet
     def backward(self, g, index):
         return g[index]
 
@@ -129,12 +132,14 @@ class IndexAdd(Function):
     """out = x with alpha * src added at ``index`` (a numpy index; repeats accumulate):
     torch's scatter_add and index_add. dx = g; dsrc = alpha * g[index]."""
 
+    @quiet
     def forward(self, x, src, index, alpha=1):
         self.save(index, alpha)
         out = x.copy()
         np.add.at(out, index, src if alpha == 1 else alpha * src)
         return out
 
+    @quiet
     def backward(self, g, index, alpha):
         need_x, need_src = self.needs_input_grad
         gsrc = (g[index] if alpha == 1 else alpha * g[index]) if need_src else None

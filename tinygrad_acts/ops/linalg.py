@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autograd import Function
 from .elementwise import Mul
-from .helpers import is_tensor, swap_last, unbroadcast
+from .helpers import is_tensor, quiet, swap_last, unbroadcast
 from .shape import Diagonal, Permute
 from .spec import lib, row
 
@@ -17,6 +17,7 @@ from .spec import lib, row
 class MatMul(Function):
     """a @ b (1-D, 2-D or batched); da = g @ b^T, db = a^T @ g (batch dims summed back)."""
 
+    @quiet
     def forward(self, a, b):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -29,6 +30,7 @@ class MatMul(Function):
         self.save(b if need_a or batched else None, a if need_b or batched else None)
         return a @ b
 
+    @quiet
     def backward(self, g, b, a):
         need_a, need_b = self.needs_input_grad
         if a is None or b is None or (a.ndim == 2 and b.ndim == 2):  # no reshaping
@@ -99,6 +101,7 @@ class Einsum(Function):
     the other operands, to x_k's letters (see _grad_equation). Saves each operand only if
     another operand's gradient needs it."""
 
+    @quiet
     def forward(self, *operands, equation):
         needs = self.needs_input_grad
         if True in needs:  # (no node is recorded otherwise)
@@ -107,6 +110,7 @@ class Einsum(Function):
             self.save(equation, [np.shape(x) for x in operands], *keep)
         return _np_einsum(equation, operands)
 
+    @quiet
     def backward(self, g, equation, shapes, *operands):
         grads = []
         for k, need in enumerate(self.needs_input_grad):
@@ -131,11 +135,13 @@ def cross(a: Any, b: Any, dim: int) -> Any:
 class Cross(Function):
     """y = a x b along ``dim`` (size 3; the others broadcast); da = b x g, db = g x a."""
 
+    @quiet
     def forward(self, a, b, dim):
         need_a, need_b = self.needs_input_grad
         self.save(b if need_a else None, a if need_b else None, a.shape, b.shape, dim)
         return np.cross(a, b, axis=dim)
 
+    @quiet
     def backward(self, g, b, a, a_shape, b_shape, dim):
         need_a, need_b = self.needs_input_grad
         return (unbroadcast(cross(b, g, dim), a_shape) if need_a else None,
@@ -175,11 +181,13 @@ class Det(Function):
     is never undefined): they come from the SVD there, as in PyTorch.
     """
 
+    @quiet
     def forward(self, a):
         y = np.linalg.det(a)
         self.save(a, y)
         return y
 
+    @quiet
     def backward(self, g, a, y):
         if is_tensor(g) or is_tensor(a):  # under create_graph: differentiable ops
             return (g * y)[..., None, None] * swap_last(inv(a))
@@ -193,10 +201,12 @@ class SlogDet(Function):
     """y = log|det(a)| (batched; the api computes it with the sign in one LAPACK call and
     passes it in); da = g * inv(a)^T."""
 
+    @quiet
     def forward(self, a, logabsdet):
         self.save(a)
         return logabsdet
 
+    @quiet
     def backward(self, g, a):
         return g[..., None, None] * swap_last(inv(a))
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import Function
 from .fused import F, _row_max
-from .helpers import is_tensor, shape_of
+from .helpers import is_tensor, quiet, shape_of
 from .spec import lib, row
 
 
@@ -27,6 +27,7 @@ class SmoothL1(Function):
     float dtypes differed: torch's backward refuses it, and so does this one.
     """
 
+    @quiet
     def forward(self, x: np.ndarray, t: np.ndarray, beta: float, huber: bool,
                 mixed: tuple | None = None) -> np.ndarray:
         self.save(x, t, beta, huber, mixed)
@@ -39,6 +40,7 @@ class SmoothL1(Function):
             return np.where(inside, 0.5 * d * d, beta * (a - 0.5 * beta))
         return np.where(inside, 0.5 * d * d / beta, a - 0.5 * beta)
 
+    @quiet
     def backward(self, g: Any, x: Any, t: Any, beta: float, huber: bool,
                  mixed: tuple | None) -> Any:
         if mixed:
@@ -63,6 +65,7 @@ class KLDiv(Function):
     xlogy); dx = -t, dt = log t + 1 - x. With ``log_target``: l = e^t (t - x), dx = -e^t,
     dt = e^t (t - x + 1)."""
 
+    @quiet
     def forward(self, x: np.ndarray, t: np.ndarray, log_target: bool) -> np.ndarray:
         self.save(x, t, log_target)
         if log_target:
@@ -71,6 +74,7 @@ class KLDiv(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(t == 0, 0.0, t * np.log(t)).astype(x.dtype, copy=False) - t * x
 
+    @quiet
     def backward(self, g: Any, x: Any, t: Any, log_target: bool) -> Any:
         need_x, need_t = self.needs_input_grad
         p = np.exp(t) if log_target else t
@@ -91,6 +95,7 @@ class WeightedCrossEntropy(Function):
     s_i = g / sum(r) for the mean, g (or g_i for 'none') otherwise.
     """
 
+    @quiet
     def forward(self, x, target, valid, weight, eps, reduction, out_shape):
         n, c = x.shape
         t = np.where(valid, target, 0)
@@ -111,19 +116,18 @@ class WeightedCrossEntropy(Function):
         with np.errstate(invalid="ignore", divide="ignore"):  # NOTE: 0 / 0 is nan, as torch
             return np.asarray(total / r.sum() if reduction == "mean" else total, x.dtype)
 
+    @quiet
     def backward(self, g, x, logp, t, r, valid, w, eps, reduction):
         n, c = logp.shape
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # NOTE: every row ignored (sum(r) = 0): zero gradients, as torch's
-            s = (g / r.sum() if r.sum() else g * 0.0) if reduction == "mean" else g
+        # NOTE: every row ignored (sum(r) = 0): zero gradients, as torch's
+        s = (g / r.sum() if r.sum() else g * 0.0) if reduction == "mean" else g
         if reduction == "none":
             s = s.reshape(n)[:, None]
         a = ((1 - eps) * r + (eps / c) * valid * w.sum())[:, None]
         p = x.softmax(-1) if is_tensor(x) else np.exp(logp)  # create_graph: through softmax
         shift = (eps / c) * valid[:, None] * w
         shift[np.arange(n), t] += (1 - eps) * r
-        with np.errstate(invalid="ignore"):  # NOTE: every row ignored: inf * 0, nan as torch
-            return (p * a - shift) * s
+        return (p * a - shift) * s  # NOTE: every row ignored: inf * 0 is nan, as torch
 
 
 # --- the rows ------------------------------------------------------------------------------

@@ -16,13 +16,11 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from .helpers import is_tensor, shape_of, unbroadcast
+from .helpers import QUIET, is_tensor, quiet, shape_of, unbroadcast
 from .indexing import Clamp, where
 from .spec import lib, row
 
 LN2, LN10 = math.log(2), math.log(10)
-# NOTE: outside its domain an op gives inf or nan, as torch does, and numpy stays quiet
-QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
 
 
 def _call(x: Any, name: str) -> Any:
@@ -42,10 +40,12 @@ def _zeros(g: Any) -> Any:
 class Sin(Function):
     """sin x; dx = g * cos x."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         return np.sin(x)
 
+    @quiet
     def backward(self, g, x):
         return g * _call(x, "cos")
 
@@ -53,10 +53,12 @@ class Sin(Function):
 class Cos(Function):
     """cos x; dx = -g * sin x."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         return np.cos(x)
 
+    @quiet
     def backward(self, g, x):
         return -g * _call(x, "sin")
 
@@ -64,11 +66,13 @@ class Cos(Function):
 class Tan(Function):
     """y = tan x; dx = g * (1 + y**2) (from the output)."""
 
+    @quiet
     def forward(self, x):
         y = np.tan(x)
         self.save(y)
         return y
 
+    @quiet
     def backward(self, g, y):
         return g * (1 + y * y)
 
@@ -76,11 +80,13 @@ class Tan(Function):
 class Asin(Function):
     """asin x; dx = g / sqrt(1 - x**2). NOTE: inf at |x| = 1, nan beyond (as torch)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.arcsin(x)
 
+    @quiet
     def backward(self, g, x):
         return g / np.sqrt(1 - x * x)
 
@@ -88,11 +94,13 @@ class Asin(Function):
 class Acos(Function):
     """acos x; dx = -g / sqrt(1 - x**2). NOTE: -inf at |x| = 1, nan beyond (as torch)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.arccos(x)
 
+    @quiet
     def backward(self, g, x):
         return -g / np.sqrt(1 - x * x)
 
@@ -131,11 +139,13 @@ class Sinc(Function):
 class Sinh(Function):
     """sinh x; dx = g * cosh x."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.sinh(x)
 
+    @quiet
     def backward(self, g, x):
         return g * _call(x, "cosh")
 
@@ -143,11 +153,13 @@ class Sinh(Function):
 class Cosh(Function):
     """cosh x; dx = g * sinh x."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.cosh(x)
 
+    @quiet
     def backward(self, g, x):
         return g * _call(x, "sinh")
 
@@ -166,11 +178,13 @@ class Asinh(Function):
 class Acosh(Function):
     """acosh x (x >= 1); dx = g / sqrt(x**2 - 1). NOTE: inf at 1, nan below (as torch)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.arccosh(x)
 
+    @quiet
     def backward(self, g, x):
         return g / np.sqrt(x * x - 1)
 
@@ -178,11 +192,13 @@ class Acosh(Function):
 class Atanh(Function):
     """atanh x (|x| < 1); dx = g / (1 - x**2). NOTE: inf at |x| = 1 (as torch)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.arctanh(x)
 
+    @quiet
     def backward(self, g, x):
         return g / (1 - x * x)
 
@@ -206,11 +222,13 @@ class Exp2(Function):
 class Log2(Function):
     """log2 x; dx = g / (x ln 2)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.log2(x)
 
+    @quiet
     def backward(self, g, x):
         return g / (x * LN2)
 
@@ -218,11 +236,13 @@ class Log2(Function):
 class Log10(Function):
     """log10 x; dx = g / (x ln 10)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         with np.errstate(**QUIET):
             return np.log10(x)
 
+    @quiet
     def backward(self, g, x):
         return g / (x * LN10)
 
@@ -365,10 +385,12 @@ class Atan2(Function):
     reciprocal of r2 is masked where it is inf), not 0 * inf = nan.
     """
 
+    @quiet
     def forward(self, a, b):
         self.save(a, b, shape_of(a), shape_of(b))
         return np.arctan2(a, b)
 
+    @quiet
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
         r2 = a * a + b * b
@@ -481,6 +503,7 @@ class Lerp(Function):
     b - (b - a) * (1 - w), so w = 1 gives b exactly.
     """
 
+    @quiet
     def forward(self, a, b, w):
         need_a, need_b, need_w = self.needs_input_grad
         # the ends, not their difference: under create_graph dw must stay a function of them
@@ -491,6 +514,7 @@ class Lerp(Function):
             return a + w * d if abs(w) < 0.5 else b - d * (1 - w)
         return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
 
+    @quiet
     def backward(self, g, w, a, b, a_shape, b_shape, w_shape):
         need_a, need_b, need_w = self.needs_input_grad
         return (unbroadcast(g * (1 - w), a_shape) if need_a else None,

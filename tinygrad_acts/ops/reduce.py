@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import Function
 from .elementwise import Sub
-from .helpers import expand, is_tensor, keepdim_shape
+from .helpers import expand, is_tensor, keepdim_shape, quiet
 from .indexing import GetItem, TakeAlong, scatter, where
 from .spec import lib, row
 
@@ -16,11 +16,13 @@ from .spec import lib, row
 class Sum(Function):
     """sum over ``axis``, times ``scale`` (1/n: the mean); dx = g * scale broadcast back."""
 
+    @quiet
     def forward(self, x, axis=None, keepdims=False, scale=None):
         self.save(x.shape, axis, keepdims, scale)
         total = x.sum(axis=axis, keepdims=keepdims)
         return total if scale is None else total * scale  # a Python float keeps the dtype
 
+    @quiet
     def backward(self, g, in_shape, axis, keepdims, scale):
         if not keepdims and axis is not None:  # a full sum's 0-d g broadcasts as is
             g = g.reshape(keepdim_shape(in_shape, axis))
@@ -106,11 +108,13 @@ class Std(Function):
     takes 0 there, so a layer norm over a constant row does not poison its weights.
     """
 
+    @quiet
     def forward(self, v):
         y = np.sqrt(v)
         self.save(y)
         return y
 
+    @quiet
     def backward(self, g, y):
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = g / (2 * y)
@@ -126,6 +130,7 @@ class Var(Function):
     g * (nan where x = mean, inf elsewhere).
     """
 
+    @quiet
     def forward(self, x, axis=None, keepdims=False, correction=1):
         n = x.size if axis is None else int(np.prod([x.shape[a] for a in (
             (axis,) if isinstance(axis, int) else axis)]))
@@ -135,6 +140,7 @@ class Var(Function):
         self.save(x, axis, keepdims, n - correction)
         return np.asarray(v, dtype=x.dtype)
 
+    @quiet
     def backward(self, g, x, axis, keepdims, dof):
         if not keepdims and axis is not None:
             g = g.reshape(keepdim_shape(x.shape, axis))
@@ -216,11 +222,13 @@ class Prod(Function):
     cumprod gradient (y is the cumprod's last element), so second derivatives stay exact.
     """
 
+    @quiet
     def forward(self, x, axis=None, keepdims=False):
         y = np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
         self.save(x, y, axis, keepdims)
         return y
 
+    @quiet
     def backward(self, g, x, y, axis, keepdims):
         if x.ndim == 0:
             return g
@@ -238,10 +246,12 @@ class Prod(Function):
 class Cumsum(Function):
     """y_i = sum_{j <= i} x_j along ``axis``; dx_i = sum_{k >= i} g_k (a cumsum from the end)."""
 
+    @quiet
     def forward(self, x, axis):
         self.save(axis)
         return np.cumsum(x, axis)
 
+    @quiet
     def backward(self, g, axis):
         return _rcumsum(g, axis)
 
@@ -252,11 +262,13 @@ class Cumprod(Function):
     NOTE: the division is 0 / 0 at a zero: ``_cumprod_grad`` is exact there (torch's rule).
     """
 
+    @quiet
     def forward(self, x, axis):
         y = np.cumprod(x, axis)
         self.save(x, y, axis)
         return y
 
+    @quiet
     def backward(self, g, x, y, axis):
         return _cumprod_grad(g, x, y, axis)
 
@@ -295,6 +307,7 @@ class NanSum(Function):
     slice has the gradient (g / 0) * 0 = nan there, as in torch.
     """
 
+    @quiet
     def forward(self, x, axis=None, keepdims=False, scale=None):
         keep = ~np.isnan(x)
         self.save(keep, axis, scale)
@@ -304,6 +317,7 @@ class NanSum(Function):
                 total = total * scale
         return total if keepdims else total.reshape(_reduced_shape(x.shape, axis))
 
+    @quiet
     def backward(self, g, keep, axis, scale):
         g = g.reshape(keepdim_shape(keep.shape, axis))
         with np.errstate(invalid="ignore"):

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from .helpers import is_tensor, permute, unbroadcast
+from .helpers import is_tensor, permute, quiet, unbroadcast
 from .indexing import GetItem, scatter
 from .spec import lib, row
 
@@ -64,6 +64,7 @@ class Expand(Function):
             raise ValueError(f"expand: cannot broadcast shape {x.shape} "
                              f"to {tuple(shape)}") from None
 
+    @quiet
     def backward(self, g, in_shape):
         return unbroadcast(g, in_shape)
 

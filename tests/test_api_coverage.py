@@ -1,0 +1,803 @@
+"""PyTorch's public surface against ours, found by rule, so a gap shows itself.
+
+For torch, torch.Tensor, torch.nn, torch.nn.functional, torch.optim, torch.linalg and
+torch.utils.data, the public names a tutorial would use are computed by rules (below, in
+``_tutorial_names``): no underscore names, no modules, nothing of CUDA / quantization /
+sparse / distributed / jit / fx / export / compilers / other devices, nothing documented as
+deprecated. The names we lack must equal KNOWN_MISSING (at the end of this file), and for
+the names both have, the keywords torch's signature accepts that ours refuses must equal
+KNOWN_REFUSED: a new gap fails, and so does a closed one left listed. The lists are the
+visible backlog; regenerate them with ``python tests/test_api_coverage.py`` (it rewrites
+only the block between the BACKLOG markers).
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import tinygrad_acts as ta
+
+torch = pytest.importorskip("torch") if __name__ != "__main__" else __import__("torch")
+pytestmark = pytest.mark.torch
+
+#: names of machinery a CPU tutorial never calls: devices, compilers, quantization, sparse
+#: layouts, distributed, tracing, storage internals
+EXCLUDED = re.compile(
+    r"cuda|cudnn|mps|xpu|mkl|miopen|hip|vulkan|mtia|hpu|ipu|xla|lazy|privateuse|quantiz|"
+    r"^q_|^q[a-z]|qscheme|fake_quant|sparse|^to_sparse|csr|csc|bsr|bsc|coo|mkldnn|distributed|"
+    r"^jit|fx|onnx|export|compile|dynamo|inductor|autocast|vmap|functorch|_foreach|fbgemm|"
+    r"nested|backend|storage|symint|^sym_|^Sym|typename|^is_.*_available|^has_|nnpack|"
+    r"batch_norm_|_jvp|^native_|^cudnn|^miopen|^rrelu_with|^slow_|^thnn|^segment_reduce|"
+    r"^fused_|^ctc|^embedding_renorm|^quantized|^dequantize|^int_repr|^fbgemm|^conv_tbc|"
+    r"^promote|^can_cast|^set_|^get_|^use_|^are_|^enable_|^disable_|^unsafe|_unsafe|"
+    r"^resize|^record_stream|^pin_memory|^is_pinned|^share_memory|^data_ptr|^untyped|"
+    r"^element_size$|_out$|^module_load|^apply_|^map_|^map2_|^retains_grad$|^dim_order|"
+    r"^is_shared|^is_set_to|^is_inference$|^names$|^rename|^refine_names|^align_|"
+    r"^unflatten$|^output_nr|^itemsize$|^nbytes$|^layout$|^grad_fn$|^is_meta|^is_quantized|"
+    r"^is_nested|^is_mkldnn|^is_sparse|^is_cuda|^is_xpu|^is_mps|^is_ipu|^is_vulkan|"
+    r"^is_xla|^is_mtia|^is_maia|^is_cpu$|^is_conj|^is_neg|^resolve_|^conj_physical|"
+    r"^imag|^real$|^is_complex|^complex|^polar|^view_as_|^angle|^conj|^adjoint|^chalf|"
+    r"^cfloat|^cdouble|^bfloat16|float8|^float4|^bits|^uint|^int1|^int2|^int3|^int4|^int5|"
+    r"^int6|^int7|^register_|^dsplit|^hsplit|^vsplit|^dstack|^hstack|^vstack|^column_stack|"
+    r"^row_stack|^swapdims|^moveaxis|^movedim|^sub_$|^TypedStorage|^UntypedStorage|"
+    r"datapipe|DataPipe|validation|determinism|DataChunk")
+
+
+def _documented_deprecated(obj) -> bool:
+    doc = getattr(obj, "__doc__", None)
+    doc = (doc if isinstance(doc, str) else "")[:2000].lower()
+    return "deprecated" in doc
+
+
+def _tutorial_names(owner, want_classes: bool | None = None) -> set[str]:
+    """The public names of ``owner`` a tutorial would use, by the rules above.
+    want_classes: True keeps only classes (nn modules), False only non-classes, None both."""
+    names = set()
+    for name in dir(owner):
+        if name.startswith("_") or EXCLUDED.search(name):
+            continue
+        try:
+            obj = getattr(owner, name)
+        except Exception:  # noqa: BLE001 (a lazily failing attribute is not public API)
+            continue
+        if inspect.ismodule(obj) or _documented_deprecated(obj):
+            continue
+        module = getattr(obj, "__module__", None) or "torch"
+        if callable(obj) and (not module.startswith("torch") or not getattr(obj, "__doc__", None)):
+            continue  # typing names re-exported, and undocumented helpers, are not API
+        if want_classes is not None and inspect.isclass(obj) != want_classes:
+            continue
+        if owner is not torch.Tensor and not callable(obj):
+            continue
+        if isinstance(obj, type) and issubclass(obj, Warning):
+            continue
+        names.add(name)
+    return names
+
+
+def surfaces() -> dict[str, tuple[set[str], object]]:
+    """surface name -> (torch's tutorial names, our object holding the same names)."""
+    import torch.utils.data as tud
+    return {
+        "torch": (_tutorial_names(torch), ta),
+        "torch.Tensor": (_tutorial_names(torch.Tensor), ta.Tensor),
+        "torch.nn": (_tutorial_names(torch.nn, want_classes=True), ta.nn),
+        "torch.nn.functional": (_tutorial_names(torch.nn.functional), ta.nn.functional),
+        "torch.optim": (_tutorial_names(torch.optim, want_classes=True), ta.optim),
+        "torch.linalg": (_tutorial_names(torch.linalg), ta.linalg),
+        "torch.utils.data": (_tutorial_names(tud), ta.utils.data),
+    }
+
+
+def missing() -> dict[str, list[str]]:
+    return {surface: sorted(n for n in names if not hasattr(ours, n))
+            for surface, (names, ours) in surfaces().items()}
+
+
+# --- keywords: what torch's signature accepts and ours refuses -------------------------------
+
+_SIGNATURE_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+)\((.*?)\)\s*(?:->|$)", re.M)
+
+
+def _torch_keywords(obj, name: str) -> set[str] | None:
+    """The keyword-passable parameter names of torch's ``name``: from inspect.signature for
+    Python-level functions, else from the docstring's first signature line."""
+    try:
+        sig = inspect.signature(obj)
+        return {p.name for p in sig.parameters.values()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"}
+    except (TypeError, ValueError):
+        pass
+    doc = getattr(obj, "__doc__", None)
+    doc = doc if isinstance(doc, str) else ""
+    for m in _SIGNATURE_LINE.finditer(doc[:3000]):
+        if m.group(1) != name:
+            continue
+        params = set()
+        for part in m.group(2).split(","):
+            part = part.strip().split("=")[0].split(":")[0].strip()
+            if re.fullmatch(r"[A-Za-z_]\w*", part) and part not in ("self",):
+                params.add(part)
+        return params
+    return None
+
+
+def _our_keywords(obj) -> set[str] | None:
+    """Our keyword names, or None when ours takes **kwargs (anything) or has no signature."""
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    return {p.name for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def refused() -> dict[str, list[str]]:
+    """``surface.name`` -> torch's keywords that ours does not accept (functions only)."""
+    import torch.utils.data as tud
+    owners = {"torch": torch, "torch.Tensor": torch.Tensor, "torch.nn.functional":
+              torch.nn.functional, "torch.linalg": torch.linalg, "torch.utils.data": tud}
+    out = {}
+    for surface, (names, ours) in surfaces().items():
+        if surface not in owners:
+            continue
+        for name in sorted(names):
+            if not hasattr(ours, name):
+                continue
+            theirs = _torch_keywords(getattr(owners[surface], name), name)
+            mine = _our_keywords(getattr(ours, name))
+            if not theirs or mine is None or inspect.isclass(getattr(ours, name)):
+                continue
+            lacking = sorted(theirs - mine - {"input", "self", "out"} if "input" not in mine
+                             else theirs - mine - {"out"})
+            if lacking:
+                out[f"{surface}.{name}"] = lacking
+    return out
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+def test_the_rules_find_what_tutorials_use():
+    """The rule-based surface holds the names every tutorial uses, and none of the machinery
+    the rules exclude (the checker can see a gap, and does not drown in internals)."""
+    found = surfaces()
+    assert {"zeros", "randn", "cat", "no_grad", "manual_seed"} <= found["torch"][0]
+    assert {"backward", "view", "sum", "item"} <= found["torch.Tensor"][0]
+    assert {"Linear", "Conv2d", "Sequential"} <= found["torch.nn"][0]
+    assert not {n for n in found["torch"][0] if "cuda" in n or "quantize" in n}
+
+
+def test_the_missing_names_are_the_known_backlog():
+    now = missing()
+    new = {s: sorted(set(v) - set(KNOWN_MISSING.get(s, ()))) for s, v in now.items()}
+    closed = {s: sorted(set(KNOWN_MISSING.get(s, ())) - set(v)) for s, v in now.items()}
+    assert not any(new.values()), f"torch names we lack (implement, or list them): {new}"
+    assert not any(closed.values()), f"implemented now: remove from KNOWN_MISSING: {closed}"
+
+
+def test_the_refused_keywords_are_the_known_backlog():
+    now = refused()
+    new = {k: v for k, v in now.items() if KNOWN_REFUSED.get(k) != v}
+    closed = sorted(set(KNOWN_REFUSED) - set(now))
+    assert not new, f"keywords torch accepts and we refuse (accept, or list them): {new}"
+    assert not closed, f"accepted now: remove from KNOWN_REFUSED: {closed}"
+
+
+def test_the_checker_sees_a_missing_keyword():
+    """A function without torch's ``dim`` keyword is flagged (the comparison can fail)."""
+    def fake(input, dtype=None):
+        return input
+    softmax = torch.nn.functional.softmax
+    assert {"dim"} <= _torch_keywords(softmax, "softmax") - _our_keywords(fake)
+
+
+def _backlog_block() -> str:
+    lines = [BEGIN, "KNOWN_MISSING = {"]
+    for surface, names in missing().items():
+        lines.append(f"    {surface!r}: [")
+        lines += [f"        {n!r}," for n in names]
+        lines.append("    ],")
+    lines += ["}", "", "KNOWN_REFUSED = {"]
+    for k, v in refused().items():
+        line = f"    {k!r}: {v!r},"
+        lines += [line] if len(line) <= 100 else [f"    {k!r}: ["] + [
+            f"        {n!r}," for n in v] + ["    ],"]
+    lines += ["}", END]
+    return "\n".join(lines)
+
+
+BEGIN, END = "# --- BEGIN BACKLOG (generated) ---", "# --- END BACKLOG ---"
+
+if __name__ == "__main__":  # regenerate the backlog block below
+    path = Path(__file__)
+    text = path.read_text()
+    head, _, rest = text.partition("\n" + BEGIN)
+    _, _, tail = rest.partition("\n" + END)
+    path.write_text(head + "\n" + _backlog_block() + tail)
+    print(f"{sum(len(v) for v in missing().values())} missing names, {len(refused())} "
+          "functions with refused keywords")
+
+# the backlog: what torch has and we lack (shrink it by implementing, then regenerate)
+# --- BEGIN BACKLOG (generated) ---
+KNOWN_MISSING = {
+    'torch': [
+        'AcceleratorError',
+        'AggregationType',
+        'DispatchKey',
+        'Event',
+        'GradScaler',
+        'OutOfMemoryError',
+        'ScriptClass',
+        'ScriptFunction',
+        'Stream',
+        'Tag',
+        'adaptive_avg_pool1d',
+        'add',
+        'addbmm',
+        'addcdiv',
+        'addcmul',
+        'addmv',
+        'addr',
+        'alias_copy',
+        'as_strided',
+        'as_strided_copy',
+        'as_strided_scatter',
+        'asarray',
+        'avg_pool1d',
+        'bartlett_window',
+        'bilinear',
+        'bincount',
+        'bitwise_and',
+        'bitwise_left_shift',
+        'bitwise_not',
+        'bitwise_or',
+        'bitwise_right_shift',
+        'bitwise_xor',
+        'blackman_window',
+        'block_diag',
+        'cartesian_prod',
+        'cdist',
+        'celu_',
+        'channel_shuffle',
+        'cholesky_inverse',
+        'cholesky_solve',
+        'clone',
+        'col_indices_copy',
+        'combinations',
+        'cond',
+        'conv1d',
+        'conv2d',
+        'conv3d',
+        'conv_transpose1d',
+        'conv_transpose2d',
+        'conv_transpose3d',
+        'copysign',
+        'corrcoef',
+        'cosine_similarity',
+        'cov',
+        'crow_indices_copy',
+        'cumulative_trapezoid',
+        'detach_copy',
+        'diagflat',
+        'diagonal_copy',
+        'diagonal_scatter',
+        'diff',
+        'digamma',
+        'empty_permuted',
+        'empty_strided',
+        'erfc',
+        'erfinv',
+        'expand_copy',
+        'float_power',
+        'fork',
+        'frexp',
+        'from_file',
+        'frombuffer',
+        'gcd',
+        'geqrf',
+        'gradient',
+        'hamming_window',
+        'hann_window',
+        'hardshrink',
+        'hash_tensor',
+        'heaviside',
+        'histc',
+        'histogram',
+        'histogramdd',
+        'hspmm',
+        'i0',
+        'igamma',
+        'igammac',
+        'import_ir_module',
+        'import_ir_module_from_buffer',
+        'index_reduce',
+        'indices_copy',
+        'init_num_threads',
+        'initial_seed',
+        'is_deterministic_algorithms_warn_only_enabled',
+        'is_floating_point',
+        'is_nonzero',
+        'is_warn_always_enabled',
+        'isin',
+        'isreal',
+        'istft',
+        'kaiser_window',
+        'lcm',
+        'ldexp',
+        'lgamma',
+        'lobpcg',
+        'logcumsumexp',
+        'logit',
+        'lu_unpack',
+        'matrix_exp',
+        'matrix_power',
+        'merge_type_from_type_comment',
+        'mul',
+        'multiply',
+        'mvlgamma',
+        'nanquantile',
+        'narrow_copy',
+        'nextafter',
+        'nonzero_static',
+        'orgqr',
+        'ormqr',
+        'pairwise_distance',
+        'parse_ir',
+        'parse_schema',
+        'parse_type_comment',
+        'pca_lowrank',
+        'pdist',
+        'permute_copy',
+        'pinverse',
+        'pixel_shuffle',
+        'pixel_unshuffle',
+        'poisson',
+        'polygamma',
+        'positive',
+        'pow',
+        'prelu',
+        'ravel',
+        'relu_',
+        'renorm',
+        'rrelu_',
+        'seed',
+        'select',
+        'select_copy',
+        'select_scatter',
+        'selu_',
+        'sgn',
+        'signbit',
+        'slice_copy',
+        'slice_scatter',
+        'smm',
+        'split_copy',
+        'split_with_sizes_copy',
+        'squeeze_copy',
+        'sspaddmm',
+        'sub',
+        'subtract',
+        'svd_lowrank',
+        't_copy',
+        'thread_safe_generator',
+        'threshold_',
+        'to_dlpack',
+        'transpose_copy',
+        'trapezoid',
+        'trapz',
+        'tril_indices',
+        'triu_indices',
+        'unbind_copy',
+        'unfold_copy',
+        'unify_type_list',
+        'unique_consecutive',
+        'unravel_index',
+        'unsqueeze_copy',
+        'values_copy',
+        'vander',
+        'view_copy',
+        'wait',
+        'while_loop',
+    ],
+    'torch.Tensor': [
+        'addbmm',
+        'addbmm_',
+        'addcdiv',
+        'addcdiv_',
+        'addcmul',
+        'addcmul_',
+        'addmm_',
+        'addmv',
+        'addmv_',
+        'addr',
+        'addr_',
+        'as_strided',
+        'as_strided_',
+        'as_strided_scatter',
+        'as_subclass',
+        'baddbmm_',
+        'bincount',
+        'bitwise_and',
+        'bitwise_and_',
+        'bitwise_left_shift',
+        'bitwise_left_shift_',
+        'bitwise_not',
+        'bitwise_not_',
+        'bitwise_or',
+        'bitwise_or_',
+        'bitwise_right_shift',
+        'bitwise_right_shift_',
+        'bitwise_xor',
+        'bitwise_xor_',
+        'byte',
+        'cauchy_',
+        'char',
+        'cholesky',
+        'cholesky_inverse',
+        'cholesky_solve',
+        'coalesce',
+        'col_indices',
+        'const_data_ptr',
+        'copysign',
+        'copysign_',
+        'corrcoef',
+        'cov',
+        'crow_indices',
+        'dense_dim',
+        'detach_',
+        'diagflat',
+        'diagonal_scatter',
+        'diff',
+        'digamma',
+        'digamma_',
+        'divide_',
+        'erfc',
+        'erfc_',
+        'erfinv',
+        'erfinv_',
+        'fill_diagonal_',
+        'float_power',
+        'float_power_',
+        'frexp',
+        'gcd',
+        'gcd_',
+        'geometric_',
+        'geqrf',
+        'grad_dtype',
+        'heaviside',
+        'heaviside_',
+        'histc',
+        'histogram',
+        'i0',
+        'i0_',
+        'igamma',
+        'igamma_',
+        'igammac',
+        'igammac_',
+        'index',
+        'index_put',
+        'index_put_',
+        'index_reduce_',
+        'indices',
+        'is_coalesced',
+        'is_floating_point',
+        'is_signed',
+        'isreal',
+        'istft',
+        'lcm',
+        'lcm_',
+        'ldexp',
+        'ldexp_',
+        'lgamma',
+        'lgamma_',
+        'log_normal_',
+        'logcumsumexp',
+        'logit',
+        'logit_',
+        'lu',
+        'lu_solve',
+        'matrix_exp',
+        'multinomial',
+        'multiply',
+        'multiply_',
+        'mvlgamma',
+        'mvlgamma_',
+        'name',
+        'nanquantile',
+        'narrow_copy',
+        'ndimension',
+        'nelement',
+        'new_empty_strided',
+        'nextafter',
+        'nextafter_',
+        'nonzero_static',
+        'orgqr',
+        'ormqr',
+        'pinverse',
+        'polygamma',
+        'polygamma_',
+        'positive',
+        'put',
+        'put_',
+        'ravel',
+        'renorm',
+        'renorm_',
+        'select',
+        'select_scatter',
+        'sgn',
+        'sgn_',
+        'signbit',
+        'slice_scatter',
+        'smm',
+        'squeeze_',
+        'sspaddmm',
+        'stft',
+        'subtract',
+        'subtract_',
+        'sum_to_size',
+        'svd',
+        'swapaxes_',
+        't_',
+        'take_along_dim',
+        'to_dense',
+        'to_padded_tensor',
+        'transpose_',
+        'triangular_solve',
+        'true_divide_',
+        'unfold',
+        'unique_consecutive',
+        'unsqueeze_',
+        'values',
+        'volatile',
+        'where',
+    ],
+    'torch.nn': [
+        'AdaptiveAvgPool3d',
+        'AdaptiveLogSoftmaxWithLoss',
+        'AdaptiveMaxPool3d',
+        'AlphaDropout',
+        'AvgPool3d',
+        'Bilinear',
+        'Buffer',
+        'CTCLoss',
+        'ChannelShuffle',
+        'CircularPad1d',
+        'CircularPad2d',
+        'CircularPad3d',
+        'ConstantPad1d',
+        'ConstantPad2d',
+        'ConstantPad3d',
+        'Conv3d',
+        'ConvTranspose3d',
+        'DataParallel',
+        'Dropout3d',
+        'FeatureAlphaDropout',
+        'FractionalMaxPool2d',
+        'FractionalMaxPool3d',
+        'GaussianNLLLoss',
+        'InstanceNorm3d',
+        'LPPool1d',
+        'LPPool2d',
+        'LPPool3d',
+        'LazyBatchNorm1d',
+        'LazyBatchNorm2d',
+        'LazyBatchNorm3d',
+        'LazyConv1d',
+        'LazyConv2d',
+        'LazyConv3d',
+        'LazyConvTranspose1d',
+        'LazyConvTranspose2d',
+        'LazyConvTranspose3d',
+        'LazyInstanceNorm1d',
+        'LazyInstanceNorm2d',
+        'LazyInstanceNorm3d',
+        'LazyLinear',
+        'LinearCrossEntropyLoss',
+        'LinearCrossEntropyOptions',
+        'LocalResponseNorm',
+        'MaxPool3d',
+        'MaxUnpool1d',
+        'MaxUnpool2d',
+        'MaxUnpool3d',
+        'PixelShuffle',
+        'PixelUnshuffle',
+        'RMSNorm',
+        'RReLU',
+        'ReflectionPad1d',
+        'ReflectionPad2d',
+        'ReflectionPad3d',
+        'ReplicationPad1d',
+        'ReplicationPad2d',
+        'ReplicationPad3d',
+        'Softmax2d',
+        'SyncBatchNorm',
+        'TripletMarginWithDistanceLoss',
+        'UninitializedBuffer',
+        'UninitializedParameter',
+        'Upsample',
+        'ZeroPad1d',
+        'ZeroPad2d',
+        'ZeroPad3d',
+    ],
+    'torch.nn.functional': [
+        'ScalingType',
+        'SwizzleType',
+        'adaptive_avg_pool3d',
+        'adaptive_max_pool1d_with_indices',
+        'adaptive_max_pool2d_with_indices',
+        'adaptive_max_pool3d',
+        'adaptive_max_pool3d_with_indices',
+        'affine_grid',
+        'alpha_dropout',
+        'avg_pool3d',
+        'bilinear',
+        'boolean_dispatch',
+        'channel_shuffle',
+        'conv3d',
+        'conv_transpose3d',
+        'dropout3d',
+        'feature_alpha_dropout',
+        'fractional_max_pool2d',
+        'fractional_max_pool2d_with_indices',
+        'fractional_max_pool3d',
+        'fractional_max_pool3d_with_indices',
+        'gaussian_nll_loss',
+        'grid_sample',
+        'grouped_mm',
+        'gumbel_softmax',
+        'handle_torch_function',
+        'interpolate',
+        'linear_cross_entropy',
+        'local_response_norm',
+        'lp_pool1d',
+        'lp_pool2d',
+        'lp_pool3d',
+        'max_pool1d_with_indices',
+        'max_pool2d_with_indices',
+        'max_pool3d',
+        'max_pool3d_with_indices',
+        'max_unpool1d',
+        'max_unpool2d',
+        'max_unpool3d',
+        'multi_head_attention_forward',
+        'pdist',
+        'pixel_shuffle',
+        'pixel_unshuffle',
+        'rms_norm',
+        'rrelu',
+        'rrelu_',
+        'scaled_grouped_mm',
+        'scaled_mm',
+        'triplet_margin_loss',
+        'triplet_margin_with_distance_loss',
+    ],
+    'torch.optim': [
+        'ASGD',
+        'Adafactor',
+        'LBFGS',
+        'Muon',
+        'Rprop',
+        'SparseAdam',
+    ],
+    'torch.linalg': [
+        'LinAlgError',
+        'cholesky',
+        'cholesky_ex',
+        'cond',
+        'diagonal',
+        'eig',
+        'eigh',
+        'eigvals',
+        'eigvalsh',
+        'householder_product',
+        'inv_ex',
+        'ldl_factor',
+        'ldl_factor_ex',
+        'ldl_solve',
+        'lstsq',
+        'lu',
+        'lu_factor',
+        'lu_factor_ex',
+        'lu_solve',
+        'matrix_exp',
+        'matrix_norm',
+        'matrix_power',
+        'multi_dot',
+        'norm',
+        'pinv',
+        'solve_ex',
+        'solve_triangular',
+        'svd',
+        'svdvals',
+        'tensorinv',
+        'tensorsolve',
+        'vander',
+        'vecdot',
+    ],
+    'torch.utils.data': [
+        'DistributedSampler',
+    ],
+}
+
+KNOWN_REFUSED = {
+    'torch.broadcast_to': ['shape'],
+    'torch.dot': ['tensor'],
+    'torch.empty': ['layout', 'memory_format', 'pin_memory'],
+    'torch.empty_like': ['layout', 'memory_format'],
+    'torch.flip': ['dims'],
+    'torch.from_numpy': ['ndarray'],
+    'torch.full_like': ['layout', 'memory_format'],
+    'torch.linspace': ['layout'],
+    'torch.load': ['f', 'mmap', 'pickle_module'],
+    'torch.logspace': ['layout'],
+    'torch.maximum': ['other'],
+    'torch.minimum': ['other'],
+    'torch.ones_like': ['layout', 'memory_format'],
+    'torch.rand_like': ['layout', 'memory_format'],
+    'torch.randint': ['high', 'layout', 'low'],
+    'torch.randint_like': ['layout', 'memory_format'],
+    'torch.randn_like': ['layout', 'memory_format'],
+    'torch.randperm': ['layout', 'pin_memory'],
+    'torch.result_type': ['tensor1', 'tensor2'],
+    'torch.save': [
+        '_disable_byteorder_record',
+        '_use_new_zipfile_serialization',
+        'f',
+        'pickle_module',
+        'pickle_protocol',
+    ],
+    'torch.searchsorted': ['values'],
+    'torch.tile': ['dims'],
+    'torch.true_divide': ['dividend', 'divisor'],
+    'torch.zeros_like': ['layout', 'memory_format'],
+    'torch.Tensor.backward': ['inputs'],
+    'torch.Tensor.bmm': ['batch2'],
+    'torch.Tensor.bool': ['memory_format'],
+    'torch.Tensor.broadcast_to': ['shape'],
+    'torch.Tensor.clone': ['memory_format'],
+    'torch.Tensor.contiguous': ['memory_format'],
+    'torch.Tensor.cpu': ['memory_format'],
+    'torch.Tensor.div': ['rounding_mode', 'value'],
+    'torch.Tensor.div_': ['rounding_mode', 'value'],
+    'torch.Tensor.divide': ['value'],
+    'torch.Tensor.double': ['memory_format'],
+    'torch.Tensor.flip': ['dims'],
+    'torch.Tensor.float': ['memory_format'],
+    'torch.Tensor.floor_divide': ['value'],
+    'torch.Tensor.fmod': ['divisor'],
+    'torch.Tensor.half': ['memory_format'],
+    'torch.Tensor.index_copy': ['tensor2'],
+    'torch.Tensor.index_copy_': ['tensor'],
+    'torch.Tensor.int': ['memory_format'],
+    'torch.Tensor.long': ['memory_format'],
+    'torch.Tensor.masked_scatter': ['tensor'],
+    'torch.Tensor.matmul': ['tensor2'],
+    'torch.Tensor.mean': ['dtype'],
+    'torch.Tensor.mul': ['value'],
+    'torch.Tensor.mul_': ['value'],
+    'torch.Tensor.narrow': ['dimension'],
+    'torch.Tensor.new_empty': ['size'],
+    'torch.Tensor.new_ones': ['size'],
+    'torch.Tensor.new_zeros': ['size'],
+    'torch.Tensor.numpy': ['force'],
+    'torch.Tensor.pow': ['exponent'],
+    'torch.Tensor.remainder': ['divisor'],
+    'torch.Tensor.short': ['memory_format'],
+    'torch.Tensor.split': ['split_size'],
+    'torch.Tensor.sum': ['dtype'],
+    'torch.Tensor.take': ['indices'],
+    'torch.Tensor.tile': ['dims'],
+    'torch.Tensor.true_divide': ['value'],
+    'torch.Tensor.type_as': ['tensor'],
+    'torch.nn.functional.elu': ['inplace'],
+    'torch.nn.functional.hardtanh': ['inplace'],
+    'torch.nn.functional.log_softmax': ['_stacklevel'],
+    'torch.nn.functional.silu': ['inplace'],
+    'torch.nn.functional.softmax': ['_stacklevel'],
+    'torch.linalg.det': ['A'],
+}
+# --- END BACKLOG ---

@@ -1,0 +1,456 @@
+"""The small PyTorch idioms a first script reaches for, each as torch spells it:
+
+- comparisons as functions and methods, with their in-place forms: ``ta.gt(a, b)``,
+  ``a.lt(b)``, ``a.ge_(b)`` (the bool result is written back in a's dtype);
+- logical ops (no gradient, bool results): ``logical_not / and / or / xor`` and their
+  in-place forms;
+- division with ``rounding_mode`` (``ta.div``; "trunc" and "floor" have zero gradient, as
+  torch), ``true_divide``;
+- ``new_zeros / new_ones / new_empty / new_full / new_tensor`` (this tensor's dtype by
+  default), ``.type()`` (torch's type string, or a cast), ``.mT / .mH / .H``;
+- layout queries on the ndarray underneath: ``stride()`` (in elements), ``is_contiguous()``,
+  ``storage_offset()``, ``element_size()``, ``nbytes``, ``itemsize``;
+- ``ta.Size`` (torch.Size: a tuple of ints with ``numel()``), ``ta.inference_mode`` (no_grad
+  as torch's inference mode: context manager and decorator) and
+  ``ta.is_inference_mode_enabled()``;
+- the in-place forms of the elementwise ops (``sqrt_``, ``exp_``, ``clamp_min_`` ...):
+  ``x.sqrt_()`` writes ``x.sqrt()`` into x through the engine's in-place path, so the version
+  counter and the gradient behave as for ``copy_``.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import autograd, dtypes, ops
+from ..tensor import Tensor, _as_array, _new, _size_arg, _tensor_arg, check_device
+from . import method
+
+__all__ = ["Size", "inference_mode", "is_inference_mode_enabled", "gt", "ge", "lt", "le",
+           "ne", "eq", "greater", "greater_equal", "less", "less_equal", "not_equal",
+           "logical_not", "logical_and", "logical_or", "logical_xor", "div", "divide",
+           "true_divide"]
+
+
+# --- comparisons: gt / ge / lt / le / ne / eq, functions and methods --------------------------
+
+def _comparison(name: str, fn: Any) -> Any:
+    def compare(input: Tensor, other: Any) -> Tensor:
+        return fn(_tensor_arg(name, input, "input"), other)
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = (f"``ta.{name}(a, b)`` is ``a.{name}(b)``: the elementwise comparison, "
+                       "a bool tensor with no gradient (b broadcasts; a number is fine).")
+    return compare
+
+
+gt, ge, lt, le, ne = (method(_comparison(n, f)) for n, f in (
+    ("gt", operator.gt), ("ge", operator.ge), ("lt", operator.lt), ("le", operator.le),
+    ("ne", operator.ne)))
+eq = _comparison("eq", operator.eq)  # (Tensor.eq is the class's own)
+# torch's long names are the same functions, methods too
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+for _long, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt),
+                   ("less_equal", le), ("not_equal", ne)):
+    setattr(Tensor, _long, _fn)
+
+
+# --- logical ops: logical_not / logical_and / logical_or / logical_xor ------------------------
+
+def _truth(x: Any) -> np.ndarray:
+    return np.asarray(x.data if isinstance(x, Tensor) else x).astype(bool)
+
+
+@method
+def logical_not(input: Tensor) -> Tensor:
+    """NOT of each element's truth (nonzero is True), as a bool tensor; no gradient.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.logical_not(ta.tensor([0.0, 2.0]))
+        tensor([ True, False])
+    """
+    return Tensor._make(~_truth(_tensor_arg("logical_not", input, "input")), False, None)
+
+
+def _logical(name: str, fn: Any) -> Any:
+    def logical(input: Tensor, other: Any) -> Tensor:
+        # NOTE: torch's other must be a tensor too (a number is a TypeError)
+        a, b = _truth(_tensor_arg(name, input, "input")), _truth(_tensor_arg(name, other))
+        try:
+            return Tensor._make(fn(a, b), False, None)
+        except ValueError:
+            raise RuntimeError(f"{name}: the shapes {a.shape} and {b.shape} do not "
+                               "broadcast") from None
+    logical.__name__ = logical.__qualname__ = name
+    logical.__doc__ = (f"``{name}(a, b)``: the elementwise {name[8:].upper()} of a's and b's "
+                       "truth (nonzero is True), a bool tensor; no gradient.")
+    return logical
+
+
+logical_and, logical_or, logical_xor = (method(_logical(n, f)) for n, f in (
+    ("logical_and", np.logical_and), ("logical_or", np.logical_or),
+    ("logical_xor", np.logical_xor)))
+
+
+# --- division: div(rounding_mode=) / divide / true_divide -------------------------------------
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other; ``rounding_mode`` "trunc" rounds toward zero, "floor" down (both with
+    a zero gradient, as torch), None is true division.
+
+    Args:
+        input, other: tensors or numbers (at least one a tensor); they broadcast.
+        rounding_mode: None, "trunc" or "floor". Integer inputs keep their dtype when
+            rounded; true division gives the default float dtype.
+
+    Shape: the broadcast of both.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.div(ta.tensor([-7, 7]), 2, rounding_mode="trunc")
+        tensor([-3,  3])
+    """
+    a = input if isinstance(input, Tensor) else _number_tensor(input, other)
+    if rounding_mode is None:
+        return a / other
+    if rounding_mode == "floor":
+        return a // other
+    if rounding_mode != "trunc":
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                         f"'floor' but found '{rounding_mode}'")
+    q = a / other
+    if q.dtype.kind == "f" and dtypes.result_type(a, other).kind == "f":
+        return q.trunc()
+    floor = a // other  # an integer quotient: floor, then toward zero where the signs differ
+    exact = (floor * other).data == a.data
+    return Tensor._make(np.where((q.data < 0) & ~exact, floor.data + 1, floor.data),
+                        False, None)
+
+
+def _number_tensor(value: Any, other: Any) -> Tensor:
+    """A number on the left of a division as a 0-d tensor (other must be a tensor)."""
+    _tensor_arg("div", other, "other")
+    return Tensor._make(np.asarray(value), False, None)
+
+
+divide = div
+
+
+def true_divide(input: Any, other: Any) -> Tensor:
+    """input / other, true division (``div`` without rounding)."""
+    return div(input, other)
+
+
+Tensor.divide = div  # type: ignore[attr-defined]
+Tensor.true_divide = true_divide  # type: ignore[attr-defined]
+
+
+# --- new_* factories: this tensor's dtype by default ------------------------------------------
+
+def _like(self: Tensor, arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    check_device(device)
+    return _new(arr.astype(self.dtype if dtype is None else np.dtype(dtype), copy=False),
+                requires_grad)
+
+
+@method
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, layout: Any = None,
+              pin_memory: bool = False) -> Tensor:
+    """Zeros of ``size``, in this tensor's dtype unless ``dtype`` is given.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.tensor([1, 2]).new_zeros(2, 2).dtype
+        dtype('int64')
+    """
+    _layout("new_zeros", layout, pin_memory)
+    return _like(self, np.zeros(_size_arg("new_zeros", size, "size")), dtype, device,
+                 requires_grad)
+
+
+@method
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False, layout: Any = None,
+             pin_memory: bool = False) -> Tensor:
+    """Ones of ``size``, in this tensor's dtype unless ``dtype`` is given."""
+    _layout("new_ones", layout, pin_memory)
+    return _like(self, np.ones(_size_arg("new_ones", size, "size")), dtype, device,
+                 requires_grad)
+
+
+@method
+def new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, layout: Any = None,
+              pin_memory: bool = False) -> Tensor:
+    """A tensor of ``size`` in this tensor's dtype (zeros here: never uninitialised memory)."""
+    _layout("new_empty", layout, pin_memory)
+    return _like(self, np.zeros(_size_arg("new_empty", size, "size")), dtype, device,
+                 requires_grad)
+
+
+@method
+def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False, layout: Any = None,
+             pin_memory: bool = False) -> Tensor:
+    """``size`` filled with ``fill_value``, cast to this tensor's dtype (3.5 in an int64
+    tensor's new_full is 3, as torch)."""
+    _layout("new_full", layout, pin_memory)
+    shape = _size_arg("new_full", (size,), "size")
+    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    dt = self.dtype if dtype is None else np.dtype(dtype)
+    if dt.kind in "iu" and isinstance(value, float):
+        value = int(value)
+    return _like(self, np.full(shape, value, dt), dtype, device, requires_grad)
+
+
+@method
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False, layout: Any = None,
+               pin_memory: bool = False) -> Tensor:
+    """A copy of ``data`` as a new leaf, in this tensor's dtype unless ``dtype`` is given."""
+    _layout("new_tensor", layout, pin_memory)
+    arr = np.array(_as_array(data), copy=True)
+    return _like(self, arr, dtype, device, requires_grad)
+
+
+def _layout(who: str, layout: Any, pin_memory: bool) -> None:
+    """torch's layout / pin_memory keywords: the defaults (strided, unpinned) only."""
+    if layout is not None and str(layout) not in ("strided", "torch.strided"):
+        raise RuntimeError(f"{who}: layout {layout} is not supported (dense strided "
+                           "tensors only)")
+    if pin_memory:
+        raise RuntimeError(f"{who}: pin_memory=True needs CUDA; tinygrad_acts runs on the "
+                           "CPU only")
+
+
+# --- .type(), .mT / .mH / .H ------------------------------------------------------------------
+
+#: torch's legacy type names for each dtype (``x.type()`` returns "torch.FloatTensor")
+TYPE_NAMES = {np.dtype(k): v for k, v in (
+    ("float32", "FloatTensor"), ("float64", "DoubleTensor"), ("float16", "HalfTensor"),
+    ("int64", "LongTensor"), ("int32", "IntTensor"), ("int16", "ShortTensor"),
+    ("int8", "CharTensor"), ("uint8", "ByteTensor"), ("bool", "BoolTensor"))}
+
+
+@method(name="type")
+def type_(self: Tensor, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+    """No argument: torch's type string (``'torch.FloatTensor'``). With a dtype or a type
+    string: this tensor cast to it (itself when it already has it).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(2).type(), ta.zeros(2).type(ta.int64).dtype
+        ('torch.FloatTensor', dtype('int64'))
+    """
+    if dtype is None:
+        return "torch." + TYPE_NAMES.get(self.dtype, self.dtype.name)
+    if isinstance(dtype, str) and dtype.rpartition(".")[2] in TYPE_NAMES.values():
+        name = dtype.rpartition(".")[2]
+        dtype = next(k for k, v in TYPE_NAMES.items() if v == name)
+    return self.to(dtype)
+
+
+def _mT(self: Tensor) -> Tensor:
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {self.ndim}-D tensor.")
+    return self.transpose(-2, -1)
+
+
+def _H(self: Tensor) -> Tensor:
+    if self.ndim not in (0, 2):
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.ndim}-D tensor. For batches of matrices, consider using "
+                           "tensor.mH")
+    return self if self.ndim == 0 else self.transpose(0, 1)
+
+
+# (real tensors only: the conjugate transpose is the transpose)
+Tensor.mT = property(_mT, doc="The transpose of the last two dims (a batch of matrices).")  # type: ignore[attr-defined]
+Tensor.mH = property(_mT, doc="The conjugate transpose of the last two dims (= mT, real).")  # type: ignore[attr-defined]
+Tensor.H = property(_H, doc="The conjugate transpose of a matrix (= T for real 2-D).")  # type: ignore[attr-defined]
+
+
+# --- layout: stride / is_contiguous / storage_offset / element_size / nbytes / itemsize -------
+
+@method
+def stride(self: Tensor, dim: int | None = None) -> Any:
+    """The step in elements between neighbours along each dim (of the ndarray underneath;
+    a flipped view has negative ones, where torch's flip copies).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(2, 3).stride(), ta.zeros(2, 3).T.stride()
+        ((3, 1), (1, 3))
+    """
+    steps = tuple(s // self.data.itemsize for s in self.data.strides)
+    return steps if dim is None else steps[dim]
+
+
+@method
+def is_contiguous(self: Tensor, memory_format: Any = None) -> bool:
+    """True when the elements lie in row-major (C) order with no gaps."""
+    return bool(self.data.flags.c_contiguous)
+
+
+@method
+def storage_offset(self: Tensor) -> int:
+    """Where this tensor starts in the memory it views, in elements (0 for its own)."""
+    root = self.data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    offset = self.data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return offset // self.data.itemsize
+
+
+@method
+def element_size(self: Tensor) -> int:
+    """Bytes per element (4 for float32)."""
+    return self.data.itemsize
+
+
+Tensor.nbytes = property(lambda self: self.data.nbytes, doc="Bytes of all elements.")  # type: ignore[attr-defined]
+Tensor.itemsize = property(lambda self: self.data.itemsize, doc="Bytes per element.")  # type: ignore[attr-defined]
+
+
+# --- in-place forms: x.sqrt_() writes x.sqrt() into x ----------------------------------------
+
+#: the ops whose torch in-place form is ``<name>_``: the result is computed as by the method,
+#: then written into this tensor (its shape and dtype must hold it, as torch's rule)
+INPLACE = (
+    "abs", "absolute", "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+    "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "clamp_max",
+    "clamp_min", "clip", "cos", "cosh", "deg2rad", "erf", "exp", "exp2", "expm1", "fix",
+    "floor", "floor_divide", "fmod", "frac", "hypot", "lerp", "log", "log10", "log1p",
+    "log2", "nan_to_num", "neg", "negative", "pow", "rad2deg", "reciprocal", "remainder",
+    "round", "rsqrt", "sign", "sin", "sinc", "sinh", "sqrt", "square", "tan", "trunc",
+    "xlogy", "cumsum", "cumprod", "eq", "ne", "lt", "le", "gt", "ge", "logical_not",
+    "logical_and", "logical_or", "logical_xor", "greater", "greater_equal", "less",
+    "less_equal", "not_equal",
+)
+
+
+def _scalar_name(dtype: np.dtype) -> str:
+    """torch's scalar type name (Float, Long, Bool ...) for a dtype."""
+    return TYPE_NAMES.get(dtype, dtype.name).removesuffix("Tensor")
+
+
+def _inplace_form(name: str) -> Any:
+    def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        # NOTE: a graph's rule may save this tensor's old values (sin saves x): compute on
+        # a clone, so the in-place write does not change what it saved (torch does the same)
+        source = self.clone() if self.requires_grad else self
+        out = getattr(source, name)(*args, **kwargs)
+        if out.shape != self.shape:
+            raise RuntimeError(f"{name}_: output with shape {self.shape} doesn't match the "
+                               f"broadcast shape {out.shape}")
+        if out.dtype != self.dtype and out.dtype != np.bool_ and not np.can_cast(
+                out.dtype, self.dtype, "same_kind"):
+            raise RuntimeError(f"{name}_: result type {_scalar_name(out.dtype)} can't be cast "
+                               f"to the desired output type {_scalar_name(self.dtype)}")
+        return self._inplace(ops.SetItem, out.astype(self.dtype), index=Ellipsis,
+                             _name=name + "_")
+    inplace.__name__ = inplace.__qualname__ = name + "_"
+    inplace.__doc__ = f"In place: ``x.{name}_(...)`` writes ``x.{name}(...)`` into x."
+    return inplace
+
+
+def _bind_inplace() -> None:
+    for name in INPLACE:
+        if not hasattr(Tensor, name + "_"):
+            method(_inplace_form(name))
+
+
+_bind_inplace()
+
+
+# --- Size, inference_mode ---------------------------------------------------------------------
+
+class Size(tuple):
+    """torch.Size: a tuple of ints (a shape) with ``numel()``; it compares equal to the
+    plain tuple of the same ints.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> s = ta.Size([2, 3])
+        >>> s, s.numel(), s == (2, 3)
+        (Size([2, 3]), 6, True)
+    """
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        items = tuple(sizes)
+        if not all(isinstance(n, (int, np.integer)) for n in items):
+            raise TypeError(f"Size: expected a sequence of ints, got {items}")
+        return super().__new__(cls, (int(n) for n in items))
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+    def __getitem__(self, index: Any) -> Any:
+        item = super().__getitem__(index)
+        return Size(item) if isinstance(index, slice) else item
+
+
+_inference = threading.local()
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (in this thread)."""
+    return getattr(_inference, "on", False)
+
+
+class inference_mode:
+    """torch.inference_mode: no graph is recorded inside (as ``no_grad``), and
+    ``is_inference_mode_enabled()`` says so. ``inference_mode(False)`` changes nothing.
+    A context manager and a decorator (bare or called), thread-local as grad mode is.
+
+    NOTE: torch also marks the tensors made inside as inference tensors, which later
+    refuse autograd; here they are ordinary tensors that do not require grad.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> w = ta.ones(2, requires_grad=True)
+        >>> with ta.inference_mode():
+        ...     (w * 2).requires_grad, ta.is_inference_mode_enabled()
+        (False, True)
+    """
+
+    mode: bool
+    _prev: tuple[bool, bool]
+
+    def __new__(cls, mode: Any = True) -> Any:
+        self = super().__new__(cls)
+        if callable(mode):  # @inference_mode, bare
+            self.mode = True
+            return self(mode)
+        self.mode = bool(mode)
+        return self
+
+    def __enter__(self) -> None:
+        self._prev = (is_inference_mode_enabled(), autograd.is_grad_enabled())
+        if self.mode:
+            _inference.on = True
+            autograd.set_grad_enabled(False)
+
+    def __exit__(self, *exc: Any) -> None:
+        _inference.on, grad = self._prev
+        autograd.set_grad_enabled(grad)
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapper
