@@ -149,6 +149,14 @@ def distance(values, points) -> float:
     return float(min(np.abs(values - p).min() for p in points))
 
 
+def smallest_spread(x) -> float:
+    """The smallest max - min of x along any one axis (std's kink is a constant slice)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.size < 2:
+        return np.inf
+    return float(min(np.ptp(x, axis=a).min() for a in range(x.ndim) if x.shape[a] > 1))
+
+
 def tie_gap(x, axis) -> float:
     """Smallest gap between the largest two (and the smallest two) entries along axis."""
     x = np.asarray(x, dtype=np.float64)
@@ -258,6 +266,8 @@ def row_op(row: ops.OpSpec) -> None:
             gap = (float(np.abs(args[0] - args[1]).min()) if row.kind == "broadcast"
                    else pooled_gap(*args))
             d = min(d, gap * MARGIN / TIE_MARGIN)
+        if row.node.__name__ == "Std":  # sqrt's kink: a slice of zero spread (a cummax's run)
+            d = min(d, smallest_spread(args[0]) * MARGIN / TIE_MARGIN)
         return d
 
     kw: dict[str, Any] = dict(code=code, margin=margin, row=row, smooth=row.smooth,
