@@ -29,9 +29,11 @@ from tinygrad_acts import nn, optim
 from common import (
     alternate,
     clock_name,
+    compiled_cells,
     emit,
     machine,
     ratio_row,
+    settle_compiled,
     torch_epoch,
     try_compile,
     try_torch,
@@ -126,7 +128,7 @@ def main() -> None:
           + (f"{'torch ms':>10}{'torch/ours':>11}" if torch else "")
           + (f"{'compiled ms':>12}{'comp/np':>9}" if hasattr(ta, "compile") else ""))
     dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
-    med = {}
+    med, compiled_fields = {}, {}
     for name in dtypes:
         dtype = np.dtype(name)
         images = images64.astype(dtype)
@@ -145,6 +147,7 @@ def main() -> None:
         if compiled is not None:
             contenders["compiled"] = framework_epoch(twin, twin_opt, images, labels, compiled)
         med[name] = alternate(contenders, rounds, warmup=2)
+        compiled_fields[name] = settle_compiled(med[name], compiled)
     # NOTE: torch runs on its own, after numpy and ours: its OpenMP threads keep spinning
     # after each op, which on this 2-core machine slowed whatever ran in between (the
     # numpy loop, ours) by 2x or more. Each is timed as its own user would run it.
@@ -153,12 +156,15 @@ def main() -> None:
             epoch = torch_model_epoch(torch, images64.astype(name), labels, np.dtype(name))
             med[name]["torch"] = alternate({"torch": epoch}, rounds, warmup=2)["torch"]
         line = ratio_row(name, med[name], 1e3, width=9)
-        if "compiled" in med[name]:
-            line += (f"{med[name]['compiled'] * 1e3:>12.2f}"
-                     f"{med[name]['compiled'] / med[name]['numpy']:>9.3f}")
+        if compiled_fields[name]:
+            line += compiled_cells(compiled_fields[name], med[name]["numpy"], width=12)
         print(line)
         emit(args.json, bench="ch9", label="book's ch-9 net, 1 epoch of 1,000 images",
-             dtype=name, unit="ms/epoch", **med[name])
+             dtype=name, unit="ms/epoch", rounds=rounds, quick=args.quick, **med[name],
+             **compiled_fields[name])
+    for name, fields in compiled_fields.items():
+        if "compiled_eager" in fields:
+            print(f"compiled {name}: ran eagerly: {fields['compiled_eager']}")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
-"""The LSTM training step: tinygrad_acts against hand-written numpy (and PyTorch).
+"""The LSTM training step: tinygrad_acts against hand-written numpy (and the step compiler,
+and PyTorch, when there).
 
 nn.LSTM(32, H), a linear head on the last step's h, mean squared error, one SGD step, batch
 32, float32, for (H, T) = (64, 32) and (128, 64). Ours is written as a PyTorch user writes
 it; the numpy step is benchmarks/numpy_lstm.py (the same math and the same stable sigmoid,
 by hand, with BPTT written out). All start from the same weights, and the first step's
 loss and gradients are compared with numpy's before any timing. Steps alternate in one
-process; medians. PyTorch, when installed, is timed afterwards on its own.
+process; medians. When the step compiler exists (``ta.compile``), the same step compiled on
+a twin model is a third contender, whose weights must equal the eager model's bit for bit
+after the timing; a compiled step that falls back to eager is reported as such, never as a
+compiled time. PyTorch, when installed, is timed afterwards on its own.
 
-    python benchmarks/bench_lstm.py [--quick]                  # one BLAS thread, then default
+    python benchmarks/bench_lstm.py [--quick] [--json PATH]    # one BLAS thread, then default
     python benchmarks/bench_lstm.py --threads 1                # just one of the two
 """
 from __future__ import annotations
@@ -23,13 +27,24 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_cnn import cpu_model
 from numpy_lstm import init_params, loss_and_grads, sgd_step
 
 import tinygrad_acts as ta
 from tinygrad_acts import nn, optim
 
-from common import alternate, machine, run_in_thread_settings, try_torch
+from common import (
+    alternate,
+    blas_name,
+    check_same_weights,
+    compiled_cells,
+    cpu_model,
+    emit,
+    machine,
+    run_in_thread_settings,
+    settle_compiled,
+    try_compile,
+    try_torch,
+)
 
 BATCH, INPUT, LR = 32, 32, 0.05
 SIZES = [(64, 32), (128, 64)]  # (hidden, steps)
@@ -62,11 +77,24 @@ def data(hidden: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def step(model, opt, x, y):
-    def run():
+    """One training step on the batch (x, y), as a function of nothing (for ``alternate``)."""
+    train = train_step(model, opt)
+    return lambda: train(x, y)
+
+
+def train_step(model, opt):
+    """The training step, with the batch as its arguments (as ``ta.compile`` wants it)."""
+    def run(x, y):
         opt.zero_grad()
         model.loss(x, y).backward()
         opt.step()
     return run
+
+
+def framework_model(params: dict, hidden: int) -> Model:
+    model = Model(nn, hidden)
+    model.load(params, ta.tensor)
+    return model
 
 
 def same_work(model, params, x, y) -> tuple[float, float]:
@@ -84,20 +112,24 @@ def same_work(model, params, x, y) -> tuple[float, float]:
     return abs(float(ours.item()) - loss), worst
 
 
-def measure(rounds: int) -> None:
+def measure(rounds: int, json_path: str | None = None, quick: bool = False) -> None:
     """One thread setting (this process's): a table row per size."""
     label = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     torch = try_torch()
     for hidden, steps in SIZES:
         x, y = data(hidden, steps)
         params = init_params(INPUT, hidden, seed=0)
-        model = Model(nn, hidden)
-        model.load(params, ta.tensor)
+        model = framework_model(params, hidden)
         loss_diff, grad_diff = same_work(model, params, x, y)
-        opt = optim.SGD(model.parameters(), lr=LR)
+        xs, ys = ta.from_numpy(x), ta.from_numpy(y)
         runs = {"numpy": lambda p=params, x=x, y=y: sgd_step(p, x, y, LR),
-                "ours": step(model, opt, ta.from_numpy(x), ta.from_numpy(y))}
-        med = alternate(runs, rounds, warmup=2)
+                "ours": step(model, optim.SGD(model.parameters(), lr=LR), xs, ys)}
+        twin = framework_model(init_params(INPUT, hidden, seed=0), hidden)
+        compiled = try_compile(ta, train_step(twin, optim.SGD(twin.parameters(), lr=LR)))
+        if compiled is not None:
+            runs["compiled"] = lambda f=compiled, a=xs, b=ys: f(a, b)
+        med = alternate(runs, rounds, warmup=3)
+        compiled_fields = settle_compiled(med, compiled)
         if torch is not None:
             # NOTE: torch runs on its own, after numpy and ours: its OpenMP threads keep
             # spinning after each op and slow whatever runs in between (see bench_ch9.py).
@@ -110,11 +142,18 @@ def measure(rounds: int) -> None:
             med.update(alternate({"torch": step(tmodel, topt, torch.from_numpy(x),
                                                 torch.from_numpy(y))}, rounds, warmup=2))
         line = (f"{label:<9}{f'H={hidden} T={steps}':<14}{med['numpy'] * 1e3:>10.2f}"
-                f"{med['ours'] * 1e3:>10.2f}{med['ours'] / med['numpy']:>9.3f}")
-        if "torch" in med:
-            line += f"{med['torch'] * 1e3:>10.2f}{med['ours'] / med['torch']:>11.2f}"
+                f"{med['ours'] * 1e3:>10.2f}{med['ours'] / med['numpy']:>9.3f}"
+                + compiled_cells(compiled_fields, med["numpy"]))
+        line += (f"{med['torch'] * 1e3:>10.2f}{med['torch'] / med['numpy']:>9.3f}"
+                 if "torch" in med else f"{'-':>10}{'-':>9}")
         print(line + f"   (loss diff {loss_diff:.1e}, gradient diff {grad_diff:.1e})",
               flush=True)
+        if "compiled_eager" in compiled_fields:
+            print(f"  compiled: ran eagerly: {compiled_fields['compiled_eager']}")
+        check_same_weights("bench_lstm", model, twin, compiled_fields)
+        emit(json_path, bench="lstm", label=f"LSTM, hidden {hidden}, {steps} steps, batch "
+             f"{BATCH}", dtype="float32", unit="ms/step", rounds=rounds, quick=quick, **med,
+             **compiled_fields)
 
 
 def main() -> None:
@@ -122,17 +161,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--threads", choices=["1", "default", "both"], default="both",
                         help="BLAS threads: one, the library's default, or both (default)")
+    parser.add_argument("--json", help="append result rows to this file (for report.py)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     rounds = 3 if args.quick else 21
     if args.child:                       # the environment was set by the parent
-        measure(rounds)
+        measure(rounds, args.json, args.quick)
         return
     print(f"LSTM training step, batch {BATCH}, input {INPUT}, float32, forward + BPTT + SGD  "
-          f"[{machine().rsplit(', OPENBLAS', 1)[0]}, {cpu_model()}]")
+          f"[{machine().rsplit(', OPENBLAS', 1)[0]}, {cpu_model()}, {blas_name()}]")
     print(f"{'threads':<9}{'size':<14}{'numpy ms':>10}{'ours ms':>10}{'ours/np':>9}"
-          + (f"{'torch ms':>10}{'ours/torch':>11}" if importlib.util.find_spec("torch") else ""))
-    run_in_thread_settings(__file__, args.threads, ["--quick"] if args.quick else [])
+          f"{'comp ms':>10}{'comp/np':>9}"
+          + (f"{'torch ms':>10}{'torch/np':>9}" if importlib.util.find_spec("torch") else ""))
+    child = (["--quick"] if args.quick else []) + ([f"--json={args.json}"] if args.json else [])
+    run_in_thread_settings(__file__, args.threads, child)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ from tinygrad_acts import optim
 
 from common import emit
 
+# a function of (dtype, *extra) that builds one step, ready to be called
+Builder = Callable[..., Callable[[], Callable[[], None]]]
+
 
 def measure(build: Callable[[], Callable[[], None]], warmup: int = 3) -> tuple[int, int]:
     """(resting bytes, peak bytes during one step) of the step that ``build`` makes, both
@@ -115,8 +118,10 @@ def main() -> None:
           "was built (tracemalloc)")
     print(f"{'step':<30}{'dtype':<9}{'numpy rest':>11}{'numpy peak':>11}{'ours rest':>11}"
           f"{'ours peak':>11}{'ours/np':>9}")
-    cases = [("ch9 net, batch 100", ch9_ours, ch9_numpy, ()),
-             ("MLP 784-256-256-10, batch 128", mlp_ours, mlp_numpy, (128,))]
+    # (label, ours, hand-written, the builders' extra arguments)
+    cases: list[tuple[str, Builder, Builder, tuple]] = [
+        ("ch9 net, batch 100", ch9_ours, ch9_numpy, ()),
+        ("MLP 784-256-256-10, batch 128", mlp_ours, mlp_numpy, (128,))]
     for dtype in ["float32"] if args.quick else ["float32", "float64"]:
         for label, ours, hand, extra in cases:
             ta.manual_seed(0)
@@ -125,7 +130,8 @@ def main() -> None:
             print(f"{label:<30}{dtype:<9}{n_rest / 1024:>11.0f}{n_peak / 1024:>11.0f}"
                   f"{o_rest / 1024:>11.0f}{o_peak / 1024:>11.0f}{o_peak / n_peak:>9.3f}")
             emit(args.json, bench="memory", label=label, dtype=dtype, unit="bytes",
-                 numpy=n_peak, ours=o_peak, numpy_resting=n_rest, ours_resting=o_rest)
+                 numpy=n_peak, ours=o_peak, numpy_resting=n_rest, ours_resting=o_rest,
+                 quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,13 @@ from tinygrad_acts import nn, optim
 from common import (
     alternate,
     blas_name,
+    check_same_weights,
+    compiled_cells,
     cpu_model,
     emit,
     machine,
     run_in_thread_settings,
+    settle_compiled,
     try_compile,
     try_torch,
 )
@@ -144,7 +147,7 @@ def same_work(model, params, x, y) -> tuple[float, float]:
 
 
 def measure(dtype_name: str, batch: int, steps: int, rounds: int, json_path: str | None,
-            images: tuple) -> None:
+            images: tuple, quick: bool = False) -> None:
     """One (dtype, batch) in this process's thread setting: print a table row for it."""
     dtype = np.dtype(dtype_name)
     x_all, y_all = images[0].astype(dtype), images[1]
@@ -159,6 +162,7 @@ def measure(dtype_name: str, batch: int, steps: int, rounds: int, json_path: str
     if compiled is not None:
         contenders["compiled"] = ours_run(compiled, Batches(x_all, y_all, batch), steps)
     med = {k: v / steps for k, v in alternate(contenders, rounds, warmup=2).items()}
+    compiled_fields = settle_compiled(med, compiled)
     torch = try_torch()
     if torch is not None:
         # NOTE: torch runs on its own, after the others: its OpenMP threads keep spinning
@@ -173,13 +177,16 @@ def measure(dtype_name: str, batch: int, steps: int, rounds: int, json_path: str
     label = f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default'):<9}{dtype_name:<9}{batch:<7}"
     line = (f"{label}{med['numpy'] * 1e3:>10.3f}{med['ours'] * 1e3:>10.3f}"
             f"{med['ours'] / med['numpy']:>9.3f}")
-    for key in ("compiled", "torch"):
-        line += (f"{med[key] * 1e3:>10.3f}{med[key] / med['numpy']:>9.3f}" if key in med
-                 else f"{'-':>10}{'-':>9}")
+    line += compiled_cells(compiled_fields, med["numpy"], digits=3)
+    line += (f"{med['torch'] * 1e3:>10.3f}{med['torch'] / med['numpy']:>9.3f}" if "torch" in med
+             else f"{'-':>10}{'-':>9}")
     print(line + f"{med['ours'] * epoch:>9.2f}   (loss diff {loss_diff:.1e}, "
           f"grad diff {grad_diff:.1e})", flush=True)
+    if "compiled_eager" in compiled_fields:
+        print(f"  compiled: ran eagerly: {compiled_fields['compiled_eager']}")
+    check_same_weights("bench_mlp", model, twin, compiled_fields)
     emit(json_path, bench="mlp", label=f"MLP 784-256-256-10, batch {batch}", dtype=dtype_name,
-         unit="ms/step", **med)
+         unit="ms/step", rounds=rounds, quick=quick, **med, **compiled_fields)
 
 
 def main() -> None:
@@ -202,7 +209,7 @@ def main() -> None:
         for dtype in ["float32", "float64"] if args.dtype == "both" else [args.dtype]:
             for batch in args.batch:
                 steps = args.steps or (2 if args.quick else max(3072 // batch, 4))
-                measure(dtype, batch, steps, rounds, args.json, images)
+                measure(dtype, batch, steps, rounds, args.json, images, args.quick)
         return
     source = f"Fashion-MNIST ({DATA})" if os.path.isdir(DATA) else "random pixels"
     print(f"784-256-256-10 ReLU MLP training step (SGD), {source}  "

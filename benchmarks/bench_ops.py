@@ -97,11 +97,13 @@ def main() -> None:
         if name.startswith("act ") and over > worst[1]:
             worst = (name[4:], over)
         print(ratio_row(name, med, 1e6, width=22) + f"{over:>12.2f}")
-        emit(args.json, bench="ops", label=name, unit="µs", **med)
+        emit(args.json, bench="ops", label=name, unit="µs", rounds=rounds, quick=args.quick,
+             **med)
     created = creation_cases(torch, rounds, number)
     for name, med in created.items():
         print(ratio_row(name, med, 1e6, width=22) + f"{(med['ours'] - med['numpy']) * 1e6:>12.2f}")
-        emit(args.json, bench="ops", label=name, unit="µs", **med)
+        emit(args.json, bench="ops", label=name, unit="µs", rounds=rounds, quick=args.quick,
+             **med)
     print(f"\nissue 17's targets: the worst activation over its numpy math is {worst[0]}, "
           f"{worst[1]:.2f} µs (target {TARGETS['activation over its numpy math']:.0f})")
     for name, med in created.items():

@@ -8,11 +8,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 
-def alternate(contenders: dict[str, Callable[[], None]], rounds: int, number: int = 1,
+
+def alternate(contenders: Mapping[str, Callable[[], object]], rounds: int, number: int = 1,
               warmup: int = 1, clock: Callable[[], float] | None = None) -> dict[str, float]:
     """Median seconds per call of each contender, measured in alternating rounds so that
     a slow moment of the machine hits every contender alike. ``clock`` defaults to
@@ -69,7 +71,7 @@ def blas_name() -> str:
     """The BLAS numpy runs on, with its version and the kernel it picked (threadpoolctl,
     when installed), e.g. ``OpenBLAS 0.3.31 (Haswell kernels)``."""
     try:
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
         for lib in threadpool_info():
             if lib.get("user_api") == "blas":
                 name = {"openblas": "OpenBLAS", "mkl": "MKL"}.get(lib["internal_api"],
@@ -85,7 +87,10 @@ def blas_name() -> str:
 
 def emit(path: str | None, **row: Any) -> None:
     """Append one result row (JSON, one object a line) to ``path`` for benchmarks/report.py;
-    nothing without a path. Times are seconds."""
+    nothing without a path. Times are seconds. A row says how it was measured: ``bench``,
+    ``label``, ``unit``, the contenders' medians (``numpy``, ``ours``, ``compiled``,
+    ``torch``), ``compiled_eager`` (why the compiled step ran eagerly), ``rounds``,
+    ``quick`` (a smoke run) and ``threads`` (added here from OPENBLAS_NUM_THREADS)."""
     if path:
         row.setdefault("threads", os.environ.get("OPENBLAS_NUM_THREADS", "default"))
         with open(path, "a") as f:
@@ -97,6 +102,56 @@ def try_compile(ta: Any, fn: Callable) -> Callable | None:
     None, so the benchmarks have a compiled column only where there is one."""
     compile_step = getattr(ta, "compile", None)
     return None if compile_step is None else compile_step(fn)
+
+
+def compile_fallback(step: Any) -> str | None:
+    """Why a compiled step (``try_compile``'s) did not run as a replay, or None when every
+    call after its two recordings replayed. A step the recorder cannot follow runs eagerly
+    (``step.eager_reasons()`` says why): its time is then the eager one, and the benchmarks
+    report the reason instead of a "compiled" number."""
+    reasons = step.eager_reasons()
+    if reasons:
+        return "; ".join(dict.fromkeys(reasons))
+    if step.stats()["replays"] == 0:
+        return "it never replayed (only recordings ran)"
+    return None
+
+
+def settle_compiled(med: dict[str, float], step: Any) -> dict[str, Any]:
+    """Take the compiled contender's time out of ``med`` and return its row fields: ``{}``
+    without one, ``{"compiled": seconds}`` when it replayed, else ``{"compiled_eager":
+    reason}`` and no time (the time it took is the eager step's, never shown as a
+    compiled one)."""
+    seconds = med.pop("compiled", None)
+    if step is None or seconds is None:
+        return {}
+    reason = compile_fallback(step)
+    return {"compiled": seconds} if reason is None else {"compiled_eager": reason}
+
+
+def check_same_weights(script: str, eager: Any, compiled: Any, fields: dict[str, Any]) -> None:
+    """Exit naming ``script`` unless a model trained by the compiled step ended with the
+    eager twin's weights, bit for bit (both took the same steps on the same data from the
+    same weights; only for steps without random draws). Nothing to check when the compiled
+    step ran eagerly or is absent."""
+    if "compiled" not in fields:
+        return
+    if not all(np.array_equal(p.numpy(), q.numpy())
+               for p, q in zip(eager.parameters(), compiled.parameters(), strict=True)):
+        raise SystemExit(f"{script}: the compiled step's weights differ from the eager "
+                         "step's after the same steps")
+
+
+def compiled_cells(fields: dict[str, Any], base: float | None, scale: float = 1e3,
+                   width: int = 10, digits: int = 2) -> str:
+    """The compiled step's two printed columns (time, ratio to ``base``): the figures,
+    ``eager`` when it fell back (the reason follows the table), or dashes without one."""
+    if "compiled" in fields:
+        ratio = f"{fields['compiled'] / base:>9.3f}" if base else f"{'-':>9}"
+        return f"{fields['compiled'] * scale:>{width}.{digits}f}{ratio}"
+    if "compiled_eager" in fields:
+        return f"{'eager':>{width}}{'-':>9}"
+    return f"{'-':>{width}}{'-':>9}"
 
 
 def try_torch():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 WIDTHS = (784, 256, 256, 10)
 # state_dict keys of nn.Sequential(Linear, ReLU, Linear, ReLU, Linear): layers 0, 2, 4
@@ -30,7 +31,7 @@ MLP_SHAPES = {"0.weight": (256, 784), "0.bias": (256,), "2.weight": (256, 256),
 MLP_KEYS = tuple(MLP_SHAPES)
 
 
-def init_params(seed: int = 0, dtype: type = np.float32) -> dict[str, np.ndarray]:
+def init_params(seed: int = 0, dtype: DTypeLike = np.float32) -> dict[str, np.ndarray]:
     """PyTorch's default initialisation: uniform(+-1/sqrt(fan_in)) for weights and biases."""
     rng = np.random.default_rng(seed)
     params: dict[str, np.ndarray] = {}

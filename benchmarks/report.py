@@ -2,10 +2,13 @@
 
 Runs the benchmarks that write result rows (``--json``: one JSON object a line, made by
 ``common.emit``), or reads rows saved earlier, and prints the section's generated part as
-markdown: the machine (CPU model, BLAS, numpy, Python, PyTorch), then one table of training
-steps with the eager column, the step compiler's (when ``ta.compile`` exists) and PyTorch's
-side by side, each as time and as a ratio to the hand-written numpy loop; the per-op
-overheads; and the peak memory of a step.
+markdown: the machine (CPU model, BLAS, numpy, Python, PyTorch), then the training steps
+(the book's chapter-9 net, the MLP at batch 32 and 128, LeNet-5, the LSTM, the transformer
+encoder) with the eager column, the step compiler's (when ``ta.compile`` exists) and
+PyTorch's side by side, as times and as ratios to the hand-written numpy step, once with
+one BLAS thread and once with the library's default threads; the per-op overheads; and the
+peak memory of a step. A compiled step that ran eagerly shows as ``eager`` with the reason
+in a note, never as a compiled time; rows from ``--quick`` runs say so above the tables.
 
     python benchmarks/report.py                    # run everything (~10 minutes), print
     python benchmarks/report.py --quick            # smoke-sized runs, same tables
@@ -42,11 +45,19 @@ RUNS = [
     ("bench_ch9.py", [], None),
     ("bench_mlp.py", ["--threads=1"], None),
     ("bench_mlp.py", ["--threads=default"], None),
+    ("bench_cnn.py", ["--threads=1"], None),
+    ("bench_cnn.py", ["--threads=default"], None),
+    ("bench_lstm.py", ["--threads=1"], None),
+    ("bench_lstm.py", ["--threads=default"], None),
+    ("bench_transformer.py", ["--threads=1"], None),
+    ("bench_transformer.py", ["--threads=default"], None),
     ("bench_ops.py", [], "1"),
     ("bench_memory.py", [], None),
 ]
-COMMANDS = {"ch9": "bench_ch9.py", "mlp": "bench_mlp.py", "ops": "bench_ops.py",
-            "memory": "bench_memory.py"}
+# the benchmark kinds of the steps table, in its order, and the script that makes each
+STEPS = {"ch9": "bench_ch9.py", "mlp": "bench_mlp.py", "cnn": "bench_cnn.py",
+         "lstm": "bench_lstm.py", "transformer": "bench_transformer.py"}
+COMMANDS = {**STEPS, "ops": "bench_ops.py", "memory": "bench_memory.py"}
 
 
 def run_all(path: str, quick: bool) -> None:
@@ -59,8 +70,9 @@ def run_all(path: str, quick: bool) -> None:
         args = [sys.executable, str(HERE / script), *extra, f"--json={path}"]
         if quick:
             args.append("--quick")
-        print(f"running {script} {' '.join(extra)} (threads: {threads or 'default'})",
-              file=sys.stderr, flush=True)
+        setting = f"OPENBLAS_NUM_THREADS={threads} " if threads else ""
+        print(f"running {setting}{script} {' '.join(extra)}".rstrip(), file=sys.stderr,
+              flush=True)
         subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -85,25 +97,57 @@ def _time(value: float | None, unit: str) -> str:
     return f"{value * 1e3:.2f} ms"
 
 
-def _ratio(value: float | None, base: float) -> str:
-    return "-" if value is None else f"{value / base:.2f}"
+def _ratio(value: float | None, base: float | None) -> str:
+    return "-" if value is None or not base else f"{value / base:.2f}"
 
 
-def steps_table(rows: list[dict]) -> list[str]:
-    lines = ["| training step | BLAS threads | dtype | numpy by hand | eager | eager / numpy "
-             "| compiled | compiled / numpy | PyTorch | PyTorch / numpy |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if r["bench"] not in ("ch9", "mlp"):
-            continue
-        unit, base = r["unit"], r["numpy"]
-        label = f"{r['label']} (`{COMMANDS[r['bench']]}`)"
+def _step_rows(rows: list[dict], threads: str) -> list[dict]:
+    """The training-step rows measured with ``threads`` BLAS threads, in STEPS's order
+    (and, within a benchmark, in the order they were measured)."""
+    order = list(STEPS)
+    mine = [r for r in rows if r["bench"] in STEPS and r["threads"] == threads]
+    return sorted(mine, key=lambda r: order.index(r["bench"]))
+
+
+def steps_table(rows: list[dict], threads: str, notes: dict[str, int]) -> list[str]:
+    """One markdown table of the training steps measured with ``threads`` BLAS threads;
+    the reasons compiled steps ran eagerly are numbered in ``notes`` (shared between the
+    tables, so one reason keeps one number)."""
+    lines = ["| training step | dtype | numpy by hand | eager | compiled | PyTorch "
+             "| eager / numpy | compiled / numpy | PyTorch / numpy |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in _step_rows(rows, threads):
+        unit, base = r["unit"], r.get("numpy")
+        compiled = _time(r.get("compiled"), unit)
+        if "compiled_eager" in r:
+            compiled = f"eager [{notes.setdefault(r['compiled_eager'], len(notes) + 1)}]"
         lines.append(
-            f"| {label} | {r['threads']} | {r['dtype']} | {_time(base, unit)} "
-            f"| {_time(r['ours'], unit)} | {_ratio(r['ours'], base)} "
-            f"| {_time(r.get('compiled'), unit)} | {_ratio(r.get('compiled'), base)} "
-            f"| {_time(r.get('torch'), unit)} | {_ratio(r.get('torch'), base)} |")
+            f"| {r['label']} (`{STEPS[r['bench']]}`) | {r['dtype']} "
+            f"| {_time(base, unit) if base else 'none'} | {_time(r['ours'], unit)} "
+            f"| {compiled} | {_time(r.get('torch'), unit)} | {_ratio(r['ours'], base)} "
+            f"| {_ratio(r.get('compiled'), base)} | {_ratio(r.get('torch'), base)} |")
     return lines
+
+
+def steps_tables(rows: list[dict]) -> list[str]:
+    """The training steps at one BLAS thread, then at the default threads, and the notes
+    on compiled steps that ran eagerly."""
+    notes: dict[str, int] = {}
+    parts: list[str] = []
+    for threads, title in (("1", "One BLAS thread (medians of the thread's CPU time)"),
+                           ("default", "Default BLAS threads (medians of wall time)")):
+        if _step_rows(rows, threads):
+            parts += [f"**{title}**, per step (the ch-9 row: per epoch of 1,000 images):", "",
+                      *steps_table(rows, threads, notes), ""]
+    for reason, number in notes.items():   # each note a paragraph of its own
+        parts += [f"[{number}] `ta.compile` could not replay this step, so it ran "
+                  f"eagerly: {reason}.", ""]
+    if any(r["bench"] in STEPS and not r.get("numpy") for r in rows):
+        parts.append("The transformer has no hand-written numpy version: its yardstick is "
+                     "PyTorch.")
+    while parts and not parts[-1]:
+        parts.pop()
+    return parts
 
 
 def ops_table(rows: list[dict]) -> list[str]:
@@ -139,16 +183,25 @@ def memory_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def quick_line(rows: list[dict]) -> list[str]:
+    """A warning when any row comes from a ``--quick`` (smoke) run."""
+    if not any(r.get("quick") for r in rows):
+        return []
+    return ["**These figures are from a `--quick` smoke run** (a few rounds per median, on "
+            "a shared machine): they show the tables' layout, not settled speeds. "
+            "`python benchmarks/report.py --write` measures them properly.", ""]
+
+
 def section(rows: list[dict]) -> str:
     """The generated part of README's Performance section, as markdown."""
-    parts = [machine_line(), "", *steps_table(rows)]
+    parts = [machine_line(), "", *quick_line(rows), *steps_tables(rows)]
     for table in (ops_table(rows), memory_table(rows)):
         if table:
             parts += ["", *table]
     parts += ["", "Single-thread rows are medians of the thread's CPU time (steady on a "
               "busy machine), the others of wall time; every ratio compares contenders run "
-              "alternately in one process. Regenerate with `python benchmarks/report.py "
-              "--write`."]
+              "alternately in one process (PyTorch runs after them, on its own). Generated "
+              "by `python benchmarks/report.py --write`."]
     return "\n".join(parts) + "\n"
 
 

@@ -19,7 +19,7 @@ import readme  # noqa: E402
 # reference site that this check owns (docs/guarantees.md and the other guides have theirs).
 PAGES = [ROOT / "README.md", ROOT / "docs" / "index.md", ROOT / "docs" / "tour.md"]
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```$", re.S | re.M)
-KINDS = ("ops", "budgets", "file: ", "output: ", "run: ")
+KINDS = ("ops", "budgets", "file: ", "output: ", "run: ", "performance")
 
 
 def pages():
