@@ -96,3 +96,24 @@ def result_type(*operands: Any) -> np.dtype:
 def true_divide_type(dtype: np.dtype) -> np.dtype:
     """Dividing integers (or bools) gives the default float dtype, as in PyTorch."""
     return dtype if dtype.kind == "f" else _default
+
+
+def infer_dtype(data: Any) -> np.dtype | None:
+    """The dtype ``torch.tensor(data)`` gives nested data, or None when there is nothing to
+    infer from (an empty list: the default float dtype).
+
+    Python floats stand for the default float dtype, ints for int64, bools for bool; numpy
+    scalars, ndarrays and tensors inside a list keep their own dtype; the elements' dtypes
+    then promote as torch's ``promote_types`` (no weak scalars here: ``[np.float16(1), 2.5]``
+    is float32, ``[np.float64(0.1)]`` float64).
+    """
+    if hasattr(data, "grad_fn"):  # a Tensor
+        return data.data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.dtype
+    if isinstance(data, (list, tuple)):
+        out = None
+        for item in data:
+            out = promote_types(out, infer_dtype(item))
+        return out
+    return _scalar_dtype(data)

@@ -153,13 +153,17 @@ def _torch_keywords(who: str, device: Any, layout: Any, pin_memory: bool = False
                            "only")
 
 
-def _into(who: str, out: Any, result: Tensor) -> Tensor:
+def _into(who: str, out: Any, result: Tensor, dtype: Any = None) -> Tensor:
     """``out=``: the result written into ``out`` (a tensor of the result's shape; its dtype
-    is kept, as torch's out= tensors); returns ``out``."""
+    is kept, as torch's out= tensors, and a ``dtype`` given too must be it); returns
+    ``out``."""
     if out is None:
         return result
     if not isinstance(out, Tensor):
         raise TypeError(f"{who}: out must be a Tensor, got {type(out).__name__}")
+    if dtype is not None and np.dtype(dtype) != out.dtype:
+        raise RuntimeError(f"{who}: dtype {np.dtype(dtype)} does not match the dtype of the "
+                           f"out= tensor ({out.dtype})")
     if out.shape != result.shape:
         raise RuntimeError(f"{who}: out= has shape {out.shape} but the result has shape "
                            f"{result.shape} (resizing an out tensor is not supported here)")
@@ -174,8 +178,9 @@ def _into(who: str, out: Any, result: Tensor) -> Tensor:
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new leaf holding a copy of ``data`` (lists, numbers, ndarrays, tensors): Python
-    floats become the default float dtype, ints int64, bools bool; an ndarray keeps its
-    dtype.
+    floats become the default float dtype, ints int64, bools bool; numpy scalars, ndarrays
+    and tensors keep their dtype, inside a list too (``[np.float64(0.1)]`` is float64), and
+    mixed elements promote as torch's.
 
     Args:
         data: the values. dtype: convert to it. device: "cpu" or None.
@@ -189,7 +194,18 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         dtype('float32')
     """
     _torch_keywords("tensor", device, None, pin_memory)
+    if dtype is None and isinstance(data, (list, tuple)):
+        # NOTE: inferred first, so numpy never rounds a float64 element through float32
+        dtype = _inferred(data)
     return _tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _inferred(data: Any) -> Any:
+    """torch's dtype for nested data (None where numpy's own error explains it better)."""
+    try:
+        return dtypes.infer_dtype(data)
+    except TypeError:
+        return None
 
 
 def zeros(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
@@ -202,14 +218,14 @@ def zeros(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
         tensor([0., 0.])
     """
     _torch_keywords("zeros", device, layout)
-    return _into("zeros", out, _zeros(*size, dtype=dtype, requires_grad=requires_grad))
+    return _into("zeros", out, _zeros(*size, dtype=dtype, requires_grad=requires_grad), dtype)
 
 
 def ones(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones, ``ones(2, 3)`` or ``ones((2, 3))``, the default float dtype."""
     _torch_keywords("ones", device, layout)
-    return _into("ones", out, _ones(*size, dtype=dtype, requires_grad=requires_grad))
+    return _into("ones", out, _ones(*size, dtype=dtype, requires_grad=requires_grad), dtype)
 
 
 def full(size: Any, fill_value: Any, *, out: Any = None, dtype: Any = None,
@@ -217,35 +233,85 @@ def full(size: Any, fill_value: Any, *, out: Any = None, dtype: Any = None,
     """``size`` filled with ``fill_value``; the dtype follows the value (int -> int64,
     bool -> bool, float -> the default float dtype), as torch.full."""
     _torch_keywords("full", device, layout)
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()  # a 0-d tensor counts as its number (torch)
     made = _full(size, fill_value, dtype=dtype, requires_grad=requires_grad)
-    return _into("full", out, made)
+    return _into("full", out, made, dtype)
 
 
-def arange(start: Any = 0, end: Any = None, step: Any = 1, *, out: Any = None,
-           dtype: Any = None, layout: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(*args: Any, out: Any = None, dtype: Any = None, layout: Any = None,
+           device: Any = None, requires_grad: bool = False, **bounds: Any) -> Tensor:
     """start, start + step, ... up to end (excluded): ints give int64, any float the
-    default float dtype. ``arange(end)`` starts at 0."""
+    default float dtype. ``arange(end)`` starts at 0; ``arange(start=3)`` without an end is
+    a TypeError, as torch's.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.arange(1, 2, 0.25)
+        tensor([1.  , 1.25, 1.5 , 1.75])
+    """
     _torch_keywords("arange", device, layout)
+    start, end, step = _range_args(args, bounds)
+    int_step = dtype is not None and np.dtype(dtype).kind in "iub"
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if int_step and int(step) == 0:  # NOTE: 0.5 as an int64 step is 0 (torch: ValueError)
+        raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     made = _arange(start, end, step, dtype=dtype, requires_grad=requires_grad)
-    return _into("arange", out, made)
+    return _into("arange", out, made, dtype)
+
+
+def _range_args(args: tuple, bounds: dict) -> tuple:
+    """arange's (start, end, step) from torch's forms: (end), (start, end), (start, end,
+    step), positionally or by name; each a number (a 0-d tensor is its number)."""
+    extra = set(bounds) - {"start", "end", "step"}
+    if extra or len(args) > 3:
+        raise TypeError(f"arange() got unexpected arguments {sorted(extra) or args}")
+    names = ("end",) if len(args) == 1 and not bounds.keys() & {"end"} else \
+        ("start", "end", "step")
+    given = dict(zip(names, args))
+    if given.keys() & bounds.keys():
+        raise TypeError(f"arange() got multiple values for {sorted(given.keys() & bounds.keys())}")
+    given.update(bounds)
+    if "end" not in given:
+        raise TypeError('arange() missing 1 required positional arguments: "end"')
+    return tuple(_number(given.get(k, d)) for k, d in (("start", 0), ("end", None),
+                                                        ("step", 1)))
 
 
 def eye(n: int, m: int | None = None, *, out: Any = None, dtype: Any = None,
         layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The (n, m) identity matrix (m defaults to n)."""
     _torch_keywords("eye", device, layout)
-    return _into("eye", out, _eye(n, m, dtype=dtype, requires_grad=requires_grad))
+    return _into("eye", out, _eye(n, m, dtype=dtype, requires_grad=requires_grad), dtype)
+
+
+def _below(values: np.ndarray, high: float, dtype: np.dtype) -> np.ndarray:
+    """``values`` (float64 draws below ``high``) in ``dtype``, kept below ``high`` as torch's
+    uniform draws are.
+
+    NOTE: rounding to float32 or float16 can carry a draw just under ``high`` up to ``high``
+    itself (any draw above 1 - 2**-25 becomes 1.0 in float32); those become the largest
+    value of the dtype below ``high``.
+    """
+    cast = np.asarray(values).astype(dtype)
+    top = np.nextafter(dtype.type(high), dtype.type(-np.inf))
+    return np.where(cast >= dtype.type(high), top, cast).astype(dtype)
 
 
 def _random(who: str, draw: str, size: tuple, generator: Any, out: Any, dtype: Any,
             requires_grad: bool) -> Tensor:
-    dt = _dtype(dtype, dtypes.get_default_dtype())
+    dt = _dtype(dtype, dtypes.get_default_dtype() if out is None else out.dtype)
     _float_only(who, dt)
+    if out is not None and dt != out.dtype:
+        raise RuntimeError(f"{who}: dtype {dt} does not match the out= tensor's dtype "
+                           f"{out.dtype}")
     sample = getattr(_rng(generator, who), draw)(_size_arg(who, size, "size"))
-    return _into(who, out, _new(sample.astype(dt), requires_grad))
+    sample = _below(sample, 1.0, dt) if draw == "random" else sample.astype(dt)
+    return _into(who, out, _new(sample, requires_grad))
 
 
 def randn(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None,
@@ -406,7 +472,7 @@ def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     input = _tensor_arg("rand_like", input, "input")
     dt = _dtype(dtype, input.dtype)
     _float_only("rand_like", dt)
-    return _new(_rng(generator).random(input.shape).astype(dt), requires_grad)
+    return _new(_below(_rng(generator).random(input.shape), 1.0, dt), requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
@@ -675,7 +741,8 @@ def uniform_(self: Tensor, *args: Any, to: float = 1.0, generator: Any = None,
     if lo > hi:
         raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
                            f"from={lo} > to={hi}")
-    return _fill(self, "uniform_", _rng(generator).uniform(lo, hi, self.shape))
+    values = _rng(generator).uniform(lo, hi, self.shape)
+    return _fill(self, "uniform_", _below(values, hi, self.dtype) if lo < hi else values)
 
 
 @method

@@ -118,11 +118,22 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     a = input if isinstance(input, Tensor) else _number_tensor(input, other)
     if rounding_mode is None:
         return a / other
-    if rounding_mode == "floor":
-        return a // other
-    if rounding_mode != "trunc":
+    if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                          f"'floor' but found '{rounding_mode}'")
+    with autograd.no_grad():
+        out = _floor(a, other) if rounding_mode == "floor" else _trunc(a, other)
+    tracked = [t for t in (a, other) if isinstance(t, Tensor) and t.requires_grad]
+    if not tracked or not autograd.is_grad_enabled():
+        return out
+    return ops.DependsOn.apply(out, *tracked)  # NOTE: a rounded quotient has zero gradient
+
+
+def _floor(a: Tensor, other: Any) -> Tensor:
+    return a // other
+
+
+def _trunc(a: Tensor, other: Any) -> Tensor:
     q = a / other
     if q.dtype.kind == "f" and dtypes.result_type(a, other).kind == "f":
         return q.trunc()
@@ -133,9 +144,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
 
 
 def _number_tensor(value: Any, other: Any) -> Tensor:
-    """A number on the left of a division as a 0-d tensor (other must be a tensor)."""
+    """A number on the left of a division as a 0-d tensor (other must be a tensor), in the
+    dtype it stands for as a weak scalar (7.5 with an int64 tensor: the default float)."""
     _tensor_arg("div", other, "other")
-    return Tensor._make(np.asarray(value), False, None)
+    return Tensor._make(np.asarray(value, dtypes.result_type(value, other)), False, None)
 
 
 divide = div
@@ -213,9 +225,18 @@ def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
 def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, layout: Any = None,
                pin_memory: bool = False) -> Tensor:
-    """A copy of ``data`` as a new leaf, in this tensor's dtype unless ``dtype`` is given."""
+    """A copy of ``data`` as a new leaf, in this tensor's dtype unless ``dtype`` is given
+    (converted straight from the exact values: a float64 tensor's ``new_tensor(1/3)`` is
+    1/3 in float64, never rounded through float32 on the way).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.zeros(1, dtype=ta.float64).new_tensor(1 / 3).item() == 1 / 3
+        True
+    """
     _layout("new_tensor", layout, pin_memory)
-    arr = np.array(_as_array(data), copy=True)
+    target = self.dtype if dtype is None else np.dtype(dtype)
+    arr = np.array(_as_array(data, target), copy=True)
     return _like(self, arr, dtype, device, requires_grad)
 
 
@@ -343,9 +364,10 @@ def _scalar_name(dtype: np.dtype) -> str:
 
 def _inplace_form(name: str) -> Any:
     def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        # NOTE: a graph's rule may save this tensor's old values (sin saves x): compute on
-        # a clone, so the in-place write does not change what it saved (torch does the same)
-        source = self.clone() if self.requires_grad else self
+        # NOTE: a graph's rule may save this tensor's old values (sin saves x, pow_(w) saves
+        # x for w's gradient): whenever any input requires grad, compute on a clone, so the
+        # in-place write does not change what the rule saved (torch does the same)
+        source = self.clone() if _tracked(self, *args, *kwargs.values()) else self
         out = getattr(source, name)(*args, **kwargs)
         if out.shape != self.shape:
             raise RuntimeError(f"{name}_: output with shape {self.shape} doesn't match the "
@@ -359,6 +381,12 @@ def _inplace_form(name: str) -> Any:
     inplace.__name__ = inplace.__qualname__ = name + "_"
     inplace.__doc__ = f"In place: ``x.{name}_(...)`` writes ``x.{name}(...)`` into x."
     return inplace
+
+
+def _tracked(*inputs: Any) -> bool:
+    """Whether an op on ``inputs`` records a graph (grad mode on, a tensor requires grad)."""
+    return autograd.is_grad_enabled() and any(
+        isinstance(x, Tensor) and x.requires_grad for x in inputs)
 
 
 def _bind_inplace() -> None:
@@ -411,11 +439,13 @@ def is_inference_mode_enabled() -> bool:
 
 class inference_mode:
     """torch.inference_mode: no graph is recorded inside (as ``no_grad``), and
-    ``is_inference_mode_enabled()`` says so. ``inference_mode(False)`` changes nothing.
-    A context manager and a decorator (bare or called), thread-local as grad mode is.
+    ``is_inference_mode_enabled()`` says so. ``inference_mode(False)`` leaves inference
+    mode and turns grad mode on, as torch's (inside ``no_grad()`` too); both are restored on
+    exit. A context manager and a decorator (bare or called), thread-local as grad mode is.
 
     NOTE: torch also marks the tensors made inside as inference tensors, which later
-    refuse autograd; here they are ordinary tensors that do not require grad.
+    refuse autograd, and ``enable_grad()`` inside does not record; here the tensors are
+    ordinary ones that do not require grad, and ``enable_grad()`` does record.
 
     Example:
         >>> import tinygrad_acts as ta
@@ -438,9 +468,8 @@ class inference_mode:
 
     def __enter__(self) -> None:
         self._prev = (is_inference_mode_enabled(), autograd.is_grad_enabled())
-        if self.mode:
-            _inference.on = True
-            autograd.set_grad_enabled(False)
+        _inference.on = self.mode
+        autograd.set_grad_enabled(not self.mode)
 
     def __exit__(self, *exc: Any) -> None:
         _inference.on, grad = self._prev
