@@ -22,6 +22,9 @@ CONFIGS = [
     ("Adam", dict(lr=0.01, maximize=True)),
     ("AdamW", dict(lr=0.01)),
     ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.3, decoupled_weight_decay=True)),
+    ("Adam", dict(lr=0.01, foreach=True, fused=False)),  # (torch's capturable needs a GPU)
+    ("SGD", dict(lr=0.1, momentum=0.9, foreach=False, fused=True)),
 ]
 
 
@@ -246,3 +249,67 @@ def test_schedules_match_pytorch(kind, kwargs):
     for _ in range(9):
         assert ours.get_last_lr() == theirs.get_last_lr()
         opt.step(); topt.step(); ours.step(); theirs.step()
+
+
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+              "RMSprop"]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_constructor_keywords_are_torchs(name):
+    """Every keyword torch's constructor takes, in its order, kind and default; and the
+    param groups carry the same keys."""
+    import inspect
+    torch = pytest.importorskip("torch")
+
+    def keywords(cls):
+        parameters = inspect.signature(cls.__init__).parameters
+        return [(k, p.kind, p.default) for k, p in parameters.items()]
+
+    assert keywords(getattr(optim, name)) == keywords(getattr(torch.optim, name))
+    ours = getattr(optim, name)([ta.zeros(1, requires_grad=True)]).param_groups[0]
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).param_groups[0]
+    assert sorted(ours) == sorted(theirs)
+    assert {k: v for k, v in ours.items() if k != "params"} == {
+        k: v for k, v in theirs.items() if k != "params"}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_implementation_switches_change_nothing(name):
+    import inspect
+    accepted = inspect.signature(getattr(optim, name).__init__).parameters
+    switches = {k: True for k in ("foreach", "fused", "capturable") if k in accepted}
+    runs = []
+    for kwargs in ({}, switches, {k: None if k != "capturable" else False for k in switches}):
+        w = ta.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        opt = getattr(optim, name)([w], **kwargs)
+        for _ in range(3):
+            w.grad = ta.tensor([0.5, -1.0, 2.0])
+            opt.step()
+        runs.append(w.numpy().copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_array_equal(runs[0], runs[2])
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_differentiable_steps_are_refused_and_switches_checked(name):
+    w = ta.ones(2, requires_grad=True)
+    getattr(optim, name)([w], differentiable=False)
+    with pytest.raises(ValueError, match=f"{name}: differentiable=True is not supported"):
+        getattr(optim, name)([w], differentiable=True)
+    with pytest.raises(TypeError, match=f"{name}: foreach must be True or False \\(or None"):
+        getattr(optim, name)([w], foreach="yes")
+
+
+def test_adam_with_decoupled_weight_decay_is_adamw():
+    runs = []
+    for cls, kwargs in ((optim.Adam, dict(decoupled_weight_decay=True)), (optim.AdamW, {})):
+        w = ta.tensor([1.0, -2.0], requires_grad=True)
+        opt = cls([w], lr=0.1, weight_decay=0.5, **kwargs)
+        for _ in range(3):
+            w.grad = ta.tensor([0.3, 0.1])
+            opt.step()
+        runs.append(w.numpy().copy())
+        assert opt.param_groups[0]["decoupled_weight_decay"] is True
+    np.testing.assert_array_equal(*runs)

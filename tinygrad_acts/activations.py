@@ -911,9 +911,11 @@ class PReLU(Function):
     """prelu: y = x if x > 0 else w * x, w per channel (dim 1) or one for all;
     dy/dx = 1 if x > 0 else w; dy/dw = sum of g * x over the x <= 0 (and non-channel
     dims). From the output when every slope is positive (then y > 0 exactly when x > 0,
-    and x = y / w where y <= 0), else from the input."""
+    and x = y / w where y <= 0), else from the input. ``fused``: as torch's one prelu
+    kernel, under create_graph each gradient depends on all that is kept (y or x, and w)."""
 
     __slots__ = ()
+    fused = True
 
     def forward(self, x, w):
         y = np.where(x > 0, x, _channels(w, x.ndim) * x)

@@ -34,6 +34,7 @@ class _ThreadState(threading.local):
     never changes what this thread records."""
 
     grad_enabled = True
+    exposed: Any = None  # a backward's set of the gradient blocks hooks saw (see _run_hooks)
 
 
 _state = _ThreadState()
@@ -220,6 +221,16 @@ class Function:
     # True for a rule that reads its saved values only through comparisons (max's winner
     # mask): under create_graph its gradient then does not depend on them, as in torch
     masks_only = False
+    # True for an op that torch differentiates with one fused kernel (conv, conv_transpose,
+    # prelu): under create_graph EACH of its gradients then depends on all it saved (the
+    # inputs torch saves), whatever its own formula reads (a bias gradient sums g only)
+    fused = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass written the PyTorch way (a staticmethod ``forward(ctx, ...)``) gets
+        torch's protocol instead (see custom_function)."""
+        if isinstance(cls.__dict__.get("forward"), staticmethod) or "_torch_style" in dir(cls):
+            function.adopt(cls)
 
     def forward(self, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -364,18 +375,20 @@ def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,  # noqa: C901 
     return tuple(watched), frees
 
 
-def rebind_inplace(node: Function, old: np.ndarray, new: Any) -> None:
+def rebind_inplace(node: Function, old: np.ndarray, new: Any, aliased: bool) -> None:
     """After ``node`` ran as an in-place op whose output is copied into ``new`` (a Tensor
     whose array was ``old``): what the node saved of the old values gets its own copy
     (the write would change it), and its saved output becomes ``new``'s array at the
-    version the write gives it."""
+    version the write gives it. But where an operand shares ``new``'s version counter
+    (``x.mul_(x)``, ``x.mul_(x.detach())``), what was saved of it stays watched, so that
+    backward refuses it, as torch's does (it saved that operand, then changed it)."""
     saved = list(node.saved)
     watched = []
     for k, cell, version, source in node.watched:
         if source is _OUTPUT:
             saved[k] = new.data
             watched.append((k, new._version, new._version[0] + 1, source))
-        elif saved[k] is old:
+        elif saved[k] is old and not aliased:
             saved[k] = old.copy()
             watched.append((k, [0], 0, source))
         else:
@@ -499,7 +512,11 @@ def _check_finite(node: Function, grads: Sequence) -> None:
 
 
 def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
+    """The gradient after the hooks. The array a hook saw (or returned) may be held by the
+    user now: as torch's AccumulateGrad (which steals a gradient only when nothing else
+    references it), no ``.grad`` may take it as its own, to be summed into later."""
     wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
+    _state.exposed.add(_block(wrapped.data))
     for hook in hooks:
         new = hook(wrapped)
         if new is None:
@@ -512,7 +529,13 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
             raise RuntimeError(f"hook {name!r} returned a gradient of shape {new.shape} for a "
                                f"tensor whose gradient has shape {wrapped.shape}")
         wrapped = new
+        _state.exposed.add(_block(new.data))
     return wrapped if create_graph else wrapped.data
+
+
+def _block(a: Any) -> int:
+    """The id of the memory block an array lives in (its base's, for a view)."""
+    return id(a if a.base is None else a.base)
 
 
 def _owned(g: np.ndarray, leaf: TensorT, seen: set) -> np.ndarray:
@@ -524,8 +547,7 @@ def _owned(g: np.ndarray, leaf: TensorT, seen: set) -> np.ndarray:
         return np.array(g, dtype=leaf.data.dtype)
     if g.dtype != leaf.data.dtype:
         g = g.astype(leaf.data.dtype)
-    base = g.base
-    block = id(g if base is None else base)
+    base, block = g.base, _block(g)
     # NOTE: only views can be read-only here (np.broadcast_to and friends)
     if block in seen or (base is not None and not g.flags.writeable):
         g = g.copy()
@@ -553,6 +575,7 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
     state = _state
     needed = _needed(roots, capture) if capture else None
     prev_mode, state.grad_enabled = state.grad_enabled, create_graph
+    prev_exposed, state.exposed = state.exposed, set()  # (a backward inside a hook: nested)
     # NOTE: in anomaly mode numpy stays quiet and _check_finite names the op instead (a
     # warning, or an error under -W error, would otherwise come first and name no op).
     quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
@@ -585,7 +608,7 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             _hand_over(node, in_grads, grads, heap, leaves, needed, capture)
         _accumulate_leaves(leaves, create_graph, capture, roots)
     finally:
-        state.grad_enabled = prev_mode
+        state.grad_enabled, state.exposed = prev_mode, prev_exposed
         if quiet is not None:
             np.seterr(**quiet)
 
@@ -594,7 +617,7 @@ def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
                        roots: Sequence) -> None:
     """Each leaf's summed gradient into its ``.grad`` (or grad()'s capture). The common
     case, a leaf with no hooks and no ``.grad`` yet, takes the array as it is (owned)."""
-    seen: set[int] = set()
+    seen = _state.exposed  # NOTE: a block a hook saw is "handed out" already
     for leaf, g in leaves.values():
         if capture is None and not leaf.requires_grad:
             continue  # NOTE: requires_grad_(False) after the forward, as torch's AccumulateGrad
@@ -710,10 +733,12 @@ def _differentiable_backward(node: Function, g: Any, saved: Sequence) -> Any:
     # (one-input nodes only: there the gradient is the rule's one formula, so it read what
     # it saved; a multi-input rule's gradients each read only some of it)
     needed = [s for s in saved if isinstance(s, Tensor) and s.requires_grad]
-    if not needed or len(node.parents) != 1 or node.masks_only:
+    if not needed or (len(node.parents) != 1 and not node.fused) or node.masks_only:
         return grads
     if isinstance(grads, Tensor):
         return _depends_on.apply(grads, *needed)
+    if node.fused:
+        return tuple(None if g is None else _depends_on.apply(g, *needed) for g in grads)
     return grads
 
 
@@ -900,3 +925,5 @@ def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True
                         f"(shape {g.shape}) for a tensor of dtype {root.dtype}")
     return g.astype(root.data.dtype, copy=True)
 
+
+from . import custom_function as function  # noqa: E402 (torch's autograd.function; it uses us)

@@ -281,9 +281,8 @@ class Tensor:
         tensor([[ 2., -4.]])
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
                  "_hooks", "_base", "_views", "__weakref__")
-    data: np.ndarray
     grad: Tensor | None
     grad_fn: Any
     _version: list[int]
@@ -293,6 +292,7 @@ class Tensor:
     _views: weakref.WeakSet | None
     __array_priority__ = 1000  # ndarray <op> Tensor lets the Tensor answer
     _no_edge = False  # True for a view made under no_grad (see _NoGradViewTensor)
+    _stale_with_base = False  # True for the views whose own views are marked like them
 
     def __init__(self, data: Any = (), *sizes: int, requires_grad: Any = False,
                  dtype: Any = None):
@@ -303,7 +303,7 @@ class Tensor:
             requires_grad = sizes[0]  # Tensor(data, requires_grad), positionally
         elif sizes:
             raise TypeError(f"Tensor: sizes must all be ints, got {(data, *sizes)}")
-        self.data = _as_array(data, dtype)
+        self._data = _as_array(data, dtype)
         if requires_grad:
             _check_float(self.data, "Tensor")
         self.requires_grad = bool(requires_grad)
@@ -320,7 +320,7 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
-        t.data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
+        t._data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
         t._version, t._retains_grad, t._hooks = [0], False, None
         t._base = t._views = None
         return t
@@ -342,8 +342,8 @@ class Tensor:
                 if self._views is None:
                     self._views = weakref.WeakSet()
                 self._views.add(out)
-                if type(self) is _NoGradViewTensor:  # stale with it, as in PyTorch
-                    out.__class__ = _NoGradViewTensor
+                if self._stale_with_base:  # stale with it, as in PyTorch
+                    out.__class__ = type(self)
             else:
                 out._base = (self, _NO_GRAD_VIEW, self._version[0])
                 if self.requires_grad:  # PyTorch's view then requires grad, as a leaf
@@ -377,6 +377,8 @@ class Tensor:
                 if view is skip or view._base is None:
                     continue
                 _, how, arg = view._base
+                if how is _MULTI_OUTPUT:  # stale now, as in torch (see views.py)
+                    continue
                 if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is
                     view.requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
                     continue
@@ -418,6 +420,19 @@ class Tensor:
         view._sync_views()
 
     # --- properties -------------------------------------------------------------------
+
+    def _set_data(self, value: Any) -> None:
+        """``t.data = value``: as torch, the values of another Tensor (its array, shared, its
+        graph not followed; shape and dtype may change), or an ndarray; nothing else."""
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not isinstance(value, np.ndarray):
+            raise TypeError(f"data: a tensor's data must be set to a Tensor or an ndarray, got "
+                            f"{type(value).__name__} (tensor shape {self._data.shape})")
+        self._data = value
+
+    #: The values: the ndarray itself, shared (torch's ``.data`` is a Tensor sharing them).
+    data = property(operator.attrgetter("_data"), _set_data)
 
     @property
     def shape(self) -> tuple:
@@ -806,19 +821,18 @@ class Tensor:
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *,
                axis: int | None = None, keepdims: bool | None = None) -> Tensor:
-        keep = keepdim if keepdims is None else keepdims
-        d = _dims("argmax", self, dim, axis)
-        if self.data.dtype == np.bool_:
-            raise RuntimeError(f"argmax(): does not support bool input (shape {self.shape})")
-        return Tensor._make(np.asarray(self.data.argmax(axis=d, keepdims=keep)), False, None)
+        return self._arg("argmax", dim, keepdim if keepdims is None else keepdims, axis)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False, *,
                axis: int | None = None, keepdims: bool | None = None) -> Tensor:
-        keep = keepdim if keepdims is None else keepdims
-        d = _dims("argmin", self, dim, axis)
+        return self._arg("argmin", dim, keepdim if keepdims is None else keepdims, axis)
+
+    def _arg(self, who: str, dim: Any, keep: bool, axis: Any) -> Tensor:
+        d = _dims(who, self, dim, axis)
         if self.data.dtype == np.bool_:
-            raise RuntimeError(f"argmin(): does not support bool input (shape {self.shape})")
-        return Tensor._make(np.asarray(self.data.argmin(axis=d, keepdims=keep)), False, None)
+            raise RuntimeError(f"{who}(): does not support bool input (shape {self.shape})")
+        out = getattr(self.data, who)(axis=d, keepdims=keep)
+        return Tensor._make(np.asarray(out), False, None)
 
     # --- shape: reshape / view / flatten / transpose / permute / squeeze / expand -----
 
@@ -963,7 +977,8 @@ class Tensor:
         out = op.apply(snapshot, *args, **params)
         node = out.grad_fn
         # what the node saved of the old values gets a copy; its output is this array now
-        autograd.rebind_inplace(node, self.data, self)
+        autograd.rebind_inplace(node, self.data, self, any(
+            isinstance(a, Tensor) and a._version is self._version for a in args))
         if data is not self.data and op is ops.SetItem:  # the part only: memory is shared
             data[params["index"]] = out.data[params["index"]]
         else:
@@ -985,6 +1000,8 @@ class Tensor:
         view = self
         while view._base is not None:
             base, how, _ = view._base
+            if how is _MULTI_OUTPUT:
+                raise _views.refused(view, name, self)
             if how is _NO_GRAD_VIEW:
                 which = "this tensor" if view is self else "a tensor this one is a view of"
                 raise RuntimeError(f"{name}: {which} (shape {view.shape}) is a view created "
@@ -1212,6 +1229,7 @@ class _NoGradViewTensor(Tensor):
 
     __slots__ = ()
     _no_edge = True  # a leaf whose gradient goes nowhere: the engine records no edge to it
+    _stale_with_base = True
 
     def _check(self) -> None:
         view: Tensor = self
@@ -1507,6 +1525,7 @@ _NUMBERS = (int, float, bool)
 _EMPTY_INDEX = np.zeros(0, np.int64)
 _INDEX_NUMBERS = (int, bool, np.bool_)
 _BOUNDS = (int, float, type(None))
+_MULTI_OUTPUT = "multi-output view"  # a piece of split / chunk / unbind (see views.py)
 _NO_GRAD_VIEW = "no_grad view"  # marks a view made under no_grad (a view's _base[1])
 _NO_GRAD_VIEW_CHANGED = (
     "A view was created in no_grad mode and its base or another view of its base has been "
@@ -1549,78 +1568,7 @@ _NON_DIFFERENTIABLE = {np.sign, np.isfinite, np.isnan, np.isinf, np.floor, np.ce
                        np.logical_and, np.logical_or, np.logical_not}
 
 
-def _np_reduce(method: str) -> Callable:
-    def reduce(a: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
-        return getattr(_operand(a), method)(axis=axis, keepdims=keepdims, **kw)
-    return reduce
-
-
-def _np_extreme(method: str) -> Callable:
-    def extreme(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-        return getattr(_operand(a), method)(() if axis is None else axis, keepdims)
-    return extreme
-
-
-# numpy function -> the differentiable op (numpy's signature and defaults: ddof=0 for var)
-_ARRAY_FUNCTIONS: dict = {
-    np.sum: _np_reduce("sum"), np.mean: _np_reduce("mean"),
-    np.max: _np_extreme("amax"), np.amax: _np_extreme("amax"),
-    np.min: _np_extreme("amin"), np.amin: _np_extreme("amin"),
-    np.var: lambda a, axis=None, ddof=0, keepdims=False: _operand(a).var(
-        axis=axis, correction=ddof, keepdims=keepdims),
-    np.std: lambda a, axis=None, ddof=0, keepdims=False: _operand(a).std(
-        axis=axis, correction=ddof, keepdims=keepdims),
-    np.concatenate: lambda arrays, axis=0: cat(list(arrays), axis=axis),
-    np.stack: lambda arrays, axis=0: stack(list(arrays), axis=axis),
-    np.reshape: lambda a, shape: _operand(a).reshape(shape),
-    np.transpose: lambda a, axes=None: _operand(a).permute(*axes) if axes is not None
-    else _operand(a).T,
-    np.squeeze: lambda a, axis=None: _operand(a).squeeze(axis),
-    np.expand_dims: lambda a, axis: _operand(a).unsqueeze(axis),
-    np.where: lambda cond, a, b: where(cond, a, b),
-    np.clip: lambda a, a_min=None, a_max=None: _operand(a).clamp(a_min, a_max),
-    np.dot: lambda a, b: _matmul(a, b), np.abs: lambda a: abs(_operand(a)),
-}
-# functions whose result carries no gradient (comparisons, shapes, indices)
-_NO_GRADIENT = {np.isclose, np.allclose, np.array_equal, np.array_equiv, np.shape, np.ndim,
-                np.size, np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero,
-                np.result_type, np.may_share_memory, np.shares_memory, np.array2string,
-                np.array_repr, np.array_str, np.any, np.all, np.searchsorted,
-                np.testing.assert_array_equal, np.testing.assert_allclose}
-
-
-def _any_requires_grad(*items: Any) -> bool:
-    for x in items:
-        if isinstance(x, Tensor):
-            if x.requires_grad:
-                return True
-        elif isinstance(x, (list, tuple)):
-            if _any_requires_grad(*x):
-                return True
-        elif isinstance(x, dict) and _any_requires_grad(*x.values()):
-            return True
-    return False
-
-
-def _unwrap(x: Any) -> Any:
-    """Tensors inside numpy arguments become their arrays."""
-    if isinstance(x, Tensor):
-        return x.data
-    if isinstance(x, (list, tuple)):
-        return type(x)(_unwrap(v) for v in x)
-    if isinstance(x, dict):
-        return {k: _unwrap(v) for k, v in x.items()}
-    return x
-
-
 # --- factories ------------------------------------------------------------------------
-
-
-def _shape(size: tuple, who: str = "factory") -> tuple:
-    size = _size(size)
-    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in size):
-        raise ValueError(f"{who}: sizes must be non-negative ints, got {size}")
-    return size
 
 
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -1650,61 +1598,6 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def _float(dtype: Any) -> np.dtype:
     return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
-
-
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape(size, "zeros"), _float(dtype)), requires_grad)
-
-
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape(size, "ones"), _float(dtype)), requires_grad)
-
-
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """As torch.full: the dtype follows the fill value (int -> int64, bool -> bool)."""
-    fill_value = _operand(fill_value)  # NOTE: np.bool_ is a float to torch
-    if dtype is None and isinstance(fill_value, int):
-        dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    return _new(np.full(_shape((size,)), fill_value, _float(dtype)), requires_grad)
-
-
-def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> Tensor:
-    """Zeros of ``input``'s shape and (unless ``dtype`` says otherwise) dtype."""
-    check_device(device)
-    return _new(np.zeros(input.shape, dtype or input.dtype), requires_grad)
-
-
-def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
-    """Ones of ``input``'s shape and (unless ``dtype`` says otherwise) dtype."""
-    check_device(device)
-    return _new(np.ones(input.shape, dtype or input.dtype), requires_grad)
-
-
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the package generator (see ``manual_seed``)."""
-    return _new(_rng.standard_normal(_shape(size)).astype(_float(dtype)), requires_grad)
-
-
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the package generator."""
-    return _new(_rng.random(_shape(size)).astype(_float(dtype)), requires_grad)
-
-
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """Like PyTorch: integers give int64, any float gives the default float dtype."""
-    if end is None:
-        start, end = 0, start
-    arr = np.arange(start, end, step)
-    if dtype is not None or arr.dtype.kind == "f":
-        arr = arr.astype(_float(dtype))
-    return _new(arr, requires_grad)
-
-
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
 def _joined(who: str, tensors: Any) -> list[Tensor]:
@@ -1769,5 +1662,20 @@ def _activation_(name: str, x: Tensor, **params: Any) -> Tensor:
 
 
 autograd.bind_tensor_class(Tensor, ops.DependsOn)
+# NOTE: these build on the Tensor, so they come after it (the factories are re-exported)
+from . import views as _views  # noqa: E402
+from .creation import (  # noqa: E402,F401
+    arange,
+    eye,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
+from .numpy_functions import _ARRAY_FUNCTIONS, _NO_GRADIENT, _any_requires_grad, _unwrap  # noqa: E402
+
 _INPLACE_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply,
                    ops.Div: np.true_divide}

@@ -187,17 +187,20 @@ class Conv(Function):
     only the (small) input, output and their gradients are transposed. cols is saved when
     W needs a gradient (it costs the input size times the kernel size, but the weight
     gradient then needs no second im2col); under create_graph it is rebuilt from the
-    Tensor x (an Unfold), so the graph reaches it.
+    Tensor x (an Unfold), so the graph reaches it. x and w are kept as torch keeps them
+    (version-checked; ``fused``: under create_graph each gradient depends on both).
     """
 
+    fused = True
+
     def forward(self, x, w, b=None, *, stride, dilation, pads, groups):
-        need_x, need_w = self.needs_input_grad[:2]
+        need_w = self.needs_input_grad[1]
         nd, out = len(stride), _conv_out(x.shape, w.shape, stride, dilation, pads)
         cols = _columns(x, w.shape[2:], stride, dilation, pads, out, groups)
         y = np.moveaxis((_grouped(w, groups) @ cols).reshape(w.shape[0], *out, x.shape[0]),
                         -1, 0)
-        self.save(x if need_w else None, cols if need_w else None, w if need_x else None,
-                  x.shape, w.shape, stride, dilation, pads, groups)
+        self.save(x, cols if need_w else None, w, x.shape, w.shape, stride, dilation, pads,
+                  groups)
         if b is None:
             return np.ascontiguousarray(y)
         return np.add(y, b.reshape(-1, *(1,) * nd), order="C")  # bias and layout: one pass
@@ -263,17 +266,18 @@ def _conv_input_grad(dcols: Any, x_shape: tuple, stride: tuple, dilation: tuple,
 class ConvTranspose(Function):
     """conv_transpose1d / 2d, the adjoint of conv in its input: per group, with W
     (C_in/G, C_out/G * K): y = fold(W^T @ x) + b onto the output's ``size``;
-    dx = W @ unfold(g); dW = sum_n x @ unfold(g)^T; db = sum g."""
+    dx = W @ unfold(g); dW = sum_n x @ unfold(g)^T; db = sum g. x and w are kept as torch
+    keeps them (``fused``: under create_graph each gradient depends on both)."""
+
+    fused = True
 
     def forward(self, x, w, b=None, *, stride, dilation, pads, groups, size):
-        need_x, need_w = self.needs_input_grad[:2]
         n, spatial = x.shape[0], x.shape[2:]
         x4 = x.reshape(n, groups, x.shape[1] // groups, math.prod(spatial))
         cols = swap_last(w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))) @ x4
         y = fold(cols.reshape(n, w.shape[1] * groups, *w.shape[2:], *spatial), size, stride,
                  dilation, pads)
-        self.save(x if need_w else None, w if need_x else None, x.shape, w.shape, stride,
-                  dilation, pads, groups)
+        self.save(x, w, x.shape, w.shape, stride, dilation, pads, groups)
         if b is not None:
             y += b.reshape(-1, *(1,) * len(size))
         return y

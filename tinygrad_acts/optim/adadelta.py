@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_min
+from .optimizer import Optimizer, check_min, implementation_options
 
 __all__ = ["Adadelta"]
 
@@ -33,6 +33,9 @@ class Adadelta(Optimizer):
         eps: added inside the square roots (default 1e-6).
         weight_decay: L2 penalty added to the gradient (default 0).
         maximize: ascend instead of descend.
+        foreach, capturable, differentiable: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -45,13 +48,18 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1.0, rho: float = 0.9,
-                 eps: float = 1e-6, weight_decay: float = 0, *, maximize: bool = False):
+                 eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False):
         check_min("Adadelta", "lr", lr, "learning rate")
         if not 0.0 <= check_min("Adadelta", "rho", rho) <= 1.0:
             raise ValueError(f"Adadelta: Invalid rho value: {rho}")
         check_min("Adadelta", "eps", eps, "epsilon value")
         check_min("Adadelta", "weight_decay", weight_decay)
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        **implementation_options("Adadelta", foreach=foreach,
+                                                 capturable=capturable,
+                                                 differentiable=differentiable))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_min
+from .optimizer import Optimizer, check_min, implementation_options
 
 __all__ = ["Adagrad"]
 
@@ -33,6 +33,9 @@ class Adagrad(Optimizer):
         initial_accumulator_value: the starting value of the sum s (default 0).
         eps: added to the denominator (default 1e-10).
         maximize: ascend instead of descend.
+        foreach, differentiable, fused: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -46,7 +49,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False):
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None):
         check_min("Adagrad", "lr", lr, "learning rate")
         check_min("Adagrad", "lr_decay", lr_decay)
         check_min("Adagrad", "weight_decay", weight_decay)
@@ -54,7 +58,9 @@ class Adagrad(Optimizer):
         check_min("Adagrad", "eps", eps, "epsilon value")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value,
-                        maximize=maximize)
+                        maximize=maximize, **implementation_options(
+                            "Adagrad", foreach=foreach, differentiable=differentiable,
+                            fused=fused))
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

@@ -8,7 +8,13 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_betas_range, check_number, lerp_
+from .optimizer import (
+    Optimizer,
+    check_betas_range,
+    check_number,
+    implementation_options,
+    lerp_,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -31,6 +37,10 @@ class Adam(Optimizer):
         weight_decay: L2 penalty added to the gradient (default 0).
         amsgrad: use the running maximum of v (default False).
         maximize: ascend instead of descend.
+        foreach, capturable, differentiable, fused: torch's implementation switches,
+            accepted with torch's defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
+        decoupled_weight_decay: decay the weights as AdamW does (default False).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -46,10 +56,16 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False):
-        _check_hyperparameters(type(self).__name__, lr, betas, eps, weight_decay)
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False):
+        who = type(self).__name__
+        _check_hyperparameters(who, lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize, **implementation_options(
+                            who, foreach=foreach, capturable=capturable,
+                            differentiable=differentiable, fused=fused),
+                        decoupled_weight_decay=bool(decoupled_weight_decay or self.decoupled))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
@@ -65,7 +81,7 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         if wd:
-            if self.decoupled:
+            if group.get("decoupled_weight_decay", self.decoupled):
                 p.data *= 1 - lr * wd
             else:
                 grad = grad + wd * p.data
@@ -111,7 +127,8 @@ class AdamW(Adam):
     adding wd p to the gradient (which Adam's scaling would weaken).
 
     Args:
-        params, lr, betas, eps, amsgrad, maximize: as for ``Adam``.
+        params, lr, betas, eps, amsgrad, maximize, foreach, capturable, differentiable,
+            fused: as for ``Adam``.
         weight_decay: decoupled decay factor (default 1e-2, as PyTorch).
 
     Example:
@@ -128,5 +145,9 @@ class AdamW(Adam):
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_betas_range, check_min, lerp_
+from .optimizer import Optimizer, check_betas_range, check_min, implementation_options, lerp_
 
 __all__ = ["Adamax"]
 
@@ -33,6 +33,9 @@ class Adamax(Optimizer):
         eps: added to |g| (default 1e-8).
         weight_decay: L2 penalty added to the gradient (default 0).
         maximize: ascend instead of descend.
+        foreach, differentiable, capturable: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -46,13 +49,17 @@ class Adamax(Optimizer):
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, *, maximize: bool = False):
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False):
         check_min("Adamax", "lr", lr, "learning rate")
         check_min("Adamax", "eps", eps, "epsilon value")
         check_betas_range("Adamax", betas)
         check_min("Adamax", "weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        maximize=maximize)
+                        maximize=maximize, **implementation_options(
+                            "Adamax", foreach=foreach, differentiable=differentiable,
+                            capturable=capturable))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_betas_range, check_min, lerp_
+from .optimizer import Optimizer, check_betas_range, check_min, implementation_options, lerp_
 
 __all__ = ["NAdam"]
 
@@ -39,6 +39,9 @@ class NAdam(Optimizer):
         decoupled_weight_decay: decay p directly, as AdamW (NAdamW), instead of adding
             wd * p to the gradient (default False).
         maximize: ascend instead of descend.
+        foreach, capturable, differentiable: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -53,7 +56,9 @@ class NAdam(Optimizer):
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False):
         check_min("NAdam", "lr", lr, "learning rate")
         check_min("NAdam", "eps", eps, "epsilon value")
         check_betas_range("NAdam", betas)
@@ -61,7 +66,10 @@ class NAdam(Optimizer):
         check_min("NAdam", "momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+                        **implementation_options("NAdam", foreach=foreach,
+                                                 capturable=capturable,
+                                                 differentiable=differentiable))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:

@@ -63,6 +63,28 @@ def check_number(who: str, name: str, value: Any) -> Any:
     return value
 
 
+def implementation_options(who: str, **options: Any) -> dict:
+    """torch's switches between implementations of one same update, with torch's values
+    and defaults, so that a torch constructor call runs here unchanged: ``foreach`` (a loop
+    over the parameters, or batched kernels), ``fused`` (one kernel per step) and
+    ``capturable`` (CUDA graphs) take True, False or None (capturable: a bool) and change
+    nothing, since numpy has one implementation (the results are torch's for any of them).
+    ``differentiable=True`` (a step that is itself in the autograd graph) is refused: the
+    step here updates the arrays in place, outside any graph. Returns the options, which
+    go into the param groups as torch's do."""
+    for name, value in options.items():
+        if name == "differentiable" and value:
+            raise ValueError(f"{who}: differentiable=True is not supported (the step updates "
+                             "the parameters' arrays in place, outside the autograd graph); "
+                             "write the update with Tensor ops to differentiate through it")
+        if value not in (None, True, False) or (name != "foreach" and name != "fused"
+                                                 and value is None):
+            raise TypeError(f"{who}: {name} must be True or False"
+                            f"{' (or None: the default)' if name in ('foreach', 'fused') else ''}"
+                            f", got {value!r}")
+    return options
+
+
 def check_min(who: str, name: str, value: Any, what: str = "", low: float = 0.0) -> Any:
     """PyTorch's range check ``not low <= value`` (so nan is refused too), with its message
     ``Invalid <what>: <value>`` (``what`` defaults to ``<name> value``)."""

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_betas_range, check_min, lerp_
+from .optimizer import Optimizer, check_betas_range, check_min, implementation_options, lerp_
 
 __all__ = ["RAdam"]
 
@@ -37,6 +37,9 @@ class RAdam(Optimizer):
         decoupled_weight_decay: decay p directly, as AdamW, instead of adding wd * p to the
             gradient (default False).
         maximize: ascend instead of descend.
+        foreach, capturable, differentiable: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -51,13 +54,17 @@ class RAdam(Optimizer):
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
-                 maximize: bool = False):
+                 foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False):
         check_min("RAdam", "lr", lr, "learning rate")
         check_min("RAdam", "eps", eps, "epsilon value")
         check_betas_range("RAdam", betas)
         check_min("RAdam", "weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
+                        **implementation_options("RAdam", foreach=foreach,
+                                                 capturable=capturable,
+                                                 differentiable=differentiable))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:

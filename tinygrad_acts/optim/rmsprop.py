@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_min, lerp_
+from .optimizer import Optimizer, check_min, implementation_options, lerp_
 
 __all__ = ["RMSprop"]
 
@@ -38,6 +38,9 @@ class RMSprop(Optimizer):
         centered: divide by the estimated variance of the gradient instead of its second
             moment (default False).
         maximize: ascend instead of descend.
+        capturable, foreach, differentiable: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -51,14 +54,19 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
-                 centered: bool = False, *, maximize: bool = False):
+                 centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
         check_min("RMSprop", "lr", lr, "learning rate")
         check_min("RMSprop", "eps", eps, "epsilon value")
         check_min("RMSprop", "momentum", momentum)
         check_min("RMSprop", "weight_decay", weight_decay)
         check_min("RMSprop", "alpha", alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, maximize=maximize,
+                        **implementation_options("RMSprop", capturable=capturable,
+                                                 foreach=foreach,
+                                                 differentiable=differentiable))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:

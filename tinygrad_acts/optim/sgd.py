@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, add_scaled_, check_number
+from .optimizer import Optimizer, add_scaled_, check_number, implementation_options
 
 __all__ = ["SGD"]
 
@@ -31,6 +31,9 @@ class SGD(Optimizer):
         weight_decay: L2 penalty wd (default 0).
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: ascend instead of descend.
+        foreach, differentiable, fused: torch's implementation switches, accepted with torch's
+            defaults; they change nothing here (numpy has one implementation),
+            and differentiable=True is refused (see ``implementation_options``).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -44,7 +47,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Tensor | dict], lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
-                 *, maximize: bool = False):
+                 *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None):
         # PyTorch's checks, messages and order (note: lr=nan passes `lr < 0`, as in torch)
         if check_number("SGD", "lr", lr) < 0.0:
             raise ValueError(f"SGD: Invalid learning rate: {lr}")
@@ -56,7 +60,9 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        **implementation_options("SGD", foreach=foreach,
+                                                 differentiable=differentiable, fused=fused))
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:

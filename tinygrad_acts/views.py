@@ -1,0 +1,86 @@
+"""The views PyTorch treats specially: the pieces of ``split``, ``chunk`` and ``unbind``.
+
+Those ops return several views of one tensor from one node, and PyTorch will not rebuild
+the graph of such a view after an in-place change (as it does for the view of ``x[0]``).
+So, as in torch:
+
+- changing a piece (or a view of a piece) in place in grad mode raises at once;
+- after its base, a sibling or the piece itself changed in place (in any mode), the piece
+  may no longer be used in a graph: reading its ``grad_fn`` in grad mode (what every op
+  does), ``is_leaf`` or a backward through it raises. Uses made before the change stay
+  valid.
+
+``multi_output(pieces, op)`` marks the pieces an op returns (``tensor_split``, ``hsplit``,
+``vsplit`` and ``dsplit`` are not multi-output in torch: their pieces are plain slices).
+
+Example:
+    >>> import tinygrad_acts as ta
+    >>> from tinygrad_acts.views import multi_output
+    >>> x = ta.ones(4, requires_grad=True) * 1
+    >>> u, w = multi_output(x.split(2), "Split")      # (what split itself will do)
+    >>> u.mul_(2)                                        # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    RuntimeError: mul_: output 0 of Split (shape (2,)) is a view and is being modified inplace...
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import autograd
+from .tensor import _GRAD_FN, _MULTI_OUTPUT, Tensor
+
+_WHY = ("This view is the output of a function that returns multiple views. Such functions "
+        "do not allow the output views to be modified inplace (as in PyTorch). You should "
+        "replace the inplace operation by an out-of-place one (or clone() the piece first).")
+
+
+def multi_output(pieces: tuple, op: str) -> tuple:
+    """Mark the views ``op`` (torch's node name: "Split", "SplitWithSizes", "Unbind")
+    returned, as torch marks a multi-output view; returns them."""
+    for i, piece in enumerate(pieces):
+        if type(piece) is Tensor and piece.requires_grad and piece._base is not None \
+                and piece._base[1] == "index":
+            piece._base = (piece._base[0], _MULTI_OUTPUT, (op, i, piece._version[0]))
+            piece.__class__ = MultiOutputView
+    return pieces
+
+
+def refused(piece: Any, name: str, changed: Tensor) -> RuntimeError:
+    """The error for ``name`` (an in-place op) on ``changed``, a piece or a view of one."""
+    op, i, _ = piece._base[2]
+    via = "" if changed is piece else f" (through a view of it, of shape {changed.shape})"
+    return RuntimeError(f"{name}: output {i} of {op} (shape {piece.shape}) is a view and is "
+                        f"being modified inplace{via}. {_WHY}")
+
+
+class MultiOutputView(Tensor):
+    """A piece of split / chunk / unbind (or a view of one): stale once its memory changed
+    in place after it was made."""
+
+    __slots__ = ()
+    _stale_with_base = True  # a view of it is marked too (see Tensor._view_of)
+
+    def _check(self) -> None:
+        view: Tensor = self
+        while view._base is not None:
+            base, how, made = view._base
+            if how is _MULTI_OUTPUT:
+                op, i, version = made
+                if view._version[0] != version:
+                    raise RuntimeError(
+                        f"output {i} of {op} (shape {view.shape}) is a view and its base or "
+                        f"another view of its base has been modified inplace. {_WHY}")
+                return
+            view = base
+
+    @property
+    def grad_fn(self) -> Any:
+        if autograd.is_grad_enabled():
+            self._check()
+        return _GRAD_FN.__get__(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        self._check()
+        return _GRAD_FN.__get__(self) is None
