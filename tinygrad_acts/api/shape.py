@@ -20,6 +20,7 @@ import numpy as np
 
 from ..ops import shape as S
 from ..tensor import Tensor, _dim, _size_arg, _tensor_arg, cat
+from ..views import multi_output
 from . import method
 
 __all__ = [
@@ -98,13 +99,13 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                f"(input tensor's size at dimension {d}, shape {x.shape}), "
                                f"but got split_sizes={list(sizes)}")
-        return _pieces(x, d, sizes)
+        return multi_output(_pieces(x, d, sizes), "SplitWithSizes")
     size = _int("split", split_size_or_sections, "split_size")
     if size < 0 or (size == 0 and n):
         raise RuntimeError(f"split: split_size must be positive (or 0 for a dim of size 0), "
                            f"got {size} for dim {d} of shape {x.shape}")
     whole, rest = divmod(n, size) if size else (0, 0)
-    return _pieces(x, d, [size] * whole + [rest] * bool(rest) or [0])
+    return multi_output(_pieces(x, d, [size] * whole + [rest] * bool(rest) or [0]), "Split")
 
 
 @method
@@ -132,7 +133,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     d = _dim("chunk", x, dim)
     n = x.shape[d]
     if not n:  # NOTE: as torch, an empty dim gives `chunks` empty pieces
-        return _pieces(x, d, [0] * chunks)
+        return multi_output(_pieces(x, d, [0] * chunks), "Split")
     return split(x, -(-n // chunks), d)
 
 
@@ -156,7 +157,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     if not x.ndim:
         raise IndexError("unbind: dimension specified as 0 but tensor has no dimensions")
     d = _dim("unbind", x, dim)
-    return tuple(_along(x, d, i) for i in range(x.shape[d]))
+    return multi_output(tuple(_along(x, d, i) for i in range(x.shape[d])), "Unbind")
 
 
 @method
