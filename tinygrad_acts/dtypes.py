@@ -93,6 +93,25 @@ def result_type(*operands: Any) -> np.dtype:
     return out
 
 
+def wrap_int(value: int, dtype: np.dtype) -> int:
+    """``value`` (a Python int) as the integer ``dtype`` holds it, wrapped around as a C cast
+    does: torch converts a number to the tensor's dtype before comparing or dividing, so -1
+    meets a uint8 tensor as 255 and 128 an int8 one as -128. Outside what int64 or uint64
+    can hold, OverflowError (as torch).
+
+    Example:
+        >>> import numpy as np
+        >>> wrap_int(-1, np.dtype(np.uint8)), wrap_int(128, np.dtype(np.int8))
+        (255, -128)
+    """
+    if not -(1 << 63) <= value < 1 << 64:
+        raise OverflowError(f"the Python int {value} is too big to convert to {dtype} (it "
+                            "must fit int64 or uint64)")
+    bits = dtype.itemsize * 8
+    wrapped = value % (1 << bits)
+    return wrapped - (1 << bits) if dtype.kind == "i" and wrapped >> (bits - 1) else wrapped
+
+
 def true_divide_type(dtype: np.dtype) -> np.dtype:
     """Dividing integers (or bools) gives the default float dtype, as in PyTorch."""
     return dtype if dtype.kind == "f" else _default

@@ -278,8 +278,8 @@ def load(path: str | os.PathLike | BinaryIO, map_location: Any = None, *,
     """
     check_device(map_location)
     if hasattr(path, "read"):  # a file object, as torch.load takes
-        return _load_from(io.BytesIO(path.read()), "<file object>")  # type: ignore[union-attr]
-    path = os.fspath(path)  # type: ignore[arg-type]
+        return _load_from(io.BytesIO(path.read()), "<file object>")
+    path = os.fspath(path)
     with open(path, "rb") as f:
         return _load_from(f, path)
 

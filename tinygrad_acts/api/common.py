@@ -1,7 +1,7 @@
 """The top-level names a PyTorch tutorial reaches for first: ``ta.sigmoid`` / ``relu`` /
 ``tanh`` / ``softmax`` / ``log_softmax`` (the registry's activations), ``allclose`` /
-``isclose`` / ``equal``, ``is_tensor`` / ``numel`` / ``as_tensor``, and the CPU-only device
-API (``ta.device("cpu")``, ``ta.cuda.is_available()``)."""
+``isclose`` / ``equal``, ``is_tensor`` / ``numel`` / ``as_tensor`` / ``asarray``, and the
+CPU-only device API (``ta.device("cpu")``, ``ta.cuda.is_available()``)."""
 from __future__ import annotations
 
 import types
@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _tensor_arg, check_device, tensor
+from ..tensor import Tensor, _tensor_arg, check_device
 from . import function_of, idioms, method
+from .factories import tensor
 from .idioms import (
     Size,
     div,
@@ -37,7 +38,7 @@ from .idioms import (
 
 # the idioms (api/idioms.py) join ta. through this module's __all__
 __all__ = ["sigmoid", "relu", "tanh", "softmax", "log_softmax", "allclose", "isclose",
-           "equal", "is_tensor", "numel", "as_tensor", "device", "cuda", *idioms.__all__]
+           "equal", "is_tensor", "numel", "as_tensor", "asarray", "device", "cuda", *idioms.__all__]
 _IDIOMS = (Size, div, divide, eq, ge, greater, greater_equal, gt, inference_mode,
            is_inference_mode_enabled, le, less, less_equal, logical_and, logical_not, logical_or,
            logical_xor, lt, ne, not_equal, true_divide)
@@ -99,13 +100,63 @@ def numel(input: Tensor) -> int:
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
-    """``data`` as a Tensor, without a copy when it already is one of that dtype (as torch)."""
+    """``data`` as a Tensor, sharing its memory when no conversion is needed (as torch): a
+    Tensor of that dtype is returned itself, an ndarray of that dtype is wrapped (writes
+    through either side show in the other); anything else is copied as ``tensor`` would.
+
+    Example:
+        >>> import numpy as np, tinygrad_acts as ta
+        >>> a = np.zeros(2, np.float32)
+        >>> _ = ta.as_tensor(a).add_(1)
+        >>> a
+        array([1., 1.], dtype=float32)
+    """
     check_device(device)
-    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
-        return data
+    shared = _shared("as_tensor", data, dtype)
+    if shared is not None:
+        return shared
     if isinstance(data, Tensor):
         return data.to(dtype)
     return tensor(data, dtype=dtype)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """torch.asarray: ``obj`` as a Tensor. ``copy=None`` shares memory when it can (as
+    ``as_tensor``), ``copy=True`` always copies, ``copy=False`` refuses (ValueError) when a
+    copy would be needed. ``requires_grad`` makes the result require grad (a leaf, or the
+    shared tensor itself).
+
+    Example:
+        >>> import numpy as np, tinygrad_acts as ta
+        >>> a = np.zeros(2, np.float32)
+        >>> ta.asarray(a, copy=True).add_(1).tolist(), a.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+    """
+    check_device(device)
+    out = None if copy else _shared("asarray", obj, dtype)
+    if out is None:
+        if copy is False:
+            have = obj.dtype if isinstance(obj, (Tensor, np.ndarray)) else type(obj).__name__
+            raise ValueError(f"asarray: can't alias {have} into dtype {np.dtype(dtype)} "
+                             "without a copy (copy=False)")
+        source = obj.detach() if isinstance(obj, Tensor) else obj
+        out = tensor(source, dtype=dtype)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _shared(who: str, data: Any, dtype: Any) -> Tensor | None:
+    """``data`` as a Tensor with no copy, when it is a Tensor or an ndarray already of
+    ``dtype`` (None: its own); None when a copy is needed."""
+    if not isinstance(data, (Tensor, np.ndarray)) or (
+            dtype is not None and np.dtype(dtype) != data.dtype):
+        return None
+    if isinstance(data, Tensor):
+        return data
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: can't convert an ndarray of dtype {data.dtype} (shape "
+                        f"{data.shape}); tensors hold bool, integer or float numbers")
+    return Tensor._make(data, False, None)
 
 
 class device:

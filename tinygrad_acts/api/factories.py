@@ -20,6 +20,7 @@ along).
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -68,16 +69,17 @@ class Generator:
         return device("cpu")
 
     def manual_seed(self, seed: int) -> Generator:
-        """Reset to the stream of ``seed`` (an int); returns the generator itself."""
-        seed = int(seed)
-        self._initial = seed
+        """Reset to the stream of ``seed`` (an int from -2**63 to 2**64 - 1; a negative one
+        wraps modulo 2**64, as torch: ``manual_seed(-1).initial_seed()`` is 2**64 - 1);
+        returns the generator itself."""
         # NOTE: numpy refuses negative seeds; torch wraps them modulo 2**64
-        self.rng.bit_generator.state = np.random.default_rng(seed % 2 ** 64).bit_generator.state
+        self._initial = _seed_arg("manual_seed", seed) % 2 ** 64
+        self.rng.bit_generator.state = np.random.default_rng(self._initial).bit_generator.state
         return self
 
     def seed(self) -> int:
         """Seed from the operating system's entropy; returns the seed chosen."""
-        seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+        seed = int(np.random.SeedSequence().entropy) % 2 ** 63  # type: ignore[arg-type]
         self.manual_seed(seed)
         return seed
 
@@ -141,6 +143,18 @@ def _number(x: Any) -> Any:
 # --- the first factories: tensor / zeros / ones / full / arange / eye / randn / rand ----------
 
 
+def _seed_arg(who: str, seed: Any) -> int:
+    """A seed as torch takes it: an int (not a bool or a float, a RuntimeError) that fits
+    int64 or uint64 (else ValueError, torch's "Overflow when unpacking long long")."""
+    if isinstance(seed, (bool, np.bool_)) or not hasattr(seed, "__index__"):
+        raise RuntimeError(f"{who} expected a long, but got {type(seed).__name__}")
+    value = operator.index(seed)
+    if not -(2 ** 63) <= value < 2 ** 64:
+        raise ValueError(f"{who}: Overflow when unpacking long long (the seed {value} does "
+                         "not fit 64 bits)")
+    return value
+
+
 def _torch_keywords(who: str, device: Any, layout: Any, pin_memory: bool = False) -> None:
     """device / layout / pin_memory as torch takes them; only the CPU and dense strided
     tensors exist here (the defaults), anything else is refused naming the factory."""
@@ -197,7 +211,40 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     if dtype is None and isinstance(data, (list, tuple)):
         # NOTE: inferred first, so numpy never rounds a float64 element through float32
         dtype = _inferred(data)
-    return _tensor(data, requires_grad=requires_grad, dtype=dtype)
+    target = np.dtype(np.int64) if dtype is None and type(data) is int else dtype
+    if target is not None and np.dtype(target).kind in "iu":
+        _check_fits("tensor", data, np.dtype(target))
+    # (past the check, a cast that overflows is torch's too: 1e5 as float16 is inf, silently)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _check_fits(who: str, data: Any, dtype: np.dtype) -> None:
+    """torch's checked conversion of the Python numbers in ``data`` to an integer dtype:
+    a float or int outside the dtype's range (NaN and inf too) is a RuntimeError, but for
+    the two's-complement wrap of a negative int into an unsigned dtype (-1 as uint8 is 255);
+    an int outside int64 is a ValueError ("Overflow when unpacking long long"). (Float and
+    bool dtypes take any number, unchecked: 1e5 as float16 is inf, 200 as bool True.)"""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            _check_fits(who, item, dtype)
+        return
+    if type(data) is int:
+        if not -(2 ** 63) <= data < 2 ** 63:
+            raise ValueError(f"{who}: Overflow when unpacking long long (the int {data} does "
+                             "not fit int64)")
+        info = np.iinfo(dtype)
+        low = -int(info.max) if dtype.kind == "u" else int(info.min)
+        if low <= data <= info.max:
+            return
+    elif type(data) is float and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if float(info.min) <= data <= float(info.max):  # (NaN fails both)
+            return
+    else:
+        return
+    raise RuntimeError(f"{who}: value cannot be converted to type {dtype} without overflow "
+                       f"(the element {data})")
 
 
 def _inferred(data: Any) -> Any:

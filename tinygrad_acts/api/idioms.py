@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import autograd, dtypes, ops
 from ..tensor import Tensor, _as_array, _new, _size_arg, _tensor_arg, check_device
-from . import method
+from . import factories, method
 
 __all__ = ["Size", "inference_mode", "is_inference_mode_enabled", "gt", "ge", "lt", "le",
            "ne", "eq", "greater", "greater_equal", "less", "less_equal", "not_equal",
@@ -40,12 +40,62 @@ __all__ = ["Size", "inference_mode", "is_inference_mode_enabled", "gt", "ge", "l
 # --- comparisons: gt / ge / lt / le / ne / eq, functions and methods --------------------------
 
 def _comparison(name: str, fn: Any) -> Any:
-    def compare(input: Tensor, other: Any) -> Tensor:
-        return fn(_tensor_arg(name, input, "input"), other)
+    def compare(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
+        x = _tensor_arg(name, input, "input")
+        return _into(name, out, fn(x, _compared(name, x, other)))
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = (f"``ta.{name}(a, b)`` is ``a.{name}(b)``: the elementwise comparison, "
-                       "a bool tensor with no gradient (b broadcasts; a number is fine).")
+                       "a bool tensor with no gradient (b a tensor that broadcasts, or a "
+                       "number; a Python int meets an integer tensor wrapped into its dtype, "
+                       "as torch: a uint8 tensor's ``lt(-1)`` compares with 255). ``out=``: "
+                       "written into that tensor.")
     return compare
+
+
+#: what torch's comparisons and divisions take as ``other`` besides a tensor
+_NUMBERS = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def _compared(who: str, x: Tensor, other: Any) -> Any:
+    """``other`` as torch's comparison sees it next to ``x``: a tensor or a number (a list,
+    None or an ndarray is a TypeError), a Python int wrapped into x's integer dtype."""
+    if isinstance(other, Tensor):
+        return other
+    if not isinstance(other, _NUMBERS):
+        raise TypeError(f"{who}(): expected other to be a Tensor or a number, got "
+                        f"{type(other).__name__} (input of shape {x.shape})")
+    return _wrapped(x, other)
+
+
+def _wrapped(x: Tensor, number: Any) -> Any:
+    """A Python int next to an integer tensor, as that dtype holds it (torch converts the
+    number first: -1 with uint8 is 255); any other number unchanged."""
+    if isinstance(number, (int, np.integer)) and not isinstance(number, (bool, np.bool_)) \
+            and x.dtype.kind in "iu":
+        return dtypes.wrap_int(int(number), x.dtype)
+    return number
+
+
+def _into(who: str, out: Tensor | None, result: Tensor, *inputs: Any) -> Tensor:
+    """torch's ``out=``: ``result`` written into ``out`` (same shape; its dtype must hold the
+    result: no float into an integer tensor, only bool into a bool one), which is returned.
+    No gradient flows through out=, so an input that requires grad is refused, as torch."""
+    if out is None:
+        return result
+    if _tracked(*inputs):
+        raise RuntimeError(f"{who}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    if isinstance(out, Tensor) and not _castable(result.dtype, out.dtype):
+        raise RuntimeError(f"{who}: result type {_scalar_name(result.dtype)} can't be cast to "
+                           f"the desired output type {_scalar_name(out.dtype)}")
+    return factories._into(who, out, result)
+
+
+def _castable(source: np.dtype, target: np.dtype) -> bool:
+    """torch's rule for writing a result into an existing tensor: no float into an integer
+    or bool, no number but a bool into a bool."""
+    return not ((source.kind == "f" and target.kind != "f")
+                or (source.kind != "b" and target.kind == "b"))
 
 
 gt, ge, lt, le, ne = (method(_comparison(n, f)) for n, f in (
@@ -66,7 +116,7 @@ def _truth(x: Any) -> np.ndarray:
 
 
 @method
-def logical_not(input: Tensor) -> Tensor:
+def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """NOT of each element's truth (nonzero is True), as a bool tensor; no gradient.
 
     Example:
@@ -74,21 +124,24 @@ def logical_not(input: Tensor) -> Tensor:
         >>> ta.logical_not(ta.tensor([0.0, 2.0]))
         tensor([ True, False])
     """
-    return Tensor._make(~_truth(_tensor_arg("logical_not", input, "input")), False, None)
+    result = Tensor._make(~_truth(_tensor_arg("logical_not", input, "input")), False, None)
+    return _into("logical_not", out, result)
 
 
 def _logical(name: str, fn: Any) -> Any:
-    def logical(input: Tensor, other: Any) -> Tensor:
+    def logical(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
         # NOTE: torch's other must be a tensor too (a number is a TypeError)
         a, b = _truth(_tensor_arg(name, input, "input")), _truth(_tensor_arg(name, other))
         try:
-            return Tensor._make(fn(a, b), False, None)
+            result = Tensor._make(fn(a, b), False, None)
         except ValueError:
             raise RuntimeError(f"{name}: the shapes {a.shape} and {b.shape} do not "
                                "broadcast") from None
+        return _into(name, out, result)
     logical.__name__ = logical.__qualname__ = name
     logical.__doc__ = (f"``{name}(a, b)``: the elementwise {name[8:].upper()} of a's and b's "
-                       "truth (nonzero is True), a bool tensor; no gradient.")
+                       "truth (nonzero is True), a bool tensor; no gradient. ``out=``: "
+                       "written into that tensor.")
     return logical
 
 
@@ -99,14 +152,18 @@ logical_and, logical_or, logical_xor = (method(_logical(n, f)) for n, f in (
 
 # --- division: div(rounding_mode=) / divide / true_divide -------------------------------------
 
-def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+def div(input: Any, other: Any, *, rounding_mode: str | None = None,
+        out: Tensor | None = None) -> Tensor:
     """input / other; ``rounding_mode`` "trunc" rounds toward zero, "floor" down (both with
     a zero gradient, as torch), None is true division.
 
     Args:
         input, other: tensors or numbers (at least one a tensor); they broadcast.
         rounding_mode: None, "trunc" or "floor". Integer inputs keep their dtype when
-            rounded; true division gives the default float dtype.
+            rounded (a Python int is first wrapped into it, as torch: int8 by 1000 divides
+            by -24); true division gives the default float dtype.
+        out: write the result into this tensor (its dtype must hold it: a true quotient
+            never goes into an integer tensor).
 
     Shape: the broadcast of both.
 
@@ -115,18 +172,20 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         >>> ta.div(ta.tensor([-7, 7]), 2, rounding_mode="trunc")
         tensor([-3,  3])
     """
-    a = input if isinstance(input, Tensor) else _number_tensor(input, other)
-    if rounding_mode is None:
-        return a / other
-    if rounding_mode not in ("trunc", "floor"):
+    if rounding_mode not in (None, "trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or "
                          f"'floor' but found '{rounding_mode}'")
+    a = input if isinstance(input, Tensor) else _number_tensor(input, other, rounding_mode)
+    if rounding_mode is None:
+        return _into("div", out, a / other, a, other)
+    if not isinstance(other, Tensor):
+        other = _wrapped(a, _compared("div", a, other))
     with autograd.no_grad():
-        out = _floor(a, other) if rounding_mode == "floor" else _trunc(a, other)
+        result = _floor(a, other) if rounding_mode == "floor" else _trunc(a, other)
     tracked = [t for t in (a, other) if isinstance(t, Tensor) and t.requires_grad]
-    if not tracked or not autograd.is_grad_enabled():
-        return out
-    return ops.DependsOn.apply(out, *tracked)  # NOTE: a rounded quotient has zero gradient
+    if out is not None or not tracked or not autograd.is_grad_enabled():
+        return _into("div", out, result, a, other)
+    return ops.DependsOn.apply(result, *tracked)  # NOTE: a rounded quotient has zero gradient
 
 
 def _floor(a: Tensor, other: Any) -> Tensor:
@@ -143,19 +202,23 @@ def _trunc(a: Tensor, other: Any) -> Tensor:
                         False, None)
 
 
-def _number_tensor(value: Any, other: Any) -> Tensor:
+def _number_tensor(value: Any, other: Any, rounding_mode: str | None) -> Tensor:
     """A number on the left of a division as a 0-d tensor (other must be a tensor), in the
-    dtype it stands for as a weak scalar (7.5 with an int64 tensor: the default float)."""
+    dtype it stands for as a weak scalar (7.5 with an int64 tensor: the default float; a
+    rounded int with an int8 tensor: wrapped into int8, as torch)."""
     _tensor_arg("div", other, "other")
-    return Tensor._make(np.asarray(value, dtypes.result_type(value, other)), False, None)
+    dtype = dtypes.result_type(value, other)
+    if rounding_mode is not None:
+        value = _wrapped(Tensor._make(np.zeros((), dtype), False, None), value)
+    return Tensor._make(np.asarray(value, dtype), False, None)
 
 
 divide = div
 
 
-def true_divide(input: Any, other: Any) -> Tensor:
+def true_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """input / other, true division (``div`` without rounding)."""
-    return div(input, other)
+    return div(input, other, out=out)
 
 
 Tensor.divide = div  # type: ignore[attr-defined]
@@ -310,7 +373,15 @@ def stride(self: Tensor, dim: int | None = None) -> Any:
         >>> ta.zeros(2, 3).stride(), ta.zeros(2, 3).T.stride()
         ((3, 1), (1, 3))
     """
-    steps = tuple(s // self.data.itemsize for s in self.data.strides)
+    a = self.data
+    if a.flags.c_contiguous:  # NOTE: torch's strides of a contiguous tensor: a dim of size
+        backwards, step = [], 1  # 0 or 1 still steps over the dims after it (numpy: 0)
+        for n in reversed(a.shape):
+            backwards.append(step)
+            step *= max(n, 1)
+        steps = tuple(reversed(backwards))
+    else:
+        steps = tuple(s // a.itemsize for s in a.strides)
     return steps if dim is None else steps[dim]
 
 
@@ -353,7 +424,7 @@ INPLACE = (
     "round", "rsqrt", "sign", "sin", "sinc", "sinh", "sqrt", "square", "tan", "trunc",
     "xlogy", "cumsum", "cumprod", "eq", "ne", "lt", "le", "gt", "ge", "logical_not",
     "logical_and", "logical_or", "logical_xor", "greater", "greater_equal", "less",
-    "less_equal", "not_equal",
+    "less_equal", "not_equal", "divide", "true_divide",
 )
 
 

@@ -1,5 +1,11 @@
 """Reductions: sum / max / min / std, prod / cumsum / cumprod, logsumexp, vector norms,
-median."""
+median.
+
+NOTE: float16 accumulates in float32, as torch's CPU kernels do for sum / mean / var /
+std / cumsum / cumprod / logsumexp / norm: the result is computed in float32 and rounded
+to float16 once, so the mean of [6e4, 6e4] is 6e4 (not inf) and a cumsum that overflows
+midway comes back. (prod and nansum / nanmean stay in float16, as torch's.)
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -13,14 +19,29 @@ from .indexing import GetItem, TakeAlong, scatter, where
 from .spec import lib, row
 
 
+def _wide(x: np.ndarray) -> Any:
+    """The dtype to accumulate ``x`` in: float32 for float16 (torch's rule), else None
+    (x's own)."""
+    return np.float32 if x.dtype == np.float16 else None
+
+
+def _narrow(y: Any, x: np.ndarray) -> Any:
+    """A result accumulated by ``_wide`` back in x's dtype (a no-op but for float16)."""
+    if x.dtype != np.float16:
+        return y
+    with np.errstate(over="ignore"):  # beyond float16's range: inf, as torch
+        return np.asarray(y).astype(np.float16)
+
+
 class Sum(Function):
     """sum over ``axis``, times ``scale`` (1/n: the mean); dx = g * scale broadcast back."""
 
     @quiet
     def forward(self, x, axis=None, keepdims=False, scale=None):
         self.save(x.shape, axis, keepdims, scale)
-        total = x.sum(axis=axis, keepdims=keepdims)
-        return total if scale is None else total * scale  # a Python float keeps the dtype
+        total = x.sum(axis=axis, keepdims=keepdims, dtype=_wide(x))
+        # (a Python float scale keeps the dtype)
+        return _narrow(total if scale is None else total * scale, x)
 
     @quiet
     def backward(self, g, in_shape, axis, keepdims, scale):
@@ -128,20 +149,28 @@ class Var(Function):
     max(n - c, 0) (so 0 / 0 is nan), the backward by n - c itself (a negative count gives
     a finite slope, -0 at zero spread); a full reduction with n - c <= 0 takes torch's
     g * (nan where x = mean, inf elsewhere).
+
+    ``root=True`` gives the standard deviation y = sqrt(v) in the same node (dv = g / (2 y),
+    0 where y = 0, as ``Std``): the root is taken before rounding, so a float16 std of
+    [300, -300] is 424.25 though its variance overflows float16, as torch's.
     """
 
     @quiet
-    def forward(self, x, axis=None, keepdims=False, correction=1):
+    def forward(self, x, axis=None, keepdims=False, correction=1, root=False):
         n = x.size if axis is None else int(np.prod([x.shape[a] for a in (
             (axis,) if isinstance(axis, int) else axis)]))
-        centred = x - x.mean(axis=axis, keepdims=True)
+        wide = x if _wide(x) is None else x.astype(_wide(x))
+        centred = wide - wide.mean(axis=axis, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             v = (centred * centred).sum(axis=axis, keepdims=keepdims) / max(n - correction, 0)
-        self.save(x, axis, keepdims, n - correction)
-        return np.asarray(v, dtype=x.dtype)
+        out = np.asarray(np.sqrt(v) if root else v, dtype=x.dtype)
+        self.save(x, axis, keepdims, n - correction, out if root else None)
+        return out
 
     @quiet
-    def backward(self, g, x, axis, keepdims, dof):
+    def backward(self, g, x, axis, keepdims, dof, root):
+        if root is not None:
+            g = Std.backward(self, g, root)
         if not keepdims and axis is not None:
             g = g.reshape(keepdim_shape(x.shape, axis))
         mean = x.mean(axis=axis, keepdims=True)
@@ -249,7 +278,7 @@ class Cumsum(Function):
     @quiet
     def forward(self, x, axis):
         self.save(axis)
-        return np.cumsum(x, axis)
+        return _narrow(np.cumsum(x, axis, dtype=_wide(x)), x)
 
     @quiet
     def backward(self, g, axis):
@@ -264,7 +293,7 @@ class Cumprod(Function):
 
     @quiet
     def forward(self, x, axis):
-        y = np.cumprod(x, axis)
+        y = _narrow(np.cumprod(x, axis, dtype=_wide(x)), x)
         self.save(x, y, axis)
         return y
 
@@ -285,10 +314,11 @@ class LogSumExp(Function):
     """
 
     def forward(self, x, axis=None, keepdims=False):
-        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+        wide = x if _wide(x) is None else x.astype(_wide(x))
+        m = np.max(wide, axis=axis, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0).astype(wide.dtype, copy=False)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+            y = _narrow(np.log(np.exp(wide - m).sum(axis=axis, keepdims=True)) + m, x)
         y = y if keepdims else y.reshape(_reduced_shape(x.shape, axis))
         self.save(x, y, axis)
         return y
@@ -335,13 +365,14 @@ class VectorNorm(Function):
     """
 
     def forward(self, x, p=2.0, axis=None, keepdims=False):
+        x16, x = x, x if _wide(x) is None else x.astype(_wide(x))
         a = np.abs(x)
         with np.errstate(divide="ignore", over="ignore"):
             y = (np.sum(x != 0, axis=axis, keepdims=keepdims).astype(x.dtype) if p == 0 else
                  a.sum(axis=axis, keepdims=keepdims) if p == 1 else
                  np.sqrt((x * x).sum(axis=axis, keepdims=keepdims)) if p == 2 else
                  (a ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p))
-        y = np.asarray(y)
+        x, y = x16, np.asarray(_narrow(y, x16))
         self.save(x, y, p, axis, keepdims)
         return y
 
