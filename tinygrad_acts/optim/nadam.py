@@ -8,7 +8,14 @@ import numpy as np
 
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_betas_range, check_min, implementation_options, lerp_
+from .optimizer import (
+    Optimizer,
+    check_betas_range,
+    check_min,
+    implementation_options,
+    lerp_,
+    signed_decayed,
+)
 
 __all__ = ["NAdam"]
 
@@ -73,7 +80,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
-        lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+        lr, (b1, b2) = group["lr"], group["betas"]
         if not state:
             state["step"] = 0
             state["mu_product"] = 1.0
@@ -81,13 +88,7 @@ class NAdam(Optimizer):
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         step = state["step"]
-        if group["maximize"]:
-            grad = -grad
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * wd
-            else:
-                grad = grad + wd * p.data
+        grad = signed_decayed(p, grad, group)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         scalar = np.float64 if get_default_dtype() == np.float64 else np.float32

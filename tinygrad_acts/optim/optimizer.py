@@ -54,6 +54,21 @@ def add_scaled_(p: np.ndarray, alpha: float, g: np.ndarray) -> None:
         flat_p[start:start + CHUNK] += piece
 
 
+def signed_decayed(p: Any, grad: np.ndarray, group: dict) -> np.ndarray:
+    """The gradient a step uses: negated under ``maximize``, and with weight decay either
+    added to it (L2, ``grad + wd * p``) or, with ``decoupled_weight_decay``, applied to the
+    parameter itself (``p *= 1 - lr * wd``, AdamW's way), as torch's NAdam and RAdam."""
+    if group["maximize"]:
+        grad = -grad
+    wd = group["weight_decay"]
+    if wd:
+        if group["decoupled_weight_decay"]:
+            p.data *= 1 - group["lr"] * wd
+        else:
+            grad = grad + wd * p.data
+    return grad
+
+
 def check_number(who: str, name: str, value: Any) -> Any:
     """``value`` if it is a real number, else a TypeError naming the optimizer and the
     hyper-parameter (PyTorch raises a TypeError too, from its range check)."""

@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_betas_range, check_min, implementation_options, lerp_
+from .optimizer import (
+    Optimizer,
+    check_betas_range,
+    check_min,
+    implementation_options,
+    lerp_,
+    signed_decayed,
+)
 
 __all__ = ["RAdam"]
 
@@ -68,20 +75,14 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
-        lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+        lr, (b1, b2) = group["lr"], group["betas"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         step = state["step"]
-        if group["maximize"]:
-            grad = -grad
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * wd
-            else:
-                grad = grad + wd * p.data
+        grad = signed_decayed(p, grad, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         lerp_(m, grad, 1 - b1)
         v *= b2
