@@ -277,3 +277,176 @@ def test_cross_entropy_of_an_empty_batch_is_quiet():
         loss = F.cross_entropy(x, np.zeros(0, np.int64))
         loss.backward()
     assert x.grad.shape == (0, 3)
+
+
+# --- the margin and embedding losses, against torch -----------------------------------------
+
+def _margin_cases():
+    """(name, arrays, which get gradients, keyword arguments): every loss, with the
+    options that change its formula."""
+    rng = np.random.default_rng(3)
+    sign = rng.choice([-1.0, 1.0], (5,))
+    rows = [rng.standard_normal((5, 3)) for _ in range(3)]
+    yield "margin_ranking_loss", [rng.standard_normal(5), rng.standard_normal(5), sign], \
+        (0, 1, 2), dict(margin=0.3)
+    yield "margin_ranking_loss", [rng.standard_normal((2, 3)), rng.standard_normal((1, 3)),
+                                  np.ones((2, 1))], (0, 1), {}
+    yield "hinge_embedding_loss", [rng.uniform(0, 2, (5, 4)), rng.choice([-1.0, 1.0], (5, 4))], \
+        (0,), dict(margin=1.2)
+    yield "hinge_embedding_loss", [rng.uniform(0, 2, (3, 1)), np.array([1, -1, 1])], (0,), {}
+    yield "cosine_embedding_loss", [rows[0], rows[1], sign], (0, 1), dict(margin=-0.2)
+    yield "cosine_embedding_loss", [rows[0][0], rows[1][0], np.array(-1.0)], (0, 1), {}
+    yield "soft_margin_loss", [rng.standard_normal((5, 4)), rng.choice([-1.0, 1.0], (5, 4))], \
+        (0,), {}
+    yield "multilabel_soft_margin_loss", [rng.standard_normal((5, 4)),
+                                          rng.choice([0.0, 1.0], (5, 4))], (0, 1), {}
+    yield "multilabel_soft_margin_loss", [rng.standard_normal((5, 4)),
+                                          rng.choice([0.0, 1.0], (5, 4)),
+                                          rng.uniform(0, 1, 4)], (0, 1), {}
+    yield "multilabel_soft_margin_loss", [rng.standard_normal((2, 3, 4)),
+                                          rng.uniform(0, 1, (2, 3, 4))], (0, 1), {}
+    for swap in (False, True):
+        for p in (1.0, 2.0, 3.0):
+            yield "triplet_margin_loss", rows, (0, 1, 2), dict(swap=swap, p=p, margin=0.7)
+    yield "triplet_margin_loss", [r[0] for r in rows], (0, 1, 2), {}
+
+
+MARGIN_CASES = list(_margin_cases())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, arrays, grads, kw", MARGIN_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(MARGIN_CASES)])
+def test_margin_losses_equal_torchs(name, arrays, grads, kw, reduction):
+    torch = pytest.importorskip("torch")
+    ours = [ta.tensor(a, requires_grad=i in grads) for i, a in enumerate(arrays)]
+    theirs = [torch.tensor(a, requires_grad=i in grads) for i, a in enumerate(arrays)]
+    out = getattr(F, name)(*ours, reduction=reduction, **kw)
+    ref = getattr(torch.nn.functional, name)(*theirs, reduction=reduction, **kw)
+    assert out.shape == tuple(ref.shape) and out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(ta.tensor(g))
+    ref.backward(torch.tensor(g))
+    for i in grads:
+        np.testing.assert_allclose(ours[i].grad.numpy(), theirs[i].grad.numpy(), rtol=1e-12,
+                                   atol=1e-12, err_msg=f"{name}: input {i}")
+
+
+@pytest.mark.parametrize("name, arrays, grads, kw", MARGIN_CASES[::3],
+                         ids=[c[0] for c in MARGIN_CASES[::3]])
+def test_margin_losses_gradients_match_central_differences(name, arrays, grads, kw):
+    def loss(*ts):
+        full = list(arrays)
+        for i, t in zip(grads, ts):
+            full[i] = t
+        return getattr(F, name)(*[f if isinstance(f, ta.Tensor) else ta.tensor(f)
+                                  for f in full], reduction="sum", **kw)
+    check_grads(loss, *[arrays[i] for i in grads])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, dtypes_in", [
+    ("soft_margin_loss", ("float32", "float64")),
+    ("soft_margin_loss", ("float32", "int64")),
+    ("hinge_embedding_loss", ("float32", "float64")),
+    ("hinge_embedding_loss", ("float32", "int64")),
+    ("margin_ranking_loss", ("float32", "float64", "float32")),
+    ("margin_ranking_loss", ("float32", "float32", "int64")),
+    ("cosine_embedding_loss", ("float32", "float64", "int64")),
+    ("multilabel_soft_margin_loss", ("float32", "float64")),
+    ("multilabel_soft_margin_loss", ("float32", "int64")),
+    ("triplet_margin_loss", ("float32", "float64", "float32")),
+])
+def test_margin_losses_result_dtypes_are_torchs(name, dtypes_in):
+    torch = pytest.importorskip("torch")
+    shape = (2, 3)
+    arrays = [np.ones(shape, d) for d in dtypes_in]
+    if name == "cosine_embedding_loss":
+        arrays[2] = np.ones(2, dtypes_in[2])
+    ours = getattr(F, name)(*[ta.tensor(a) for a in arrays])
+    theirs = getattr(torch.nn.functional, name)(*[torch.tensor(a) for a in arrays])
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, shapes", [
+    ("soft_margin_loss", ((3,), (4,))),
+    ("soft_margin_loss", ((3, 1), (3,))),
+    ("hinge_embedding_loss", ((3,), (4,))),
+    ("margin_ranking_loss", ((3,), (4,), (3,))),
+    ("margin_ranking_loss", ((3,), (3, 1), (3,))),
+    ("cosine_embedding_loss", ((2, 3), (2, 4), (2,))),
+    ("cosine_embedding_loss", ((2, 3), (2, 3), (3,))),
+    ("cosine_embedding_loss", ((2, 3), (2, 3), (2, 1))),
+    ("cosine_embedding_loss", ((2, 3), (2, 3), ())),
+    ("multilabel_soft_margin_loss", ((2, 3), (2, 4))),
+    ("multilabel_soft_margin_loss", ((), ())),
+    ("triplet_margin_loss", ((2, 3), (2, 4), (2, 3))),
+    ("triplet_margin_loss", ((2, 3), (3,), (2, 3))),
+])
+def test_margin_losses_refuse_shapes_torch_refuses(name, shapes):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        getattr(torch.nn.functional, name)(*[torch.ones(s) for s in shapes])
+    with pytest.raises(type(theirs.value)) as ours:
+        getattr(F, name)(*[ta.ones(*s) for s in shapes])
+    message = str(ours.value)
+    assert name in message or "margin_ranking_loss :" in message
+    assert any(str(s) in message or str(list(s)) in message for s in shapes), message
+
+
+def test_margin_losses_refuse_what_torch_refuses():
+    with pytest.raises(ValueError, match="margin must be greater than 0, got 0"):
+        F.triplet_margin_loss(ta.ones(2, 3), ta.ones(2, 3), ta.ones(2, 3), margin=0)
+    with pytest.raises(ValueError, match="greater than 0"):
+        nn.TripletMarginLoss(margin=-1.0)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument"):
+        F.soft_margin_loss(ta.ones(3), ta.ones(3, requires_grad=True))
+    with pytest.raises(ValueError, match="reduction"):
+        F.hinge_embedding_loss(ta.ones(3), ta.ones(3), reduction="avg")
+
+
+def test_soft_margin_loss_is_finite_where_torchs_overflows():
+    x = ta.tensor([-1000.0, 1000.0], requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = F.soft_margin_loss(x, ta.tensor([1.0, 1.0]), reduction="sum")
+        loss.backward()
+    assert loss.item() == pytest.approx(1000.0)
+    assert x.grad.tolist() == [-1.0, -0.0]
+
+
+def test_hinge_and_margin_ranking_subgradients_at_the_hinge_are_torchs():
+    """clamp_min passes the gradient where its input is >= 0: at the hinge itself too."""
+    x = ta.tensor([1.0], requires_grad=True)
+    F.hinge_embedding_loss(x, ta.tensor([-1.0])).backward()
+    assert x.grad.tolist() == [-1.0]
+    a, b = ta.tensor([0.5], requires_grad=True), ta.tensor([0.5], requires_grad=True)
+    F.margin_ranking_loss(a, b, ta.tensor([1.0])).backward()
+    assert (a.grad.tolist(), b.grad.tolist()) == ([-1.0], [1.0])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("make, n_inputs", [
+    (lambda m: m.MarginRankingLoss(margin=0.2), 3),
+    (lambda m: m.HingeEmbeddingLoss(margin=0.5, reduction="sum"), 2),
+    (lambda m: m.CosineEmbeddingLoss(margin=0.1), 3),
+    (lambda m: m.SoftMarginLoss(reduction="none"), 2),
+    (lambda m: m.MultiLabelSoftMarginLoss(), 2),
+    (lambda m: m.TripletMarginLoss(margin=0.5, p=1.0, swap=True), 3),
+])
+def test_margin_loss_modules_equal_torchs(make, n_inputs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal((4, 3)) for _ in range(n_inputs)]
+    if n_inputs == 3 and "Triplet" not in type(make(torch.nn)).__name__:
+        arrays[2] = rng.choice([-1.0, 1.0], (4,) if "Cosine" in type(make(torch.nn)).__name__
+                               else (4, 3))
+    elif "SoftMargin" in type(make(torch.nn)).__name__ or "Hinge" in type(make(torch.nn)).__name__:
+        arrays[1] = rng.choice([0.0, 1.0] if "MultiLabel" in type(make(torch.nn)).__name__
+                               else [-1.0, 1.0], (4, 3))
+    ours = make(nn)(*[ta.tensor(a) for a in arrays])
+    theirs = make(torch.nn)(*[torch.tensor(a) for a in arrays])
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+    assert type(make(nn)).__name__ == type(make(torch.nn)).__name__

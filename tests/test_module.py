@@ -317,15 +317,43 @@ def test_state_dict_keys_and_module_names_match_torch():
         assert name == tname and p.shape == tuple(tp.shape)
 
 
-def test_state_dict_is_a_copy_and_load_state_dict_round_trips():
+def test_state_dict_shares_the_parameters_and_load_state_dict_round_trips():
+    """As torch: detached Tensors sharing memory and the version counter with the
+    parameters (an in-place change is the model's, and autograd sees it)."""
     a, b = Net(), Net()
     state = a.state_dict()
+    assert all(type(v) is ta.Tensor and not v.requires_grad for v in state.values())
+    assert np.shares_memory(state["scale"].numpy(), a.scale.numpy())
     state["scale"][...] = 7.0
-    assert a.scale.item() == 1.0           # a copy, not the parameter itself
+    assert a.scale.item() == 7.0
+    loss = (a.scale * a.scale).sum()      # saves scale for its backward
+    state["scale"].add_(1.0)
+    with pytest.raises(RuntimeError, match="in place|modified"):
+        loss.backward()
+    assert a.scale.item() == 8.0
     missing, unexpected = b.load_state_dict(a.state_dict())
     assert missing == [] and unexpected == []
     for (_, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
+        assert not np.shares_memory(p.numpy(), q.numpy())
+    assert a.load_state_dict(a.state_dict()) == ([], [])   # its own views: a no-op copy
+
+
+@pytest.mark.torch
+def test_state_dict_sharing_is_torchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    for module in (ours, theirs):
+        sd = module.state_dict()
+        sd["weight"].add_(1)
+        snapshot = {k: v.clone() for k, v in module.state_dict().items()}
+        snapshot["bias"].add_(1)
+        assert not sd["weight"].requires_grad and not sd["bias"].requires_grad
+    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy())
+    np.testing.assert_allclose(ours.bias.numpy(), theirs.bias.detach().numpy())
+    assert [type(v).__name__ for v in ours.state_dict(keep_vars=True).values()] == \
+        [type(v).__name__ for v in theirs.state_dict(keep_vars=True).values()]
 
 
 def test_load_state_dict_errors_are_clear():

@@ -121,7 +121,7 @@ def test_torch_model_with_buffers_loads_strictly_both_ways():
     assert ours[1].num_batches_tracked.item() == 1
     np.testing.assert_array_equal(ours[1].running_var.numpy(), tm[1].running_var.numpy())
     back = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3))
-    back.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    back.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     assert back[1].num_batches_tracked.dtype == torch.int64
     assert torch.equal(back[1].running_mean, tm[1].running_mean)
 
@@ -248,7 +248,7 @@ def test_containers_match_torch_state_dict_keys():
                                   "ps": torch.nn.ParameterList([torch.zeros(2)]),
                                   "pd": torch.nn.ParameterDict({"s": torch.ones(1)})})
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
 
 
 # --- nn.init --------------------------------------------------------------------------------

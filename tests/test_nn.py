@@ -55,7 +55,7 @@ def test_linear_matches_pytorch_with_the_same_weights():
     torch = pytest.importorskip("torch")
     ours = nn.Linear(3, 2)
     theirs = torch.nn.Linear(3, 2)
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = RNG.standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(ours(ta.tensor(x)).numpy(),
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
@@ -202,8 +202,8 @@ def test_module_without_super_init_is_a_clear_error():
 
 def test_load_state_dict_strict_and_not():
     net = _mlp()
-    state = net.state_dict()
-    state["0.weight"][:] = 1.0                      # state_dict holds copies
+    state = {k: v.clone() for k, v in net.state_dict().items()}   # a snapshot (torch's way)
+    state["0.weight"][:] = 1.0
     assert not np.all(net[0].weight.numpy() == 1.0)
     version = net[0].weight._version[0]
     net.load_state_dict(state)
@@ -222,7 +222,7 @@ def test_state_dicts_move_both_ways_between_torch_and_us():
     torch = pytest.importorskip("torch")
     ours = _mlp()
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = RNG.standard_normal((6, 3)).astype(np.float32)
     np.testing.assert_allclose(ours(ta.tensor(x)).numpy(),
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,

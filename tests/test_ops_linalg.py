@@ -311,3 +311,103 @@ def test_gradient_matches_torch(name, fn, arrays):
         got = np.zeros(o.shape) if o.grad is None else o.grad.numpy()
         want = np.zeros(o.shape) if t.grad is None else t.grad.numpy()
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
+
+
+# --- norms: linalg.norm / matrix_norm / vector_norm / svdvals ------------------------------------
+
+INF = float("inf")
+NORM_CASES = [
+    # (function name, shape, keyword arguments)
+    ("norm", (4,), {}), ("norm", (4,), dict(ord=1)), ("norm", (4,), dict(ord=-INF)),
+    ("norm", (4,), dict(ord=0.5)), ("norm", (2, 3, 4), {}), ("norm", (2, 3, 4), dict(dim=1)),
+    ("norm", (2, 3, 4), dict(ord=3, dim=-1, keepdim=True)), ("norm", (3, 4), {}),
+    ("norm", (3, 4), dict(ord="fro")), ("norm", (3, 4), dict(ord="nuc")),
+    ("norm", (3, 4), dict(ord=INF)), ("norm", (3, 4), dict(ord=-INF)),
+    ("norm", (3, 4), dict(ord=1)), ("norm", (3, 4), dict(ord=-1)),
+    ("norm", (3, 4), dict(ord=2)), ("norm", (4, 3), dict(ord=-2)),
+    ("norm", (2, 3, 4), dict(ord=1, dim=(2, 0))), ("norm", (2, 3, 4), dict(ord=INF, dim=(0, 2),
+                                                                             keepdim=True)),
+    ("norm", (2, 3, 4), dict(ord="nuc", dim=(0, 2), keepdim=True)),
+    ("norm", (2, 3, 4), dict(ord=2, dim=(-1, -2))),
+    ("matrix_norm", (2, 3, 4), {}), ("matrix_norm", (2, 3, 4), dict(ord="nuc")),
+    ("matrix_norm", (2, 3, 4), dict(ord=2, keepdim=True)),
+    ("matrix_norm", (2, 4, 3), dict(ord=-2)), ("matrix_norm", (2, 3, 4), dict(ord=-1, dim=(1, 0))),
+    ("matrix_norm", (3, 2, 4), dict(ord=INF, dim=(2, 0), keepdim=True)),
+    ("vector_norm", (2, 3, 4), dict(ord=INF, dim=(0, 2))),
+    ("svdvals", (2, 3, 4), {}), ("svdvals", (4, 2), {}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, shape, kw", NORM_CASES,
+                         ids=[f"{n}-{s}-{k}" for n, s, k in NORM_CASES])
+def test_norms_equal_torchs_values_and_gradients(name, shape, kw):
+    torch = pytest.importorskip("torch")
+    a = U(*shape)
+    x, tx = ta.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = getattr(ta.linalg, name)(x, **kw), getattr(torch.linalg, name)(tx, **kw)
+    assert y.shape == tuple(ty.shape) and y.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = _rng.standard_normal(y.shape)
+    y.backward(ta.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("ord", ["nuc", 2, -2, 1, -INF, "fro"])
+def test_matrix_norm_gradients_match_central_differences(ord):
+    check_grads(lambda t: ta.linalg.matrix_norm(t, ord), U(2, 3, 4))
+
+
+def test_nuclear_norm_gradient_is_u_v_transposed():
+    """d||A||_* / dA = U V^T: for an orthogonal Q it is Q itself."""
+    q, _ = np.linalg.qr(U(4, 4))
+    x = ta.tensor(q, requires_grad=True)
+    ta.linalg.norm(x, "nuc").backward()
+    np.testing.assert_allclose(x.grad.numpy(), q, atol=1e-12)
+
+
+def test_svd_norms_refuse_second_derivatives_by_name():
+    x = ta.tensor(U(3, 3), requires_grad=True)
+    (g,) = ta.grad(ta.linalg.matrix_norm(x, "fro"), [x], create_graph=True)  # fro is fine
+    assert g.requires_grad
+    with pytest.raises(NotImplementedError, match="svdvals.*second derivatives.*shape"):
+        ta.grad(ta.linalg.matrix_norm(x, "nuc"), [x], create_graph=True)
+
+
+def test_norm_dtype_casts_first_and_refuses_narrowing():
+    x = ta.tensor(U(3, 4).astype(np.float32))
+    assert ta.linalg.norm(x, "nuc", dtype=np.float64).dtype == np.float64
+    assert ta.linalg.matrix_norm(x, 1, dtype=np.float64).dtype == np.float64
+    assert ta.linalg.norm(x).dtype == np.float32
+    with pytest.raises(RuntimeError, match="narrowing"):
+        ta.linalg.matrix_norm(ta.tensor(U(3, 4)), 2, dtype=np.float32)
+
+
+BAD_NORMS = [
+    ("matrix_norm", (2, 3, 4), dict(ord=3)), ("matrix_norm", (2, 3, 4), dict(ord="foo")),
+    ("matrix_norm", (4,), dict(ord="fro")), ("matrix_norm", (2, 3, 4), dict(dim=(1, 1))),
+    ("matrix_norm", (2, 3, 4), dict(dim=(1, -2))), ("matrix_norm", (2, 3, 4), dict(dim=(0, 1, 2))),
+    ("norm", (2, 3, 4), dict(ord=2)), ("norm", (2, 3, 4), dict(ord="fro")),
+    ("norm", (2, 3, 4), dict(dim=(0, 1, 2))), ("norm", (4,), dict(ord="fro")),
+    ("norm", (3, 4), dict(ord=3)), ("norm", (3, 4), dict(ord=0)), ("svdvals", (3,), {}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, shape, kw", BAD_NORMS, ids=[f"{n}-{k}" for n, _, k in BAD_NORMS])
+def test_norms_refuse_what_torch_refuses(name, shape, kw):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch.linalg, name)(torch.ones(shape, dtype=torch.float64), **kw)
+    with pytest.raises(RuntimeError) as ours:
+        getattr(ta.linalg, name)(ta.ones(*shape, dtype=np.float64), **kw)
+    prefix = str(theirs.value).split(":")[0]
+    assert str(ours.value).startswith(prefix if name != "svdvals" else "linalg.svd")
+    first_words = str(theirs.value).split(":")[1].split()[:3]
+    assert str(ours.value).split(":")[1].split()[:3] == first_words
+
+
+def test_matrix_norm_refuses_integers_naming_the_dtype():
+    with pytest.raises(RuntimeError, match="floating point.*int64"):
+        ta.linalg.matrix_norm(ta.ones(2, 2, dtype=np.int64))

@@ -8,11 +8,12 @@ losses (``F.cross_entropy``, ``F.nll_loss``, ``F.mse_loss``, ``F.binary_cross_en
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, ops
 from .activations import apply, apply_, apply_prelu, registry
 from .autograd import is_grad_enabled, no_grad
 from .ops.fused import (
@@ -29,7 +30,8 @@ from .ops.fused import (
     PadIndexed,
     PairwiseDistance,
 )
-from .ops.losses import KLDiv, SmoothL1, WeightedCrossEntropy
+from .ops.losses import KLDiv, SmoothL1, SoftMargin, WeightedCrossEntropy
+from .ops.resample import Resample, linear_plan, nearest_plan
 from .tensor import Tensor, _dim, generator
 
 # convolution, pooling and normalization live in api/conv.py and api/norm.py (their
@@ -53,7 +55,10 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
            # functional ops and the further losses
            "one_hot", "pad", "normalize", "cosine_similarity", "pairwise_distance", "softmin",
            "glu", "dropout1d", "dropout2d", "embedding", "l1_loss", "smooth_l1_loss",
-           "huber_loss", "kl_div", "embedding_bag", *_conv.__all__, *_norm.__all__,
+           "huber_loss", "kl_div", "embedding_bag", "interpolate", "upsample",
+           "upsample_nearest", "upsample_bilinear", "margin_ranking_loss",
+           "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
+           "multilabel_soft_margin_loss", "triplet_margin_loss", *_conv.__all__, *_norm.__all__,
            *_attention.__all__,
            *_rnn.__all__]
 
@@ -1253,6 +1258,441 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     if batchmean and reduction == "mean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(loss, reduction)
+
+
+# --- margin and embedding losses: margin_ranking / hinge_embedding / cosine_embedding /
+# soft_margin / multilabel_soft_margin / triplet_margin ----------------------------------------
+# Composed from primitives where torch composes them (so the subgradients at the hinges are
+# torch's: clamp_min passes the gradient where its input is >= 0); soft_margin is one node.
+
+def _float_result(who: str, *ts: Tensor) -> Any:
+    """The promoted float dtype of the inputs (torch's), refusing an integer result."""
+    dtype = dtypes.result_type(*ts)
+    if dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected a floating point result, got dtype {dtype} "
+                           f"(shapes {', '.join(str(t.shape) for t in ts)})")
+    return dtype
+
+
+def _broadcast(who: str, *shapes: tuple) -> tuple:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"{who}: the shapes {', '.join(map(str, shapes))} do not "
+                           "broadcast") from None
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """margin_ranking_loss: l = max(0, -y (x1 - x2) + margin) for y = 1 (x1 should rank
+    higher) or -1; dx1 = -y, dx2 = y where the hinge is active (>= 0, as torch), else 0.
+
+    Args:
+        input1, input2: scores of one shape (or broadcasting, of one number of dims).
+        target: 1 or -1 per pair (its gradient is -(x1 - x2) where active, as torch's).
+        margin: how far apart the scores must be (default 0).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input1, input2, target (*) with one number of dims; output a scalar, or (*).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.margin_ranking_loss(ta.tensor([1.0, 0.0]), ta.tensor([0.0, 1.0]),
+        ...                       ta.tensor([1.0, 1.0]), margin=0.5, reduction="none")
+        tensor([0. , 1.5])
+    """
+    reduction = _legacy(size_average, reduce, reduction, "margin_ranking_loss")
+    a, b, y = (_t(v, "margin_ranking_loss") for v in (input1, input2, target))
+    if not a.ndim == b.ndim == y.ndim:
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: {a.shape}, input2: {b.shape}, "
+                           f"target: {y.shape}")
+    _broadcast("margin_ranking_loss", a.shape, b.shape, y.shape)
+    _float_result("margin_ranking_loss", a, b, y)
+    return _reduce((-y * (a - b) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """hinge_embedding_loss: l = x where y = 1, max(0, margin - x) where y = -1 (x is
+    usually a distance; a y of another value counts both terms, as torch); dx = 1, or -1
+    where the hinge is active (margin - x >= 0), else 0.
+
+    Args:
+        input: distances (any float shape).
+        target: 1 (similar) or -1 (dissimilar), broadcasting with the input.
+        margin: the distance dissimilar pairs are pushed past (default 1).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (*), target broadcasting with it; output a scalar, or the broadcast shape.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.hinge_embedding_loss(ta.tensor([0.3, 0.3]), ta.tensor([1, -1]),
+        ...                        reduction="none")
+        tensor([0.3, 0.7])
+    """
+    reduction = _legacy(size_average, reduce, reduction, "hinge_embedding_loss")
+    x, y = _t(input, "hinge_embedding_loss"), _t(target, "hinge_embedding_loss")
+    _broadcast("hinge_embedding_loss", x.shape, y.shape)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"hinge_embedding_loss: expected a float input, got {x.dtype} "
+                           f"(shape {x.shape})")
+    y = y.detach()  # NOTE: torch's target is used only in comparisons: it gets no gradient
+    hinge = _where_else_0(y.data != 1, (margin - x).clamp(min=0))
+    return _reduce(hinge + _where_else_0(y.data != -1, x), reduction)
+
+
+def _where_else_0(cond: np.ndarray, x: Tensor) -> Tensor:
+    """x where cond, else 0, in x's dtype and the broadcast shape (torch's where(c, x, 0))."""
+    return ops.Where.apply(cond, x, np.zeros((), x.dtype))
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Tensor:
+    """cosine_embedding_loss: with c = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)) per
+    row, l = 1 - c where y = 1, max(0, c - margin) where y = -1, 0 for other y (torch's
+    formula, composed as torch composes it, so the gradients are its).
+
+    Args:
+        input1, input2: (N, D) rows (or (D,) vectors with a 0-d target), broadcasting.
+        target: 1 (similar) or -1 (dissimilar) per row; no gradient.
+        margin: in [-1, 1], 0 to 0.5 suggested (default 0).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input1, input2 (N, D) with target (N,), or (D,) with a 0-d target; output a
+        scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> x = ta.tensor([[1.0, 0.0], [1.0, 1.0]])
+        >>> F.cosine_embedding_loss(x, ta.tensor([[1.0, 0.0], [1.0, 0.0]]),
+        ...                         ta.tensor([1, -1]), reduction="none")
+        tensor([0.    , 0.7071])
+    """
+    who = "cosine_embedding_loss"
+    reduction = _legacy(size_average, reduce, reduction, who)
+    a, b, y = (_t(v, who) for v in (input1, input2, target))
+    if y.ndim not in (0, 1):
+        raise RuntimeError(f"{who}: 0D or 1D target tensor expected, multi-target not "
+                           f"supported (target shape {y.shape})")
+    if y.ndim == 1 and not a.ndim == b.ndim == 2:
+        raise RuntimeError(f"{who}: 1D target tensor expects 2D input tensors, but found "
+                           f"inputs with sizes {list(a.shape)} and {list(b.shape)}.")
+    if y.ndim == 0 and not a.ndim == b.ndim == 1:
+        raise RuntimeError(f"{who}: 0D target tensor expects 1D input tensors, but found "
+                           f"inputs with sizes {list(a.shape)} and {list(b.shape)}.")
+    shape = _broadcast(who, a.shape, b.shape)
+    _broadcast(who, shape[:-1], y.shape)
+    dtype = _float_result(who, a, b)
+    a, b, dim = a.to(dtype), b.to(dtype), y.ndim
+    # NOTE: 1e-12 inside each squared norm (torch's EPSILON): a zero row gives c = 0, not nan
+    denom = (((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)).sqrt()
+    cos = (a * b).sum(dim) / denom
+    t = y.data
+    loss = _where_else_0(t == 1, 1 - cos) + _where_else_0(t == -1, (cos - margin).clamp(min=0))
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """soft_margin_loss: l = log(1 + e^(-y x)) for labels y = 1 or -1 (a smooth hinge);
+    dx = -y sigmoid(-y x). Computed stably (no overflow for large -y x).
+
+    Args:
+        input: scores (any float shape).
+        target: labels of the input's shape (or broadcasting to it); no gradient (torch
+            refuses a target that requires one).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (*), target (*); output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> loss = F.soft_margin_loss(ta.tensor([0.0, 2.0]), ta.tensor([1.0, -1.0]),
+        ...                           reduction="none")
+        >>> [round(v, 4) for v in loss.tolist()]
+        [0.6931, 2.1269]
+    """
+    reduction = _legacy(size_average, reduce, reduction, "soft_margin_loss")
+    x = _t(input, "soft_margin_loss")
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
+        raise RuntimeError("soft_margin_loss: The function 'soft_margin_loss' is not "
+                           "differentiable with respect to argument 'target'. This input "
+                           f"cannot have requires_grad True (target shape {t.shape}).")
+    shape = _broadcast("soft_margin_loss", x.shape, t.shape)
+    if shape != x.shape:
+        raise RuntimeError(f"soft_margin_loss: output with shape {list(x.shape)} doesn't "
+                           f"match the broadcast shape {list(shape)}")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"soft_margin_loss: expected a float input, got {x.dtype} "
+                           f"(shape {x.shape})")
+    y = np.broadcast_to(t.astype(x.dtype, copy=False), x.shape)
+    return _reduce(SoftMargin.apply(x, y), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Tensor:
+    """multilabel_soft_margin_loss: per sample, the mean over the C classes of
+    -(t log sigmoid(x) + (1 - t) log sigmoid(-x)) (times ``weight``), for 0/1 targets t;
+    dx = (sigmoid(x) - t) w / C (then the reduction's 1 / N).
+
+    Args:
+        input: (N, C) scores (or (C,), or (*, C): the last dim holds the classes).
+        target: 0/1 labels broadcasting with the input (float: its gradient is -x w / C).
+        weight: optional per-class weight (C,) (broadcasting with the loss).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (N, C), target (N, C); output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.multilabel_soft_margin_loss(ta.tensor([[0.0, 0.0]]), ta.tensor([[1.0, 0.0]]))
+        tensor(0.6931)
+    """
+    who = "multilabel_soft_margin_loss"
+    if size_average is not None or reduce is not None:
+        reduction = _legacy(size_average, reduce, reduction, who)
+    _check_reduction(reduction, who)
+    x = _t(input, who)
+    if x.ndim == 0:
+        raise IndexError(f"{who}: Dimension specified as -1 but tensor has no dimensions "
+                         f"(input shape {x.shape}: it needs a class dim)")
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    _broadcast(who, x.shape, t.shape)
+    loss = -(t * logsigmoid(x) + (1 - t) * logsigmoid(-x))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=x.ndim - 1) / x.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss: l = max(0, d(a, p) - d(a, n) + margin), d the pairwise_distance
+    (||x - y + eps||_p over the last dim); ``swap`` uses min(d(a, n), d(p, n)) for the
+    negative's distance (the distance swap). Gradients through pairwise_distance.
+
+    Args:
+        anchor, positive, negative: (N, D) (or (D,), or (*, D)) of one number of dims,
+            broadcasting.
+        margin: how much nearer the positive must be (> 0, default 1).
+        p: the norm's exponent (default 2).
+        eps: added to each difference, as pairwise_distance.
+        swap: the distance swap of Balntas et al. (2016).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        (N, D) each; output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> a = ta.tensor([[0.0, 0.0]])
+        >>> F.triplet_margin_loss(a, ta.tensor([[0.0, 1.0]]), ta.tensor([[3.0, 0.0]]), eps=0)
+        tensor(0.)
+    """
+    who = "triplet_margin_loss"
+    reduction = _legacy(size_average, reduce, reduction, who)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pos, neg = (_t(v, who) for v in (anchor, positive, negative))
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise RuntimeError(f"{who}: The anchor, positive, and negative tensors are expected "
+                           f"to have the same number of dimensions, but got: anchor "
+                           f"{a.ndim}D, positive {pos.ndim}D, and negative {neg.ndim}D inputs "
+                           f"(shapes {a.shape}, {pos.shape}, {neg.shape})")
+    _broadcast(who, a.shape, pos.shape, neg.shape)
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(pos, neg, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+# --- resampling: interpolate (upsample) -------------------------------------------------------
+
+_LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def _per_dim(value: Any, x: Tensor, what: str) -> list:
+    """``size`` or ``scale_factor`` as one value per spatial dim (torch's checks)."""
+    dims = x.ndim - 2
+    if not isinstance(value, (list, tuple)):
+        return [value] * max(dims, 0)
+    if len(value) != dims:
+        name, fmt = ("output size of", "output size in (o1, o2, ...,oK)") if what == "size" \
+            else ("scale_factor of shape", "scale_factor in (s1, s2, ...,sK)")
+        first = "Input and output" if what == "size" else "Input and scale_factor"
+        raise ValueError(f"{first} must have the same number of spatial dimensions, but got "
+                         f"input with spatial dimensions of {list(x.shape[2:])} and {name} "
+                         f"{value}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                         f"format and {fmt} format.")
+    if what == "size" and not all(isinstance(v, (int, np.integer)) for v in value):
+        raise TypeError("interpolate: expected size to be one of int or Tuple[int] or "
+                        "Tuple[int, int] or Tuple[int, int, int], but got size with types "
+                        f"{[type(v) for v in value]}")
+    return list(value)
+
+
+def _output_size(x: Tensor, size: Any, scale_factor: Any, recompute: Any) -> tuple:
+    """(output size per spatial dim, the scale factors the kernel uses or None per dim)."""
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if size is not None:
+        out = _per_dim(size, x, "size")
+        if not all(isinstance(v, (int, np.integer)) for v in out):
+            raise TypeError(f"interpolate: size must be an int or a tuple of ints, got {size!r}")
+        return [int(v) for v in out], [None] * len(out)
+    scales = [float(s) for s in _per_dim(scale_factor, x, "scale_factor")]
+    # NOTE: floor(n * s) in double, as torch; with recompute_scale_factor the kernel then
+    # uses n_in / n_out instead of 1 / s (they differ when n * s is not an integer)
+    out = [int(np.floor(n * s)) for n, s in zip(x.shape[2:], scales)]
+    return out, [None] * len(out) if recompute else scales
+
+
+def _check_sizes(x: Tensor, out: list) -> None:
+    if all(n > 0 for n in x.shape[2:]) and all(n > 0 for n in out):
+        return
+    names = _SPATIAL[len(out)]
+    ins = ", ".join(f"{d}: {n}" for d, n in zip(names, x.shape[2:]))
+    outs = ", ".join(f"{d}: {n}" for d, n in zip(names, out))
+    link = " and output" if len(out) == 1 else " output"
+    raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                       f"({ins}){link} ({outs})")
+
+
+def _resample_mode(x: Tensor, mode: str, align_corners: Any) -> None:
+    """torch's refusals of a mode that does not fit the input, or is not computed here."""
+    modes = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+    if x.ndim not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area",
+                                                *_LINEAR_MODES, "bicubic", "lanczos"):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
+                                  f"(got {x.ndim}D) for the modes: {modes} (got {mode})")
+    if mode in _LINEAR_MODES and x.ndim != _LINEAR_MODES[mode]:
+        raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs "
+                                  f"{_LINEAR_MODES[mode]}D input")
+    if mode in ("bicubic", "lanczos") or (mode == "area" and x.ndim == 5):
+        raise NotImplementedError(f"interpolate: mode {mode!r} on a {x.ndim}-d input (shape "
+                                  f"{x.shape}) is not implemented in tinygrad_acts")
+    kind = "linear" if mode in _LINEAR_MODES else "nearest"
+    if x.dtype.kind != "f" and not (kind == "nearest" and x.dtype == np.uint8):
+        raise NotImplementedError(f'"compute_indices_weights_{kind}" not implemented for '
+                                  f"{x.dtype} (interpolate, input shape {x.shape})")
+
+
+def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
+                mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """interpolate: resize the spatial dims (all but N, C) by nearest or linear sampling.
+
+    nearest: y[i] = x[floor(i * s)] (s = n_in / n_out, or 1 / scale_factor); its gradient
+    is g added back at each picked source. linear / bilinear / trilinear: y[i] =
+    (1 - l) x[i0] + l x[i0 + 1] at the source position p = (i + 0.5) s - 0.5 (pixel
+    centres; p = i (n_in - 1) / (n_out - 1) with ``align_corners=True``), l = p - i0, per
+    spatial dim in turn; its gradient is g spread back with the same weights (one node).
+
+    Args:
+        input: (N, C, W), (N, C, H, W) or (N, C, D, H, W).
+        size: the output's spatial size (an int for every dim, or one per dim).
+        scale_factor: a multiplier per spatial dim instead (the size is floor(n * s)).
+        mode: 'nearest' (default), 'nearest-exact' (floor((i + 0.5) s)), 'linear' (3-d),
+            'bilinear' (4-d), 'trilinear' (5-d) or 'area' (adaptive average pooling).
+        align_corners: linear modes only: False (None, the default, means False, without
+            a warning, as torch 2.x) samples at pixel centres; True lines up the corners.
+        recompute_scale_factor: with ``scale_factor``, sample at n_in / n_out (the size's
+            own ratio) instead of 1 / scale_factor.
+        antialias: refused here (torch's bilinear / bicubic low-pass option).
+
+    Shape:
+        Input (N, C, *in), output (N, C, *size).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.interpolate(ta.tensor([[[1.0, 2.0]]]), scale_factor=2)
+        tensor([[[1., 1., 2., 2.]]])
+        >>> F.interpolate(ta.tensor([[[1.0, 2.0]]]), size=4, mode="linear")
+        tensor([[[1.  , 1.25, 1.75, 2.  ]]])
+    """
+    x = _t(input, "interpolate")
+    if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating "
+                         "modes: linear | bilinear | bicubic | trilinear")
+    out, scales = _output_size(x, size, scale_factor, recompute_scale_factor)
+    if mode == "area" and scale_factor is not None:
+        scales = [None] * len(out)
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and x.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
+    _resample_mode(x, mode, align_corners)
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented in "
+                                  f"tinygrad_acts (input shape {x.shape})")
+    _check_sizes(x, out)
+    if mode == "area":
+        pool = _conv.adaptive_avg_pool1d if x.ndim == 3 else _conv.adaptive_avg_pool2d
+        return pool(x, tuple(out))
+    if mode in _LINEAR_MODES:
+        plans = tuple(linear_plan(n, m, s, bool(align_corners), x.dtype)
+                      for n, m, s in zip(x.shape[2:], out, scales))
+    else:
+        plans = tuple(nearest_plan(n, m, s, exact=mode == "nearest-exact", shortcut=x.ndim == 4)
+                      for n, m, s in zip(x.shape[2:], out, scales))
+    return Resample.apply(x, plans=plans)
+
+
+def _deprecated_upsample(name: str) -> None:
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=3)
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """upsample: ``interpolate`` under its old name (deprecated in torch: it warns)."""
+    _deprecated_upsample("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """upsample_nearest: ``interpolate(mode='nearest')`` (deprecated in torch: it warns)."""
+    _deprecated_upsample("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """upsample_bilinear: ``interpolate(mode='bilinear', align_corners=True)`` (deprecated
+    in torch: it warns)."""
+    _deprecated_upsample("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 # embedding_bag lives with its layer (nn/sparse.py); imported last, as nn imports this module

@@ -1,6 +1,7 @@
 """Linear algebra: mm / mv / bmm / dot / vdot / outer / inner / tensordot / einsum / kron /
 cross / matmul / addmm / baddbmm, and det / inverse / slogdet / logdet; ``ta.linalg``
-(tinygrad_acts/linalg.py) adds inv / solve / cross / slogdet under torch.linalg's names.
+(tinygrad_acts/linalg.py) adds inv / solve / cross / slogdet under torch.linalg's names,
+and the norms: svdvals / matrix_norm / norm (linalg_norm here).
 
 The rules are ops/linalg.py's: MatMul for the matrix products, Einsum for the contractions
 (tensordot and inner are einsums), Mul for outer and kron (exact), Cross, Det, SlogDet, Inv
@@ -21,6 +22,7 @@ from .. import dtypes, ops, return_types
 from ..ops import linalg as L
 from ..tensor import Tensor, _dim, _matmul, _tensor_arg
 from . import method
+from .reduce import vector_norm
 
 __all__ = ["mm", "mv", "bmm", "dot", "vdot", "outer", "ger", "inner", "tensordot", "einsum",
            "kron", "cross", "matmul", "addmm", "baddbmm", "det", "inverse", "slogdet",
@@ -723,3 +725,159 @@ def logdet(input: Tensor) -> Tensor:
     if not np.any(sign.data < 0):
         return logabs
     return ops.Where.apply(sign.data < 0, math.nan, logabs)
+
+
+# --- norms: svdvals / matrix_norm / norm (torch.linalg's) ---------------------------------------
+
+def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
+    """The singular values of each matrix, descending: s with A = U diag(s) V^T; dA =
+    U diag(g) V^T (exact; second derivatives are refused).
+
+    Args:
+        A: (..., m, n), float.
+        driver: torch's cuSOLVER choice: refused on the CPU, as torch refuses it.
+
+    Shape: (..., m, n) -> (..., min(m, n)).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.svdvals(ta.tensor([[3.0, 0.0], [0.0, -4.0]]))
+        tensor([4., 3.])
+    """
+    who = "linalg.svdvals"
+    a = _tensor_arg(who, A, "A")
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
+                           f"CUDA inputs with cuSOLVER backend (linalg.svdvals, shape {a.shape}).")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{who}: Expected a floating point or complex tensor as input. "
+                           f"Got {a.dtype} (shape {a.shape})")
+    if a.ndim < 2:
+        raise RuntimeError(f"{who}: The input tensor A must have at least 2 dimensions "
+                           f"(shape {a.shape}).")
+    return L.SvdVals.apply(a)
+
+
+def _matrix_ord(ord: Any) -> bool:
+    """An order matrix_norm computes: 'fro', 'nuc', or a number among +-1, +-2, +-inf."""
+    if isinstance(ord, str):
+        return ord in ("fro", "nuc")
+    return isinstance(ord, (int, float, np.number)) and not isinstance(ord, bool) \
+        and abs(ord) in (1, 2, math.inf)
+
+
+def _matrix_dims(who: str, a: Tensor, dim: Any) -> tuple[int, int]:
+    """torch's checks of matrix_norm's input and dim pair; the two dims, wrapped."""
+    if a.ndim < 2:
+        raise RuntimeError(f"{who}: The input tensor A must have at least 2 dimensions "
+                           f"(shape {a.shape}).")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{who}: Expected a floating point or complex tensor as input. "
+                           f"Got {a.dtype} (shape {a.shape})")
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"{who}: dim must be a 2-tuple. Got {list(dims)}")
+    d0, d1 = (_dim(who, a, d) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"{who}: dims must be different. Got ({d0}, {d1})")
+    return d0, d1
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """The matrix norm of each matrix (over the two dims ``dim``):
+
+    'fro' sqrt(sum a_ij^2); 'nuc' the sum of the singular values; 2 / -2 the largest /
+    smallest singular value; 1 / -1 the max / min column sum of |a_ij|; inf / -inf the
+    max / min row sum. Gradients: the vector norm's for 'fro'; U diag(g) V^T through the
+    singular values for 'nuc' and 2 / -2 (ties of the max share it evenly, as torch); the
+    abs-sums' for 1 and inf (ties of the max / min share it evenly, sign(0) = 0).
+
+    Args:
+        A: (..., m, n), float.
+        ord: 'fro' (default), 'nuc', 1, -1, 2, -2, inf or -inf.
+        dim: the two dims holding the matrices (default the last two).
+        keepdim: keep them as size 1.
+        dtype: compute in this float dtype (the input is cast first).
+
+    Shape: (..., m, n) -> (...).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> A = ta.tensor([[1.0, -2.0], [3.0, 4.0]])
+        >>> ta.linalg.matrix_norm(A, 1), ta.linalg.matrix_norm(A, float("inf"))
+        (tensor(6.), tensor(7.))
+    """
+    who = "linalg.matrix_norm"
+    a = _tensor_arg(who, A, "A")
+    if not _matrix_ord(ord):
+        raise RuntimeError(f"{who}: Order {ord} not supported.")
+    d0, d1 = _matrix_dims(who, a, dim)
+    if dtype is not None:
+        a = _cast(who, a, dtype)
+    if ord == "fro":
+        return vector_norm(a, 2, (d0, d1), keepdim)
+    if ord == "nuc" or abs(ord) == 2:
+        perm = [i for i in range(a.ndim) if i not in (d0, d1)] + [d0, d1]
+        s = svdvals(a.permute(*perm))
+        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord > 0 else s.amin(-1))
+        return out.reshape(_kept(a.shape, d0, d1)) if keepdim else out
+    if math.isinf(ord):  # NOTE: the inf norm is the 1 norm of the transpose
+        d0, d1 = d1, d0
+    sums = vector_norm(a, 1, d0, keepdim)
+    pick = sums.amax if ord > 0 else sums.amin
+    return pick(d1 - 1 if not keepdim and d0 < d1 else d1, keepdim)
+
+
+def _kept(shape: tuple, d0: int, d1: int) -> tuple:
+    return tuple(1 if i in (d0, d1) else n for i, n in enumerate(shape))
+
+
+def _cast(who: str, a: Tensor, dtype: Any) -> Tensor:
+    """The input in ``dtype``: a float dtype no narrower than the input's (torch's rule)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise RuntimeError(f"{who}: dtype should be floating point, but got {dtype}")
+    if dtype.itemsize < a.data.dtype.itemsize:
+        raise RuntimeError(f"{who}: the input's dtype {a.dtype} cannot be converted without "
+                           f"narrowing to the dtype {dtype}, as torch")
+    return a.astype(dtype)
+
+
+def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """torch.linalg.norm: a vector norm or a matrix norm, chosen as torch chooses.
+
+    - ``ord=None``: the 2-norm of the elements over ``dim`` (all of them by default; over
+      two dims this is the Frobenius norm).
+    - ``dim`` an int, or a 1-D input: ``vector_norm(A, ord, dim)``.
+    - ``dim`` a pair, or a 2-D input: ``matrix_norm(A, ord, dim)`` ('fro', 'nuc', +-1,
+      +-2, +-inf).
+
+    Args:
+        A: float tensor; 1-D or 2-D when ``ord`` is given without ``dim``.
+        ord: the order (see above); a string is a matrix norm.
+        dim: an int or a pair of ints.
+        keepdim: keep the reduced dims as size 1.
+        dtype: compute in this float dtype.
+
+    Shape: the input's shape without ``dim``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.norm(ta.tensor([3.0, 4.0])), ta.linalg.norm(ta.eye(2), "nuc")
+        (tensor(5.), tensor(2.))
+    """
+    who = "linalg.norm"
+    a = _tensor_arg(who, A, "A")
+    dims = None if dim is None else ((dim,) if isinstance(dim, int) else tuple(dim))
+    if dims is not None and len(dims) not in (1, 2):
+        raise RuntimeError(f"{who}: If dim is specified, it must be of length 1 or 2. Got "
+                           f"{list(dims)}")
+    if dims is None and (ord is not None) and a.ndim not in (1, 2):
+        raise RuntimeError(f"{who}: If dim is not specified but ord is, the input must be 1D "
+                           f"or 2D. Got {a.ndim}D.")
+    if isinstance(ord, str) or (ord is not None and (
+            (dims is not None and len(dims) == 2) or (dims is None and a.ndim == 2))):
+        return matrix_norm(a, ord, (0, 1) if dims is None else dims, keepdim, dtype=dtype)
+    return vector_norm(a, 2 if ord is None else ord, dims, keepdim, dtype=dtype)

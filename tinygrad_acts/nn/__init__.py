@@ -7,7 +7,20 @@ from typing import Any
 
 from .. import functional as functional  # nn.functional, as torch.nn.functional
 from ..activations import registry as _registry
-from . import activation, conv, init, layers, losses, module, norm, rnn, sparse, transformer, utils
+from . import (
+    activation,
+    conv,
+    init,
+    layers,
+    losses,
+    module,
+    norm,
+    rnn,
+    sparse,
+    transformer,
+    upsampling,
+    utils,
+)
 from .activation import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .layers import *  # noqa: F403
@@ -17,12 +30,14 @@ from .norm import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403
 from .transformer import *  # noqa: F403
+from .upsampling import *  # noqa: F403
 
 sys.modules[__name__ + ".functional"] = functional
 
 # each module's __all__ is what nn exports: a new layer or loss is listed there only
 __all__ = [*module.__all__, *layers.__all__, *activation.__all__, *losses.__all__,
            *conv.__all__, *norm.__all__, *rnn.__all__, *sparse.__all__, *transformer.__all__,
+           *upsampling.__all__,
            "init", "utils", "functional"]
 
 _made: dict = {}

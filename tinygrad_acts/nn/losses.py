@@ -12,7 +12,9 @@ from ..tensor import Tensor
 from .module import Module
 
 __all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
-           "SmoothL1Loss", "HuberLoss", "KLDivLoss"]
+           "SmoothL1Loss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+           "CosineEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+           "TripletMarginLoss"]
 
 
 class _Loss(Module):
@@ -266,3 +268,174 @@ class KLDivLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.kl_div(self._checked(input), target, reduction=self.reduction,
                         log_target=self.log_target)
+
+
+class MarginRankingLoss(_Loss):
+    """Ranking hinge: l = max(0, -y (x1 - x2) + margin) for y = 1 or -1 (``F.margin_ranking_loss``).
+
+    Args:
+        margin: how far apart the scores must be (default 0).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input1, input2, target (*) with one number of dims; output a scalar, or (*).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> loss = ta.nn.MarginRankingLoss(margin=1.0)
+        >>> loss(ta.tensor([2.0]), ta.tensor([0.5]), ta.tensor([1.0]))
+        tensor(0.)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.margin_ranking_loss(self._checked(input1), input2, target,
+                                     margin=self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """l = x where y = 1, max(0, margin - x) where y = -1 (``F.hinge_embedding_loss``).
+
+    Args:
+        margin: the distance dissimilar pairs are pushed past (default 1).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (*), target broadcasting with it; output a scalar, or the broadcast shape.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.HingeEmbeddingLoss()(ta.tensor([0.25, 0.25]), ta.tensor([1, -1]))
+        tensor(0.5)
+    """
+
+    def __init__(self, margin: float = 1.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.hinge_embedding_loss(self._checked(input), target, margin=self.margin,
+                                      reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """l = 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1
+    (``F.cosine_embedding_loss``).
+
+    Args:
+        margin: in [-1, 1] (default 0).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input1, input2 (N, D), target (N,); or (D,) with a 0-d target.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> x = ta.tensor([[1.0, 0.0]])
+        >>> ta.nn.CosineEmbeddingLoss()(x, x, ta.tensor([1]))
+        tensor(0.)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.cosine_embedding_loss(self._checked(input1), input2, target,
+                                       margin=self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """Two-class logistic loss: l = log(1 + e^(-y x)) for y = 1 or -1 (``F.soft_margin_loss``).
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (*), target (*) the same shape; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> round(ta.nn.SoftMarginLoss()(ta.tensor([0.0]), ta.tensor([1.0])).item(), 4)
+        0.6931
+    """
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.soft_margin_loss(self._checked(input), target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """Multi-label one-versus-all logistic loss, the mean over classes of
+    -(t log sigmoid(x) + (1 - t) log sigmoid(-x)) (``F.multilabel_soft_margin_loss``).
+
+    Args:
+        weight: optional per-class weight (C,).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (N, C), target (N, C) of 0/1 labels; output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> loss = ta.nn.MultiLabelSoftMarginLoss()
+        >>> round(loss(ta.tensor([[0.0, 0.0]]), ta.tensor([[0.0, 1.0]])).item(), 4)
+        0.6931
+    """
+
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.weight = weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.multilabel_soft_margin_loss(self._checked(input), target, weight=self.weight,
+                                             reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """l = max(0, d(a, p) - d(a, n) + margin), d the pairwise distance
+    (``F.triplet_margin_loss``).
+
+    Args:
+        margin: how much nearer the positive must be (> 0, default 1).
+        p: the norm's exponent (default 2).
+        eps: added to each difference (default 1e-6).
+        swap: use min(d(a, n), d(p, n)) as the negative's distance.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        anchor, positive, negative (N, D); output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> loss = ta.nn.TripletMarginLoss(margin=1.0)
+        >>> a = ta.tensor([[0.0, 0.0]])
+        >>> loss(a, ta.tensor([[0.0, 0.5]]), ta.tensor([[0.0, 1.0]])).item() > 0
+        True
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                             f"{margin} instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_loss(self._checked(anchor), positive, negative,
+                                     margin=self.margin, p=self.p, eps=self.eps,
+                                     swap=self.swap, reduction=self.reduction)

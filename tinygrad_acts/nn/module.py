@@ -395,19 +395,31 @@ class Module:
 
     def state_dict(self, *, prefix: str = "", keep_vars: bool = False
                    ) -> OrderedDict[str, Any]:
-        """name -> a copy of each parameter's and persistent buffer's array, with PyTorch's
-        key names and order (each module's parameters, then its buffers, then its
-        children's). A tied parameter (one Parameter under several names) is listed under
-        every name, as in PyTorch, so the checkpoint of a tied model loads into torch and
-        back.
+        """name -> each parameter and persistent buffer as a detached Tensor, with
+        PyTorch's key names and order (each module's parameters, then its buffers, then
+        its children's). A tied parameter (one Parameter under several names) is listed
+        under every name, as in PyTorch, so the checkpoint of a tied model loads into torch
+        and back.
 
-        NOTE: copies, where PyTorch returns tensors sharing the parameters' memory: writing
-        into an array here does not change the model (and cannot slip past autograd's
-        version check). ``keep_vars=True`` gives the Parameters and buffers themselves."""
+        As in PyTorch, each value shares memory and the version counter with its parameter
+        (``t.detach()``): ``sd["weight"].add_(1)`` changes the model (and a graph that saved
+        the old weight then refuses to backward, never silently wrong). Take a snapshot
+        with ``{k: v.clone() for k, v in sd.items()}`` (or ``copy.deepcopy``).
+        ``keep_vars=True`` gives the Parameters and buffers themselves.
+
+        Example:
+            >>> import tinygrad_acts as ta
+            >>> lin = ta.nn.Linear(2, 1)
+            >>> sd = lin.state_dict()
+            >>> with ta.no_grad():
+            ...     _ = sd["bias"].zero_()
+            >>> lin.bias.tolist(), sd["bias"].requires_grad
+            ([0.0], False)
+        """
         named = [(prefix + name, t) for name, t in self._state_members()]
         if keep_vars:
             return OrderedDict(named)
-        return OrderedDict((name, t.data.copy()) for name, t in named)
+        return OrderedDict((name, t.detach()) for name, t in named)
 
     def _state_members(self) -> list[tuple[str, Tensor]]:
         """What a state dict holds: every parameter and persistent buffer under every name."""

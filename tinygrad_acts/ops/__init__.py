@@ -17,6 +17,7 @@
 - ``rnn``: Scan, one recurrent layer (RNN / LSTM / GRU, one direction) over all time steps
 - ``attention``: scaled dot-product attention with its fused backward
 - ``embedding_bag``: embedding_bag sum / mean and max, one node per bag reduction
+- ``resample``: interpolate's nearest and (bi/tri)linear modes, one separable node
 - ``helpers``: the array helpers rules share (unbroadcast, expand, where, ...)
 - ``spec`` and ``table``: the op table ``OPS``, one row per op (each family file ends with
   its rows; activations add theirs)
@@ -64,6 +65,7 @@ from .table import OPS, OpSpec, add_row, remove_row
 
 # the later families: importing each adds its rows to OPS (after table's, so row order holds)
 from . import attention, conv, embedding_bag, linalg, losses, math, norm, rnn, sorting  # isort: skip
+from . import resample  # isort: skip
 
 __all__ = [
     # elementwise
@@ -79,5 +81,5 @@ __all__ = [
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
     "where", "OPS", "OpSpec", "add_row", "remove_row", "attention", "conv", "embedding_bag",
     "linalg",
-    "losses", "math", "norm", "rnn", "sorting",
+    "losses", "math", "norm", "rnn", "sorting", "resample",
 ]

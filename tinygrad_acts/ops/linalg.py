@@ -1,5 +1,6 @@
 """Linear algebra: matmul at every rank, einsum (tensordot, inner, dot ... are written
-with it or with matmul), cross, det / slogdet / inv / solve."""
+with it or with matmul), cross, det / slogdet / inv / solve, svdvals (for the nuclear and
+spectral norms)."""
 from __future__ import annotations
 
 import string
@@ -250,6 +251,30 @@ class Solve(Function):
                 unbroadcast(gb, b_shape) if need_b else None)
 
 
+class SvdVals(Function):
+    """s = the singular values of a (batched, descending); da = u diag(g) v^T from a's
+    reduced SVD a = u diag(s) v^T (torch's svdvals rule: the u and v terms vanish when only
+    s is used, so this is exact, repeated singular values included).
+
+    NOTE: its second derivative needs the derivatives of u and v (1 / (s_i^2 - s_j^2)
+    terms); those are not computed here, so a backward under create_graph is refused.
+    """
+
+    @quiet
+    def forward(self, a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        self.save(u, vh)
+        return s
+
+    def backward(self, g, u, vh):
+        if is_tensor(g):
+            raise NotImplementedError(
+                f"linalg.svdvals (nuclear / spectral norms): second derivatives are not "
+                f"implemented in tinygrad_acts (input shape {u.shape[:-1] + vh.shape[-1:]}); "
+                "backward with create_graph=False")
+        return (u * g[..., None, :]) @ vh
+
+
 # --- the rows ------------------------------------------------------------------------------
 # (matmul's row is in table.py.) The products that are written with MatMul, Mul or Einsum
 # have rows on that node; inv / solve / slogdet / logdet take a / 8 + I, whose eigenvalues
@@ -324,3 +349,10 @@ row("slogdet", SlogDet, lambda a: lib(a).linalg.slogdet(_near_eye(a)).logabsdet,
     lambda a: np.linalg.slogdet(_near_eye_ref(a))[1], ((3, 3),), ((2, 2, 2),), torch=True)
 row("logdet", SlogDet, lambda a: _near_eye(a).logdet(),
     lambda a: np.log(np.linalg.det(_near_eye_ref(a))), ((3, 3),), torch=True)
+row("linalg.svdvals", SvdVals, lambda a: lib(a).linalg.svdvals(a),
+    lambda a: np.linalg.svd(a, compute_uv=False), ((3, 4),), ((2, 3, 2),), smooth=False,
+    torch=True)
+row("linalg.matrix_norm(nuc)", SvdVals, lambda a: lib(a).linalg.matrix_norm(a, "nuc"),
+    lambda a: np.linalg.norm(a, "nuc"), ((4, 3),), smooth=False, torch=True)
+row("linalg.matrix_norm(2)", SvdVals, lambda a: lib(a).linalg.matrix_norm(a, 2),
+    lambda a: np.linalg.norm(a, 2), ((3, 3),), smooth=False, torch=True)

@@ -1,5 +1,5 @@
-"""Losses beyond the fused four in fused.py: l1 / smooth_l1 / huber (one rule), kl_div, and
-cross_entropy with class weights, ignore_index and label smoothing.
+"""Losses beyond the fused four in fused.py: l1 / smooth_l1 / huber (one rule), kl_div,
+cross_entropy with class weights, ignore_index and label smoothing, and soft_margin.
 
 Each elementwise loss is a node giving one loss per element (reduction='none'); the wrappers
 in ``functional.py`` check the arguments and reduce. The weighted cross-entropy reduces
@@ -130,12 +130,36 @@ class WeightedCrossEntropy(Function):
         return (p * a - shift) * s  # NOTE: every row ignored: inf * 0 is nan, as torch
 
 
+class SoftMargin(Function):
+    """soft_margin_loss per element: l = log(1 + e^z), z = -y x (y a constant label);
+    dx = -y sigmoid(z).
+
+    NOTE: log(1 + e^z) as logaddexp(0, z) and sigmoid(z) as e^(-logaddexp(0, -z)): no
+    overflow for any z (torch's log1p(exp(z)) is inf past z ~ 88 in float32), and no
+    digits lost where sigmoid is tiny.
+    """
+
+    @quiet
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save(x, y)
+        with np.errstate(under="ignore"):  # NOTE: log(1 + e^z) -> 0 for z << 0, silently
+            return np.logaddexp(0, -y * x)
+
+    @quiet
+    def backward(self, g: Any, x: Any, y: np.ndarray) -> Any:
+        if is_tensor(x):  # create_graph: through the sigmoid node
+            return g * -y * (-y * x).sigmoid()
+        with np.errstate(under="ignore"):
+            return g * -y * np.exp(-np.logaddexp(0, y * x))
+
+
 # --- the rows ------------------------------------------------------------------------------
 
 T = np.array([[0.6, -0.3, 1.2, 0.1], [-1.1, 0.4, -0.2, 0.9], [0.3, 0.0, -0.7, 1.5]])
 TARGET = np.array([2, 0, 3])     # class indices for a (3, 4) batch of scores
 TARGET2 = np.array([2, -100, 1])  # the middle row is ignored (torch's default ignore_index)
 W = np.array([0.5, 2.0, 1.0, 1.5])
+Y = np.array([[1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 1.0, -1.0]])  # labels
 
 
 def _const(x: Any, values: np.ndarray) -> Any:
@@ -193,3 +217,10 @@ row("cross_entropy(weight, reduction='none')", WeightedCrossEntropy,
     lambda a: F(a).cross_entropy(a, lib(a).tensor(TARGET), weight=_const(a, W),
                                  reduction="none"),
     lambda a: -_log_softmax(a)[np.arange(3), TARGET] * W[TARGET], ((3, 4),), torch=True)
+row("soft_margin_loss", SoftMargin,
+    lambda a: F(a).soft_margin_loss(a, lib(a).tensor(Y), reduction="none"),
+    lambda a: np.log1p(np.exp(-Y * a)), ((3, 4),), torch=True)
+row("soft_margin_loss(mean)", SoftMargin,
+    lambda a: F(a).soft_margin_loss(a, lib(a).tensor(Y)),
+    lambda a: np.log1p(np.exp(-Y * a)).mean(), ((3, 4),), torch=True)
+

@@ -256,8 +256,9 @@ class Optimizer:
 
     def state_dict(self) -> dict:
         """PyTorch's layout: ``{"state": {index: {name: value}}, "param_groups": [{...,
-        "params": [indices]}]}``, parameters numbered across groups in order. Arrays are
-        copies. ``ta.save`` can write it to an .npz file."""
+        "params": [indices]}]}``, parameters numbered across groups in order. Array
+        state comes as Tensors (as torch's), copies of the optimizer's own. ``ta.save`` can
+        write it to an .npz file."""
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -270,8 +271,9 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if self.state.get(p):
-                    state[index[id(p)]] = {k: v.copy() if isinstance(v, np.ndarray) else v
-                                           for k, v in self.state[p].items()}
+                    # (arrays as Tensors, as torch's state values are; copies of them)
+                    state[index[id(p)]] = {k: from_numpy(v.copy()) if isinstance(
+                        v, np.ndarray) else v for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
