@@ -233,3 +233,25 @@ def test_state_dicts_move_both_ways_between_torch_and_us():
     np.testing.assert_allclose(back(ta.tensor(x)).numpy(),
                                fresh(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+# --- found by the differential fuzzer (tests/torchdiff_nn.py) ----------------------------
+
+
+def test_weighted_losses_keep_their_weights_as_buffers_as_torch():
+    """torch's weighted losses register ``weight`` (and ``pos_weight``) as buffers: they are
+    in state_dict under those keys and follow ``.to(dtype)``."""
+    w = np.array([0.5, 2.0, 1.0])
+    ce = ta.nn.CrossEntropyLoss(weight=ta.tensor(w))
+    bce = ta.nn.BCEWithLogitsLoss(weight=[1.0, 2.0, 3.0], pos_weight=ta.tensor(w))
+    assert list(ce.state_dict()) == ["weight"]
+    assert list(bce.state_dict()) == ["weight", "pos_weight"]
+    assert list(ta.nn.NLLLoss().state_dict()) == []
+    assert ce.to(np.float64).weight.dtype == np.float64
+    x, t = ta.tensor(np.zeros((2, 3))), ta.tensor([0, 1])
+    np.testing.assert_allclose(ce(x, t).item(), np.log(3))
+
+
+def test_hardsigmoid_and_hardswish_repr_hide_inplace_as_torch():
+    assert repr(ta.nn.Hardsigmoid(inplace=True)) == "Hardsigmoid()"
+    assert repr(ta.nn.ReLU6(inplace=True)) == "ReLU6(inplace=True)"

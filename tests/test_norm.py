@@ -109,7 +109,7 @@ def test_running_statistics_are_not_in_the_graph():
 def test_eval_mode_does_not_touch_the_buffers():
     bn = nn.BatchNorm2d(2)
     bn(ta.randn(3, 2, 2, 2))
-    before = {k: v.copy() for k, v in bn.state_dict().items()}
+    before = {k: v.clone() for k, v in bn.state_dict().items()}
     bn.eval()
     bn(ta.randn(3, 2, 2, 2))
     for k, v in bn.state_dict().items():

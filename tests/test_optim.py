@@ -72,7 +72,7 @@ def test_float32_training_tracks_pytorch():
     x, y = rng.standard_normal((16, 5)).astype(np.float32), rng.integers(0, 3, 16)
     ours = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))
     theirs = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     opt = optim.Adam(ours.parameters(), lr=0.01)
     topt = torch.optim.Adam(theirs.parameters(), lr=0.01)
     for _ in range(20):
@@ -313,3 +313,24 @@ def test_adam_with_decoupled_weight_decay_is_adamw():
         runs.append(w.numpy().copy())
         assert opt.param_groups[0]["decoupled_weight_decay"] is True
     np.testing.assert_array_equal(*runs)
+
+
+# --- found by the differential fuzzer (tests/torchdiff_nn.py) ----------------------------
+
+
+def test_nadam_mu_product_is_rounded_in_the_default_dtype_as_torch():
+    """torch keeps NAdam's mu_product as a tensor of the default dtype (float32), even for
+    float64 parameters, so it is rounded to float32 after every step."""
+    w = ta.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    opt = optim.NAdam([w], lr=0.1)
+    mu = []
+    for step in (1, 2):
+        w.grad = ta.tensor(np.array([0.3, -0.1]))
+        opt.step()
+        mu.append(0.9 * (1.0 - 0.5 * 0.96 ** (step * 4e-3)))
+    held = opt.state[w]["mu_product"]
+    assert held.dtype == np.float32 and held.shape == ()
+    assert held == np.float32(np.float32(mu[0]) * np.float32(mu[1]))
+    again = optim.NAdam([w], lr=0.1)
+    again.load_state_dict(opt.state_dict())
+    assert float(again.state[w]["mu_product"]) == float(held)

@@ -30,6 +30,7 @@ class Activation(Module):
     defaults: ClassVar[dict] = {}
     required: ClassVar[tuple] = ()
     bare_repr: ClassVar[bool] = False  # torch's Softshrink(0.5): values without names
+    inplace_in_repr: ClassVar[bool] = True  # False: torch's Hardsigmoid(), even in place
 
     def __init__(self, *args: Any, inplace: bool = False, **params: Any):
         super().__init__()
@@ -60,16 +61,17 @@ class Activation(Module):
 
     def extra_repr(self) -> str:
         parts = [f"{v!r}" if self.bare_repr else f"{k}={v!r}" for k, v in self.params.items()]
-        if self.inplace:
+        if self.inplace and self.inplace_in_repr:
             parts.append("inplace=True")
         return ", ".join(parts)
 
 
 def activation_module(name: str, defaults: dict | None = None, required: tuple = (),
-                      bare_repr: bool = False) -> type:
+                      bare_repr: bool = False, inplace_in_repr: bool = True) -> type:
     """The ``nn`` class for registry entry ``name``, with a PyTorch-style docstring;
     ``defaults`` overrides the entry's defaults and ``required`` lists the parameters that
-    must be given (both as in the PyTorch class).
+    must be given (both as in the PyTorch class); ``bare_repr`` and ``inplace_in_repr``
+    shape the repr as the PyTorch class's.
 
     Raises ValueError for an entry that declares no module (``module_name=""``).
     """
@@ -96,7 +98,8 @@ def activation_module(name: str, defaults: dict | None = None, required: tuple =
                                                   "__module__": __name__,
                                                   "defaults": defaults,
                                                   "required": tuple(required),
-                                                  "bare_repr": bare_repr})
+                                                  "bare_repr": bare_repr,
+                                                  "inplace_in_repr": inplace_in_repr})
 
 
 # --- the built-ins: ReLU / LeakyReLU / Sigmoid / Tanh / Softmax / ... ------------------
@@ -117,7 +120,8 @@ Hardtanh = activation_module("hardtanh")
 
 # --- ReLU6 / Hardsigmoid / Softsign / SELU / CELU / ... / LogSigmoid -------------------
 ReLU6 = activation_module("relu6")
-Hardsigmoid = activation_module("hardsigmoid")
+# NOTE: torch's Hardsigmoid and Hardswish have no extra_repr: Hardsigmoid(), even in place
+Hardsigmoid = activation_module("hardsigmoid", inplace_in_repr=False)
 Softsign = activation_module("softsign")
 SELU = activation_module("selu")
 CELU = activation_module("celu")
@@ -126,7 +130,7 @@ Hardshrink = activation_module("hardshrink", bare_repr=True)
 Threshold = activation_module("threshold", required=("threshold", "value"))
 Tanhshrink = activation_module("tanhshrink")
 Mish = activation_module("mish")
-Hardswish = activation_module("hardswish")
+Hardswish = activation_module("hardswish", inplace_in_repr=False)
 LogSigmoid = activation_module("logsigmoid")
 
 

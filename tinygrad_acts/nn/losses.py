@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from .module import Module
 
 __all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
@@ -19,6 +19,9 @@ __all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLo
 
 class _Loss(Module):
     """Base of the loss modules: checks and stores ``reduction``."""
+
+    weight: Tensor | None  # the weighted losses' buffer (torch's _WeightedLoss)
+    pos_weight: Tensor | None  # BCEWithLogitsLoss's second buffer
 
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"):
         super().__init__()
@@ -37,6 +40,15 @@ class _Loss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+    def _weights(self, **weights: Any) -> None:
+        """Keep each class or element weight as a buffer, as torch's weighted losses do:
+        in ``state_dict`` (under torch's key) and converted by ``.to(dtype)``. An array or
+        list is made a Tensor first; None registers an empty slot (not in the state)."""
+        for name, value in weights.items():
+            if value is not None and not isinstance(value, Tensor):
+                value = tensor(value)
+            self.register_buffer(name, value)
 
 
 class MSELoss(_Loss):
@@ -86,7 +98,8 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
                  reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__(size_average, reduce, reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        self._weights(weight=weight)
+        self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -117,7 +130,8 @@ class NLLLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
                  reduce: Any = None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        self._weights(weight=weight)
+        self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.nll_loss(self._checked(input), target, weight=self.weight,
@@ -143,7 +157,7 @@ class BCELoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
-        self.weight = weight
+        self._weights(weight=weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy(self._checked(input), target, weight=self.weight,
@@ -172,7 +186,7 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean", pos_weight: Any = None):
         super().__init__(size_average, reduce, reduction)
-        self.weight, self.pos_weight = weight, pos_weight
+        self._weights(weight=weight, pos_weight=pos_weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(self._checked(input), target, weight=self.weight,
@@ -396,7 +410,7 @@ class MultiLabelSoftMarginLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
-        self.weight = weight
+        self._weights(weight=weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.multilabel_soft_margin_loss(self._checked(input), target, weight=self.weight,

@@ -83,7 +83,9 @@ class NAdam(Optimizer):
         lr, (b1, b2) = group["lr"], group["betas"]
         if not state:
             state["step"] = 0
-            state["mu_product"] = 1.0
+            # NOTE: kept as a 0-d array of the default dtype (torch's scalar dtype), which
+            # a load_state_dict turns into the parameter's dtype, as torch's does
+            state["mu_product"] = np.ones((), get_default_dtype())
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
@@ -91,8 +93,11 @@ class NAdam(Optimizer):
         grad = signed_decayed(p, grad, group)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
-        scalar = np.float64 if get_default_dtype() == np.float64 else np.float32
-        mu_product = state["mu_product"] = float(scalar(state["mu_product"]) * scalar(mu))
+        held = state["mu_product"]
+        if not isinstance(held, np.ndarray):  # a state saved as a float by an older version
+            held = state["mu_product"] = np.asarray(held, get_default_dtype())
+        held *= held.dtype.type(mu)  # rounded to its dtype every step, as torch's tensor
+        mu_product = float(held)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         lerp_(m, grad, 1 - b1)
         v *= b2
