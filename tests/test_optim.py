@@ -279,7 +279,8 @@ def test_constructor_keywords_are_torchs(name):
 def test_implementation_switches_change_nothing(name):
     import inspect
     accepted = inspect.signature(getattr(optim, name).__init__).parameters
-    switches = {k: True for k in ("foreach", "fused", "capturable") if k in accepted}
+    switches = {k: True for k in ("foreach", "fused") if k in accepted}
+    switches.update({"capturable": False} if "capturable" in accepted else {})
     runs = []
     for kwargs in ({}, switches, {k: None if k != "capturable" else False for k in switches}):
         w = ta.tensor([1.0, -2.0, 3.0], requires_grad=True)
@@ -290,6 +291,20 @@ def test_implementation_switches_change_nothing(name):
         runs.append(w.numpy().copy())
     np.testing.assert_array_equal(runs[0], runs[1])
     np.testing.assert_array_equal(runs[0], runs[2])
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_capturable_steps_refuse_cpu_parameters_as_torch(name):
+    import inspect
+    if "capturable" not in inspect.signature(getattr(optim, name).__init__).parameters:
+        pytest.skip(f"{name} has no capturable switch (nor has torch's)")
+    w = ta.tensor([1.0, -2.0], requires_grad=True)
+    opt = getattr(optim, name)([w], capturable=True)
+    opt.step()  # no gradient yet: nothing to do, as torch
+    w.grad = ta.tensor([0.5, -1.0])
+    with pytest.raises(RuntimeError, match=f"{name}: capturable=True needs"):
+        opt.step()
+    np.testing.assert_array_equal(w.numpy(), [1.0, -2.0])
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)

@@ -201,7 +201,11 @@ def test_state_dict_round_trip_continues_identically(name):
             p.grad = ta.tensor(g)
         opt2.step()
     for a, b in zip(straight[-1], resumed):
-        np.testing.assert_array_equal(a, b.numpy())
+        if name == "NAdam":  # as torch: the reload casts mu_product (float32) to float64
+            np.testing.assert_allclose(a, b.numpy(), rtol=1e-6)
+            assert opt2.state[resumed[0]]["mu_product"].dtype == np.float64
+        else:
+            np.testing.assert_array_equal(a, b.numpy())
 
 
 @pytest.mark.parametrize("name", NEW)

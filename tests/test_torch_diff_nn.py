@@ -69,20 +69,6 @@ KNOWN: dict[str, Known] = {
         "first step with a ZeroDivisionError (lr_scheduler.StepLR's NOTE)",
         lambda d: d.kind == "we-raise" and "step_size must be >= 1" in d.ours,
         ("StepLR", 8, "float64")),
-    "capturable=True runs on the CPU": Known(
-        "capturable=True is accepted and changes nothing (tests/test_optim.py's "
-        "test_implementation_switches_change_nothing pins it); torch asserts at the first "
-        "step that the parameters are on an accelerator",
-        lambda d: d.kind == "we-run" and "capturable=True" in d.theirs, ("RAdam", 2, "float64"),
-        "tests/test_optim.py (a decision: raise at step, as torch, or keep the no-op)"),
-    "NAdam's mu_product after a state-dict round trip": Known(
-        "torch's load_state_dict casts the float32 mu_product to the parameters' dtype, so "
-        "a resumed float64 run rounds it in float64 from then on; ours keeps the default "
-        "dtype (tests/test_optim_kit.py's round trip must continue identically)",
-        lambda d: d.subject == "optim NAdam" and ("mu_product" in d.where
-                                                  or _after_reload(d)),
-        ("NAdam", 5, "float64"),
-        "tests/test_optim_kit.py (a decision), then optim/optimizer.py _load_value"),
     "RNNBase and RNNCellBase run a forward": Known(
         "torch's bases have no forward (NotImplementedError); ours run the mode they were "
         "given", lambda d: d.kind == "we-run" and _subject("RNNBase", "RNNCellBase")(d)
@@ -135,14 +121,6 @@ KNOWN: dict[str, Known] = {
         and d.stage.endswith("double backward"), ("SELU", 1, "float64"),
         "tinygrad_acts/activations.py"),
 }
-
-
-def _after_reload(d: tn.Difference) -> bool:
-    """A float64 value difference at a step after the optimizer's state-dict round trip."""
-    if d.kind != "value" or d.dtype != "float64" or not d.stage.startswith("step "):
-        return False
-    reload_at = int(d.source.rpartition("round trip after step ")[2].split()[0])
-    return int(d.stage.split()[1]) > reload_at
 
 
 def _known(d: tn.Difference) -> str | None:

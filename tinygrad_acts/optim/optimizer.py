@@ -229,6 +229,8 @@ class Optimizer:
                 loss = closure()
         update, state = self._update, self.state
         for group in self.param_groups:
+            if group.get("capturable"):
+                self._refuse_capturable(group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -236,6 +238,14 @@ class Optimizer:
                 update(p, grad.data, group, state[p])
                 p._version[0] += 1  # the data changed in place (p.bump_version())
         return loss
+
+    def _refuse_capturable(self, group: dict) -> None:
+        """torch's ``capturable=True`` (steps recorded into CUDA graphs) needs parameters on
+        a GPU: its step refuses CPU parameters that have a gradient, and so does this one."""
+        if any(p.grad is not None for p in group["params"]):
+            raise RuntimeError(f"{type(self).__name__}: capturable=True needs parameters on a "
+                               "CUDA (or other graph-capturing) device; these are CPU arrays: "
+                               "pass capturable=False")
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
         raise NotImplementedError  # pragma: no cover
@@ -319,6 +329,8 @@ class Optimizer:
                 raise ValueError(f"{who}: state {name!r} of parameter {key} has shape "
                                  f"{value.shape}, but the parameter has shape {p.shape}")
             return value.astype(p.dtype, copy=True)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and name != "step":
+            return value.astype(p.dtype)  # as torch: floating state takes the param's dtype
         return value.item() if isinstance(value, np.ndarray) else value
 
     def __repr__(self) -> str:
