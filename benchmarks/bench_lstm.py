@@ -9,7 +9,8 @@ loss and gradients are compared with numpy's before any timing. Steps alternate 
 process; medians. When the step compiler exists (``ta.compile``), the same step compiled on
 a twin model is a third contender, whose weights must equal the eager model's bit for bit
 after the timing; a compiled step that falls back to eager is reported as such, never as a
-compiled time. PyTorch, when installed, is timed afterwards on its own.
+compiled time. PyTorch, when installed, is timed afterwards on its own; issue #16's
+targets are ours/np <= 1.3 and ours/torch <= 2.
 
     python benchmarks/bench_lstm.py [--quick] [--json PATH]    # one BLAS thread, then default
     python benchmarks/bench_lstm.py --threads 1                # just one of the two
@@ -145,7 +146,8 @@ def measure(rounds: int, json_path: str | None = None, quick: bool = False) -> N
                 f"{med['ours'] * 1e3:>10.2f}{med['ours'] / med['numpy']:>9.3f}"
                 + compiled_cells(compiled_fields, med["numpy"]))
         line += (f"{med['torch'] * 1e3:>10.2f}{med['torch'] / med['numpy']:>9.3f}"
-                 if "torch" in med else f"{'-':>10}{'-':>9}")
+                 f"{med['ours'] / med['torch']:>11.2f}"
+                 if "torch" in med else f"{'-':>10}{'-':>9}{'-':>11}")
         print(line + f"   (loss diff {loss_diff:.1e}, gradient diff {grad_diff:.1e})",
               flush=True)
         if "compiled_eager" in compiled_fields:
@@ -172,7 +174,8 @@ def main() -> None:
           f"[{machine().rsplit(', OPENBLAS', 1)[0]}, {cpu_model()}, {blas_name()}]")
     print(f"{'threads':<9}{'size':<14}{'numpy ms':>10}{'ours ms':>10}{'ours/np':>9}"
           f"{'comp ms':>10}{'comp/np':>9}"
-          + (f"{'torch ms':>10}{'torch/np':>9}" if importlib.util.find_spec("torch") else ""))
+          + (f"{'torch ms':>10}{'torch/np':>9}{'ours/torch':>11}"
+             if importlib.util.find_spec("torch") else ""))
     child = (["--quick"] if args.quick else []) + ([f"--json={args.json}"] if args.json else [])
     run_in_thread_settings(__file__, args.threads, child)
 

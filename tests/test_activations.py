@@ -593,7 +593,7 @@ def test_negative_leaky_slope_is_refused(make):
     lambda: ta.activations["relu"](ta.tensor([1.0]), negative_slope=0.1),
     lambda: ta.tensor([1.0]).softmax(dim=0, bogus=1),
     lambda: nn.Tanh(alpha=2.0),
-    lambda: nn.ReLU(0.1),
+    lambda: nn.ReLU(True, True),
 ])
 def test_unknown_parameter_is_an_error(make):
     with pytest.raises(TypeError):

@@ -229,14 +229,16 @@ def test_backprop_through_time_gradcheck(mode, gates, act, reverse):
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("proj", [0, 2])
-def test_padded_lstm_fast_path_is_the_step_by_step_scan_bit_for_bit(reverse, bias, proj):
-    """A padded batch (every step the same rows) runs ops.rnn._lstm_scan, which writes the
-    state into the output and activates the four gates in one call: its outputs and every
-    gradient must be the general step-by-step scan's (the packed path) exactly, with and
-    without a projection (proj_size: h (B, P), W_hr (P, H))."""
+@pytest.mark.parametrize("steps,batch,hid", [(5, 3, 4), (1, 2, 3), (4, 7, 9)])
+def test_padded_lstm_fast_path_is_the_step_by_step_scan(reverse, bias, proj, steps, batch,
+                                                        hid):
+    """A padded batch (every step the same rows) runs ops.rnn._lstm_scan, which keeps the
+    gates reordered i, f, o, g and activates them in place, and whose backward takes every
+    step's slopes at once: its outputs must be the general step-by-step scan's (the packed
+    path) bit for bit, and every gradient equal to 1e-12 (the slopes are multiplied in
+    another order), with and without a projection (proj_size: h (B, P), W_hr (P, H))."""
     from tinygrad_acts.ops import rnn as R
     rng = np.random.default_rng(7)
-    steps, batch, hid = 5, 3, 4
     out = proj or hid
     arrays = [rng.standard_normal(s) for s in ((steps * batch, 4 * hid), (batch, out),
                                                 (batch, hid), (4 * hid, out), (4 * hid,),
@@ -253,9 +255,100 @@ def test_padded_lstm_fast_path_is_the_step_by_step_scan_bit_for_bit(reverse, bia
     want = R._scan_back("lstm", "tanh", g, caches_ref, (h0.shape, c0.shape), w, sizes,
                         reverse, wr)
     assert (got[4] is None) == (want[4] is None) == (not proj)
-    for a, e in zip([got[0], *got[1], *got[2:]], [want[0], *want[1], *want[2:]]):
-        np.testing.assert_array_equal(a, e)
+    names = ["d gx", "d h0", "d c0", "d W_hh", "d b_hh", "d W_hr"]
+    for name, a, e in zip(names, [got[0], *got[1], *got[2:]], [want[0], *want[1], *want[2:]]):
+        if e is not None:
+            assert a.shape == e.shape and a.dtype == e.dtype, name
+            np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12 * np.abs(e).max(),
+                                       err_msg=name)
     np.testing.assert_array_equal(gx, arrays[0])  # the input projection is not written
+
+
+def test_padded_lstm_fast_path_in_float32_is_the_step_by_step_scan():
+    from tinygrad_acts.ops import rnn as R
+    rng = np.random.default_rng(8)
+    steps, batch, hid = 6, 4, 5
+    gx, h0, c0, w, b = (rng.standard_normal(s).astype(np.float32) for s in (
+        (steps * batch, 4 * hid), (batch, hid), (batch, hid), (4 * hid, hid), (4 * hid,)))
+    y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, False)
+    y_ref, caches_ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, (batch,) * steps, False)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, y_ref)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    got = R._lstm_scan_back(g, y, h0, c0, w, caches, False)
+    want = R._scan_back("lstm", "tanh", g, caches_ref, (h0.shape, c0.shape), w,
+                        (batch,) * steps, False)
+    for a, e in zip([got[0], *got[1], *got[2:4]], [want[0], *want[1], *want[2:4]]):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5 * np.abs(e).max())
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_padded_lstm_slopes_taken_in_runs_of_steps(monkeypatch, reverse, run):
+    """The backward takes the slopes of a run of steps at once (ops.rnn._RUN numbers per
+    gate): runs of 1, 2 and 3 of 5 steps (the last one short) give the step-by-step scan's
+    gradients."""
+    from tinygrad_acts.ops import rnn as R
+    rng = np.random.default_rng(9)
+    steps, batch, hid = 5, 2, 3
+    monkeypatch.setattr(R, "_RUN", run * batch * hid)
+    gx, h0, c0, w, b, g = (rng.standard_normal(s) for s in (
+        (steps * batch, 4 * hid), (batch, hid), (batch, hid), (4 * hid, hid), (4 * hid,),
+        (steps * batch, 2 * hid)))
+    y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, reverse)
+    got = R._lstm_scan_back(g, y, h0, c0, w, caches, reverse)
+    _, ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, (batch,) * steps, reverse)
+    want = R._scan_back("lstm", "tanh", g, ref, (h0.shape, c0.shape), w, (batch,) * steps,
+                        reverse)
+    for a, e in zip([got[0], *got[1], *got[2:4]], [want[0], *want[1], *want[2:4]]):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12 * np.abs(e).max())
+
+
+def test_scan_arrays_are_reused_only_once_nothing_holds_them():
+    from tinygrad_acts.ops import rnn as R
+    shape = (7, 11)
+    a = R._empty(shape, np.float64)
+    assert R._empty(shape, np.float64) is not a  # held by a name
+    view = a[:, :3]
+    del a
+    assert R._empty(shape, np.float64) is not view.base  # held by a view
+    t = ta.from_numpy(view.base)
+    ident = id(t.data)
+    del view
+    assert id(R._empty(shape, np.float64)) != ident  # held by a Tensor
+    del t
+    again = R._empty(shape, np.float64)
+    assert id(again) == ident  # free again: reused
+    assert R._empty(shape, np.float32).dtype == np.float32
+    big = R._empty((R._SPARE_ARRAY_BYTES // 8 + 1,), np.float64)
+    assert not any(big is s for s in R._SPARE)  # too big to keep
+    assert sum(s.nbytes for s in R._SPARE) <= R._SPARE_BYTES
+
+
+def test_an_lstm_output_kept_across_training_steps_is_never_overwritten():
+    """The layer's arrays come back to later steps once free: outputs, states and
+    gradients the caller still holds must keep their values."""
+    ta.manual_seed(3)
+    m = nn.LSTM(3, 4, dtype=np.float64)
+    x = ta.randn(6, 2, 3, dtype=np.float64)
+    out1, (h1, c1) = m(x)
+    out1.sum().backward()
+    kept = out1.numpy().copy(), h1.numpy().copy(), c1.numpy().copy()
+    grad = m.weight_hh_l0.grad.numpy().copy()
+    for _ in range(3):
+        m.zero_grad()
+        with ta.no_grad():
+            m.weight_hh_l0 -= 0.1
+        out, _ = m(ta.randn(6, 2, 3, dtype=np.float64))
+        (out * 2).sum().backward()
+    for a, e in zip((out1, h1, c1), kept):
+        np.testing.assert_array_equal(a.numpy(), e)
+    m.zero_grad()
+    with ta.no_grad():
+        m.weight_hh_l0 += 0.3
+    m(x)[0].sum().backward()
+    np.testing.assert_allclose(m.weight_hh_l0.grad.numpy(), grad, rtol=1e-12)
 
 
 def test_padded_lstm_output_changed_in_place_refuses_backward():

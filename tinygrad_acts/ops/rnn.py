@@ -9,16 +9,21 @@ Steps use torch's packed layout: ``gx`` is (N, G) with step t's rows at
 ``offset[t]:offset[t] + sizes[t]`` (a padded (T, B) batch is ``sizes = (B,) * T``), so
 variable lengths are PackedSequence's batch sizes: only the first ``sizes[t]`` sequences
 run at step t and the others keep their state. An LSTM over a padded batch (the common
-case) takes ``_lstm_scan``: the same arithmetic on every element, with no per-step copies.
+case) takes ``_lstm_scan``: the same forward arithmetic on every element, with nothing
+allocated per step (gates activated in place, reordered so one sigmoid call covers i, f,
+o), and a backward that takes the rules' slopes for runs of steps at once; its large
+arrays are reused from one training step to the next (``_empty``).
 """
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any
 
 import numpy as np
 
 from ..autograd import Function
+from .fused import _col_sum
 from .helpers import is_tensor
 from .spec import lib, row
 
@@ -189,80 +194,162 @@ def _lstm_rows(t: int, batch: int) -> slice:
     return slice(t * batch, (t + 1) * batch)
 
 
+_SPARE: list = []  # arrays made by _empty, newest last
+_SPARE_LOCK = threading.Lock()
+_SPARE_BYTES, _SPARE_ARRAY_BYTES = 64 << 20, 16 << 20
+_RUN = 16384  # numbers per gate in a run of steps whose slopes are taken together
+
+
+def _held(a: np.ndarray) -> int:
+    return sys.getrefcount(a)
+
+
+def _free_count() -> int:
+    """The reference count of an array that only ``_SPARE`` holds, as ``_empty`` sees it
+    (probed, not assumed: interpreters count borrowed references differently)."""
+    for a in [np.empty(0)]:
+        return _held(a)
+    return 0
+
+
+_FREE = _free_count()
+
+
+def _empty(shape: tuple, dtype: Any) -> np.ndarray:
+    """np.empty(shape, dtype), reusing an array an earlier scan made once nothing holds it.
+
+    NOTE: a training step frees its large arrays at its end, and glibc hands that memory
+    back to the system; the next step's arrays then take a page fault for every 4 KiB they
+    touch (~2 us each on a VM: a third of a small LSTM step). An array here is free when
+    this list holds its only reference (the graph drops its saved arrays after backward):
+    a view, a Tensor or a saved copy each hold one, so a used array is never handed out.
+    At most 64 MiB are kept, arrays of up to 16 MiB."""
+    dtype = np.dtype(dtype)
+    with _SPARE_LOCK:
+        for a in _SPARE:
+            if a.shape == shape and a.dtype == dtype and _held(a) == _FREE:
+                return a
+        a = np.empty(shape, dtype)
+        if a.nbytes <= _SPARE_ARRAY_BYTES:
+            _SPARE.append(a)
+            while sum(b.nbytes for b in _SPARE) > _SPARE_BYTES:
+                del _SPARE[0]
+        return a
+
+
+def _ifog(a: Any, n: int) -> list:
+    """The last axis's four quarters, torch's gate order i, f, g, o, as i f, o, g: the three
+    sigmoid gates side by side, so that one call of the sigmoid covers them."""
+    return [a[..., :2 * n], a[..., 3 * n:], a[..., 2 * n:3 * n]]
+
+
 def _lstm_scan(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray, b: Any,
                steps: int, reverse: bool, wr: Any = None) -> tuple:
     """Every step of an LSTM whose batch runs every step (sizes all equal), as ``_scan``
-    does it step by step, but with the state written straight into the output y (its
-    h and c parts are the next step's state: no copies) and all four gates activated by
-    one sigmoid over the whole pre-activation, the g quarter then overwritten with tanh.
-    Same operations on every element as ``_lstm``, so the same bits. Returns y and the
-    caches (per step: the gates a, and tanh(c'); with a projection wr, all steps' o tanh(c'))."""
+    does it step by step (the same operations on every element, so the same bits), but
+    with nothing allocated per step. Its one cache ``acts`` (N, 5H) holds, per row, the
+    gates in the order i, f, o, g (W_hh's rows reordered once), then tanh(c'): each step
+    adds h W_hh^T to z = gx + b_hh there and runs the registry's sigmoid in place on the
+    first three quarters (one call) and its tanh on the fourth; the state goes straight
+    into the output y, whose h and c parts are the next step's state. Returns y and the
+    caches (acts, and with a projection wr every step's o tanh(c'))."""
     (batch, n), p = c0.shape, h0.shape[1]
-    z_all = gx + b if b is not None else gx.copy()  # NOTE: gx is an input: not written
-    w_t = w.T
-    y = np.empty((steps * batch, p + n), z_all.dtype)
-    hr_all, wr_t = (None, None) if wr is None else (np.empty((steps * batch, n), z_all.dtype),
-                                                     wr.T)
-    rec = np.empty((batch, 4 * n), z_all.dtype)
-    gates: list = [None] * steps
-    tanh_c: list = [None] * steps
-    sigmoid = _rule("sigmoid").forward
+    rows, dtype = steps * batch, np.result_type(gx, w)
+    acts = _empty((rows, 5 * n), dtype)
+    ends = (0, 2 * n, 3 * n, 4 * n)
+    for k, part, bias in zip(range(3), _ifog(gx, n), (0,) * 3 if b is None else _ifog(b, n)):
+        np.add(part, bias, out=acts[:, ends[k]:ends[k + 1]])  # NOTE: gx is not written
+    w_t = np.concatenate(_ifog(w.T, n), axis=1)
+    y = _empty((rows, p + n), dtype)
+    hr_all = None if wr is None else np.empty((rows, n), dtype)
+    rec = np.empty((batch, 4 * n), dtype)
+    sigmoid, tanh = _rule("sigmoid").forward, _rule("tanh").forward
     h, c = h0, c0
     for t in (reversed(range(steps)) if reverse else range(steps)):
-        z = z_all[_lstm_rows(t, batch)]
-        z += np.matmul(h, w_t, out=rec)
-        a = sigmoid(z)
-        np.tanh(z[:, 2 * n:3 * n], out=a[:, 2 * n:3 * n])
-        out = y[_lstm_rows(t, batch)]
+        at = _lstm_rows(t, batch)
+        z = acts[at]
+        z[:, :4 * n] += np.matmul(h, w_t, out=rec)
+        sigmoid(z[:, :3 * n], out=z[:, :3 * n])
+        tanh(z[:, 3 * n:4 * n], out=z[:, 3 * n:4 * n])
+        i, f, o, g = z[:, :n], z[:, n:2 * n], z[:, 2 * n:3 * n], z[:, 3 * n:4 * n]
+        out = y[at]
         h2, c2 = out[:, :p], out[:, p:]
-        np.multiply(a[:, n:2 * n], c, out=c2)
-        c2 += a[:, :n] * a[:, 2 * n:3 * n]
-        tc = np.tanh(c2)
+        np.multiply(f, c, out=c2)
+        c2 += i * g
+        tc = tanh(c2, out=z[:, 4 * n:])
         if hr_all is None:
-            np.multiply(a[:, 3 * n:], tc, out=h2)
+            np.multiply(o, tc, out=h2)
         else:
-            hr = np.multiply(a[:, 3 * n:], tc, out=hr_all[_lstm_rows(t, batch)])
-            h2[...] = hr @ wr_t
-        gates[t], tanh_c[t], h, c = a, tc, h2, c2
-    return y, (gates, tanh_c, hr_all)
+            np.matmul(np.multiply(o, tc, out=hr_all[at]), wr.T, out=h2)
+        h, c = h2, c2
+    return y, (acts, hr_all)
+
+
+def _lstm_before(y: np.ndarray, h0: np.ndarray, c0: np.ndarray, reverse: bool) -> np.ndarray:
+    """Each row's state [h, c] before its step: the step before's output (in the scan's
+    order: the step after's when reversed), or [h0, c0] for the first step."""
+    batch, p = h0.shape
+    prev = _empty(y.shape, y.dtype)
+    ahead, first = (slice(None, -batch), slice(-batch, None)) if reverse else (
+        slice(batch, None), slice(None, batch))
+    prev[ahead] = y[slice(batch, None) if reverse else slice(None, -batch)]
+    prev[first, :p], prev[first, p:] = h0, c0
+    return prev
+
+
+def _lstm_slopes(k: np.ndarray, acts: np.ndarray, c_prev: np.ndarray) -> np.ndarray:
+    """What backprop through time multiplies by, for a run of steps (rows) at once, written
+    into k (rows, 4H, torch's gate order): dz = dc k for the i, f, g quarters and dh k for
+    the o quarter; returned kc (rows, H), dc's share of dh:
+    dz_i = dc g sigmoid'(i), dz_f = dc c_{t-1} sigmoid'(f), dz_g = dc i tanh'(g),
+    dz_o = dh tanh(c) sigmoid'(o), and dc gets dh o tanh'(c).
+    NOTE: a backward rule is linear in its upstream gradient (the mutation lab checks it),
+    so rule(1, y) is the slope: the registry's rules run once for many steps, not per step."""
+    n = c_prev.shape[1]
+    i, o, g, tc = acts[:, :n], acts[:, 2 * n:3 * n], acts[:, 3 * n:4 * n], acts[:, 4 * n:]
+    sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
+    slope = sig(1, acts[:, :3 * n])
+    np.multiply(slope[:, :n], g, out=k[:, :n])
+    np.multiply(slope[:, n:2 * n], c_prev, out=k[:, n:2 * n])
+    np.multiply(i, tanh(1, g), out=k[:, 2 * n:3 * n])
+    np.multiply(slope[:, 2 * n:], tc, out=k[:, 3 * n:])
+    return np.multiply(o, tanh(1, tc))
 
 
 def _lstm_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray,
                     w: np.ndarray, caches: tuple, reverse: bool, wr: Any = None) -> tuple:
-    """Backprop through time for ``_lstm_scan`` (the same operations as ``_lstm_back`` on
-    every element): each step's state is read back from y; the slopes of the three sigmoid
-    gates come from one call of sigmoid's rule over all four quarters, the g quarter then
-    overwritten by tanh's rule. Returns as ``_scan_back``."""
-    gates, tanh_c, hr_all = caches
-    steps, (batch, n), p = len(gates), c0.shape, h0.shape[1]
-    dh_all: np.ndarray | None = None if wr is None else np.empty((steps * batch, p), g.dtype)
-    sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
-    dz_all = np.empty((steps * batch, 4 * n), g.dtype)
-    grads = np.empty((batch, 4 * n), g.dtype)
-    dh, dc = np.zeros_like(h0), np.zeros_like(c0)
-    first = steps - 1 if reverse else 0
+    """Backprop through time for ``_lstm_scan``. The slopes of a run of steps are taken
+    together (``_lstm_slopes``, into dz's rows; runs of ~16K numbers a quarter keep the
+    temporaries small), then each step is dh += g_h, dc += g_c + dh kc, dz = dc k (dh k
+    for the o quarter) in place, and dh = dz W_hh, dc = dc f for the step before.
+    Returns as ``_scan_back``."""
+    acts, hr_all = caches
+    (batch, n), p = c0.shape, h0.shape[1]
+    steps, run = len(y) // batch, max(1, _RUN // max(1, batch * n))
+    prev = _lstm_before(y, h0, c0, reverse)
+    dz = _empty((len(y), 4 * n), y.dtype)
+    dz3 = dz.reshape(-1, 4, n)
+    dh_all = None if wr is None else np.empty((steps * batch, p), g.dtype)
+    carry = np.zeros((batch, p + n), g.dtype)  # [dh, dc], laid out as y's rows and g's
+    dh, dc = carry[:, :p], carry[:, p:]
     for t in (range(steps) if reverse else reversed(range(steps))):
-        a, tc, rows = gates[t], tanh_c[t], _lstm_rows(t, batch)
-        c = c0 if t == first else y[_lstm_rows(t + 1 if reverse else t - 1, batch), p:]
-        i, f, gg, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
-        dh = g[rows, :p] + dh
+        at = _lstm_rows(t, batch)
+        if (t % run == 0) if reverse else (t % run == run - 1 or t == steps - 1):
+            start = t if reverse else t - t % run  # the run of steps t belongs to
+            rows = slice(start * batch, min(start + run, steps) * batch)
+            kc, offset = _lstm_slopes(dz[rows], acts[rows], prev[rows, p:]), rows.start
+        carry += g[at]
+        dhr = dh
         if dh_all is not None:  # the projection: dh' kept for dW_hr, dh' W_hr goes on
-            dh_all[rows] = dh
-            dh = dh @ wr
-        # NOTE: tanh's rule from its output tc: dc gets dh o (1 - tc^2) on top of what flows in
-        dc = g[rows, p:] + dc + tanh(dh * o, tc)
-        np.multiply(dc, gg, out=grads[:, :n])
-        np.multiply(dc, c, out=grads[:, n:2 * n])
-        np.multiply(dc, i, out=grads[:, 2 * n:3 * n])
-        np.multiply(dh, tc, out=grads[:, 3 * n:])
-        dz = dz_all[rows]
-        dz[...] = sig(grads, a)
-        dz[:, 2 * n:3 * n] = tanh(grads[:, 2 * n:3 * n], gg)
-        dh, dc = dz @ w, dc * f
-    hs = y[:, :p]  # the state h each step started from: the step before's, or h0
-    before = [hs[batch:], h0] if reverse else [h0, hs[:-batch]]
+            dh_all[at] = dh
+            dhr = dh @ wr
+        dc += dhr * kc[at.start - offset:at.stop - offset]
+        dz3[at, :3] *= dc[:, None]
+        dz[at, 3 * n:] *= dhr
+        np.matmul(dz[at], w, out=dh)
+        dc *= acts[at, n:2 * n]
     dwr = None if dh_all is None else dh_all.T @ hr_all
-    return dz_all, (dh, dc), dz_all.T @ np.concatenate(before), dz_all.sum(axis=0), dwr
+    return dz, (dh.copy(), dc.copy()), dz.T @ prev[:, :p], _col_sum(dz), dwr
 
 
 class Scan(Function):
