@@ -30,10 +30,13 @@ if TYPE_CHECKING:  # pragma: no cover
 # --- grad mode --------------------------------------------------------------------------
 
 class _ThreadState(threading.local):
-    """Grad mode, per thread (as in PyTorch): another thread's ``no_grad()`` or backward
-    never changes what this thread records."""
+    """Grad mode and inference mode, per thread (as in PyTorch): another thread's
+    ``no_grad()`` or backward never changes what this thread records. ``grad_enabled`` is
+    what ops read: inside ``inference_mode()`` it stays False whatever grad mode is asked
+    for (``enable_grad()`` records nothing there, as in torch)."""
 
     grad_enabled = True
+    inference = False  # inside inference_mode() (see api/idioms.py)
     exposed: Any = None  # a backward's set of the gradient blocks hooks saw (see _run_hooks)
 
 
@@ -42,7 +45,9 @@ _anomaly_enabled = False
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default; off inside ``no_grad()``)."""
+    """True when ops record the graph (the default; off inside ``no_grad()`` and, whatever
+    ``enable_grad()`` says, inside ``inference_mode()``: torch would answer True there but
+    record nothing all the same)."""
     return _state.grad_enabled
 
 
@@ -60,7 +65,7 @@ class _GradMode:
 
     def __enter__(self) -> None:
         self._prev = _state.grad_enabled
-        _state.grad_enabled = self.mode
+        _state.grad_enabled = self.mode and not _state.inference
 
     def __exit__(self, *exc: Any) -> None:
         _state.grad_enabled = self._prev
@@ -71,7 +76,7 @@ class _GradMode:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             prev = _state.grad_enabled
-            _state.grad_enabled = mode
+            _state.grad_enabled = mode and not _state.inference
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -99,7 +104,7 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool) -> None:
         self._prev = _state.grad_enabled
         self.mode = bool(mode)
-        _state.grad_enabled = self.mode
+        _state.grad_enabled = self.mode and not _state.inference
 
     def __enter__(self) -> None:
         pass  # already set by the constructor (as in PyTorch)
@@ -786,7 +791,7 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
     if type(g) is IndexedGrad:
         g = g.dense()
     if leaf._hooks:  # as in PyTorch, grad() hands back the hooked gradient too
-        g = _run_hooks(leaf._hooks, g, create_graph)
+        g = _run_hooks(leaf._hooks, _in_dtype(g, leaf.data.dtype), create_graph)
     if capture is not None:
         key = id(leaf)
         if key in capture:  # a gradient has its leaf's dtype, as with .grad
@@ -810,6 +815,12 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
         leaf.grad._version[0] += 1
     else:
         leaf.grad = Tensor._make(np.asarray(old + g, dtype=leaf.data.dtype), False, None)
+
+
+def _in_dtype(g: Any, dtype: np.dtype) -> Any:
+    """NOTE: torch's hooks see a gradient in its tensor's dtype (``x -= w`` with x float32
+    and w float64: w's hook sees float64)."""
+    return g if np.result_type(g) == dtype else g.astype(dtype)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -845,13 +856,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} "
                            "outputs; pass one per output (None for a scalar output)")
-    # NOTE: torch casts the grad_outputs in the caller's grad mode (or create_graph's)
-    prev, _state.grad_enabled = _state.grad_enabled, _state.grad_enabled or create_graph
-    try:
-        root_grads = [_root_grad(o, g, "grad", create_graph)
-                      for o, g in zip(outputs, grad_outputs)]
-    finally:
-        _state.grad_enabled = prev
+    # NOTE: torch casts the grad_outputs in the caller's grad mode (under no_grad the cast
+    # of a float32 grad_output for a float64 output requires no grad, create_graph or not)
+    root_grads = [_root_grad(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
@@ -926,4 +933,14 @@ def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True
     return g.astype(root.data.dtype, copy=True)
 
 
+from . import autograd_functional as functional  # noqa: E402,F401 (torch.autograd.functional)
 from . import custom_function as function  # noqa: E402 (torch's autograd.function; it uses us)
+
+
+def __getattr__(name: str) -> Any:
+    """``from tinygrad_acts.autograd import gradcheck`` (torch's spelling), imported late:
+    gradcheck needs Tensor, which imports this module."""
+    if name in ("gradcheck", "gradgradcheck"):
+        import importlib
+        return getattr(importlib.import_module(".gradcheck", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

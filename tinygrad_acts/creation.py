@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _float, _new, _operand, _rng, _size, check_device
+from .tensor import Tensor, _float, _new, _operand, _rng, _size, check_device, preserved
 
 
 def _shape(size: tuple, who: str = "factory") -> tuple:
@@ -38,16 +38,19 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    """Zeros of ``input``'s shape and (unless ``dtype`` says otherwise) dtype."""
+    """Zeros of ``input``'s shape and (unless ``dtype`` says otherwise) dtype, in its layout
+    (torch's preserve_format: ``zeros_like(x.t())`` is a transpose too)."""
     check_device(device)
-    return _new(np.zeros(input.shape, dtype or input.dtype), requires_grad)
+    arr = np.zeros_like(input.data, dtype or input.dtype, order=preserved(input.data))
+    return _new(arr, requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    """Ones of ``input``'s shape and (unless ``dtype`` says otherwise) dtype."""
+    """Ones of ``input``'s shape and (unless ``dtype`` says otherwise) dtype, in its layout."""
     check_device(device)
-    return _new(np.ones(input.shape, dtype or input.dtype), requires_grad)
+    arr = np.ones_like(input.data, dtype or input.dtype, order=preserved(input.data))
+    return _new(arr, requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

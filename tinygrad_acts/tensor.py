@@ -12,7 +12,7 @@ import operator
 import sys
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from .activations import apply as _activation
 from .activations import apply_prelu as _prelu
 from .activations import inplace_node as _inplace_node
 from .activations import registry as _registry
+from .devices import CPU_DEVICE
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: F401 (re-exported)
 
 # --- dtype defaults and the package-level random generator ------------------------------
@@ -455,8 +456,8 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> Any:
+        return CPU_DEVICE  # torch.device("cpu"): .type, .index, its repr
 
     def size(self, dim: int | None = None) -> Any:
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -502,10 +503,11 @@ class Tensor:
         return t
 
     def clone(self) -> Tensor:
-        """A copy of the data (C-contiguous) that stays in the graph."""
+        """A copy of the data that stays in the graph, in torch's layout (preserve_format: a
+        transpose's clone is a transpose, a slice's is compact, an expand's row-major)."""
         if not self.requires_grad:
-            return Tensor._make(self.data.copy(), False, None)
-        return ops.Add.apply(self, np.zeros((), dtype=self.dtype))
+            return Tensor._make(self.data.copy(order=preserved(self.data)), False, None)
+        return ops.Add.apply(self, np.zeros((), dtype=self.dtype))  # (numpy's K layout)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -624,7 +626,6 @@ class Tensor:
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         return self - (other if alpha == 1 else other * alpha)
     def mul(self, other: Any) -> Tensor: return self * other
-    def div(self, other: Any) -> Tensor: return self / other
     def floor_divide(self, other: Any) -> Tensor: return self // other
     def remainder(self, other: Any) -> Tensor: return self % other
     def pow(self, other: Any) -> Tensor: return self ** other
@@ -665,19 +666,25 @@ class Tensor:
 
     def _compare(self, other: Any, fn: Callable) -> Any:
         """``fn`` on the operands brought to PyTorch's promoted dtype first (a float32
-        tensor against a float64 0-d tensor compares in float32, as torch does)."""
+        tensor against a float64 0-d tensor compares in float32, as torch does); a Python
+        int meets an integer tensor as its dtype holds it (uint8's ``== -1`` is ``== 255``)."""
         a = self.data
         if isinstance(other, Tensor):
             if other.data.dtype == a.dtype:
                 return Tensor._make(np.asarray(fn(a, other.data)), False, None)
-        elif (type(other) is float and a.dtype.kind == "f") or (
-                type(other) is int and a.dtype.kind in "iuf"):
+        elif type(other) is float and a.dtype.kind == "f":
             return Tensor._make(np.asarray(fn(a, other)), False, None)  # numpy agrees
+        elif type(other) is int and a.dtype.kind in "iuf":
+            return Tensor._make(np.asarray(fn(a, _int_operand(other, a.dtype))), False, None)
+        elif type(other) in _SEQUENCES:  # NOTE: torch: x == [..] is False, x < [..] a TypeError
+            return NotImplemented
         try:
             other = _operand(other)
         except TypeError:
             return NotImplemented  # x == None is False, x < None a TypeError (torch)
         dtype = dtypes.result_type(self, other)
+        if type(other) is int:
+            other = _int_operand(other, dtype)
         b = _cast(_array(other), dtype)
         return Tensor._make(np.asarray(fn(a.astype(dtype, copy=False), b)), False, None)
 
@@ -697,7 +704,6 @@ class Tensor:
     def __ior__(self, other: Any) -> Tensor: return self._bitwise_(operator.or_, other)
     def __ixor__(self, other: Any) -> Tensor: return self._bitwise_(operator.xor, other)
     def __invert__(self) -> Tensor: return Tensor._make(~self.data, False, None)
-    def eq(self, other: Any) -> Tensor: return self == other
 
     def _bitwise_(self, fn: Callable, other: Any) -> Tensor:
         out = _bitwise(fn, self, other)
@@ -947,9 +953,9 @@ class Tensor:
         kind = data.dtype.kind
         if kind != "f" or op is _SUB:
             _check_inplace(name, self, op, args)
-        # NOTE: torch's fills (fill_, a mask's masked_fill_) of an integer tensor with a
-        # value that requires grad make it require grad (torch's own internal asserts then
-        # fail later): mirrored
+        # NOTE: torch's fills (fill_, a mask's masked_fill_) and in-place comparisons of an
+        # integer tensor with a value that requires grad make it require grad (torch's own
+        # internal asserts then fail later): mirrored
         tracked = autograd.is_grad_enabled() and (kind == "f" or name in _GRAPH_FILLS) and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
         if tracked:
@@ -1020,22 +1026,14 @@ class Tensor:
     def _check_overlap(self, name: str, op: Any, args: tuple, params: dict) -> None:
         """As torch: an operand that shares memory with the part written must be exactly
         that part (``x.add_(x)`` runs; ``x[1:].add_(x[:-1])`` and ``x.add_(x.T)`` don't)."""
-        for a in args:
-            if not isinstance(a, Tensor):
-                continue
-            out = self.data
-            if op is ops.SetItem:
-                if name in _FILLS:
-                    return
-                index = params["index"]
-                if not _is_advanced(index):
-                    out = out[(*index, ...) if type(index) is tuple else (index, ...)]
-            src = a.data
-            if np.may_share_memory(out, src) and (out.shape, out.strides, _address(out)) != (
-                    src.shape, src.strides, _address(src)):
-                raise RuntimeError(f"{name}: unsupported operation: some elements of the input "
-                                   f"tensor and the written-to tensor (shapes {src.shape} and "
-                                   f"{out.shape}) refer to a single memory location")
+        out = self.data
+        if op is ops.SetItem:
+            if name in _SCALAR_FILLS:  # NOTE: torch reads their (0-d) value as a number
+                return
+            index = params["index"]
+            if index is not Ellipsis and not _is_advanced(index):
+                out = out[(*index, ...) if type(index) is tuple else (index, ...)]
+        _views.check_overlap(name, out, args)
 
     def _writable(self, name: str, op: Any, args: tuple, params: dict) -> np.ndarray:
         """A writable alias of this tensor's read-only array (an expand()'s), where PyTorch
@@ -1062,7 +1060,10 @@ class Tensor:
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         return self._inplace(ops.Sub, _operand(other if alpha == 1 else other * alpha))
     def mul_(self, other: Any) -> Tensor: return self._inplace(ops.Mul, _operand(other))
-    def div_(self, other: Any) -> Tensor: return self._inplace(ops.Div, _operand(other))
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is not None:  # (api/idioms.py rounds, and writes it back)
+            return self.divide_(other, rounding_mode=rounding_mode)
+        return self._inplace(ops.Div, _operand(other))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         _, lo, hi = _clamp_operands("clamp_", self, min, max)
@@ -1178,7 +1179,13 @@ class Tensor:
 
     def contiguous(self) -> Tensor:
         """Self if its memory is C-contiguous, else a contiguous copy (in the graph)."""
-        return self if self.data.flags.c_contiguous else self.clone()
+        if self.data.flags.c_contiguous:
+            return self
+        if not self.requires_grad:
+            return Tensor._make(np.ascontiguousarray(self.data), False, None)
+        out = self.clone()  # NOTE: in the layout it had; row-major now (AddBackward saves none)
+        out.data = np.ascontiguousarray(out.data)
+        return out
 
     def t(self) -> Tensor:
         """The transpose of a tensor of at most 2 dims (as torch's ``t()``)."""
@@ -1362,8 +1369,17 @@ def _power(a: Any, b: Any) -> Tensor:
     return _binary(ops.Pow, a, b)
 
 
-def _address(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]
+def preserved(a: np.ndarray) -> Literal["C", "K"]:
+    """numpy's order for a copy in torch's preserve_format: the layout kept ("K"), but
+    row-major ("C") where an element repeats (an expand's), which numpy's K keeps too."""
+    return "C" if 0 in a.strides and a.size > 1 else "K"
+
+
+def _int_operand(value: int, dtype: np.dtype) -> int:
+    """A Python int as torch meets it beside a tensor of ``dtype``: wrapped into an integer
+    dtype (``dtypes.wrap_int``); either way an OverflowError past int64 and uint64."""
+    wrapped = dtypes.wrap_int(value, dtype if dtype.kind in "iu" else _INT64)
+    return wrapped if dtype.kind in "iu" else value
 
 
 def _has_float(a: Any, b: Any) -> bool:
@@ -1519,9 +1535,13 @@ def _bound(x: Any) -> Any:
 _MASKED_FILL = "__setitem__ (a masked_fill_)"
 _FILL = "__setitem__ (a fill_)"
 _FILLS = ("zero_", "fill_")
-_GRAPH_FILLS = ("fill_", _MASKED_FILL, _FILL)
+_SCALAR_FILLS = (*_FILLS, "masked_fill_", "index_fill_")
+_GRAPH_FILLS = ("fill_", _MASKED_FILL, _FILL, "eq_", "ne_", "lt_", "le_", "gt_", "ge_",
+                "greater_", "greater_equal_", "less_", "less_equal_", "not_equal_")
 _PERMUTE_HELPER = ops.helpers.permute.__code__
 _NUMBERS = (int, float, bool)
+_SEQUENCES = (list, tuple)
+_INT64 = np.dtype(np.int64)
 _EMPTY_INDEX = np.zeros(0, np.int64)
 _INDEX_NUMBERS = (int, bool, np.bool_)
 _BOUNDS = (int, float, type(None))

@@ -1,7 +1,9 @@
-"""The views PyTorch treats specially: the pieces of ``split``, ``chunk`` and ``unbind``.
+"""The views PyTorch treats specially: the pieces of ``split``, ``chunk`` and ``unbind``,
+and views that partially overlap the memory an in-place op writes.
 
-Those ops return several views of one tensor from one node, and PyTorch will not rebuild
-the graph of such a view after an in-place change (as it does for the view of ``x[0]``).
+``split``, ``chunk`` and ``unbind`` return several views of one tensor from one node, and
+PyTorch will not rebuild the graph of such a view after an in-place change (as it does for
+the view of ``x[0]``).
 So, as in torch:
 
 - changing a piece (or a view of a piece) in place in grad mode raises at once;
@@ -9,6 +11,9 @@ So, as in torch:
   may no longer be used in a graph: reading its ``grad_fn`` in grad mode (what every op
   does), ``is_leaf`` or a backward through it raises. Uses made before the change stay
   valid.
+
+``check_overlap`` refuses an in-place op whose operand partially overlaps the memory it
+writes (torch's rule, shared by the engine's in-place path and the in-place forms).
 
 ``multi_output(pieces, op)`` marks the pieces an op returns (``tensor_split``, ``hsplit``,
 ``vsplit`` and ``dsplit`` are not multi-output in torch: their pieces are plain slices).
@@ -25,7 +30,10 @@ Example:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from . import autograd
 from .tensor import _GRAD_FN, _MULTI_OUTPUT, Tensor
@@ -84,3 +92,52 @@ class MultiOutputView(Tensor):
     def is_leaf(self) -> bool:
         self._check()
         return _GRAD_FN.__get__(self) is None
+
+
+# --- in-place ops whose operand overlaps the memory they write ------------------------------
+
+def check_overlap(name: str, written: np.ndarray, operands: Iterable) -> None:
+    """Refuse ``name`` (an in-place op writing ``written``) when a Tensor operand partially
+    overlaps that memory, as torch's ``assert_no_partial_overlap``: ``x.add_(x)`` runs,
+    ``x[1:].add_(x[:-1])`` and ``x.copy_(x.t())`` raise. Nothing has been written then."""
+    for a in operands:
+        if isinstance(a, Tensor) and _partial_overlap(written, a.data):
+            raise RuntimeError(f"{name}: unsupported operation: some elements of the input "
+                               f"tensor and the written-to tensor (shapes {a.shape} and "
+                               f"{written.shape}) refer to a single memory location. Please "
+                               "clone() the tensor before performing the operation.")
+
+
+def _partial_overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """torch's test (``get_overlap_status``): both arrays dense, their memory ranges meet,
+    and they are not the same elements in the same layout. Where an array has gaps or
+    negative steps torch calls it "too hard" and lets it run: so do we (numpy buffers a
+    ufunc's overlapping operands, so the result is still right)."""
+    if not a.size or not b.size or not np.may_share_memory(a, b):  # (bounds only: cheap)
+        return False
+    if not (_dense(a) and _dense(b)):
+        return False
+    start_a, start_b = _address(a), _address(b)
+    if (start_a, a.nbytes) == (start_b, b.nbytes):
+        return _layout(a) != _layout(b)
+    return start_a < start_b + b.nbytes and start_b < start_a + a.nbytes
+
+
+def _dense(a: np.ndarray) -> bool:
+    """No gaps, no element twice, no negative step: the dims, taken by their strides, each
+    step exactly over the dims inside them (torch's is_non_overlapping_and_dense)."""
+    step = a.itemsize
+    for stride, n in sorted((s, n) for n, s in zip(a.shape, a.strides) if n != 1):
+        if stride != step:
+            return False
+        step *= n
+    return True
+
+
+def _layout(a: np.ndarray) -> tuple:
+    """The dims and the steps that matter (numpy's step over a dim of size 1 is arbitrary)."""
+    return a.ndim, tuple((n, s) for n, s in zip(a.shape, a.strides) if n != 1)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import functools
 import operator
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .. import autograd, dtypes, ops
+from .. import autograd, dtypes, ops, views
 from ..tensor import Tensor, _as_array, _new, _size_arg, _tensor_arg, check_device
 from . import factories, method
 
@@ -98,10 +97,9 @@ def _castable(source: np.dtype, target: np.dtype) -> bool:
                 or (source.kind != "b" and target.kind == "b"))
 
 
-gt, ge, lt, le, ne = (method(_comparison(n, f)) for n, f in (
+gt, ge, lt, le, ne, eq = (method(_comparison(n, f)) for n, f in (
     ("gt", operator.gt), ("ge", operator.ge), ("lt", operator.lt), ("le", operator.le),
-    ("ne", operator.ne)))
-eq = _comparison("eq", operator.eq)  # (Tensor.eq is the class's own)
+    ("ne", operator.ne), ("eq", operator.eq)))
 # torch's long names are the same functions, methods too
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 for _long, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt),
@@ -152,6 +150,7 @@ logical_and, logical_or, logical_xor = (method(_logical(n, f)) for n, f in (
 
 # --- division: div(rounding_mode=) / divide / true_divide -------------------------------------
 
+@method
 def div(input: Any, other: Any, *, rounding_mode: str | None = None,
         out: Tensor | None = None) -> Tensor:
     """input / other; ``rounding_mode`` "trunc" rounds toward zero, "floor" down (both with
@@ -374,15 +373,18 @@ def stride(self: Tensor, dim: int | None = None) -> Any:
         ((3, 1), (1, 3))
     """
     a = self.data
-    if a.flags.c_contiguous:  # NOTE: torch's strides of a contiguous tensor: a dim of size
-        backwards, step = [], 1  # 0 or 1 still steps over the dims after it (numpy: 0)
-        for n in reversed(a.shape):
+    if not a.size or (a.base is None and a.flags.c_contiguous):
+        backwards, step = [], 1  # NOTE: a new tensor's: a dim of size 0 or 1 still steps
+        for n in reversed(a.shape):  # over the dims after it, as in torch
             backwards.append(step)
             step *= max(n, 1)
-        steps = tuple(reversed(backwards))
-    else:
-        steps = tuple(s // a.itemsize for s in a.strides)
-    return steps if dim is None else steps[dim]
+        steps = list(reversed(backwards))
+    else:  # a view, or a result in its input's layout: numpy's steps...
+        steps = [s // a.itemsize for s in a.strides]
+        for d in reversed(range(a.ndim)):  # ...but over a new dim of size 1 (x[None], an
+            if a.shape[d] == 1 and not steps[d]:  # expand's), torch's unsqueeze step
+                steps[d] = steps[d + 1] * a.shape[d + 1] if d + 1 < a.ndim else 1
+    return tuple(steps) if dim is None else steps[dim]
 
 
 @method
@@ -428,13 +430,35 @@ INPLACE = (
 )
 
 
+_COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+                "less_equal", "not_equal")
+
+
 def _scalar_name(dtype: np.dtype) -> str:
     """torch's scalar type name (Float, Long, Bool ...) for a dtype."""
     return TYPE_NAMES.get(dtype, dtype.name).removesuffix("Tensor")
 
 
+def _refused_inplace(who: str, self: Tensor, args: tuple, kwargs: dict) -> None:
+    """What torch refuses of an in-place form before computing anything: ``out=`` (no
+    in-place op takes it), a ``dtype=`` other than this tensor's, a cumulative op on a bool
+    tensor, and an operand that partially overlaps this tensor's memory."""
+    if "out" in kwargs:
+        raise TypeError(f"{who}() got an unexpected keyword argument 'out'")
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype) != self.dtype:
+        raise RuntimeError(f"{who}: Bad in-place call: input tensor dtype {self.dtype} and "
+                           f"output tensor dtype {np.dtype(dtype)} should match (shape "
+                           f"{self.shape})")
+    if who in ("cumsum_", "cumprod_") and self.dtype == np.bool_:
+        raise NotImplementedError(f"{who}: not implemented for bool tensors (shape "
+                                  f"{self.shape}), as in torch")
+    views.check_overlap(who, self.data, (*args, *kwargs.values()))
+
+
 def _inplace_form(name: str) -> Any:
     def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        _refused_inplace(name + "_", self, args, kwargs)
         # NOTE: a graph's rule may save this tensor's old values (sin saves x, pow_(w) saves
         # x for w's gradient): whenever any input requires grad, compute on a clone, so the
         # in-place write does not change what the rule saved (torch does the same)
@@ -447,8 +471,16 @@ def _inplace_form(name: str) -> Any:
                 out.dtype, self.dtype, "same_kind"):
             raise RuntimeError(f"{name}_: result type {_scalar_name(out.dtype)} can't be cast "
                                f"to the desired output type {_scalar_name(self.dtype)}")
-        return self._inplace(ops.SetItem, out.astype(self.dtype), index=Ellipsis,
-                             _name=name + "_")
+        out = out.astype(self.dtype)
+        if name.startswith("logical_"):  # NOTE: torch's autograd never sees these: the
+            with autograd.no_grad():  # values change, the graph (a leaf's too) does not
+                return self._inplace(ops.SetItem, out, index=Ellipsis, _name=name + "_")
+        tracked = [t for t in (self, *args) if isinstance(t, Tensor) and t.requires_grad]
+        if name in _COMPARISONS and tracked and autograd.is_grad_enabled():
+            # NOTE: as torch, a comparison written back is in the graph (zero gradient) when
+            # an input requires grad, even into an integer or bool tensor
+            out = ops.DependsOn.apply(out, *tracked)
+        return self._inplace(ops.SetItem, out, index=Ellipsis, _name=name + "_")
     inplace.__name__ = inplace.__qualname__ = name + "_"
     inplace.__doc__ = f"In place: ``x.{name}_(...)`` writes ``x.{name}(...)`` into x."
     return inplace
@@ -500,12 +532,9 @@ class Size(tuple):
         return Size(item) if isinstance(index, slice) else item
 
 
-_inference = threading.local()
-
-
 def is_inference_mode_enabled() -> bool:
     """True inside ``inference_mode()`` (in this thread)."""
-    return getattr(_inference, "on", False)
+    return autograd._state.inference
 
 
 class inference_mode:
@@ -514,9 +543,11 @@ class inference_mode:
     mode and turns grad mode on, as torch's (inside ``no_grad()`` too); both are restored on
     exit. A context manager and a decorator (bare or called), thread-local as grad mode is.
 
+    Inference mode wins over grad mode: ``enable_grad()`` or ``set_grad_enabled(True)``
+    inside records nothing (the engine reads the thread's inference flag), as in torch.
+
     NOTE: torch also marks the tensors made inside as inference tensors, which later
-    refuse autograd, and ``enable_grad()`` inside does not record; here the tensors are
-    ordinary ones that do not require grad, and ``enable_grad()`` does record.
+    refuse autograd; here they are ordinary tensors that do not require grad.
 
     Example:
         >>> import tinygrad_acts as ta
@@ -538,13 +569,12 @@ class inference_mode:
         return self
 
     def __enter__(self) -> None:
-        self._prev = (is_inference_mode_enabled(), autograd.is_grad_enabled())
-        _inference.on = self.mode
-        autograd.set_grad_enabled(not self.mode)
+        state = autograd._state
+        self._prev = (state.inference, state.grad_enabled)
+        state.inference, state.grad_enabled = self.mode, not self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        _inference.on, grad = self._prev
-        autograd.set_grad_enabled(grad)
+        autograd._state.inference, autograd._state.grad_enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
