@@ -1,10 +1,14 @@
 """PyTorch's public surface against ours, found by rule, so a gap shows itself.
 
-For torch, torch.Tensor, torch.nn, torch.nn.functional, torch.optim, torch.linalg and
-torch.utils.data, the public names a tutorial would use are computed by rules (below, in
-``_tutorial_names``): no underscore names, no modules, nothing of CUDA / quantization /
-sparse / distributed / jit / fx / export / compilers / other devices, nothing documented as
-deprecated. The names we lack must equal KNOWN_MISSING (at the end of this file), and for
+For torch, torch.Tensor, torch.nn, torch.nn.functional, torch.optim, torch.linalg,
+torch.utils.data, and the device and testing boilerplate (torch.cuda, torch.accelerator,
+torch.amp, torch.backends.mps, torch.testing, torch.autograd, torch.autograd.functional),
+the public names a tutorial would use are computed by rules (below, in ``_tutorial_names``):
+no underscore names, no modules, nothing of quantization / sparse / distributed / jit / fx /
+export / compilers / GPU hardware (streams, graphs, allocators, device properties), nothing
+documented as deprecated. The device names a CPU script calls stay in: ``x.is_cuda``,
+``torch.cuda.is_available``, ``manual_seed_all``, ``set_num_threads``, ``autocast``...
+The names we lack must equal KNOWN_MISSING (at the end of this file), and for
 the names both have, the keywords torch's signature accepts that ours refuses must equal
 KNOWN_REFUSED: a new gap fails, and so does a closed one left listed. The lists are the
 visible backlog; regenerate them with ``python tests/test_api_coverage.py`` (it rewrites
@@ -23,27 +27,47 @@ import tinygrad_acts as ta
 torch = pytest.importorskip("torch") if __name__ != "__main__" else __import__("torch")
 pytestmark = pytest.mark.torch
 
-#: names of machinery a CPU tutorial never calls: devices, compilers, quantization, sparse
-#: layouts, distributed, tracing, storage internals
+#: names of machinery a CPU tutorial never calls: other devices' kernels, compilers,
+#: quantization, sparse layouts, distributed, tracing, storage internals, profilers. (CUDA's
+#: own API is not hidden: ``torch.cuda`` is a surface below, and ``x.cuda()`` / ``x.is_cuda``
+#: / ``get_device`` are what CPU scripts call; ``cudnn_`` / ``_cuda`` kernels still are.)
 EXCLUDED = re.compile(
-    r"cuda|cudnn|mps|xpu|mkl|miopen|hip|vulkan|mtia|hpu|ipu|xla|lazy|privateuse|quantiz|"
+    r"^cudnn|_cudnn|mps_|_mps|xpu|mkl|miopen|hip|vulkan|mtia|hpu|ipu|xla|lazy|"
+    r"privateuse|quantiz|profil|Profil|kineto|DeviceType|torch_function|^is_tensor_like|"
+    r"^set_$|^set_flush_denormal|"
+    r"^get_device_module|^init_num_threads|^thread_safe_generator|"
     r"^q_|^q[a-z]|qscheme|fake_quant|sparse|^to_sparse|csr|csc|bsr|bsc|coo|mkldnn|distributed|"
     r"^jit|fx|onnx|export|compile|dynamo|inductor|autocast|vmap|functorch|_foreach|fbgemm|"
-    r"nested|backend|storage|symint|^sym_|^Sym|typename|^is_.*_available|^has_|nnpack|"
+    r"nested|storage|symint|^sym_|^Sym|typename|^is_(?!autocast).*_available|^has_|nnpack|"
     r"batch_norm_|_jvp|^native_|^cudnn|^miopen|^rrelu_with|^slow_|^thnn|^segment_reduce|"
     r"^fused_|^ctc|^embedding_renorm|^quantized|^dequantize|^int_repr|^fbgemm|^conv_tbc|"
-    r"^promote|^can_cast|^set_|^get_|^use_|^are_|^enable_|^disable_|^unsafe|_unsafe|"
+    r"^promote|^can_cast|^enable_|^disable_|^unsafe|_unsafe|"
     r"^resize|^record_stream|^pin_memory|^is_pinned|^share_memory|^data_ptr|^untyped|"
     r"^element_size$|_out$|^module_load|^apply_|^map_|^map2_|^retains_grad$|^dim_order|"
     r"^is_shared|^is_set_to|^is_inference$|^names$|^rename|^refine_names|^align_|"
     r"^unflatten$|^output_nr|^itemsize$|^nbytes$|^layout$|^grad_fn$|^is_meta|^is_quantized|"
-    r"^is_nested|^is_mkldnn|^is_sparse|^is_cuda|^is_xpu|^is_mps|^is_ipu|^is_vulkan|"
+    r"^is_nested|^is_mkldnn|^is_sparse|^is_xpu|^is_ipu|^is_vulkan|"
     r"^is_xla|^is_mtia|^is_maia|^is_cpu$|^is_conj|^is_neg|^resolve_|^conj_physical|"
     r"^imag|^real$|^is_complex|^complex|^polar|^view_as_|^angle|^conj|^adjoint|^chalf|"
     r"^cfloat|^cdouble|^bfloat16|float8|^float4|^bits|^uint|^int1|^int2|^int3|^int4|^int5|"
     r"^int6|^int7|^register_|^dsplit|^hsplit|^vsplit|^dstack|^hstack|^vstack|^column_stack|"
     r"^row_stack|^swapdims|^moveaxis|^movedim|^sub_$|^TypedStorage|^UntypedStorage|"
     r"datapipe|DataPipe|validation|determinism|DataChunk")
+
+
+#: torch.cuda's (and torch.accelerator's) GPU hardware API (streams, events, graphs,
+#: allocators and memory pools,
+#: device properties and counters, NVML readings): nothing a CPU script can call. What is
+#: left is what a CPU-only torch answers too (is_available, device_count, the seeding calls,
+#: empty_cache, the memory counters, synchronize's error...).
+CUDA_HARDWARE = re.compile(
+    r"Stream|stream|Event|Graph|graph|Allocator|allocator|MemPool|mem_pool|GreenContext|"
+    r"blas|solver|cudart|power_draw|temperature|utilization|clock_rate|memory_usage|"
+    r"list_gpu_processes|ipc_|peer|check_error|gencode|sync_debug|host_memory|"
+    r"memory_snapshot|memory_summary|mem_get_info|per_process_memory|device_memory_used|"
+    r"caching|accumulated|Error$|is_tf32|^device$|^device_of$|^set_device$|"
+    r"get_device_properties|memory_stats_as_nested|reset_max_memory_cached|"
+    r"^memory_cached|^max_memory_cached|^get_allocator")
 
 
 def _documented_deprecated(obj) -> bool:
@@ -80,7 +104,11 @@ def _tutorial_names(owner, want_classes: bool | None = None) -> set[str]:
 
 def surfaces() -> dict[str, tuple[set[str], object]]:
     """surface name -> (torch's tutorial names, our object holding the same names)."""
+    import torch.autograd.functional as taf
     import torch.utils.data as tud
+
+    import tinygrad_acts.autograd_functional as ours_taf
+    cuda = {n for n in _tutorial_names(torch.cuda) if not CUDA_HARDWARE.search(n)}
     return {
         "torch": (_tutorial_names(torch), ta),
         "torch.Tensor": (_tutorial_names(torch.Tensor), ta.Tensor),
@@ -89,6 +117,14 @@ def surfaces() -> dict[str, tuple[set[str], object]]:
         "torch.optim": (_tutorial_names(torch.optim, want_classes=True), ta.optim),
         "torch.linalg": (_tutorial_names(torch.linalg), ta.linalg),
         "torch.utils.data": (_tutorial_names(tud), ta.utils.data),
+        "torch.cuda": (cuda, ta.cuda),
+        "torch.accelerator": ({n for n in _tutorial_names(torch.accelerator)
+                               if not CUDA_HARDWARE.search(n)}, ta.accelerator),
+        "torch.amp": (_tutorial_names(torch.amp), ta.amp),
+        "torch.backends.mps": (_tutorial_names(torch.backends.mps), ta.backends.mps),
+        "torch.testing": (_tutorial_names(torch.testing), ta.testing),
+        "torch.autograd": (_tutorial_names(torch.autograd), ta.autograd),
+        "torch.autograd.functional": (_tutorial_names(taf), ours_taf),
     }
 
 
@@ -119,10 +155,19 @@ def _torch_keywords(obj, name: str) -> set[str] | None:
         params = set()
         for part in m.group(2).split(","):
             part = part.strip().split("=")[0].split(":")[0].strip()
+            # NOTE: `*size` in a builtin's docstring is also the keyword `size=`
+            # (torch.zeros(size=(2, 3))); a bare `*` only marks what follows keyword-only
+            part = DOC_KEYWORD_FIXES.get(name, {}).get(part, part).lstrip("*") \
+                if part not in ("*args", "**kwargs") else ""
             if re.fullmatch(r"[A-Za-z_]\w*", part) and part not in ("self",):
                 params.add(part)
         return params
     return None
+
+
+#: where a builtin's docstring names a parameter other than its keyword: Tensor.view's
+#: docstring says ``view(*shape)``, but the keyword torch accepts is ``size=``
+DOC_KEYWORD_FIXES = {"view": {"*shape": "*size"}}
 
 
 def _our_keywords(obj) -> set[str] | None:
@@ -139,9 +184,13 @@ def _our_keywords(obj) -> set[str] | None:
 
 def refused() -> dict[str, list[str]]:
     """``surface.name`` -> torch's keywords that ours does not accept (functions only)."""
+    import torch.autograd.functional as taf
     import torch.utils.data as tud
     owners = {"torch": torch, "torch.Tensor": torch.Tensor, "torch.nn.functional":
-              torch.nn.functional, "torch.linalg": torch.linalg, "torch.utils.data": tud}
+              torch.nn.functional, "torch.linalg": torch.linalg, "torch.utils.data": tud,
+              "torch.cuda": torch.cuda, "torch.accelerator": torch.accelerator,
+              "torch.amp": torch.amp, "torch.testing": torch.testing,
+              "torch.autograd": torch.autograd, "torch.autograd.functional": taf}
     out = {}
     for surface, (names, ours) in surfaces().items():
         if surface not in owners:
@@ -169,7 +218,20 @@ def test_the_rules_find_what_tutorials_use():
     assert {"zeros", "randn", "cat", "no_grad", "manual_seed"} <= found["torch"][0]
     assert {"backward", "view", "sum", "item"} <= found["torch.Tensor"][0]
     assert {"Linear", "Conv2d", "Sequential"} <= found["torch.nn"][0]
-    assert not {n for n in found["torch"][0] if "cuda" in n or "quantize" in n}
+    assert not {n for n in found["torch"][0] if "cudnn" in n or "quantize" in n}
+    # the device boilerplate is measured, the GPU hardware API is not
+    assert {"manual_seed_all", "is_available", "empty_cache"} <= found["torch.cuda"][0]
+    assert not {n for n in found["torch.cuda"][0] if "stream" in n.lower()}
+    assert {"is_cuda", "get_device"} <= found["torch.Tensor"][0]
+    assert {"set_num_threads", "get_rng_state", "use_deterministic_algorithms"} <= found["torch"][0]
+
+
+def test_the_signature_parser_reads_star_size_as_a_keyword():
+    """``zeros(*size, *, out=None, ...)``: ``size=`` is a keyword of torch's zeros (the
+    parser once dropped it, hiding ``zeros(size=(2, 3))`` from the backlog)."""
+    assert {"size", "out", "dtype"} <= _torch_keywords(torch.zeros, "zeros")
+    assert "size" in _torch_keywords(torch.Tensor.view, "view")
+    assert "args" not in (_torch_keywords(torch.Tensor.to, "to") or set())
 
 
 def test_the_missing_names_are_the_known_backlog():
@@ -230,7 +292,6 @@ KNOWN_MISSING = {
         'AggregationType',
         'DispatchKey',
         'Event',
-        'GradScaler',
         'OutOfMemoryError',
         'ScriptClass',
         'ScriptFunction',
@@ -316,9 +377,7 @@ KNOWN_MISSING = {
         'import_ir_module_from_buffer',
         'index_reduce',
         'indices_copy',
-        'init_num_threads',
         'initial_seed',
-        'is_deterministic_algorithms_warn_only_enabled',
         'is_floating_point',
         'is_nonzero',
         'is_warn_always_enabled',
@@ -369,6 +428,8 @@ KNOWN_MISSING = {
         'select_copy',
         'select_scatter',
         'selu_',
+        'set_printoptions',
+        'set_warn_always',
         'sgn',
         'signbit',
         'slice_copy',
@@ -382,7 +443,6 @@ KNOWN_MISSING = {
         'subtract',
         'svd_lowrank',
         't_copy',
-        'thread_safe_generator',
         'threshold_',
         'to_dlpack',
         'transpose_copy',
@@ -465,6 +525,7 @@ KNOWN_MISSING = {
         'gcd_',
         'geometric_',
         'geqrf',
+        'get_device',
         'grad_dtype',
         'heaviside',
         'heaviside_',
@@ -482,6 +543,7 @@ KNOWN_MISSING = {
         'index_reduce_',
         'indices',
         'is_coalesced',
+        'is_cuda',
         'is_floating_point',
         'is_signed',
         'isreal',
@@ -645,7 +707,6 @@ KNOWN_MISSING = {
         'grid_sample',
         'grouped_mm',
         'gumbel_softmax',
-        'handle_torch_function',
         'linear_cross_entropy',
         'local_response_norm',
         'lp_pool1d',
@@ -712,12 +773,41 @@ KNOWN_MISSING = {
     'torch.utils.data': [
         'DistributedSampler',
     ],
+    'torch.cuda': [
+        'reset_max_memory_allocated',
+        'reset_peak_memory_stats',
+    ],
+    'torch.accelerator': [
+        'device_index',
+    ],
+    'torch.amp': [
+    ],
+    'torch.backends.mps': [
+        'get_core_count',
+        'get_name',
+        'is_macos13_or_newer',
+        'is_macos_or_newer',
+    ],
+    'torch.testing': [
+        'make_tensor',
+    ],
+    'torch.autograd': [
+        'NestedIOFunction',
+        'backward',
+        'enforce_grad_layout_policy',
+        'inference_mode',
+        'is_multithreading_enabled',
+        'is_view_replay_enabled',
+        'set_multithreading_enabled',
+    ],
+    'torch.autograd.functional': [
+    ],
 }
 
 KNOWN_REFUSED = {
     'torch.broadcast_to': ['shape'],
     'torch.dot': ['tensor'],
-    'torch.empty': ['layout', 'memory_format', 'pin_memory'],
+    'torch.empty': ['memory_format'],
     'torch.empty_like': ['layout', 'memory_format'],
     'torch.flip': ['dims'],
     'torch.from_numpy': ['ndarray'],
@@ -742,6 +832,8 @@ KNOWN_REFUSED = {
         'pickle_protocol',
     ],
     'torch.searchsorted': ['values'],
+    'torch.set_num_interop_threads': ['int'],
+    'torch.set_num_threads': ['int'],
     'torch.tile': ['dims'],
     'torch.true_divide': ['dividend', 'divisor'],
     'torch.zeros_like': ['layout', 'memory_format'],
@@ -752,10 +844,11 @@ KNOWN_REFUSED = {
     'torch.Tensor.clone': ['memory_format'],
     'torch.Tensor.contiguous': ['memory_format'],
     'torch.Tensor.cpu': ['memory_format'],
-    'torch.Tensor.div': ['rounding_mode', 'value'],
-    'torch.Tensor.div_': ['rounding_mode', 'value'],
+    'torch.Tensor.div': ['value'],
+    'torch.Tensor.div_': ['value'],
     'torch.Tensor.divide': ['value'],
     'torch.Tensor.double': ['memory_format'],
+    'torch.Tensor.expand': ['size'],
     'torch.Tensor.flip': ['dims'],
     'torch.Tensor.float': ['memory_format'],
     'torch.Tensor.floor_divide': ['value'],
@@ -775,8 +868,11 @@ KNOWN_REFUSED = {
     'torch.Tensor.new_ones': ['size'],
     'torch.Tensor.new_zeros': ['size'],
     'torch.Tensor.numpy': ['force'],
+    'torch.Tensor.permute': ['dims'],
     'torch.Tensor.pow': ['exponent'],
     'torch.Tensor.remainder': ['divisor'],
+    'torch.Tensor.repeat': ['repeats'],
+    'torch.Tensor.reshape': ['shape'],
     'torch.Tensor.short': ['memory_format'],
     'torch.Tensor.split': ['split_size'],
     'torch.Tensor.sum': ['dtype'],
@@ -784,11 +880,35 @@ KNOWN_REFUSED = {
     'torch.Tensor.tile': ['dims'],
     'torch.Tensor.true_divide': ['value'],
     'torch.Tensor.type_as': ['tensor'],
+    'torch.Tensor.view': ['size'],
     'torch.nn.functional.elu': ['inplace'],
     'torch.nn.functional.hardtanh': ['inplace'],
     'torch.nn.functional.log_softmax': ['_stacklevel'],
     'torch.nn.functional.silu': ['inplace'],
     'torch.nn.functional.softmax': ['_stacklevel'],
     'torch.linalg.det': ['A'],
+    'torch.autograd.gradcheck': [
+        'check_backward_ad',
+        'check_batched_forward_grad',
+        'check_batched_grad',
+        'check_forward_ad',
+        'check_grad_dtypes',
+        'check_undefined_grad',
+        'func',
+        'masked',
+        'nondet_tol',
+    ],
+    'torch.autograd.gradgradcheck': [
+        'check_batched_grad',
+        'check_fwd_over_rev',
+        'check_grad_dtypes',
+        'check_rev_over_rev',
+        'check_undefined_grad',
+        'func',
+        'gen_non_contig_grad_outputs',
+        'masked',
+        'nondet_tol',
+    ],
+    'torch.autograd.set_detect_anomaly': ['check_nan'],
 }
 # --- END BACKLOG ---

@@ -204,7 +204,7 @@ def test_shape_properties():
     assert x.size(1) == 3 and x.size(-1) == 4
     assert x.ndim == x.dim() == 3
     assert x.numel() == 24 and len(x) == 2
-    assert x.device == "cpu"
+    assert x.device.type == "cpu" and str(x.device) == "cpu" and x.device == ta.device("cpu")
 
 
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4)])

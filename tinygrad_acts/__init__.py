@@ -30,6 +30,16 @@ from . import diagnostics, plots, viz, whichop  # teaching tools: monitor, plots
 from . import return_types
 from .compiler import compile  # torch.compile's name: it shadows the builtin here only
 from .dtypes import promote_types, result_type
+# the PyTorch boilerplate a script types first: devices, seeding, determinism, AMP, testing
+from . import accelerator, amp, autograd_functional, backends, cuda, testing
+from .amp import GradScaler, autocast, is_autocast_enabled
+from .runtime import (are_deterministic_algorithms_enabled, finfo, get_default_device,
+                      get_deterministic_debug_mode, get_float32_matmul_precision,
+                      get_num_interop_threads, get_num_threads, get_rng_state, iinfo,
+                      is_deterministic_algorithms_warn_only_enabled, set_default_device,
+                      set_deterministic_debug_mode, set_float32_matmul_precision,
+                      set_num_interop_threads, set_num_threads, set_rng_state,
+                      use_deterministic_algorithms)
 # isort: on
 
 #: The activation registry: ``ta.activations["relu"](x)``; name -> ActivationSpec.
@@ -57,6 +67,14 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "diagnostics", "plots", "viz", "whichop", "optim", "data", "utils", "save", "load",
     "return_types", "promote_types", "result_type", "compile",
+    "accelerator", "amp", "autograd_functional", "backends", "cuda", "testing", "GradScaler",
+    "autocast",
+    "is_autocast_enabled",
+    "finfo", "iinfo", "get_rng_state", "set_rng_state", "get_num_threads", "set_num_threads",
+    "get_num_interop_threads", "set_num_interop_threads", "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+    "get_deterministic_debug_mode", "set_deterministic_debug_mode", "get_default_device",
+    "set_default_device", "get_float32_matmul_precision", "set_float32_matmul_precision",
     "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
     "short", "int32", "int", "int64", "long", "bool",
     *api.math.__all__, *api.reduce.__all__, *api.selection.__all__, *api.shape.__all__,

@@ -12,6 +12,9 @@ The project's own tests use these, and so can yours::
     testing.check_op(my_op, (3, 4))            # the same in one call (Hypothesis runs it)
     testing.check_activation("softsign")       # a registered activation, away from its kinks
 
+``assert_close`` is torch.testing.assert_close (tolerances by dtype, torch's messages; it
+lives in ``compare.py``).
+
 Strategies draw float64 by default, because gradient checks need it. Hypothesis is a
 test-time dependency: without it, importing this module works but the strategies raise an
 ImportError that says how to install it. ``away_from_kinks`` and ``separate_ties`` are plain
@@ -26,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .activations import ActivationSpec, registry
+from .compare import assert_close
 from .gradcheck import CheckResult, GradcheckError, _check, _gradgrad
 from .tensor import Tensor
 
@@ -37,7 +41,8 @@ except ImportError:  # pragma: no cover - exercised only without the dev extra
     st = None  # type: ignore[assignment]
 
 __all__ = ["shapes", "arrays", "tensors", "broadcastable_shapes", "activation_inputs",
-           "check_op", "check_activation", "sweep", "away_from_kinks", "separate_ties"]
+           "check_op", "check_activation", "sweep", "away_from_kinks", "separate_ties",
+           "assert_close"]
 
 
 def _need_hypothesis() -> None:

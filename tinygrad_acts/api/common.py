@@ -1,14 +1,15 @@
 """The top-level names a PyTorch tutorial reaches for first: ``ta.sigmoid`` / ``relu`` /
 ``tanh`` / ``softmax`` / ``log_softmax`` (the registry's activations), ``allclose`` /
-``isclose`` / ``equal``, ``is_tensor`` / ``numel`` / ``as_tensor`` / ``asarray``, and the
-CPU-only device API (``ta.device("cpu")``, ``ta.cuda.is_available()``)."""
+``isclose`` / ``equal``, ``is_tensor`` / ``numel`` / ``as_tensor`` / ``asarray``, and
+``ta.device`` (torch.device's value type, from ``devices.py``; ``ta.cuda``, ``ta.backends``,
+``ta.accelerator`` and ``ta.amp`` are modules of their own)."""
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import numpy as np
 
+from ..devices import device
 from ..tensor import Tensor, _tensor_arg, check_device
 from . import function_of, idioms, method
 from .factories import tensor
@@ -38,7 +39,7 @@ from .idioms import (
 
 # the idioms (api/idioms.py) join ta. through this module's __all__
 __all__ = ["sigmoid", "relu", "tanh", "softmax", "log_softmax", "allclose", "isclose",
-           "equal", "is_tensor", "numel", "as_tensor", "asarray", "device", "cuda", *idioms.__all__]
+           "equal", "is_tensor", "numel", "as_tensor", "asarray", "device", *idioms.__all__]
 _IDIOMS = (Size, div, divide, eq, ge, greater, greater_equal, gt, inference_mode,
            is_inference_mode_enabled, le, less, less_equal, logical_and, logical_not, logical_or,
            logical_xor, lt, ne, not_equal, true_divide)
@@ -157,31 +158,3 @@ def _shared(who: str, data: Any, dtype: Any) -> Tensor | None:
         raise TypeError(f"{who}: can't convert an ndarray of dtype {data.dtype} (shape "
                         f"{data.shape}); tensors hold bool, integer or float numbers")
     return Tensor._make(data, False, None)
-
-
-class device:
-    """``ta.device("cpu")``: this framework runs on the CPU only; "cuda" and the others are
-    refused with a clear error (as ``.to("cuda")`` is)."""
-
-    type: str = "cpu"
-    index: Any = None
-
-    def __init__(self, type: Any = "cpu", index: Any = None):
-        check_device(str(type).split(":")[0])
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other: object) -> bool:
-        return str(other) == "cpu" or (isinstance(other, device) and other.type == "cpu")
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-
-#: ``ta.cuda.is_available()`` is False: the tutorial line
-#: ``device = ta.device("cuda" if ta.cuda.is_available() else "cpu")`` picks the CPU.
-cuda = types.SimpleNamespace(is_available=lambda: False, device_count=lambda: 0)

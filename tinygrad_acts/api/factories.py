@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes, ops
+from ..devices import CPU_DEVICE, device
 from ..tensor import Tensor, _new, _size_arg, _tensor_arg, check_device, generator
 from ..tensor import arange as _arange
 from ..tensor import eye as _eye
@@ -64,9 +65,9 @@ class Generator:
         self.rng = np.random.default_rng(self._initial)
 
     @property
-    def device(self) -> Any:
-        from .common import device
-        return device("cpu")
+    def device(self) -> device:
+        """The CPU (the only device here)."""
+        return CPU_DEVICE
 
     def manual_seed(self, seed: int) -> Generator:
         """Reset to the stream of ``seed`` (an int from -2**63 to 2**64 - 1; a negative one
@@ -89,28 +90,51 @@ class Generator:
 
     def get_state(self) -> Tensor:
         """The generator's state as a uint8 tensor (torch's ByteTensor form)."""
-        st = self.rng.bit_generator.state
-        words = [st["state"]["state"], st["state"]["inc"]]
-        raw = b"".join(w.to_bytes(16, "little") for w in words)
-        raw += bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little")
-        return Tensor._make(np.frombuffer(raw, np.uint8).copy(), False, None)
+        return rng_state(self.rng)
 
     def set_state(self, new_state: Tensor) -> Generator:
         """Restore a state from ``get_state``; returns the generator itself."""
-        raw = np.asarray(new_state.data if isinstance(new_state, Tensor) else new_state)
-        if raw.dtype != np.uint8 or raw.shape != (37,):
-            raise RuntimeError(f"Generator.set_state: expects the uint8 tensor of shape (37,) "
-                               f"that get_state returns, got {raw.dtype} {raw.shape}")
-        b = raw.tobytes()
-        self.rng.bit_generator.state = {
-            "bit_generator": "PCG64", "has_uint32": b[32],
-            "uinteger": int.from_bytes(b[33:37], "little"),
-            "state": {"state": int.from_bytes(b[:16], "little"),
-                      "inc": int.from_bytes(b[16:32], "little")}}
+        restore_rng_state(self.rng, new_state, "Generator.set_state")
         return self
 
     def __repr__(self) -> str:
         return f"<tinygrad_acts.Generator (seed {self._initial})>"
+
+
+# NOTE: the state is numpy's PCG64 (128-bit state and increment, then the cached 32 bits):
+# 37 bytes, where torch's Mersenne Twister state is 5056; the two never mix
+_STATE_BYTES = 37
+
+
+def rng_state(rng: np.random.Generator) -> Tensor:
+    """The state of the numpy Generator ``rng`` as a uint8 tensor of 37 bytes (what
+    ``Generator.get_state`` and ``ta.get_rng_state`` return)."""
+    st = rng.bit_generator.state
+    words = [st["state"]["state"], st["state"]["inc"]]
+    raw = b"".join(w.to_bytes(16, "little") for w in words)
+    raw += bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little")
+    return Tensor._make(np.frombuffer(raw, np.uint8).copy(), False, None)
+
+
+def restore_rng_state(rng: np.random.Generator, new_state: Any, who: str) -> None:
+    """Put ``rng`` back in the state ``rng_state`` returned: a uint8 tensor (torch's
+    ByteTensor; anything else is torch's TypeError) of 37 bytes (else RuntimeError)."""
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"{who}: expected a torch.ByteTensor (a uint8 Tensor), but got "
+                        f"{type(new_state).__name__}")
+    raw = new_state.data
+    if raw.dtype != np.uint8:
+        raise TypeError(f"{who}: RNG state must be a torch.ByteTensor (a uint8 Tensor), got "
+                        f"{raw.dtype}")
+    if raw.shape != (_STATE_BYTES,):
+        raise RuntimeError(f"{who}: expects the uint8 tensor of shape ({_STATE_BYTES},) that "
+                           f"get_state returns, got shape {raw.shape}")
+    b = raw.tobytes()
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64", "has_uint32": b[32],
+        "uinteger": int.from_bytes(b[33:37], "little"),
+        "state": {"state": int.from_bytes(b[:16], "little"),
+                  "inc": int.from_bytes(b[16:32], "little")}}
 
 
 def _rng(gen: Any, who: str = "generator") -> np.random.Generator:
@@ -165,6 +189,22 @@ def _torch_keywords(who: str, device: Any, layout: Any, pin_memory: bool = False
     if pin_memory:
         raise RuntimeError(f"{who}: pin_memory=True needs CUDA; tinygrad_acts runs on the CPU "
                            "only")
+
+
+def _sizes(who: str, args: tuple, size: Any) -> tuple:
+    """The size a factory was given, positionally (``zeros(2, 3)``, ``zeros((2, 3))``) or
+    by torch's keyword (``zeros(size=(2, 3))``, a tuple or list only, as torch's), as the
+    positional arguments ``_size_arg`` reads; both at once is torch's TypeError."""
+    if size is None:
+        if not args:
+            raise TypeError(f'{who}() missing 1 required positional arguments: "size"')
+        return args
+    if args:
+        raise TypeError(f"{who}() got multiple values for argument 'size'")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{who}(): argument 'size' must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return (tuple(size),)
 
 
 def _into(who: str, out: Any, result: Tensor, dtype: Any = None) -> Tensor:
@@ -255,24 +295,28 @@ def _inferred(data: Any) -> Any:
         return None
 
 
-def zeros(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
-          device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros, ``zeros(2, 3)`` or ``zeros((2, 3))``, the default float dtype.
+def zeros(*args: Any, size: Any = None, out: Any = None, dtype: Any = None,
+          layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``, the
+    default float dtype.
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.zeros(2, device="cpu")
-        tensor([0., 0.])
+        >>> ta.zeros(2, device="cpu"), ta.zeros(size=(1, 2)).shape
+        (tensor([0., 0.]), (1, 2))
     """
     _torch_keywords("zeros", device, layout)
-    return _into("zeros", out, _zeros(*size, dtype=dtype, requires_grad=requires_grad), dtype)
+    made = _zeros(*_sizes("zeros", args, size), dtype=dtype, requires_grad=requires_grad)
+    return _into("zeros", out, made, dtype)
 
 
-def ones(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None,
-         device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones, ``ones(2, 3)`` or ``ones((2, 3))``, the default float dtype."""
+def ones(*args: Any, size: Any = None, out: Any = None, dtype: Any = None,
+         layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones, ``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``, the
+    default float dtype."""
     _torch_keywords("ones", device, layout)
-    return _into("ones", out, _ones(*size, dtype=dtype, requires_grad=requires_grad), dtype)
+    made = _ones(*_sizes("ones", args, size), dtype=dtype, requires_grad=requires_grad)
+    return _into("ones", out, made, dtype)
 
 
 def full(size: Any, fill_value: Any, *, out: Any = None, dtype: Any = None,
@@ -361,10 +405,11 @@ def _random(who: str, draw: str, size: tuple, generator: Any, out: Any, dtype: A
     return _into(who, out, _new(sample, requires_grad))
 
 
-def randn(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None,
-          layout: Any = None, device: Any = None, requires_grad: bool = False,
-          pin_memory: bool = False) -> Tensor:
-    """Standard normal samples of ``size`` (from ``generator``, default the package one).
+def randn(*args: Any, size: Any = None, generator: Any = None, out: Any = None,
+          dtype: Any = None, layout: Any = None, device: Any = None,
+          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Standard normal samples of ``size`` (from ``generator``, default the package one);
+    the size positionally or as ``size=``, as ``zeros``.
 
     Example:
         >>> import tinygrad_acts as ta
@@ -372,15 +417,18 @@ def randn(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None,
         (2, 3)
     """
     _torch_keywords("randn", device, layout, pin_memory)
-    return _random("randn", "standard_normal", size, generator, out, dtype, requires_grad)
+    shape = _sizes("randn", args, size)
+    return _random("randn", "standard_normal", shape, generator, out, dtype, requires_grad)
 
 
-def rand(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None,
-         layout: Any = None, device: Any = None, requires_grad: bool = False,
-         pin_memory: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) of ``size`` (from ``generator``, default the package one)."""
+def rand(*args: Any, size: Any = None, generator: Any = None, out: Any = None,
+         dtype: Any = None, layout: Any = None, device: Any = None,
+         requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) of ``size`` (from ``generator``, default the package one);
+    the size positionally or as ``size=``, as ``zeros``."""
     _torch_keywords("rand", device, layout, pin_memory)
-    return _random("rand", "random", size, generator, out, dtype, requires_grad)
+    shape = _sizes("rand", args, size)
+    return _random("rand", "random", shape, generator, out, dtype, requires_grad)
 
 
 # --- ranges and uninitialised tensors --------------------------------------------------------
@@ -432,13 +480,15 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
     return _new(values.astype(_dtype(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def empty(*args: Any, size: Any = None, out: Any = None, dtype: Any = None,
+          layout: Any = None, device: Any = None, requires_grad: bool = False,
+          pin_memory: bool = False) -> Tensor:
     """A new tensor of ``size``. torch leaves its memory uninitialised; here it is zeros
     (never garbage or nan that a forgotten write would let through).
 
     Args:
-        size: ints, or one tuple. dtype: default the default float dtype.
+        size: ints, or one tuple, positionally or as ``size=``.
+        dtype: default the default float dtype. out, layout, pin_memory: as ``zeros``.
 
     Shape: size.
 
@@ -447,11 +497,12 @@ def empty(*size: Any, dtype: Any = None, device: Any = None,
         >>> ta.empty(2, 3).shape
         (2, 3)
     """
-    check_device(device)
-    shape = _size_arg("empty", size, "size")
+    _torch_keywords("empty", device, layout, pin_memory)
+    shape = _size_arg("empty", _sizes("empty", args, size), "size")
     if any(n < 0 for n in shape):
         raise RuntimeError(f"empty: negative dimension in size {shape}")
-    return _new(np.zeros(shape, _dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+    made = _new(np.zeros(shape, _dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+    return _into("empty", out, made, dtype)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,

@@ -31,15 +31,29 @@ class Activation(Module):
     required: ClassVar[tuple] = ()
     bare_repr: ClassVar[bool] = False  # torch's Softshrink(0.5): values without names
     inplace_in_repr: ClassVar[bool] = True  # False: torch's Hardsigmoid(), even in place
+    #: torch's class takes ``inplace`` as its last positional parameter (``nn.ReLU(True)``,
+    #: ``nn.LeakyReLU(0.2, True)``); the others take it by keyword only (an extension here)
+    inplace_arg: ClassVar[bool] = False
 
     def __init__(self, *args: Any, inplace: bool = False, **params: Any):
         super().__init__()
         spec = registry[self.name]
-        names = list(spec.params)
+        names = list(spec.params) + (["inplace"] if self.inplace_arg else [])
         if len(args) > len(names):
-            raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional "
-                            f"argument(s) ({', '.join(names) or 'none'}), got {len(args)}")
-        params.update(zip(names, args))
+            raise TypeError(f"{type(self).__name__}.__init__() takes at most {len(names)} "
+                            f"positional argument(s) ({', '.join(names) or 'none'}), got "
+                            f"{len(args)}")
+        given = dict(zip(names, args))
+        if "inplace" in given:
+            if "inplace" in params or inplace:
+                raise TypeError(f"{type(self).__name__}.__init__() got multiple values for "
+                                "argument 'inplace'")
+            inplace = given.pop("inplace")
+        twice = sorted(given.keys() & params.keys())
+        if twice:
+            raise TypeError(f"{type(self).__name__}.__init__() got multiple values for "
+                            f"argument(s) {twice}")
+        params.update(given)
         missing = [p for p in self.required if p not in params]
         if missing:
             raise TypeError(f"{type(self).__name__}.__init__() missing {len(missing)} "
@@ -67,11 +81,13 @@ class Activation(Module):
 
 
 def activation_module(name: str, defaults: dict | None = None, required: tuple = (),
-                      bare_repr: bool = False, inplace_in_repr: bool = True) -> type:
+                      bare_repr: bool = False, inplace_in_repr: bool = True,
+                      inplace_arg: bool = False) -> type:
     """The ``nn`` class for registry entry ``name``, with a PyTorch-style docstring;
     ``defaults`` overrides the entry's defaults and ``required`` lists the parameters that
     must be given (both as in the PyTorch class); ``bare_repr`` and ``inplace_in_repr``
-    shape the repr as the PyTorch class's.
+    shape the repr as the PyTorch class's; ``inplace_arg`` makes ``inplace`` the last
+    positional parameter, after the entry's own (torch's order: ``LeakyReLU(0.2, True)``).
 
     Raises ValueError for an entry that declares no module (``module_name=""``).
     """
@@ -99,38 +115,40 @@ def activation_module(name: str, defaults: dict | None = None, required: tuple =
                                                   "defaults": defaults,
                                                   "required": tuple(required),
                                                   "bare_repr": bare_repr,
-                                                  "inplace_in_repr": inplace_in_repr})
+                                                  "inplace_in_repr": inplace_in_repr,
+                                                  "inplace_arg": inplace_arg})
 
 
 # --- the built-ins: ReLU / LeakyReLU / Sigmoid / Tanh / Softmax / ... ------------------
-ReLU = activation_module("relu")
-LeakyReLU = activation_module("leaky_relu")
+# NOTE: inplace_arg=True exactly where torch's class has an ``inplace`` parameter
+ReLU = activation_module("relu", inplace_arg=True)
+LeakyReLU = activation_module("leaky_relu", inplace_arg=True)
 Sigmoid = activation_module("sigmoid")
 Tanh = activation_module("tanh")
 # NOTE: torch's nn.Softmax() and nn.LogSoftmax() default to dim=None: the legacy implicit
 # dim (0 for 0-, 1- and 3-d inputs, else 1), with its warning, as F.softmax without a dim.
 Softmax = activation_module("softmax", defaults={"dim": None})
 LogSoftmax = activation_module("log_softmax", defaults={"dim": None})
-ELU = activation_module("elu")
+ELU = activation_module("elu", inplace_arg=True)
 Softplus = activation_module("softplus")
-SiLU = activation_module("silu")
+SiLU = activation_module("silu", inplace_arg=True)
 GELU = activation_module("gelu")
-Hardtanh = activation_module("hardtanh")
+Hardtanh = activation_module("hardtanh", inplace_arg=True)
 
 
 # --- ReLU6 / Hardsigmoid / Softsign / SELU / CELU / ... / LogSigmoid -------------------
-ReLU6 = activation_module("relu6")
+ReLU6 = activation_module("relu6", inplace_arg=True)
 # NOTE: torch's Hardsigmoid and Hardswish have no extra_repr: Hardsigmoid(), even in place
-Hardsigmoid = activation_module("hardsigmoid", inplace_in_repr=False)
+Hardsigmoid = activation_module("hardsigmoid", inplace_in_repr=False, inplace_arg=True)
 Softsign = activation_module("softsign")
-SELU = activation_module("selu")
-CELU = activation_module("celu")
+SELU = activation_module("selu", inplace_arg=True)
+CELU = activation_module("celu", inplace_arg=True)
 Softshrink = activation_module("softshrink", bare_repr=True)
 Hardshrink = activation_module("hardshrink", bare_repr=True)
-Threshold = activation_module("threshold", required=("threshold", "value"))
+Threshold = activation_module("threshold", required=("threshold", "value"), inplace_arg=True)
 Tanhshrink = activation_module("tanhshrink")
-Mish = activation_module("mish")
-Hardswish = activation_module("hardswish", inplace_in_repr=False)
+Mish = activation_module("mish", inplace_arg=True)
+Hardswish = activation_module("hardswish", inplace_in_repr=False, inplace_arg=True)
 LogSigmoid = activation_module("logsigmoid")
 
 

@@ -2,7 +2,9 @@
 
 Each fills its tensor in place under ``no_grad`` (so a Parameter can be filled; its version
 counter is bumped, so a graph that saved the old values refuses to backward) and returns
-it. Random ones draw from the package generator (``ta.manual_seed`` reseeds it) unless a
+it. An ndarray is filled in place too, and returned: ``.data`` is the ndarray here, so the
+tutorial line ``nn.init.normal_(m.weight.data, 0.0, 0.02)`` (DCGAN's) fills the weight.
+Random ones draw from the package generator (``ta.manual_seed`` reseeds it) unless a
 numpy ``Generator`` is passed as ``generator``. The fans are PyTorch's: for a weight of
 shape (out, in, *kernel), fan_in = in * prod(kernel) and fan_out = out * prod(kernel).
 
@@ -18,9 +20,11 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -31,6 +35,21 @@ from ..tensor import Tensor
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_",
            "ones_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_",
            "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fills_arrays(fill: F) -> F:
+    """Let ``fill`` take an ndarray as well as a Tensor: the array is wrapped without a
+    copy (so the fill writes into it) and returned itself."""
+    @functools.wraps(fill)
+    def wrapper(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(tensor, np.ndarray):
+            fill(Tensor._make(tensor, False, None), *args, **kwargs)
+            return tensor
+        return fill(tensor, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d")
@@ -65,9 +84,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+def _calculate_fan_in_and_fan_out(tensor: Tensor | np.ndarray) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight (out, in, *kernel): in * prod(kernel), out * prod(kernel)."""
-    if tensor.dim() < 2:
+    if tensor.ndim < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
                          "2 dimensions")
     receptive = math.prod(tensor.shape[2:])
@@ -92,6 +111,7 @@ def _write(tensor: Tensor, values: Any) -> Tensor:
 # --- fills: uniform_ / normal_ / trunc_normal_ / constant_ / zeros_ / ones_ / eye_ / dirac_ ---
 
 
+@_fills_arrays
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of U(a, b).
 
@@ -105,6 +125,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = No
         return tensor.uniform_(a, b, generator=generator)
 
 
+@_fills_arrays
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None
             ) -> Tensor:
     """Fill with samples of N(mean, std^2).
@@ -118,6 +139,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
         return tensor.normal_(mean, std, generator=generator)
 
 
+@_fills_arrays
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Any = None) -> Tensor:
     """Fill with samples of N(mean, std^2) truncated to [a, b] (bounds in absolute units,
@@ -155,6 +177,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     return _write(tensor, np.clip(out, a, b).reshape(tensor.shape))
 
 
+@_fills_arrays
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``.
 
@@ -167,16 +190,19 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
         return tensor.fill_(val)
 
 
+@_fills_arrays
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0."""
     return constant_(tensor, 0)
 
 
+@_fills_arrays
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
     return constant_(tensor, 1)
 
 
+@_fills_arrays
 def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-d tensor with the identity (ones on the main diagonal), which keeps as
     many inputs of a Linear layer as its shape allows.
@@ -192,6 +218,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _write(tensor, np.eye(*tensor.shape))
 
 
+@_fills_arrays
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """Fill a conv weight (out, in, *kernel), 3 to 5 dims, with the Dirac delta: output
     channel g * (out / groups) + d copies input channel d at the kernel's centre, so the
@@ -221,6 +248,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 # --- scaled random fills: xavier_ (Glorot) / kaiming_ (He) / orthogonal_ --------------------
 
 
+@_fills_arrays
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot & Bengio (2010): U(-bound, bound), bound = gain * sqrt(6 / (fan_in + fan_out)),
     so std = gain * sqrt(2 / (fan_in + fan_out)).
@@ -236,6 +264,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_fills_arrays
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot & Bengio (2010): N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
 
@@ -256,6 +285,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
     return calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
 
 
+@_fills_arrays
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He et al. (2015): U(-bound, bound), bound = gain * sqrt(3 / fan), fan = fan_in
@@ -275,6 +305,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_fills_arrays
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He et al. (2015): N(0, std^2), std = gain / sqrt(fan) (``mode`` picks fan_in or
@@ -292,6 +323,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return normal_(tensor, 0.0, std, generator)
 
 
+@_fills_arrays
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tensor:
     """Saxe et al. (2013): a (semi-)orthogonal matrix times ``gain``, from the QR
     factorisation of a standard normal matrix (dims after the first flattened); the signs

@@ -5,7 +5,7 @@ parameters (``weight``, ``bias``) and buffers (``running_mean``, ``running_var``
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,45 @@ class _NormBase(Module):
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
+
+    #: torch's state dict version: 2 added ``num_batches_tracked`` (saved in ``_metadata``)
+    _version = 2
+
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str,
+                            local_metadata: Mapping[str, Any]) -> None:
+        """torch's rule for a state dict older than version 2, or with no version at all (a
+        dict built by hand or ported from another framework has no ``_metadata``): a
+        missing ``num_batches_tracked`` is not an error, this layer's own counter fills in
+        (so it keeps its value). With version 2 metadata (``state_dict()``'s), a missing
+        counter stays a missing key.
+
+        Example:
+            >>> import tinygrad_acts as ta
+            >>> bn = ta.nn.BatchNorm1d(2)
+            >>> bn.load_state_dict({"weight": ta.ones(2), "bias": ta.zeros(2),
+            ...                     "running_mean": ta.zeros(2), "running_var": ta.ones(2)})
+            <All keys matched successfully>
+        """
+        version = local_metadata.get("version")
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats \
+                and key not in state_dict:
+            counter = self.num_batches_tracked
+            state_dict[key] = Tensor(np.array(0, np.int64)) if counter is None else counter
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> Any:
+        """``Module.load_state_dict`` after ``_upgrade_state_dict`` (torch's version rule).
+
+        NOTE: a stopgap for loading into the layer itself: once ``Module.load_state_dict``
+        calls ``_upgrade_state_dict`` on every submodule, a layer nested in a model is
+        upgraded too and this override can go."""
+        if isinstance(state_dict, Mapping):
+            metadata = getattr(state_dict, "_metadata", None)
+            upgraded = dict(state_dict)
+            self._upgrade_state_dict(upgraded, "", (metadata or {}).get("", {}))
+            state_dict = upgraded
+        return super().load_state_dict(state_dict, strict, assign)
 
     def reset_running_stats(self) -> None:
         """running_mean <- 0, running_var <- 1, num_batches_tracked <- 0 (in place)."""

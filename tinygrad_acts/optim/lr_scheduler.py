@@ -167,6 +167,12 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
+class _LRScheduler(LRScheduler):
+    """torch's old name for ``LRScheduler``, kept (as torch keeps it) because many repos
+    subclass it: ``class WarmupLR(optim.lr_scheduler._LRScheduler)``. A subclass, as
+    torch's, so ``isinstance(s, LRScheduler)`` holds for both."""
+
+
 class _LambdaState:
     """state_dict for the lambda schedulers: a plain function is saved as None, a callable
     object by its ``__dict__`` (as PyTorch: functions do not pickle)."""
