@@ -74,7 +74,8 @@ def main() -> float | None:
     torch_model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(),
                                       torch.nn.Linear(64, 64), torch.nn.ReLU(),
                                       torch.nn.Linear(64, 3))
-    state = {name: torch.from_numpy(array) for name, array in saved.items()}
+    # ta.load gives Tensors, as torch.load does; .numpy() shares their memory with torch
+    state = {name: torch.from_numpy(tensor.numpy()) for name, tensor in saved.items()}
     torch_model.load_state_dict(state)  # strict: every key and shape must match
     with torch.no_grad():
         theirs = torch_model(torch.from_numpy(x)).numpy()

@@ -516,8 +516,6 @@ def test_batchnorm_loads_a_dict_without_num_batches_tracked_as_torch():
     assert results[:2] == results[2:]
 
 
-@pytest.mark.xfail(strict=True, reason="needs Module.load_state_dict to call each "
-                   "submodule's _upgrade_state_dict (nn/module.py; see the report)")
 def test_batchnorm_nested_in_a_model_loads_without_num_batches_tracked():
     model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
     sd = {"0.weight": ta.ones(2, 2), "0.bias": ta.zeros(2), **_bn_dict(ta, "1.")}

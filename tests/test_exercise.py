@@ -306,3 +306,27 @@ def test_the_command_line_exit_status(tmp_path, capsys):
     assert "no task named 'nosuchtask'" in capsys.readouterr().err
     assert main(["exercise", "list"]) == 0
     assert "relu_backward" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("order", [
+    "{work} --tasks-dir {mine} square relu",      # a task after an option (was refused)
+    "--tasks-dir {mine} {work} square relu",
+    "{work} square --tasks-dir {mine} relu",
+    "{work} square relu --tasks-dir {mine}",
+])
+def test_the_command_line_takes_options_and_tasks_in_any_order(tmp_path, capsys, order):
+    from tinygrad_acts.__main__ import main
+    mine, work = tmp_path / "mine", tmp_path / "work"
+    mine.mkdir()
+    (mine / "square.py").write_text(TEACHER_TASK)
+    init_args = order.format(work=work, mine=mine).split()
+    assert main(["exercise", "init", *init_args]) == 0
+    assert sorted(p.name for p in work.glob("*.py")) == ["relu.py", "square.py"]
+    (work / "square.py").write_text("def square_backward(grad, x):\n    return 2 * x * grad\n")
+    (work / "relu.py").write_text("def relu_backward(grad, y):\n    return grad * (y > 0)\n")
+    capsys.readouterr()
+    grade_args = order.format(work=work, mine=mine).split()
+    assert main(["exercise", "grade", *grade_args, "--examples", "3"]) == 0
+    assert "score: 2/2 tasks" in capsys.readouterr().out
+    assert main(["exercise", "grade", str(work), "--examples", "3", "nosuchtask"]) == 2
+    assert "no task named 'nosuchtask'" in capsys.readouterr().err

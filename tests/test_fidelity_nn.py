@@ -68,7 +68,7 @@ def _three_layers():
 
 
 def _snapshot(model):
-    return {k: v.copy() for k, v in model.state_dict().items()}
+    return {k: v.clone() for k, v in model.state_dict().items()}   # (sd values share memory)
 
 
 def _assert_unchanged(model, before):
@@ -175,7 +175,7 @@ def test_tied_models_move_both_ways_between_torch_and_us():
         [n for n, _ in theirs.named_parameters(remove_duplicate=False)]
     assert [n for n, _ in ours.named_modules(remove_duplicate=False)] == \
         [n for n, _ in theirs.named_modules(remove_duplicate=False)]
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     partial = {k: v for k, v in theirs.state_dict().items() if k != "decoder.weight"}
     assert ours.load_state_dict({k: v.numpy() for k, v in partial.items()}, strict=False) \

@@ -393,3 +393,116 @@ def test_sequential_is_mutable_as_torchs():
     lin = nn.Sequential(nn.Linear(2, 2))
     lin.insert(0, nn.Linear(3, 2))
     assert sorted(lin.state_dict()) == ["0.bias", "0.weight", "1.bias", "1.weight"]
+
+
+# --- state_dict / load_state_dict arguments, as torch's ---------------------------------
+
+def _state_dict_story(lib, nn_lib):
+    """state_dict's arguments, run the same way on either library."""
+    import warnings
+    from collections import OrderedDict
+    model = nn_lib.Sequential(nn_lib.Linear(2, 3), nn_lib.Sequential(nn_lib.Linear(3, 1)))
+    model.register_buffer("seen", lib.zeros(1))
+    model.register_buffer("scratch", lib.zeros(1), persistent=False)
+    sd = model.state_dict()
+    mine: OrderedDict = OrderedDict()
+    filled = model.state_dict(destination=mine, prefix="net.")
+    plain: dict = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        positional = model.state_dict(None, "p.", True)
+    kept = model.state_dict(keep_vars=True)
+    return {
+        "type": type(sd).__name__, "keys": list(sd), "metadata": sd._metadata,
+        "prefixed metadata": model.state_dict(prefix="m.")._metadata,
+        "filled is mine": filled is mine, "filled": list(mine),
+        "mine has metadata": hasattr(mine, "_metadata"),
+        "plain": type(model.state_dict(destination=plain)).__name__, "plain keys": list(plain),
+        "positional": list(positional), "warned": [w.category.__name__ for w in caught],
+        "positional keeps vars": positional["p.0.weight"] is model[0].weight,
+        "kept": [type(v).__name__ for v in kept.values()],
+        "kept is param": kept["0.weight"] is model[0].weight,
+        "detached": [v.requires_grad for v in sd.values()],
+    }
+
+
+@pytest.mark.torch
+def test_state_dict_arguments_and_metadata_are_torchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _state_dict_story(ta, nn), _state_dict_story(torch, torch.nn)
+    assert ours == theirs
+    assert ours["metadata"] == {"": {"version": 1}, "0": {"version": 1},
+                                "1": {"version": 1}, "1.0": {"version": 1}}
+
+
+def _assign_story(lib, nn_lib, to_value):
+    """load_state_dict(assign=True), and the values it takes, run on either library."""
+    layer = nn_lib.Linear(2, 3)
+    layer.register_buffer("count", lib.zeros(1))
+    weight = to_value(np.full((3, 2), 2.0, np.float64))
+    bias = nn_lib.Parameter(lib.zeros(3))
+    count = to_value(np.ones(1, np.float32))
+    layer.bias.requires_grad_(False)
+    result = layer.load_state_dict({"weight": weight, "bias": bias, "count": count},
+                                   assign=True)
+    shares = np.shares_memory(layer.weight.detach().numpy(),
+                              weight.detach().numpy() if hasattr(weight, "detach") else weight)
+    out = {"result": tuple(result), "weight class": type(layer.weight).__name__,
+           "weight dtype": str(layer.weight.dtype).replace("torch.", ""), "shares": shares,
+           "weight requires grad": layer.weight.requires_grad, "bias is": layer.bias is bias,
+           "bias requires grad": layer.bias.requires_grad, "count is": layer.count is count,
+           "in state": list(layer.state_dict())}
+    partial = layer.load_state_dict({"weight": to_value(np.zeros((3, 2))), "extra": count},
+                                    strict=False, assign=True)
+    out["partial"] = (partial.missing_keys, partial.unexpected_keys)
+    with pytest.raises(RuntimeError) as caught:
+        layer.load_state_dict({"weight": to_value(np.zeros((4, 2)))}, strict=False,
+                              assign=True)
+    out["error"] = "weight" in str(caught.value) and "4, 2" in str(caught.value) and \
+        "3, 2" in str(caught.value) and "Error(s) in loading state_dict for Linear" in \
+        str(caught.value)
+    return out
+
+
+@pytest.mark.torch
+def test_load_state_dict_assign_is_torchs():
+    torch = pytest.importorskip("torch")
+    ours = _assign_story(ta, nn, ta.tensor)
+    assert ours == _assign_story(torch, torch.nn, torch.tensor)
+    assert ours["shares"] and ours["weight dtype"] == "float64" and ours["bias is"]
+
+
+def test_load_state_dict_assign_without_torch():
+    ours = _assign_story(ta, nn, ta.tensor)
+    assert ours["weight class"] == "Parameter" and ours["shares"] and ours["count is"]
+    assert ours["weight requires grad"] and not ours["bias requires grad"]
+    assert ours["partial"] == (["bias", "count"], ["extra"]) and ours["error"]
+    arrays = _assign_story(ta, nn, lambda a: a)          # ndarrays: assigned, shared
+    assert arrays["shares"] and arrays["weight dtype"] == "float64"
+    layer = nn.Linear(2, 1)
+    with pytest.raises(RuntimeError, match="weight: cannot assign a int64 value to a "
+                                           "parameter that requires grad"):
+        layer.load_state_dict({"weight": np.ones((1, 2), np.int64)}, strict=False, assign=True)
+
+
+@pytest.mark.torch
+def test_load_state_dict_takes_tensors_arrays_and_torch_tensors():
+    torch = pytest.importorskip("torch")
+    layer = nn.Linear(2, 1)
+    values = [ta.ones(1, 2), np.ones((1, 2)), torch.ones(1, 2, requires_grad=True),
+              torch.ones(1, 2, dtype=torch.float64), [[1.0, 1.0]]]
+    for value in values:
+        with ta.no_grad():
+            layer.weight.zero_()
+        assert layer.load_state_dict({"weight": value}, strict=False) == (["bias"], [])
+        assert layer.weight.tolist() == [[1.0, 1.0]] and layer.weight.dtype == np.float32
+    with pytest.raises(RuntimeError, match=r"Error\(s\) in loading state_dict for Linear:\n"
+                                           r"  weight: checkpoint shape \(2, 2\), model shape"
+                                           r" \(1, 2\)\n  missing key: bias"):
+        layer.load_state_dict({"weight": torch.ones(2, 2)})
+    theirs = torch.nn.Linear(2, 1)
+    partial = {"weight": torch.ones(1, 2), "extra": torch.ones(1)}
+    assert layer.load_state_dict(partial, strict=False) == \
+        tuple(theirs.load_state_dict(partial, strict=False))
+    assert repr(layer.load_state_dict(partial, strict=False)) == \
+        repr(theirs.load_state_dict(partial, strict=False))

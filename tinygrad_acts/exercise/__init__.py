@@ -30,6 +30,7 @@ import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .grader import DIAGNOSES, Result, _last_line, diagnose, grade_rule, op_from_rule
 from .task import TASKS_DIR, Task, _run_file, load_task_file, load_tasks
@@ -177,18 +178,41 @@ def format_results(results: Sequence[Result], verbose: bool = False) -> str:
 # --- command line ----------------------------------------------------------------------------
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """An action's parser that takes options and positionals in any order, so that
+    ``grade DIR --tasks-dir D TASK`` works as ``grade DIR TASK --tasks-dir D`` does.
+
+    NOTE: plain argparse matches all the positionals it can at the first one it meets
+    (``DIR`` with no ``TASK``), so a ``TASK`` after an option would be "unrecognized";
+    argparse's intermixed parsing (which calls ``parse_known_args`` itself, hence the
+    guard) collects the positionals first."""
+
+    _mixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._mixing:
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                parser_class=_IntermixedParser)
     tasks_dir = {"action": "append", "default": [], "metavar": "DIR",
                  "help": "also load the task files in DIR (a teacher's); may repeat"}
     init = sub.add_parser("init", help="write a student workspace: a file per task")
     init.add_argument("directory", metavar="DIR")
-    init.add_argument("tasks", nargs="*", metavar="TASK", help="only these tasks")
+    init.add_argument("tasks", nargs="*", default=[], metavar="TASK", help="only these tasks")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.add_argument("--tasks-dir", dest="tasks_dirs", **tasks_dir)  # type: ignore[arg-type]
     grade = sub.add_parser("grade", help="grade the student files in DIR")
     grade.add_argument("directory", metavar="DIR")
-    grade.add_argument("tasks", nargs="*", metavar="TASK", help="only these tasks")
+    grade.add_argument("tasks", nargs="*", default=[], metavar="TASK",
+                       help="only these tasks")
     grade.add_argument("--tasks-dir", dest="tasks_dirs", **tasks_dir)  # type: ignore[arg-type]
     grade.add_argument("--examples", type=int, default=30,
                        help="Hypothesis examples in each sweep (default 30)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -393,8 +394,8 @@ class Module:
 
     # --- state ------------------------------------------------------------------------
 
-    def state_dict(self, *, prefix: str = "", keep_vars: bool = False
-                   ) -> OrderedDict[str, Any]:
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> Any:
         """name -> each parameter and persistent buffer as a detached Tensor, with
         PyTorch's key names and order (each module's parameters, then its buffers, then
         its children's). A tied parameter (one Parameter under several names) is listed
@@ -404,8 +405,17 @@ class Module:
         As in PyTorch, each value shares memory and the version counter with its parameter
         (``t.detach()``): ``sd["weight"].add_(1)`` changes the model (and a graph that saved
         the old weight then refuses to backward, never silently wrong). Take a snapshot
-        with ``{k: v.clone() for k, v in sd.items()}`` (or ``copy.deepcopy``).
-        ``keep_vars=True`` gives the Parameters and buffers themselves.
+        with ``{k: v.clone() for k, v in sd.items()}`` (or ``copy.deepcopy``); hand a value
+        to torch with ``torch.from_numpy(v.numpy())``.
+
+        Args:
+            destination: a mapping to fill and return (default: a new ``OrderedDict``).
+            prefix: put before every key (``"model."``).
+            keep_vars: give the Parameters and buffers themselves, not detached Tensors.
+
+        The new OrderedDict carries torch's ``_metadata`` attribute (module prefix ->
+        ``{"version": module._version}``), which ``ta.save`` keeps. Positional arguments
+        (destination, prefix, keep_vars) work with torch's FutureWarning.
 
         Example:
             >>> import tinygrad_acts as ta
@@ -416,33 +426,78 @@ class Module:
             >>> lin.bias.tolist(), sd["bias"].requires_grad
             ([0.0], False)
         """
-        named = [(prefix + name, t) for name, t in self._state_members()]
-        if keep_vars:
-            return OrderedDict(named)
-        return OrderedDict((name, t.detach()) for name, t in named)
+        if args:
+            destination, prefix, keep_vars = _positional_state_args(
+                args, destination, prefix, keep_vars)
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:  # keyed as torch's: the prefix less its last character
+            for mname, m in self.named_modules(remove_duplicate=False):
+                key = prefix + mname if mname else prefix[:-1]
+                metadata[key] = {} if m._version is None else {"version": m._version}
+        for name, t in self._state_members():
+            destination[prefix + name] = t if keep_vars else t.detach()
+        return destination
+
+    #: torch's version number of a module's state dict layout (saved in ``_metadata``)
+    _version: int | None = 1
 
     def _state_members(self) -> list[tuple[str, Tensor]]:
         """What a state dict holds: every parameter and persistent buffer under every name."""
-        out: list[tuple[str, Tensor]] = []
+        return [(key, t) for key, _, _, t in self._state_slots()]
+
+    def _state_slots(self) -> list[tuple[str, Module, str, Tensor]]:
+        """(key, module, attribute name, tensor) of every parameter and persistent buffer,
+        under every name (a tied parameter once per module holding it)."""
+        out: list[tuple[str, Module, str, Tensor]] = []
         for mname, m in self.named_modules(remove_duplicate=False):
             dot = mname + "." if mname else ""
-            out += [(dot + k, p) for k, p in m._parameters.items() if p is not None]
-            out += [(dot + k, b) for k, b in m._buffers.items()
+            out += [(dot + k, m, k, p) for k, p in m._parameters.items() if p is not None]
+            out += [(dot + k, m, k, b) for k, b in m._buffers.items()
                     if b is not None and k not in m._non_persistent_buffers_set]
         return out
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
-                        ) -> _IncompatibleKeys:
-        """Copy arrays (or Tensors) into the parameters and persistent buffers by name,
-        casting to each one's dtype (an integer buffer such as ``num_batches_tracked``
-        stays integer). With ``strict``, missing or unexpected keys are an error; a shape
-        mismatch, or a dtype that cannot be cast (``same_kind``), always is.
+    def _upgraded(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The state dict after each submodule's ``_upgrade_state_dict`` (torch's rule for
+        dicts saved by an older version of a layer, or built by hand with no ``_metadata``:
+        BatchNorm fills in ``num_batches_tracked``). Unchanged if no submodule has one."""
+        hooks = [(n, m) for n, m in self.named_modules() if hasattr(m, "_upgrade_state_dict")]
+        if not hooks:
+            return state_dict
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        out = dict(state_dict)
+        for n, m in hooks:
+            m._upgrade_state_dict(out, n + "." if n else "", metadata.get(n, {}))
+        return out
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> _IncompatibleKeys:
+        """Copy the values (Tensors, ndarrays, torch tensors) into the parameters and
+        persistent buffers by name, casting to each one's dtype (an integer buffer such as
+        ``num_batches_tracked`` stays integer). With ``strict``, missing or unexpected keys
+        are an error; a shape mismatch, or a dtype that cannot be cast (``same_kind``),
+        always is. The message names every key at fault, with both shapes.
+
+        With ``assign=True`` (torch's), nothing is copied: each parameter becomes a
+        Parameter sharing the state dict's value (its dtype too; a Parameter value is used
+        as it is), keeping the module's ``requires_grad``, and each buffer becomes the
+        value itself.
 
         All or nothing: everything is checked before the first parameter changes (and if
         a copy still fails, the parameters already written are restored).
 
         Returns:
             ``(missing_keys, unexpected_keys)``, a named tuple as in PyTorch.
+
+        Example:
+            >>> import tinygrad_acts as ta
+            >>> lin = ta.nn.Linear(2, 1)
+            >>> lin.load_state_dict({"weight": ta.ones(1, 2)}, strict=False)
+            _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+            >>> lin.weight.tolist()
+            [[1.0, 1.0]]
         """
         if not isinstance(state_dict, Mapping):
             hint = " (a file name?); to load a checkpoint file, pass ta.load(path)" \
@@ -451,17 +506,23 @@ class Module:
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a state dict "
                             f"(a mapping of names to arrays), got {type(state_dict).__name__}"
                             + hint)
-        own = dict(self._state_members())
+        state_dict = self._upgraded(state_dict)
+        slots = self._state_slots()
+        own = {key: t for key, _, _, t in slots}
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        values, problems = _checked_values(own, state_dict)
+        values, problems = _checked_values(own, state_dict, assign)
         if strict:
             problems += [f"  missing key: {k}" for k in missing]
             problems += [f"  unexpected key: {k}" for k in unexpected]
         if problems:
-            raise RuntimeError(f"load_state_dict: the state does not fit "
-                               f"{type(self).__name__}:\n" + "\n".join(problems))
-        _copy_all_or_nothing([(own[k], v) for k, v in values.items()])
+            name = type(self).__name__  # (torch's message, after the function's name)
+            raise RuntimeError(f"{name}.load_state_dict: Error(s) in loading state_dict for "
+                               f"{name}:\n" + "\n".join(problems))
+        if assign:
+            _assign_all(slots, state_dict, values)
+        else:
+            _copy_all_or_nothing([(own[k], v) for k, v in values.items()])
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing -----------------------------------------------------------------------
@@ -563,24 +624,53 @@ def _to_arguments(args: tuple, kwargs: dict) -> tuple[np.dtype | None, Any]:
     return dtype, device
 
 
-def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any]
+def _positional_state_args(args: tuple, destination: Any, prefix: str, keep_vars: bool
+                           ) -> tuple[Any, str, bool]:
+    """torch's deprecated ``state_dict(destination, prefix, keep_vars)``, with its warning."""
+    if len(args) > 3:
+        raise TypeError(f"state_dict() takes at most 3 positional arguments (destination, "
+                        f"prefix, keep_vars), got {len(args)}")
+    warnings.warn("Positional args are being deprecated, use kwargs instead (state_dict: "
+                  "destination=, prefix=, keep_vars=)", FutureWarning, stacklevel=3)
+    given = list(args) + [destination, prefix, keep_vars][len(args):]
+    return given[0], given[1], given[2]
+
+
+def _value_array(value: Any) -> np.ndarray:
+    """The ndarray of a state dict value: a Tensor's own array, a torch tensor's memory
+    (``detach().cpu().numpy()``, shared), or ``np.asarray`` of anything else."""
+    if isinstance(value, Tensor):
+        return value.data
+    if not isinstance(value, np.ndarray) and all(hasattr(value, n) for n in
+                                                 ("detach", "cpu", "numpy")):
+        return np.asarray(value.detach().cpu().numpy())  # a torch tensor, even one
+        # that requires grad (np.asarray refuses those)
+    return np.asarray(value)
+
+
+def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any], assign: bool = False
                     ) -> tuple[dict[str, np.ndarray], list[str]]:
     """The checkpoint's array for each parameter it names, and every reason one of them
-    cannot be copied (shape, dtype, unreadable value, read-only parameter)."""
+    cannot be copied (shape, dtype, unreadable value, read-only parameter) or, with
+    ``assign``, assigned (shape; an integer value for a parameter that requires grad)."""
     values: dict[str, np.ndarray] = {}
     problems = []
     for k, p in own.items():
         if k not in state:
             continue
-        raw = state[k]
         try:
-            value = np.asarray(raw.data if isinstance(raw, Tensor) else raw)
-        except (ValueError, TypeError, RuntimeError) as e:  # ragged, a torch tensor
-            # that requires grad, ...
+            value = _value_array(state[k])
+        except (ValueError, TypeError, RuntimeError) as e:  # ragged, bfloat16, ...
             problems.append(f"  {k}: cannot read the checkpoint's value ({e})")
             continue
         if value.shape != p.shape:
             problems.append(f"  {k}: checkpoint shape {value.shape}, model shape {p.shape}")
+        elif assign:
+            if isinstance(p, Parameter) and p.requires_grad and value.dtype.kind != "f":
+                problems.append(f"  {k}: cannot assign a {value.dtype} value to a parameter "
+                                "that requires grad")
+            else:
+                values[k] = value
         elif not np.can_cast(value.dtype, p.dtype, casting="same_kind"):
             problems.append(f"  {k}: checkpoint dtype {value.dtype} cannot be copied into "
                             f"the model's {p.dtype}")
@@ -589,6 +679,24 @@ def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any]
         else:
             values[k] = value
     return values, problems
+
+
+def _assign_all(slots: list[tuple[str, Module, str, Tensor]], state: Mapping[str, Any],
+                values: dict[str, np.ndarray]) -> None:
+    """``load_state_dict(assign=True)``: each parameter becomes a Parameter over the
+    state's value (a Parameter value itself), keeping the module's requires_grad; each
+    buffer becomes the value (a Tensor over it, for an array)."""
+    for key, module, name, old in slots:
+        if key not in values:
+            continue
+        raw = state[key]
+        new: Tensor
+        if isinstance(old, Parameter):
+            new = raw if isinstance(raw, Parameter) else Parameter(values[key])
+            new.requires_grad_(old.requires_grad)
+        else:
+            new = raw if isinstance(raw, Tensor) else Tensor(values[key])
+        setattr(module, name, new)
 
 
 def _copy_all_or_nothing(pairs: list[tuple[Tensor, np.ndarray]]) -> None:

@@ -85,20 +85,6 @@ class _NormBase(Module):
             counter = self.num_batches_tracked
             state_dict[key] = Tensor(np.array(0, np.int64)) if counter is None else counter
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> Any:
-        """``Module.load_state_dict`` after ``_upgrade_state_dict`` (torch's version rule).
-
-        NOTE: a stopgap for loading into the layer itself: once ``Module.load_state_dict``
-        calls ``_upgrade_state_dict`` on every submodule, a layer nested in a model is
-        upgraded too and this override can go."""
-        if isinstance(state_dict, Mapping):
-            metadata = getattr(state_dict, "_metadata", None)
-            upgraded = dict(state_dict)
-            self._upgrade_state_dict(upgraded, "", (metadata or {}).get("", {}))
-            state_dict = upgraded
-        return super().load_state_dict(state_dict, strict, assign)
-
     def reset_running_stats(self) -> None:
         """running_mean <- 0, running_var <- 1, num_batches_tracked <- 0 (in place)."""
         if self.running_mean is not None and self.running_var is not None:
