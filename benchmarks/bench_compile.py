@@ -5,7 +5,9 @@ Two steps, each written once the PyTorch way and run eagerly and compiled:
 - the book's chapter-9 network (bench_ch9.py: 784 -> 100 tanh + dropout(0.5) -> 10,
   cross-entropy, SGD, batch 100), one pass over 1,000 images, float32 and float64;
 - the LSTM step (bench_lstm.py: nn.LSTM(32, H) + a linear head, MSE, SGD, batch 32,
-  float32) for (H, T) = (64, 32) and (128, 64).
+  float32) for (H, T) = (64, 32) and (128, 64);
+- a 784-256-256-10 ReLU MLP with BatchNorm1d (or LayerNorm) after each hidden layer, batch
+  64, float32 (no numpy reference: eager, compiled and torch).
 
 Before timing, the compiled step is checked against the eager one (same seed, same data,
 several steps: the parameters must agree bit for bit). "guards µs" is the time one replay
@@ -152,10 +154,64 @@ def lstm_rows(rounds: int, label: str, torch) -> None:
         row(label, f"LSTM H={hidden} T={steps}", med)
 
 
+def norm_model(module, kind: str):
+    """784 -> 256 -> 256 -> 10 with ReLU and a normalization after each hidden linear
+    layer (BatchNorm1d or LayerNorm), in tinygrad_acts (module=nn) or torch: same code."""
+    def norm():
+        return module.BatchNorm1d(256) if kind == "batch" else module.LayerNorm(256)
+    return module.Sequential(module.Linear(784, 256), norm(), module.ReLU(),
+                             module.Linear(256, 256), norm(), module.ReLU(),
+                             module.Linear(256, 10))
+
+
+def norm_rows(rounds: int, label: str, torch) -> None:
+    """The normalization layers' steps (no numpy reference: eager, compiled and torch).
+    Their statistics are numpy on the data outside the ops, which the recording follows
+    as steps (running averages included), so these steps replay."""
+    rng = np.random.default_rng(0)
+    x = rng.random((NORM_BATCH, 784), dtype=np.float32)
+    y = rng.integers(0, 10, NORM_BATCH)
+    batch = (ta.from_numpy(x), ta.from_numpy(y))
+    for kind in ("batch", "layer"):
+        def make(kind=kind):
+            model = norm_model(nn, kind)
+            return model.parameters(), ch9_step(model, optim.SGD(model.parameters(), lr=LR))
+        check_same(make, [batch])
+        _, eager = make()
+        _, compiled_step = make()
+        compiled = ta.compile(compiled_step)
+        med = alternate({"eager": lambda f=eager: f(*batch),
+                         "compiled": lambda f=compiled: f(*batch)}, rounds, warmup=3)
+        med["guards"] = guard_seconds(compiled)
+        if torch is not None:
+            tmodel = norm_model(torch.nn, kind)
+            topt = torch.optim.SGD(tmodel.parameters(), lr=LR)
+
+            def tstep(a, b, model=tmodel, opt=topt):
+                loss = torch.nn.functional.cross_entropy(model(a), b)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+            med["torch"] = alternate({"torch": lambda f=tstep, a=tx, b=ty: f(a, b)}, rounds,
+                                     warmup=2)["torch"]
+        row(label, f"{kind}norm MLP b{NORM_BATCH}", med)
+
+
+NORM_BATCH = 64
+
+
 def row(label: str, what: str, med: dict[str, float]) -> None:
-    line = (f"{label:<9}{what:<20}{med['numpy'] * 1e3:>10.2f}{med['eager'] * 1e3:>10.2f}"
-            f"{med['compiled'] * 1e3:>10.2f}{med['eager'] / med['numpy']:>9.3f}"
-            f"{med['compiled'] / med['numpy']:>9.3f}{med['eager'] / med['compiled']:>9.2f}"
+    """One table row; a step without a numpy reference shows dashes in its columns."""
+    numpy_ms = med.get("numpy")
+    if numpy_ms is None:
+        reference = f"{'-':>10}{med['eager'] * 1e3:>10.2f}{med['compiled'] * 1e3:>10.2f}" \
+                    f"{'-':>9}{'-':>9}"
+    else:
+        reference = (f"{numpy_ms * 1e3:>10.2f}{med['eager'] * 1e3:>10.2f}"
+                     f"{med['compiled'] * 1e3:>10.2f}{med['eager'] / numpy_ms:>9.3f}"
+                     f"{med['compiled'] / numpy_ms:>9.3f}")
+    line = (f"{label:<9}{what:<20}{reference}{med['eager'] / med['compiled']:>9.2f}"
             f"{med['guards'] * 1e6:>10.1f}")
     if "torch" in med:
         line += f"{med['torch'] * 1e3:>10.2f}{med['compiled'] / med['torch']:>9.2f}"
@@ -169,6 +225,7 @@ def measure(rounds: int) -> None:
         torch.set_num_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))
     ch9_rows(rounds, label, torch)
     lstm_rows(rounds, label, torch)
+    norm_rows(rounds, label, torch)
 
 
 def main() -> None:
@@ -182,8 +239,9 @@ def main() -> None:
     if args.child:  # the environment was set by the parent
         measure(rounds)
         return
-    print(f"eager vs compiled (ms per ch9 epoch of 1,000 images / per LSTM step, batch "
-          f"{BATCH} / {LSTM_BATCH})  [{machine().rsplit(', OPENBLAS', 1)[0]}]")
+    print(f"eager vs compiled (ms per ch9 epoch of 1,000 images / per LSTM and norm MLP "
+          f"step, batch {BATCH} / {LSTM_BATCH} / {NORM_BATCH})  "
+          f"[{machine().rsplit(', OPENBLAS', 1)[0]}]")
     print(f"{'threads':<9}{'step':<20}{'numpy':>10}{'eager':>10}{'compiled':>10}"
           f"{'eager/np':>9}{'comp/np':>9}{'speedup':>9}{'guards µs':>10}"
           + (f"{'torch':>10}{'comp/tor':>9}" if try_torch() is not None else ""))

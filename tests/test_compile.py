@@ -41,10 +41,12 @@ def batches(shape, classes, n, size=None):
 
 
 def state_of(model, opt):
-    """Everything a step changes: parameters, gradients, optimizer state (as arrays)."""
+    """Everything a step changes: parameters, gradients, buffers (BatchNorm's running
+    statistics), optimizer state (as arrays)."""
     out = []
     for p in model.parameters():
         out += [p.data, None if p.grad is None else p.grad.data]
+    out += [b.data for b in model.buffers()]
     for p in model.parameters():
         for key, value in sorted(opt.state[p].items()) if opt is not None else ():
             out.append((key, value))
@@ -159,6 +161,81 @@ def test_lstm_step():
             for _ in range(8)]
     _, outs = compare(build, data, replays=6)
     assert isinstance(outs[-1], Tensor) and not outs[-1].requires_grad  # detached
+
+
+# --- normalization and attention: statistics computed with numpy, followed as steps -----
+
+def test_batch_norm_step_updates_the_running_statistics_bit_for_bit():
+    def build():
+        model = nn.Sequential(nn.Linear(5, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return model, opt, sgd_step(model, opt)
+    fn, _ = compare(build, batches((8, 5), 3, 10), replays=8)
+    assert not fn.eager_reasons()
+
+
+def batch_norm_2d(momentum=0.1):
+    def build():
+        model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, momentum=momentum),
+                              nn.Flatten(), nn.Linear(3 * 4 * 4, 4))
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        return model, opt, sgd_step(model, opt)
+    return build
+
+
+def test_batch_norm_2d_with_conv_and_eval_mode_records_again():
+    def switch(k, model):  # eval mode from call 6 on (the running statistics are used)
+        model.train(k < 6)
+    fn, _ = compare(batch_norm_2d(), batches((4, 2, 6, 6), 4, 10, size=4), before=switch)
+    assert fn.stats()["records"] == 4 and fn.stats()["replays"] == 6, fn.stats()
+
+
+def test_batch_norm_cumulative_average_runs_eagerly_and_right():
+    # momentum=None weighs batch k by 1 / float(num_batches_tracked.item()): a guard on an
+    # exact value that changes every call, so the step stays eager (with a warning)
+    with pytest.warns(CompileWarning, match="ran it differently"):
+        fn, _ = compare(batch_norm_2d(momentum=None), batches((4, 2, 6, 6), 4, 8, size=4))
+    assert fn.stats()["replays"] == 0
+
+
+def test_layer_and_group_norm_steps():
+    def build():
+        model = nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.Unflatten(1, (4, 2)),
+                              nn.GroupNorm(2, 4), nn.Flatten(), nn.Linear(8, 3))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return model, opt, sgd_step(model, opt)
+    compare(build, batches((5, 6), 3, 8), replays=6)
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn, self.head = nn.MultiheadAttention(8, 2, batch_first=True), nn.Linear(8, 3)
+
+    def forward(self, x):
+        out, _ = self.attn(x, x, x)
+        return self.head(out.mean(1))
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.layer(x).mean(1))
+
+
+@pytest.mark.parametrize("model_class", [Attention, Encoder])
+def test_attention_and_transformer_steps_replay_bit_for_bit(model_class):
+    def build():
+        model = model_class()
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        return model, opt, sgd_step(model, opt)
+    data = [(ta.tensor(RNG.standard_normal((3, 5, 8))), ta.tensor(RNG.integers(0, 3, 3)))
+            for _ in range(8)]
+    compare(build, data, replays=6)
 
 
 def test_manual_sgd_under_no_grad_and_grad_set_to_none():
@@ -288,6 +365,31 @@ def test_schedulers_change_the_replayed_learning_rate():
         scheds.append(optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5))
         return model, opt, step
     compare(build, batches((6, 12), 4, 10), replays=8, before=before)
+
+
+def test_plain_sgd_replays_follow_its_settings_changed_between_calls():
+    # a replay of plain SGD runs a lean loop; it reads lr and the settings at every call,
+    # and hands over to step() itself when momentum, weight decay or maximize is on
+    def build():
+        model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3))
+        opt = optim.SGD([{"params": model[0].parameters()},
+                         {"params": model[2].parameters(), "lr": 0.05}], lr=0.1)
+        return model, opt, sgd_step(model, opt)
+
+    def change(k, model):
+        groups = opts[-1].param_groups
+        groups[1]["lr"] *= 0.9
+        groups[0]["momentum"] = 0.5 if 4 <= k < 7 else 0.0
+        groups[1]["weight_decay"] = 0.01 if k == 8 else 0.0
+        groups[0]["maximize"] = k == 9
+
+    opts = []
+
+    def tracked():
+        model, opt, step = build()
+        opts.append(opt)
+        return model, opt, step
+    compare(tracked, batches((6, 5), 3, 12), replays=10, before=change)
 
 
 # --- what it cannot record: eager, with a warning naming the op -----------------------------

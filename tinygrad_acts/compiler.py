@@ -19,13 +19,15 @@ the recording thread only, the points the engine already has are wrapped):
   meet, a *sum* step (into a preallocated buffer); each leaf gets an *accumulate* step that
   does what the engine does with ``.grad`` (set it, or add in place);
 - ``Optimizer.step`` / ``zero_grad`` and ``Module.zero_grad`` are replayed by calling them
-  (they read the current ``lr``, so schedulers keep working);
+  (they read the current ``lr``, so schedulers keep working; plain SGD as a lean loop with
+  the same arithmetic, see _plain_sgd);
 - ``Tensor._inplace`` outside a graph (``p -= lr * p.grad`` under ``no_grad``): an in-place
   step;
 - the package's random generator: each draw is a *random* step, redrawn on every replay,
   and numpy arithmetic on a draw (Dropout's mask) is followed through an ndarray subclass;
 - ``item()``, ``bool()``, ``tolist()``, ``.data``, ``numpy()``, ``np.asarray(t)``:
-  Python reading values (numpy's work on what it read is recorded too, see _Traced).
+  Python reading values (numpy's work on what it read is recorded too, see _Traced; so are
+  the normalizations' statistics, which ``api/norm.py`` computes with numpy on ``x.data``).
 
 Guards. A replay is only valid for the call it was recorded from. The cache key is each
 argument's kind, shape, dtype and ``requires_grad`` (numbers by value), the grad mode and
@@ -66,6 +68,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 import math
 import numbers
 import operator
@@ -84,6 +87,8 @@ from .nn import utils as _nn_utils
 from .nn.module import Module
 from .nn.utils import clip_grad as _clip_grad
 from .optim.optimizer import Optimizer
+from .optim.optimizer import add_scaled_ as _add_scaled
+from .optim.sgd import SGD as _SGD
 from .tensor import Tensor
 
 __all__ = ["compile", "CompiledStep", "CompileWarning"]
@@ -1015,9 +1020,15 @@ _ENGINE_MODULES = ("tinygrad_acts.tensor", "tinygrad_acts.autograd", "tinygrad_a
                    "tinygrad_acts.return_types", "tinygrad_acts.nn.")
 
 
+# NOTE: these compute with numpy on ``x.data`` outside the ops (the normalizations'
+# statistics and running averages, nn.utils' norms): their reads are followed, so the
+# statistics become numpy steps of the recording instead of stale constants
+_FOLLOWED_MODULES = ("tinygrad_acts.nn.utils", "tinygrad_acts.api.norm")
+
+
 def _from_engine(depth: int) -> bool:
     name = sys._getframe(depth + 1).f_globals.get("__name__", "")
-    return name.startswith(_ENGINE_MODULES) and not name.startswith("tinygrad_acts.nn.utils")
+    return name.startswith(_ENGINE_MODULES) and not name.startswith(_FOLLOWED_MODULES)
 
 
 class _DataProperty:
@@ -1735,6 +1746,7 @@ class _World:
         for t in tensors:
             self.entries.append(("hooks", t, None, None, f"a tensor of shape {t.shape}"))
         self._function(fn, 0)
+        self.freeze()
 
     # what is guarded ------------------------------------------------------------------
     def _value(self, container: Any, key: Any, value: Any, label: str, depth: int) -> None:
@@ -1838,12 +1850,55 @@ class _World:
             self._holds(value, name, depth)
 
     # checking ---------------------------------------------------------------------------
+    def freeze(self) -> None:
+        """Drop repeated entries and lay the rest out for ``check``'s fast path: flat
+        lists that a few C-level passes (``map``, ``all``) compare by identity."""
+        unique: dict[tuple, tuple] = {}
+        for entry in self.entries:
+            kind, container, key = entry[:3]
+            ident = key if kind in ("in", "len") and _scalar(key) else id(key)
+            unique.setdefault((kind, id(container), ident), entry)
+        self.entries = list(unique.values())
+        by_kind: dict[str, list[tuple]] = {k: [] for k in _CHECKS}
+        for entry in self.entries:
+            by_kind[entry[0]].append(entry)
+        dicts = by_kind["dict"]
+        self._sized = [e[1] for e in by_kind["len"]] + [e[1] for e in dicts]
+        self._lengths = [e[3] for e in by_kind["len"]] + [len(e[2][0]) for e in dicts]
+        self._dicts = [e[1] for e in dicts]
+        self._dict_values = [v for e in dicts for v in e[2][0]]
+        self._containers = [e[1] for e in by_kind["in"]]
+        self._keys = [e[2] for e in by_kind["in"]]
+        self._expected = [e[3] for e in by_kind["in"]]
+        self._cells = [e[1] for e in by_kind["cell"]]
+        self._cell_values = [e[3] for e in by_kind["cell"]]
+        self._hooked = [e[1] for e in by_kind["hooks"]]
+
     def check(self) -> str | None:
+        """None if nothing changed, else what did. NOTE: the fast path asks for the very
+        same objects everywhere (about 3 µs for an MLP's 60 entries); anything else (a
+        number equal but not identical, a new attribute) goes through the entries one by
+        one, which compare numbers by value and name what changed."""
+        try:
+            if (list(map(len, self._sized)) == self._lengths
+                    and all(map(operator.is_, itertools.chain.from_iterable(
+                        map(dict.values, self._dicts)), self._dict_values))
+                    and all(map(operator.is_, map(operator.getitem, self._containers,
+                                                  self._keys), self._expected))
+                    and all(map(operator.is_, map(_CELL, self._cells), self._cell_values))
+                    and not any(map(_HOOKS, self._hooked))):
+                return None
+        except (LookupError, ValueError, TypeError):  # removed, deleted: named below
+            pass
         for kind, container, key, expected, label in self.entries:
             changed = _CHECKS[kind](container, key, expected, label)
             if changed is not None:
                 return changed
         return None
+
+
+_CELL = operator.attrgetter("cell_contents")
+_HOOKS = operator.attrgetter("_hooks")
 
 
 def _check_dict(d: dict, key: tuple, guarded: dict, where: str) -> str | None:
@@ -1943,6 +1998,21 @@ def _resolver(spec: Any) -> Callable:
             return {k: resolve(y, v) for k, y in x.items()}
         return x
 
+    if type(spec) is tuple and len(spec) == 2 and type(spec[0]) is tuple and \
+            type(spec[1]) is dict and not any(isinstance(x, _Ref) for x in _flat(spec[1])) \
+            and all(type(x) is _Ref or not any(isinstance(y, _Ref) for y in _flat(x))
+                    for x in spec[0]):
+        # NOTE: a call's arguments with arrays only at the top (``draw * scale``): a copy
+        # of the fixed list with those set
+        fixed, kwargs = list(spec[0]), spec[1]
+        refs = tuple((i, x.slot) for i, x in enumerate(spec[0]) if type(x) is _Ref)
+
+        def top(v: list) -> tuple:
+            args = fixed.copy()
+            for i, slot in refs:
+                args[i] = v[slot]
+            return args, kwargs
+        return top
     return lambda v: resolve(spec, v)
 
 
@@ -1962,6 +2032,29 @@ def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
     return out
 
 
+def _getter(slots: list) -> Callable[[list], tuple]:
+    """A function of the slot list that gives the arrays in ``slots``, as a tuple (one C
+    call: ``operator.itemgetter``)."""
+    if not slots:
+        return lambda v: ()
+    if len(slots) == 1:
+        k = slots[0]
+        return lambda v: (v[k],)
+    return operator.itemgetter(*slots)
+
+
+def _finished(raw: Any, arrays: tuple, node: Any, is_view: bool) -> np.ndarray:
+    """An op's forward result as the engine keeps it: an ndarray (a 0-d result numpy gave
+    as a scalar is made one, in the node's saved arrays too), and, unless the op is a view,
+    not (a view of) one of its inputs."""
+    a = raw if type(raw) is _ndarray else np.asarray(raw)
+    if not is_view and (a.base is not None or (arrays and a is arrays[0])):
+        a = _unaliased(a, list(arrays))
+    if raw is not a and node.saved:
+        node.saved = tuple(a if s is raw else s for s in node.saved)
+    return a
+
+
 def _params(key: tuple) -> Callable | dict:
     """An op's parameters: a dict (fixed), or a function of the slots (arrays inside)."""
     if not any(isinstance(x, _Ref) for x in _flat(key)):
@@ -1977,6 +2070,33 @@ def _params(key: tuple) -> Callable | dict:
         return x
 
     return lambda v: {k: resolve(x, v) for k, x in key}
+
+
+_OPTIMIZER_STEP = Optimizer.__dict__["step"]
+_SGD_UPDATE = _SGD.__dict__["_update"]
+
+
+def _plain_sgd(opt: Optimizer, step: Callable) -> Callable:
+    """``opt.step()`` of an SGD as a lean loop while every group is plain SGD (no momentum,
+    weight decay or maximize): ``p += -lr * grad`` by the optimizer's own ``add_scaled_``,
+    so bit for bit its step, with the per-parameter dispatch of ``step`` and ``_update``
+    left out. The settings and ``lr`` are read at every replay (a scheduler keeps
+    working); any other setting calls ``step()`` itself."""
+    def run(v: list) -> None:
+        groups = opt.param_groups
+        for group in groups:
+            if group["momentum"] or group["weight_decay"] or group["maximize"]:
+                step(opt)
+                return
+        opt._opt_called = True
+        for group in groups:
+            alpha = -group["lr"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    _add_scaled(p.data, alpha, grad.data)
+                    p._version[0] += 1
+    return run
 
 
 def _owned(g: Any, dtype: np.dtype, seen: set, constants: set) -> np.ndarray:
@@ -2066,14 +2186,14 @@ class _Program:
         node.needs_input_grad = needs
         node.saved = ()
         self.nodes[i] = node
-        forward, ins, out = node.forward, tuple(step.ins), step.outs[0]
-        params = _params(key)
+        forward, out = node.forward, step.outs[0]
+        arrays_of, params = _getter(step.ins), _params(key)
         if step.extra == "run":
             fixed = params if type(params) is dict else None
 
             def run(v: list) -> None:
                 p = fixed if fixed is not None else params(v)  # type: ignore[operator]
-                v[out] = forward(*[v[k] for k in ins], **p)
+                v[out] = forward(*arrays_of(v), **p)
             return run
         is_view = cls.is_view
         if type(params) is dict:
@@ -2081,26 +2201,21 @@ class _Program:
 
             def forward_fixed(v: list) -> None:
                 node.saved = ()
-                arrays = [v[k] for k in ins]
+                arrays = arrays_of(v)
                 raw = forward(*arrays, **fixed)
-                a = raw if type(raw) is _ndarray else np.asarray(raw)
-                if not is_view and (a.base is not None or (arrays and a is arrays[0])):
-                    a = _unaliased(a, arrays)
-                if raw is not a and node.saved:  # a 0-d result numpy gave as a scalar
-                    node.saved = tuple(a if s is raw else s for s in node.saved)
-                v[out] = a
+                # NOTE: the usual case (a fresh array, not a view) is tested first, cheaply
+                if type(raw) is _ndarray and (raw.base is None or is_view) and (
+                        not arrays or raw is not arrays[0] or is_view):
+                    v[out] = raw
+                else:
+                    v[out] = _finished(raw, arrays, node, is_view)
             return forward_fixed
 
         def forward_dynamic(v: list) -> None:
             node.saved = ()
-            arrays = [v[k] for k in ins]
-            raw = forward(*arrays, **params(v))  # type: ignore[operator]
-            a = raw if type(raw) is _ndarray else np.asarray(raw)
-            if not is_view and (a.base is not None or (arrays and a is arrays[0])):
-                a = _unaliased(a, arrays)
-            if raw is not a and node.saved:
-                node.saved = tuple(a if s is raw else s for s in node.saved)
-            v[out] = a
+            arrays = arrays_of(v)
+            v[out] = _finished(forward(*arrays, **params(v)), arrays,  # type: ignore[operator]
+                               node, is_view)
         return forward_dynamic
 
     def _backward(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
@@ -2108,6 +2223,15 @@ class _Program:
         node = self.nodes[index]
         backward, g, pairs = node.backward, step.ins[0], tuple(zip(step.extra, step.outs))
         free = last[index] == i
+        if len(pairs) == 1:  # one input needs a gradient (the usual case): no loop
+            (j, s), = pairs
+
+            def one(v: list) -> None:
+                grads = backward(v[g], *node.saved)
+                v[s] = grads[j] if type(grads) is tuple else grads
+                if free:  # as the engine frees a graph: saved arrays go after their backward
+                    node.saved = ()
+            return one
 
         def run(v: list) -> None:
             grads = backward(v[g], *node.saved)
@@ -2115,7 +2239,7 @@ class _Program:
                 grads = (grads,)
             for j, s in pairs:
                 v[s] = grads[j]
-            if free:  # as the engine frees a graph: the saved arrays go after their backward
+            if free:
                 node.saved = ()
         return run
 
@@ -2184,6 +2308,10 @@ class _Program:
     def _call(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
         fn, args, kwargs = step.key
         obj, kw = step.ins[0], dict(kwargs)
+        target = rec.values[obj]
+        if fn is _OPTIMIZER_STEP and not args and not kw and type(target).step is fn and \
+                getattr(type(target), "_update", None) is _SGD_UPDATE:
+            return _plain_sgd(target, fn)
 
         def run(v: list) -> None:
             fn(v[obj], *args, **kw)
@@ -2418,8 +2546,8 @@ class CompiledStep:
         self._stats = {"calls": 0, "records": 0, "replays": 0, "eager": 0}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        key = (tuple(_describe(a) for a in args),
-               tuple((k, _describe(v)) for k, v in kwargs.items()),
+        key = (tuple(map(_describe, args)),
+               tuple((k, _describe(v)) for k, v in kwargs.items()) if kwargs else (),
                autograd.is_grad_enabled(), dtypes.get_default_dtype())
         with self._lock:
             self._stats["calls"] += 1
