@@ -391,7 +391,7 @@ def test_margin_losses_refuse_shapes_torch_refuses(name, shapes):
     with pytest.raises(Exception) as theirs:
         getattr(torch.nn.functional, name)(*[torch.ones(s) for s in shapes])
     with pytest.raises(type(theirs.value)) as ours:
-        getattr(F, name)(*[ta.ones(*s) for s in shapes])
+        getattr(F, name)(*[ta.ones(s) for s in shapes])
     message = str(ours.value)
     assert name in message or "margin_ranking_loss :" in message
     assert any(str(s) in message or str(list(s)) in message for s in shapes), message

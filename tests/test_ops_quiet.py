@@ -21,6 +21,13 @@ EXTREME = np.array([0.0, -1.0, np.inf, -np.inf, np.nan, 1e30, -0.0, 2.0, -1e30, 
 #: rows that still warn, with the file whose rule warns (not yet under np.errstate there;
 #: the rows of ops/shape.py, indexing.py and linalg.py here warn inside elementwise Add/Mul)
 NOISY = {
+    # found once the svdvals rows stopped hanging the sweep (its inputs shifted)
+    'prelu(any slope)': 'activations.py',
+    'remainder': 'ops/elementwise.py',
+    'pow': 'ops/elementwise.py',
+    'embedding_bag(mean)': 'ops/embedding_bag.py',
+    'layer_norm(affine)': 'ops/norm.py',
+    'dist(p=1)': 'api/reduce.py',
     # activations.py
     'softmax': 'activations.py',
     'log_softmax': 'activations.py',
@@ -49,8 +56,6 @@ NOISY = {
     'avg_pool2d(padding, count_include_pad=False)': 'ops/conv.py',
     'avg_pool2d(divisor_override=3)': 'ops/conv.py',
     'adaptive_avg_pool2d': 'ops/conv.py',
-    'avg_pool1d(stride=2)': 'ops/conv.py',
-    'fold': 'ops/conv.py',
     'adaptive_avg_pool1d': 'ops/conv.py',
     # ops/elementwise.py
     'broadcast_tensors': 'ops/elementwise.py',

@@ -294,6 +294,13 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: input dtype {x.dtype} and weight dtype {weight.dtype} "
                            "differ (as in PyTorch, layers do not promote); convert the input "
                            f"with .to({weight.dtype}) or the layer with .to(dtype)")
+    if weight.ndim != 2:  # torch's x @ w.t(): a vector weight is a dot product
+        # (torch's addmm path, a 2-d input with a bias, needs the matrix: it refuses)
+        if weight.ndim != 1 or (x.ndim == 2 and bias is not None):
+            raise RuntimeError(f"linear: weight must be 2-d here, got shape {weight.shape} "
+                               f"(input {x.shape})")
+        y = x.matmul(weight)
+        return y if bias is None else y + bias
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
@@ -480,12 +487,16 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must hold float scores (logits), got dtype "
                         f"{x.dtype} with shape {x.shape}")
-    if not 0 <= label_smoothing <= 1:
+    if not label_smoothing <= 1:  # NOTE: torch checks the upper bound only, and a
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # negative one smooths nothing, as there
     w: Any = _class_weight(weight, x, "cross_entropy")
     probs = target.data if isinstance(target, Tensor) else np.asarray(target)
     if probs.dtype.kind == "f" and probs.shape == x.shape and x.ndim >= 1:
+        if ignore_index != -100:
+            raise RuntimeError(f"cross_entropy: ignore_index is not supported for floating "
+                               f"point (probability) targets (target shape {probs.shape})")
         if isinstance(weight, Tensor) and weight.requires_grad:  # as torch: differentiable
             w = weight.to(x.dtype)
         return _soft_cross_entropy(x, target, reduction, w, label_smoothing)
@@ -634,6 +645,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     _check_reduction(reduction, "binary_cross_entropy")
     x = _t(input, "binary_cross_entropy")
     t = _same_shape_target(x, target, "binary_cross_entropy")
+    _constant_weight(weight, "binary_cross_entropy")
     lo, hi = (float(x.data.min()), float(x.data.max())) if x.data.size else (0.0, 0.0)
     if not (lo >= 0 and hi <= 1):
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1] "
@@ -674,6 +686,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input, "binary_cross_entropy_with_logits")
     t = _same_shape_target(x, target, "binary_cross_entropy_with_logits")
+    _constant_weight(weight, "binary_cross_entropy_with_logits")
     _constant_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if pos_weight is not None:
         pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor)
@@ -893,6 +906,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     a, b, shape = _pair(x1, x2, "cosine_similarity")
     d = _dim("cosine_similarity", Tensor(np.empty(shape, dtype=bool)), dim)
+    # NOTE: broadcast first: a norm over a dim of size 1 is not the norm of its expansion
+    a, b = (t if t.shape == shape else t.expand(*shape) for t in (a, b))
     return CosineSimilarity.apply(a, b, dim=d - len(shape), eps=eps)
 
 

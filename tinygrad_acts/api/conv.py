@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from ..ops import conv as C
-from ..ops.indexing import TakeAlong
 from ..tensor import Tensor, _tensor_arg
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
@@ -270,9 +269,10 @@ def _pool_args(who: str, nd: int, x: Tensor, kernel_size: Any, stride: Any, padd
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{who}: kernel_size, stride and dilation must be positive, got "
                            f"{kernel}, {stride} and {dilation}")
-    if any(p < 0 or 2 * p > d * (k - 1) + 1 for p, k, d in zip(pad, kernel, dilation)):
-        raise RuntimeError(f"{who}: pad should be at most half of effective kernel size, "
-                           f"but got pad={pad}, kernel_size={kernel} and dilation={dilation}")
+    # NOTE: torch bounds the padding by half the kernel itself, not the dilated kernel
+    if any(p < 0 or 2 * p > k for p, k in zip(pad, kernel)):
+        raise RuntimeError(f"{who}: pad should be at most half of kernel size, but got "
+                           f"pad={pad}, kernel_size={kernel} and dilation={dilation}")
     out = tuple(C.out_size(n, k, s, (p, p), d, ceil_mode) for n, k, s, p, d in
                 zip(x.shape[2:], kernel, stride, pad, dilation))
     if min(out) < 1:
@@ -435,12 +435,21 @@ def _adaptive_size(who: str, x: Tensor, output_size: Any, nd: int) -> tuple[int,
     return size
 
 
+def _empty_pool(x: Tensor, size: tuple) -> Tensor:
+    """An adaptive pool to a size with a 0 in it: an empty result (x's zero slice), as torch."""
+    return x.reshape(*x.shape[:2], -1)[:, :, :0].reshape(*x.shape[:2], *size)
+
+
 def _adaptive_avg(who: str, nd: int, x: Any, output_size: Any) -> Tensor:
     x, unbatched = _batched(who, x, nd)
     if x.dtype.kind != "f":
         raise RuntimeError(f"{who}: mean(): could not infer output dtype; the input must be "
                            f"floating point, got {x.dtype} (shape {x.shape}), as in torch")
     size = _adaptive_size(who, x, output_size, nd)
+    if 0 in size:
+        return _unbatch(_empty_pool(x, size), unbatched)
+    if set(size) == {1}:  # NOTE: a mean, as torch computes it (its gradient is free of x)
+        return _unbatch(x.mean(tuple(range(2, x.ndim)), keepdim=True), unbatched)
     mats = tuple(C.adaptive_matrix(n, m, x.dtype) for n, m in zip(x.shape[2:], size))
     return _unbatch(C.AdaptiveAvgPool.apply(x, mats=mats), unbatched)
 
@@ -494,12 +503,12 @@ def _adaptive_max(who: str, nd: int, x: Any, output_size: Any, return_indices: b
         raise RuntimeError(f"{who}: expected input to have non-zero size for non-batch "
                            f"dimensions, but input has shape {x.shape}")
     size = _adaptive_size(who, x, output_size, nd)
-    index = C.adaptive_max_index(x.data, size)
-    planes = x.reshape(*x.shape[:2], -1)
-    flat = index.reshape(*x.shape[:2], -1)
-    y = TakeAlong.apply(planes, index=flat, dim=2).reshape(*x.shape[:2], *size)
-    y = _unbatch(y, unbatched)
-    return (y, _unbatch(Tensor(index), unbatched)) if return_indices else y
+    y = C.AdaptiveMaxPool.apply(x, out=size) if 0 not in size else _empty_pool(x, size)
+    if not return_indices:
+        return _unbatch(y, unbatched)
+    index = C.adaptive_max_index(x.data, size) if 0 not in size else np.zeros(
+        x.shape[:2] + size, np.int64)
+    return _unbatch(y, unbatched), _unbatch(Tensor(index), unbatched)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:

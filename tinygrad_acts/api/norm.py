@@ -270,6 +270,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             raise RuntimeError(f"group_norm: Expected {name} to be a vector of size equal to "
                                f"the number of channels in input, but got {name} of shape "
                                f"{p.shape} and input of shape {x.shape}")
+    if n * (c // num_groups) * m == 1:  # torch's check (of the batch dims, as batch_norm's)
+        raise ValueError(f"group_norm: Expected more than 1 value per channel when training, "
+                         f"got input size {x.shape} with num_groups={num_groups}")
     w, b = (_param("group_norm", k, p, x, c) for k, p in (("weight", weight), ("bias", bias)))
     g = num_groups
     view, axes = (n, g, c // g, m), (2, 3)

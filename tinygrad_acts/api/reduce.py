@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops, return_types
+from ..autograd import is_grad_enabled
 from ..tensor import Tensor, _dim, _dims, _floating, _tensor_arg
 from . import function_of, method
 
@@ -34,8 +35,17 @@ def _accumulating(who: str, x: Any, dtype: Any) -> Tensor:
     sums and products)."""
     x = _tensor_arg(who, x, "input")
     if dtype is not None:
+        if np.dtype(dtype).kind not in "fc" and x.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"{who}: dtype={np.dtype(dtype)} of an input that requires "
+                               f"grad (shape {x.shape}): autograd does not support integer "
+                               "results, as torch")
         return x.astype(dtype)
     return x if x.data.dtype.kind == "f" else x.astype(np.int64)
+
+
+def _in_dtype(y: Tensor, dtype: Any) -> Tensor:
+    """The result in the ``dtype`` asked for (numpy accumulates int32 as int64)."""
+    return y if dtype is None or y.dtype == np.dtype(dtype) else y.astype(dtype)
 
 
 def _float_only(who: str, x: Tensor) -> Tensor:
@@ -116,17 +126,18 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
     if dim is None:
         if keepdim:
             raise TypeError("prod(): keepdim needs a dim (as torch: prod(dim, keepdim))")
-        return ops.reduce.Prod.apply(x, axis=None, keepdims=False)
+        return _in_dtype(ops.reduce.Prod.apply(x, axis=None, keepdims=False), dtype)
     d = _dim("prod", x, dim)
-    return ops.reduce.Prod.apply(x, axis=d if x.ndim else None, keepdims=keepdim)
+    return _in_dtype(ops.reduce.Prod.apply(x, axis=d if x.ndim else None, keepdims=keepdim),
+                     dtype)
 
 
 def _running_sum(who: str, op: Any, input: Tensor, dim: int, dtype: Any) -> Tensor:
     x = _accumulating(who, input, dtype)
     d = _dim(who, x, dim)
     if x.ndim == 0:
-        return op.apply(x.reshape(1), axis=0).reshape(())
-    return op.apply(x, axis=d)
+        return _in_dtype(op.apply(x.reshape(1), axis=0).reshape(()), dtype)
+    return _in_dtype(op.apply(x, axis=d), dtype)
 
 
 @method
@@ -536,7 +547,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     x = _accumulating("nansum", input, dtype)
     d = _axes("nansum", x, dim)
     if x.data.dtype.kind != "f":
-        return x.sum(d, keepdim)
+        return _in_dtype(x.sum(d, keepdim), dtype)
     return ops.reduce.NanSum.apply(x, axis=d, keepdims=keepdim)
 
 
@@ -615,9 +626,33 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
 # --- module-level functions of the Tensor methods (torch.sum(x, ...) is x.sum(...)) ---------
 
 
-sum, mean, amax, amin, argmax, argmin, std, var, all, any = (
-    function_of(name) for name in ("sum", "mean", "amax", "amin", "argmax", "argmin", "std",
-                                   "var", "all", "any"))
+amax, amin, argmax, argmin, std, var, all, any = (
+    function_of(name) for name in ("amax", "amin", "argmax", "argmin", "std", "var", "all",
+                                   "any"))
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+        **kwargs: Any) -> Tensor:
+    """``ta.sum(x, dim, keepdim, dtype=)``: ``x.sum(dim, keepdim)`` of x cast to ``dtype``
+    first (torch's accumulation dtype; integers and bools sum to int64 without it)."""
+    x = _tensor_arg("sum", input, "input")
+    if dtype is None:
+        return x.sum(dim, keepdim, **kwargs)
+    out = _accumulating("sum", x, dtype).sum(dim, keepdim, **kwargs)
+    return out if out.dtype == np.dtype(dtype) else out.astype(dtype)  # int32 stays int32
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+         **kwargs: Any) -> Tensor:
+    """``ta.mean(x, dim, keepdim, dtype=)``: ``x.mean(dim, keepdim)`` of x cast to ``dtype``
+    first (so an integer tensor has a mean given a float dtype, as in torch)."""
+    x = _tensor_arg("mean", input, "input")
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise RuntimeError(f"mean(): dtype must be a floating point dtype, got "
+                           f"{np.dtype(dtype)} (input shape {x.shape}), as torch")
+    return (x if dtype is None else x.astype(dtype)).mean(dim, keepdim, **kwargs)
+
+
 max = function_of("max", "``ta.max(x)``, ``ta.max(x, dim)`` (values, indices), "
                   "``ta.max(x, other)``.")
 min = function_of("min", "``ta.min(x)``, ``ta.min(x, dim)`` (values, indices), "

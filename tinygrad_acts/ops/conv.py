@@ -22,8 +22,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 from .helpers import is_tensor, permute, swap_last
-from .indexing import TakeAlong as TakeAlongNode
-from .indexing import where
+from .indexing import along, scatter, where
 from .linalg import einsum
 from .spec import lib, row
 
@@ -534,6 +533,28 @@ def adaptive_max_index(x: np.ndarray, out: tuple) -> np.ndarray:
                               arg[..., None], -1)[..., 0]
 
 
+class AdaptiveMaxPool(Function):
+    """adaptive_max_pool1d / 2d: y = the max of each adaptive window (torch's scan picks
+    the winner); dx = g added at the winners.
+
+    NOTE: x is kept (not only the winners), as torch keeps it: under create_graph the
+    gradient then depends on x, so it requires grad there as torch's does.
+    """
+
+    def forward(self, x, out):
+        index = adaptive_max_index(x, out)
+        self.save(x, index)
+        planes = x.reshape(*x.shape[:2], -1)
+        return np.take_along_axis(planes, index.reshape(*x.shape[:2], -1), 2).reshape(
+            index.shape)
+
+    def backward(self, g, x, index):
+        n, c = x.shape[:2]
+        at = along(index.reshape(n, c, -1), 2)
+        return scatter(g.reshape(n, c, -1), at, (n, c, math.prod(x.shape[2:]))).reshape(
+            x.shape)
+
+
 # --- the rows: numpy references written out, one output position or kernel offset at a time --
 
 
@@ -706,8 +727,10 @@ row("adaptive_avg_pool2d", AdaptiveAvgPool, lambda x: _f(x).adaptive_avg_pool2d(
     lambda x: _adaptive_ref(x, (2, 3), np.mean), ((1, 2, 5, 7),), torch=True)
 row("adaptive_avg_pool1d", AdaptiveAvgPool, lambda x: _f(x).adaptive_avg_pool1d(x, 3),
     lambda x: _adaptive_ref(x, (3,), np.mean), ((2, 2, 7),), torch=True)
-row("adaptive_max_pool2d", TakeAlongNode, lambda x: _f(x).adaptive_max_pool2d(x, (2, 3)),
+row("adaptive_max_pool2d", AdaptiveMaxPool, lambda x: _f(x).adaptive_max_pool2d(x, (2, 3)),
     lambda x: _adaptive_ref(x, (2, 3), np.max), ((1, 2, 5, 7),), torch=True)
+row("adaptive_max_pool1d", AdaptiveMaxPool, lambda x: _f(x).adaptive_max_pool1d(x, 3),
+    lambda x: _adaptive_ref(x, (3,), np.max), ((2, 2, 7),), torch=True)
 row("unfold", Unfold, lambda x: _f(x).unfold(x, 2, stride=2),
     lambda x: _unfold_ref(x, 2, 2, 0, 1), ((1, 2, 4, 4),), torch=True)
 row("unfold(dilation, padding)", Unfold,

@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd import Function, IndexedGrad
 from .helpers import expand, is_tensor, shape_of, unbroadcast
 from .indexing import scatter, where
+from .shape import DependsOn
 from .spec import lib, row
 
 # --- linear -----------------------------------------------------------------------------------
@@ -347,7 +348,8 @@ def _dnorm(u: Any, n: Any, p: float, dim: Any) -> Any:
     with np.errstate(invalid="ignore", divide="ignore"):
         if p == np.inf:
             top = np.abs(u.data if is_tensor(u) else u) == (n.data if is_tensor(n) else n)
-            return sign * top / top.sum(axis=dim, keepdims=True)
+            # (the tie count is an integer array: keep u's float dtype)
+            return sign * top / top.sum(axis=dim, keepdims=True).astype(sign.dtype)
         slope = u / n if p == 2 else sign * (np.abs(u) / n) ** (p - 1)
     return where((n == 0).data if is_tensor(n) else n == 0, 0.0, slope)
 
@@ -409,6 +411,9 @@ class PairwiseDistance(Function):
         u = a - b + eps
         n = _norm(u, p, -1)
         gu = g.reshape(n.shape) * _dnorm(u, n, p, -1)
+        tracked = [v for v in (a, b) if is_tensor(v) and v.requires_grad]
+        if is_tensor(gu) and tracked:  # NOTE: p = 1's sign(u) reads u, as torch's graph
+            gu = DependsOn.apply(gu, *tracked)
         need_a, need_b = self.needs_input_grad
         return (unbroadcast(gu, shape_of(a)) if need_a else None,
                 unbroadcast(-gu, shape_of(b)) if need_b else None)

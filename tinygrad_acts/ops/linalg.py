@@ -262,6 +262,10 @@ class SvdVals(Function):
 
     @quiet
     def forward(self, a):
+        # NOTE: LAPACK's SVD may never return on inf / nan: refused first, as torch refuses
+        if not np.isfinite(a).all():
+            raise np.linalg.LinAlgError(f"linalg.svd: the input of shape {a.shape} contains "
+                                        "non-finite values (the SVD cannot converge), as torch")
         u, s, vh = np.linalg.svd(a, full_matrices=False)
         self.save(u, vh)
         return s

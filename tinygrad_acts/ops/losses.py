@@ -123,9 +123,10 @@ class WeightedCrossEntropy(Function):
         s = (g / r.sum() if r.sum() else g * 0.0) if reduction == "mean" else g
         if reduction == "none":
             s = s.reshape(n)[:, None]
-        a = ((1 - eps) * r + (eps / c) * valid * w.sum())[:, None]
+        # NOTE: in the input's dtype (a Python float times a bool mask is float64)
+        a = ((1 - eps) * r + (eps / c) * valid * w.sum()).astype(logp.dtype)[:, None]
         p = x.softmax(-1) if is_tensor(x) else np.exp(logp)  # create_graph: through softmax
-        shift = (eps / c) * valid[:, None] * w
+        shift = ((eps / c) * valid[:, None] * w).astype(logp.dtype)
         shift[np.arange(n), t] += (1 - eps) * r
         return (p * a - shift) * s  # NOTE: every row ignored: inf * 0 is nan, as torch
 

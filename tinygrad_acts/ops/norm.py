@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd import Function
 from .helpers import is_tensor, shape_of, unbroadcast
+from .shape import DependsOn
 from .spec import lib, row
 
 
@@ -87,7 +88,17 @@ class Norm(Function):
             if batch:
                 gh = gh - _mean(gh, axes) - xh * _mean(gh * xh, axes)
             gx = (gh * inv).reshape(x.shape)
+        return _reading(gx, gw, gb, x, w, group=axes == (2, 3)) if is_tensor(g) else (gx, gw, gb)
+
+
+def _reading(gx: Any, gw: Any, gb: Any, x: Any, w: Any, group: bool) -> tuple:
+    """create_graph: the gradients as depending on x and w, as torch's fused backward reads
+    them for all three (group norm's db, sum(g), excepted, as there)."""
+    tracked = [t for t in (x, w) if is_tensor(t) and t.requires_grad]
+    if not tracked:
         return gx, gw, gb
+    return tuple(v if v is None or (v is gb and group) else DependsOn.apply(v, *tracked)
+                 for v in (gx, gw, gb))
 
 
 # --- the rows: training-mode batch norm, eval-mode batch norm, layer / group / instance norm ---
