@@ -69,10 +69,6 @@ KNOWN: dict[str, Known] = {
         "first step with a ZeroDivisionError (lr_scheduler.StepLR's NOTE)",
         lambda d: d.kind == "we-raise" and "step_size must be >= 1" in d.ours,
         ("StepLR", 8, "float64")),
-    "RNNBase and RNNCellBase run a forward": Known(
-        "torch's bases have no forward (NotImplementedError); ours run the mode they were "
-        "given", lambda d: d.kind == "we-run" and _subject("RNNBase", "RNNCellBase")(d)
-        and "forward" in d.where, ("RNNBase", 0, "float64"), "tinygrad_acts/nn/rnn.py"),
     "loss modules check reduction when built": Known(
         "a loss module refuses an unknown reduction at construction (tests/test_losses.py "
         "pins it); torch's stores it and raises at the first forward",
@@ -84,12 +80,6 @@ KNOWN: dict[str, Known] = {
         "into the last bag, float32 counts them in its mean only) (nn/sparse.py's NOTE)",
         lambda d: d.kind == "value" and _subject("EmbeddingBag")(d)
         and "include_last_offset=True" in d.source, ("EmbeddingBag", 8, "float64")),
-    "hardsigmoid's gradient: torch's float 1/6": Known(
-        "torch's CPU hardsigmoid_backward multiplies by 1.0f / 6.0f, a float32 constant, "
-        "in float64 too (a relative error of 3e-8); the registry's rule uses 1/6",
-        lambda d: d.kind == "value" and _subject("Hardsigmoid")(d)
-        and d.stage.endswith("backward"), ("Hardsigmoid", 0, "float64"),
-        "tinygrad_acts/activations.py"),
     "a loss of a float32 input and a float64 target": Known(
         "mse_loss and binary_cross_entropy_with_logits keep the input's dtype where torch "
         "promotes to float64, and binary_cross_entropy runs where torch refuses the mix "
@@ -108,18 +98,12 @@ KNOWN: dict[str, Known] = {
         lambda d: d.kind == "we-raise" and "calculated output size" in d.ours,
         ("MaxPool2d", 4, "float64"), "tinygrad_acts/functional.py (max_pool output size)"),
     "prelu second derivative at 0": Known(
-        "at x = 0 torch's prelu double backward gives 0 for d2/dx dweight; the rule here "
-        "takes the negative branch there",
+        "at x = 0 torch's prelu double backward gives 0 for the weight's second derivative, "
+        "which contradicts finite differences of its own first derivative; the rule here "
+        "takes the negative branch there (docs/guarantees.md)",
         lambda d: d.kind == "value" and _subject("PReLU")(d)
         and d.stage.endswith("double backward"), ("PReLU", 16, "float64"),
         "tinygrad_acts/activations.py (prelu)"),
-    "selu/elu/celu second derivative at 0": Known(
-        "at x = 0 torch's first derivative takes the negative branch (alpha e^0) but its "
-        "second derivative is 0 there; the registry's rule differentiates the negative "
-        "branch (alpha e^x)",
-        lambda d: d.kind == "value" and _subject("SELU", "ELU", "CELU")(d)
-        and d.stage.endswith("double backward"), ("SELU", 1, "float64"),
-        "tinygrad_acts/activations.py"),
 }
 
 

@@ -430,6 +430,12 @@ def _axis_of(y: Any, dim: Any) -> Any:
     return (0 if y.ndim in (1, 3) else 1) if dim is None else dim
 
 
+def _row_major(x: np.ndarray) -> np.ndarray:
+    """x in row-major (C) order: numpy's results keep a transposed input's layout, torch's
+    softmax and log_softmax return a contiguous tensor whatever the input's strides."""
+    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+
+
 def _softmax(x, dim=None):
     """softmax: y = e^x / sum(e^x); dx = y * (g - sum(g * y)) (from the output)"""
     # NOTE: shifting by the max changes nothing mathematically (the e^-max cancels) and
@@ -437,6 +443,7 @@ def _softmax(x, dim=None):
     axis = _dim(x, dim)
     if not x.size:  # nothing to normalise (an empty dim): as torch, an empty result
         return x.copy()
+    x = _row_major(x)
     z = np.exp(x - x.max(axis=axis, keepdims=True))
     return z / z.sum(axis=axis, keepdims=True)
 
@@ -457,6 +464,7 @@ def _log_softmax(x, dim=None):
     axis = _dim(x, dim, "log_softmax")
     if not x.size:
         return x.copy()
+    x = _row_major(x)
     z = x - x.max(axis=axis, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
@@ -480,8 +488,16 @@ def _elu(x, alpha=1.0):
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
+def _negative_only(v: Any, s: Any) -> Any:
+    """``v``, held constant (a zero derivative) wherever ``s >= 0``. NOTE: torch's double
+    backwards of elu, selu, celu and prelu take the negative side as ``s < 0``, where their
+    first derivatives take ``s <= 0``: so at exactly 0 the slope is the left one, but the
+    second derivative is 0. Arrays pass as they are: it matters only under create_graph."""
+    return where(s < 0, v, v.detach()) if is_tensor(v) else v
+
+
 def _elu_backward(grad, y, alpha=1.0):
-    return where(y > 0, grad, grad * (y + alpha))
+    return where(y > 0, grad, grad * (_negative_only(y, y) + alpha))
 
 
 def _elu_check(alpha=1.0):
@@ -681,8 +697,12 @@ def _hardsigmoid(x):
 
 
 def _hardsigmoid_backward(grad, y):
-    # NOTE: 0 at the kinks x = -3 and x = 3 (y = 0 and 1), as torch.
-    return grad * ((y > 0) & (y < 1)) * (1 / 6)
+    # NOTE: 0 at the kinks x = -3 and x = 3 (y = 0 and 1), as torch; the slope is torch's
+    # float32 1/6 in every dtype (float64 too: 1.7e-8 above the exact 1/6, relatively)
+    return masked(grad * _SIXTH, (y > 0) & (y < 1))
+
+
+_SIXTH = float(np.float32(1 / 6))
 
 
 register_activation("hardsigmoid", _hardsigmoid, _hardsigmoid_backward, "output",
@@ -726,7 +746,8 @@ def _selu_backward(grad, y):
     # NOTE: y > 0 exactly when x > 0 (scale, alpha > 0), so the branch is decided from y;
     # the test is y <= 0 so that a nan input takes torch's branch (grad * scale). For
     # x < ~-37 (float64) y + scale * alpha cancels to 0: the true slope is ~1.76 e^x.
-    return where(y <= 0, grad * (y + _SELU_ALPHA * _SELU_SCALE), grad * _SELU_SCALE)
+    return where(y <= 0, grad * (_negative_only(y, y) + _SELU_ALPHA * _SELU_SCALE),
+                 grad * _SELU_SCALE)
 
 
 register_activation("selu", _selu, _selu_backward, "output", module_name="SELU",
@@ -743,7 +764,7 @@ def _celu_backward(grad, y, alpha=1.0):
     # NOTE: y <= 0 exactly when x <= 0 for any alpha != 0 (for alpha < 0, alpha * expm1 of
     # a positive number is still negative), and there e^(x/alpha) = y / alpha + 1. As
     # elu's, it cancels for x << -alpha, where the true slope is tiny.
-    return where(y <= 0, grad * (y * (1 / alpha) + 1), grad)
+    return where(y <= 0, grad * (_negative_only(y, y) * (1 / alpha) + 1), grad)
 
 
 def _celu_check(alpha=1.0):
@@ -837,8 +858,11 @@ def _tanhshrink(x):
 def _tanhshrink_backward(grad, x):
     # NOTE: tanhshrink is increasing, so invertible, but x(y) has no closed form (and
     # y ~ x**3 / 3 near 0 holds x to a cube root's precision): the rule keeps the input.
+    # NOTE: torch's tanhshrink is x - tanh(x), so its gradient is g - g * (1 - t**2), not
+    # g * t**2: the same but for rounding, and an infinite g gives nan (inf - inf), not inf.
     t = np.tanh(x)
-    return grad * t * t
+    with np.errstate(invalid="ignore"):
+        return grad - grad * (1 - t * t)
 
 
 register_activation("tanhshrink", _tanhshrink, _tanhshrink_backward, "input",
@@ -937,11 +961,13 @@ class PReLU(Function):
     def backward(self, grad, saved, w, positive):
         wb = _channels(w, saved.ndim)
         negative = ~(saved > 0)  # x <= 0, from y or from x itself; a nan counts (torch)
+        # NOTE: at x = 0 the slope w; its derivative in w stays 1 there (torch's double
+        # backward says 0, which finite differences of this very slope contradict)
         gx = where(negative, grad * wb, grad) if self.needs_input_grad[0] else None
         gw = None
         if self.needs_input_grad[1]:
             # NOTE: y / w is x to within two roundings (exact unless w * x underflowed).
-            x = saved / wb if positive else saved
+            x = _negative_only(saved / wb if positive else saved, saved)
             part = where(negative, grad * x, 0.0)
             axes = tuple(a for a in range(part.ndim) if a != 1 or math.prod(w.shape) == 1)
             gw = part.sum(axis=axes).reshape(w.shape) if axes else part.reshape(w.shape)

@@ -31,11 +31,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class _ThreadState(threading.local):
     """Grad mode and inference mode, per thread (as in PyTorch): another thread's
-    ``no_grad()`` or backward never changes what this thread records. ``grad_enabled`` is
-    what ops read: inside ``inference_mode()`` it stays False whatever grad mode is asked
-    for (``enable_grad()`` records nothing there, as in torch)."""
+    ``no_grad()`` or backward never changes what this thread records. ``grad_mode`` is the
+    grad mode as set (what ``is_grad_enabled()`` answers); ``grad_enabled`` is what ops read
+    to decide whether to record: grad mode on and inference mode off (``enable_grad()``
+    inside ``inference_mode()`` records nothing, as in torch)."""
 
     grad_enabled = True
+    grad_mode = True
     inference = False  # inside inference_mode() (see api/idioms.py)
     exposed: Any = None  # a backward's set of the gradient blocks hooks saw (see _run_hooks)
 
@@ -45,10 +47,24 @@ _anomaly_enabled = False
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default; off inside ``no_grad()`` and, whatever
-    ``enable_grad()`` says, inside ``inference_mode()``: torch would answer True there but
-    record nothing all the same)."""
+    """Grad mode, as torch answers it: off inside ``no_grad()``, on inside ``enable_grad()``
+    even within ``inference_mode()``, where nothing is recorded all the same (whether ops
+    record is ``is_recording()``)."""
+    return _state.grad_mode
+
+
+def is_recording() -> bool:
+    """Whether ops record the graph now: grad mode on and inference mode off. The one
+    question every op and the engine ask before recording a node."""
     return _state.grad_enabled
+
+
+def _set_grad_mode(mode: bool) -> tuple[bool, bool]:
+    """Set this thread's grad mode (recording follows it, but stays off in inference
+    mode); returns what to restore: ``_state.grad_mode, _state.grad_enabled = prev``."""
+    prev = (_state.grad_mode, _state.grad_enabled)
+    _state.grad_mode, _state.grad_enabled = mode, mode and not _state.inference
+    return prev
 
 
 class _GradMode:
@@ -64,23 +80,21 @@ class _GradMode:
         return self(fn) if callable(fn) else self
 
     def __enter__(self) -> None:
-        self._prev = _state.grad_enabled
-        _state.grad_enabled = self.mode and not _state.inference
+        self._prev = _set_grad_mode(self.mode)
 
     def __exit__(self, *exc: Any) -> None:
-        _state.grad_enabled = self._prev
+        _state.grad_mode, _state.grad_enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _state.grad_enabled
-            _state.grad_enabled = mode and not _state.inference
+            prev = _set_grad_mode(mode)
             try:
                 return fn(*args, **kwargs)
             finally:
-                _state.grad_enabled = prev
+                _state.grad_mode, _state.grad_enabled = prev
 
         return wrapper
 
@@ -102,15 +116,14 @@ class set_grad_enabled(_GradMode):
         return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
-        self._prev = _state.grad_enabled
         self.mode = bool(mode)
-        _state.grad_enabled = self.mode and not _state.inference
+        self._prev = _set_grad_mode(self.mode)
 
     def __enter__(self) -> None:
         pass  # already set by the constructor (as in PyTorch)
 
     def __call__(self, fn: Callable) -> Callable:
-        _state.grad_enabled = self._prev  # a decorator sets the mode only inside fn
+        _state.grad_mode, _state.grad_enabled = self._prev  # a decorator: only inside fn
         return super().__call__(fn)
 
 
@@ -254,6 +267,13 @@ class Function:
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
+    @property
+    def next_functions(self) -> tuple:
+        """torch's edges out of this node, one ``(node, 0)`` per input: the node that made
+        it, a leaf's ``AccumulateGrad`` (its ``.variable`` is the leaf), or None."""
+        return tuple((AccumulateGrad(p) if isinstance(p, Tensor) else p, 0)
+                     for p in getattr(self, "parents", ()))
+
     @classmethod
     def run(cls, *arrays: Any, **params: Any) -> Any:
         """Only the forward, on arrays, recording nothing (for in-place ops outside a graph)."""
@@ -274,7 +294,7 @@ class Function:
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                if x.requires_grad and grad_mode:
+                if x._requires_grad and grad_mode:  # (the slot: the hot path)
                     record = True
                     # NOTE: a view made under no_grad requires grad but has no edge back
                     # (torch: its gradient goes nowhere), so no gradient is wanted for it
@@ -312,6 +332,26 @@ class Function:
         if _anomaly_enabled:
             node.trace = _user_frame()
         return result
+
+
+class AccumulateGrad:
+    """torch's node for a leaf that requires grad, as ``next_functions`` shows it: the
+    backward accumulates into ``variable.grad``. Equal for the same leaf."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 _OUTPUT = "output"  # where a watched item comes from when it is the node's own output
@@ -579,7 +619,8 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
     leaves: dict[int, list] = {}  # id -> [leaf, the sum of its gradients so far]
     state = _state
     needed = _needed(roots, capture) if capture else None
-    prev_mode, state.grad_enabled = state.grad_enabled, create_graph
+    prev_mode = (state.grad_mode, state.grad_enabled)
+    state.grad_mode = state.grad_enabled = create_graph
     prev_exposed, state.exposed = state.exposed, set()  # (a backward inside a hook: nested)
     # NOTE: in anomaly mode numpy stays quiet and _check_finite names the op instead (a
     # warning, or an error under -W error, would otherwise come first and name no op).
@@ -613,7 +654,7 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             _hand_over(node, in_grads, grads, heap, leaves, needed, capture)
         _accumulate_leaves(leaves, create_graph, capture, roots)
     finally:
-        state.grad_enabled, state.exposed = prev_mode, prev_exposed
+        (state.grad_mode, state.grad_enabled), state.exposed = prev_mode, prev_exposed
         if quiet is not None:
             np.seterr(**quiet)
 

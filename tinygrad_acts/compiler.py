@@ -926,7 +926,7 @@ def _wrapped_inplace(orig: Callable) -> Callable:
         if rec is None or rec.reason is not None:
             return orig(self, op, *args, _name=_name, **params)
         name = _name or op.__name__.lower() + "_"
-        tracked = autograd.is_grad_enabled() and (self.requires_grad or any(
+        tracked = autograd.is_recording() and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
         try:
             if tracked:
@@ -2548,7 +2548,7 @@ class CompiledStep:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key = (tuple(map(_describe, args)),
                tuple((k, _describe(v)) for k, v in kwargs.items()) if kwargs else (),
-               autograd.is_grad_enabled(), dtypes.get_default_dtype())
+               autograd.is_recording(), dtypes.get_default_dtype())
         with self._lock:
             self._stats["calls"] += 1
             entry = self._entries.get(key)

@@ -131,7 +131,7 @@ def _apply(cls: Any, *args: Any, **kwargs: Any) -> Any:
     """Run ``forward`` (no_grad, on the Tensors given) and connect its outputs to a node
     whose backward is the class's ``backward``."""
     Tensor = autograd.Tensor
-    grad_mode = autograd.is_grad_enabled()
+    grad_mode = autograd.is_recording()
     parents: list = []
     for a in args:
         wants = grad_mode and isinstance(a, Tensor) and a.requires_grad
@@ -225,7 +225,7 @@ def _engine_backward(node: Any, grad: Any, *saved: Any) -> Any:
     if role is None:  # called directly, as torch users may: the user's own
         return type(node)._user_backward(node, grad, *saved)
     Tensor = autograd.Tensor
-    create = autograd.is_grad_enabled()  # the engine's grad mode is create_graph
+    create = autograd.is_recording()  # the engine's grad mode is create_graph
     if isinstance(grad, Tensor) and type(grad.data) is _Grads:
         grad = grad.data
     if role == _OUTPUT_OF:
@@ -292,7 +292,7 @@ def once_differentiable(backward: Callable) -> Callable:
             result = backward(ctx, *grads)
         Tensor = autograd.Tensor
         wanted = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
-        if not autograd.is_grad_enabled() or not wanted:
+        if not autograd.is_recording() or not wanted:
             return result
         parts = list(result) if type(result) is tuple else [result]
         edges = [g.grad_fn or g for g in wanted]

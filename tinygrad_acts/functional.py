@@ -15,7 +15,7 @@ import numpy as np
 
 from . import dtypes, ops
 from .activations import apply, apply_, apply_prelu, registry
-from .autograd import is_grad_enabled, no_grad
+from .autograd import is_recording, no_grad
 from .ops.fused import (
     NLL,
     BCEWithLogits,
@@ -409,7 +409,7 @@ def _legacy(size_average: Any, reduce: Any, reduction: str, who: str) -> str:
 def _constant_weight(weight: Any, who: str, name: str = "weight") -> None:
     """As torch: these losses are not differentiable in their class weights (it raises
     rather than give no gradient)."""
-    if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
+    if isinstance(weight, Tensor) and weight.requires_grad and is_recording():
         raise RuntimeError(f"{who}: the derivative for '{name}' is not implemented (as in "
                            f"torch); pass {name}.detach()")
 
@@ -1447,7 +1447,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduc
     reduction = _legacy(size_average, reduce, reduction, "soft_margin_loss")
     x = _t(input, "soft_margin_loss")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if isinstance(target, Tensor) and target.requires_grad and is_grad_enabled():
+    if isinstance(target, Tensor) and target.requires_grad and is_recording():
         raise RuntimeError("soft_margin_loss: The function 'soft_margin_loss' is not "
                            "differentiable with respect to argument 'target'. This input "
                            f"cannot have requires_grad True (target shape {t.shape}).")

@@ -76,3 +76,24 @@ def _unwrap(x: Any) -> Any:
     if isinstance(x, dict):
         return {k: _unwrap(v) for k, v in x.items()}
     return x
+
+
+def _ufunc_with_keywords(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """``Tensor.__array_ufunc__`` for a call with keywords or by another method: numpy's
+    ``out=`` into plain ndarrays only. ``w.data += -0.1 * w.grad`` (``.data`` is the ndarray)
+    is ``np.add(w.data, t, out=(w.data,))``: the ufunc runs on the arrays and writes them,
+    with no graph (as a write through torch's ``.data``), and the ndarray is returned.
+
+    A Tensor as ``out`` is refused, naming the ufunc: numpy would write its array behind
+    autograd's back (no version bump, a graph silently dropped). Anything else (``where=``
+    or ``dtype=`` without ``out``, ``np.add.at``) is left to numpy, which refuses it.
+    """
+    outs = kwargs.get("out", ())
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    if any(isinstance(o, Tensor) for o in outs):
+        raise TypeError(f"numpy.{ufunc.__name__}(..., out=Tensor): numpy cannot write into a "
+                        f"Tensor (shapes {[np.shape(x) for x in inputs]}); use the Tensor's "
+                        "in-place ops (add_, mul_, copy_ ...), which keep autograd right")
+    if not outs or not all(type(o) is np.ndarray for o in outs):
+        return NotImplemented
+    return getattr(ufunc, method)(*_unwrap(inputs), **kwargs)

@@ -128,9 +128,14 @@ def _size(args: tuple) -> tuple:
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
 
 
-def _size_arg(who: str, args: tuple, name: str = "shape") -> tuple:
-    """PyTorch's size argument: ``f(2, 3)`` or ``f((2, 3))`` (a list too), of ints (numpy's
-    and 0-d integer tensors included); none at all, a float or a bool is a TypeError."""
+def _size_arg(who: str, args: tuple, name: str = "shape", keyword: Any = None) -> tuple:
+    """PyTorch's size argument: ``f(2, 3)`` or ``f((2, 3))`` (a list too), or ``keyword``,
+    the same as torch's keyword (``view(size=(2, 3))``), of ints (numpy's and 0-d integer
+    tensors included); none at all, a float or a bool is a TypeError."""
+    if keyword is not None:
+        if args:
+            raise TypeError(f"{who}() got multiple values for argument '{name}'")
+        args = (keyword,)
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     elif not args:
@@ -150,6 +155,15 @@ def _fits(shape: tuple, size: int) -> bool:
     """Whether ``size`` elements can take ``shape`` (with at most one -1, inferred)."""
     known = math.prod(n for n in shape if n != -1)
     return known == size if -1 not in shape else known > 0 and size % known == 0
+
+
+def _invalid_shape(who: str, t: Tensor, shape: tuple) -> RuntimeError:
+    """torch's message, with both element counts: what the tensor has, what the shape holds."""
+    known = math.prod(n for n in shape if n != -1)
+    holds = f"a multiple of {known}" if -1 in shape else known
+    return RuntimeError(f"{who}: shape '{list(shape)}' is invalid for input of size "
+                        f"{t.data.size} (a tensor of shape {t.shape}, {t.data.size} elements; "
+                        f"the shape holds {holds})")
 
 
 def _check_shape(who: str, t: Tensor, shape: tuple) -> tuple:
@@ -282,7 +296,7 @@ class Tensor:
         tensor([[ 2., -4.]])
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
                  "_hooks", "_base", "_views", "__weakref__")
     grad: Tensor | None
     grad_fn: Any
@@ -307,7 +321,7 @@ class Tensor:
         self._data = _as_array(data, dtype)
         if requires_grad:
             _check_float(self.data, "Tensor")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self.grad = None
         self.grad_fn = None
         self._version = [0]
@@ -321,7 +335,7 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
-        t._data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
+        t._data, t._requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
         t._version, t._retains_grad, t._hooks = [0], False, None
         t._base = t._views = None
         return t
@@ -338,7 +352,7 @@ class Tensor:
             # it gives its base a graph (_rebase), and one of its base gives it one
             # (_sync_views); one made under no_grad is marked (as torch, it may not change
             # in place in grad mode). A WeakSet forgets views that are gone.
-            if autograd.is_grad_enabled():
+            if autograd.is_recording():
                 out._base = (self, how, arg)
                 if self._views is None:
                     self._views = weakref.WeakSet()
@@ -348,7 +362,7 @@ class Tensor:
             else:
                 out._base = (self, _NO_GRAD_VIEW, self._version[0])
                 if self.requires_grad:  # PyTorch's view then requires grad, as a leaf
-                    out.requires_grad, out.__class__ = True, _NoGradViewTensor
+                    out._requires_grad, out.__class__ = True, _NoGradViewTensor
                 else:  # it will if this tensor gets a graph (see _sync_views)
                     if self._views is None:
                         self._views = weakref.WeakSet()
@@ -358,7 +372,7 @@ class Tensor:
     def _set_graph(self, node: Any) -> None:
         """This tensor's value was changed in place inside a graph: ``node`` makes it now.
         Hooks stay with the old value; ``retain_grad()`` follows the new one (PyTorch)."""
-        old, self.grad_fn, self.requires_grad = self.grad_fn, node, True
+        old, self.grad_fn, self._requires_grad = self.grad_fn, node, True
         keep = self._retains_grad
         if keep:
             if old is not None and old.hooks and keep in old.hooks:
@@ -381,7 +395,7 @@ class Tensor:
                 if how is _MULTI_OUTPUT:  # stale now, as in torch (see views.py)
                     continue
                 if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is
-                    view.requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
+                    view._requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
                     continue
                 me = Tensor._make(tensor.data, True, tensor.grad_fn)
                 new = (ops.GetItem.apply(me, index=arg) if how == "index" else
@@ -464,7 +478,10 @@ class Tensor:
 
     def dim(self) -> int: return self.data.ndim
     def numel(self) -> int: return self.data.size
-    def __len__(self) -> int: return len(self.data)
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
 
     # --- conversion -------------------------------------------------------------------
 
@@ -537,17 +554,36 @@ class Tensor:
                                "use detach() to make a new leaf")
         if not self.is_leaf:  # a non-leaf already requires grad: a no-op, as in torch
             return self
-        if requires_grad:
-            _check_float(self.data, "requires_grad_")
-        self.requires_grad = bool(requires_grad)
+        self._leaf_requires_grad("requires_grad_", requires_grad)
+        return self
+
+    def _leaf_requires_grad(self, who: str, flag: Any) -> None:
+        if flag:
+            _check_float(self.data, who)
+        self._requires_grad = bool(flag)
         stack = [self] if self._base is None else []  # as in torch, the views of a tensor
         while stack:  # (that is not a view) with no graph follow it
             for view in list(stack.pop()._views or ()):
                 if _GRAD_FN.__get__(view) is None:
-                    view.requires_grad = self.requires_grad
-                    view.__class__ = _NoGradViewTensor if requires_grad else Tensor
+                    view._requires_grad = self._requires_grad
+                    view.__class__ = _NoGradViewTensor if flag else Tensor
                     stack.append(view)
-        return self
+
+    def _set_requires_grad(self, flag: Any) -> None:
+        """``t.requires_grad = flag``: as ``requires_grad_(flag)`` for a leaf; a non-leaf
+        refuses either value (torch's rule)."""
+        if self.grad_fn is None:
+            self._leaf_requires_grad("requires_grad", flag)
+        elif self._requires_grad:  # NOTE: else an op's output half made (custom_function)
+            raise RuntimeError("requires_grad: you can only change requires_grad flags of leaf "
+                               f"variables (this one, of shape {self.shape}, was computed by "
+                               f"{self.grad_fn.name}); use .detach() for a tensor without "
+                               "a graph")
+        else:
+            self._requires_grad = bool(flag)
+
+    #: Whether ops on this tensor are recorded (set on leaves only, as torch's).
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad)
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:
@@ -572,7 +608,7 @@ class Tensor:
                 return
             if t.grad is not None:
                 t.grad = t.grad + grad
-            elif grad.requires_grad and not autograd.is_grad_enabled():
+            elif grad.requires_grad and not autograd.is_recording():
                 t.grad = grad.detach().clone()  # NOTE: torch's, outside create_graph
             else:  # NOTE: a copy, as torch's: the same array flows on to the inputs' .grad
                 t.grad = grad.clone()
@@ -842,22 +878,23 @@ class Tensor:
 
     # --- shape: reshape / view / flatten / transpose / permute / squeeze / expand -----
 
-    def reshape(self, *shape: Any) -> Tensor:
-        shape = _check_shape("reshape", self, _size_arg("reshape", shape))
+    def reshape(self, *sizes: Any, shape: Any = None) -> Tensor:
+        shape = _check_shape("reshape", self, _size_arg("reshape", sizes, "shape", shape))
         return self._view_of(ops.Reshape.apply(self, shape=shape), "reshape")
 
-    def view(self, *shape: Any) -> Tensor:
+    def view(self, *shape: Any, size: Any = None) -> Tensor:
         """The same memory seen with another shape; refused where that needs a copy (a
         non-contiguous tensor, e.g. a transpose), as in PyTorch: use ``reshape`` there."""
-        shape = _check_shape("view", self, _size_arg("view", shape))
+        shape = _check_shape("view", self, _size_arg("view", shape, "size", size))
+        if not _fits(shape, self.data.size):
+            raise _invalid_shape("view", self, shape)
         probe = self.data.view()
         try:
             probe.shape = shape
         except (AttributeError, ValueError):
-            why = "without copying (it is not contiguous); use .reshape(...) instead" if \
-                _fits(shape, self.data.size) else f"({self.data.size} elements)"
             raise RuntimeError(f"view: a tensor of shape {self.shape} and strides "
-                               f"{self.data.strides} cannot be seen as shape {shape} {why}"
+                               f"{self.data.strides} cannot be seen as shape {shape} without "
+                               "copying (it is not contiguous); use .reshape(...) instead"
                                ) from None
         return self.reshape(shape)
 
@@ -877,12 +914,14 @@ class Tensor:
             return self
         return self.reshape(s[:start] + (math.prod(s[start:end + 1]),) + s[end + 1:])
 
-    def permute(self, *dims: Any) -> Tensor:
+    def permute(self, *order: Any, dims: Any = None) -> Tensor:
         # NOTE: no dims at all is refused (TypeError, as torch), but from ops.helpers.permute,
         # which spells a 0-d tensor's empty permutation permute(*()) in backward rules
-        if not dims and (self.ndim or sys._getframe(1).f_code is not _PERMUTE_HELPER):
+        if not order and dims is None and (
+                self.ndim or sys._getframe(1).f_code is not _PERMUTE_HELPER):
             raise TypeError("permute() missing 1 required positional argument: 'dims'")
-        return self._permute(_size_arg("permute", dims, "dims") if dims else ())
+        return self._permute(_size_arg("permute", order, "dims", dims) if order or dims
+                             is not None else ())
 
     def _permute(self, dims: tuple) -> Tensor:
         axes = tuple(_dim("permute", self, a) for a in dims)
@@ -915,8 +954,8 @@ class Tensor:
         d = _dim("unsqueeze", self, dim, extra=1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
-    def expand(self, *size: Any) -> Tensor:
-        shape = _size_arg("expand", size, "size")
+    def expand(self, *sizes: Any, size: Any = None, implicit: bool = False) -> Tensor:
+        shape = _size_arg("expand", sizes, "size", size)
         lead = len(shape) - self.ndim
         if lead < 0:
             raise RuntimeError(f"expand: the shape {shape} has fewer dims than the tensor's "
@@ -956,7 +995,7 @@ class Tensor:
         # NOTE: torch's fills (fill_, a mask's masked_fill_) and in-place comparisons of an
         # integer tensor with a value that requires grad make it require grad (torch's own
         # internal asserts then fail later): mirrored
-        tracked = autograd.is_grad_enabled() and (kind == "f" or name in _GRAPH_FILLS) and (
+        tracked = autograd.is_recording() and (kind == "f" or name in _GRAPH_FILLS) and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
         if tracked:
             self._check_graph(name)
@@ -1148,52 +1187,6 @@ class Tensor:
                 return lambda **params: route(base, self, **params)
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
 
-    # --- PyTorch's conversions and device no-ops ---------------------------------------
-    # Placed last: these names (float, int, bool) shadow the builtins in the class body.
-
-    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
-           non_blocking: bool = False) -> Tensor:
-        """``to(dtype)``, ``to("cpu")``, ``to("cpu", dtype)``, ``to(other)`` (its dtype)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif (isinstance(a, str) and not is_dtype_name(a)) or type(a).__name__ == "device":
-                device = a
-            else:
-                dtype = a
-        check_device(device)
-        out = self if dtype is None else self.astype(dtype)
-        return out.clone() if copy and out is self else out
-
-    def cpu(self) -> Tensor: return self
-    def cuda(self, *args: Any, **kwargs: Any) -> Tensor: return check_device("cuda")
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.astype(_tensor_arg("type_as", other).dtype)
-    def float(self) -> Tensor: return self.astype(np.float32)
-    def double(self) -> Tensor: return self.astype(np.float64)
-    def half(self) -> Tensor: return self.astype(np.float16)
-    def long(self) -> Tensor: return self.astype(np.int64)
-    def int(self) -> Tensor: return self.astype(np.int32)
-    def short(self) -> Tensor: return self.astype(np.int16)
-    def bool(self) -> Tensor: return self.astype(np.bool_)
-
-    def contiguous(self) -> Tensor:
-        """Self if its memory is C-contiguous, else a contiguous copy (in the graph)."""
-        if self.data.flags.c_contiguous:
-            return self
-        if not self.requires_grad:
-            return Tensor._make(np.ascontiguousarray(self.data), False, None)
-        out = self.clone()  # NOTE: in the layout it had; row-major now (AddBackward saves none)
-        out.data = np.ascontiguousarray(out.data)
-        return out
-
-    def t(self) -> Tensor:
-        """The transpose of a tensor of at most 2 dims (as torch's ``t()``)."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t: expects a tensor of at most 2 dims, got shape "
-                               f"{self.shape}; use transpose(dim0, dim1)")
-        return self.T
-
     # --- numpy interoperability -------------------------------------------------------
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -1201,7 +1194,7 @@ class Tensor:
         graph (with PyTorch's result dtype), so a backward rule written with numpy works
         under create_graph too."""
         if method != "__call__" or kwargs:
-            return NotImplemented
+            return _ufunc_with_keywords(ufunc, method, inputs, kwargs)
         fn = _UFUNCS.get(ufunc)
         if fn is not None:
             return fn(*[_operand(x) for x in inputs])
@@ -1250,7 +1243,7 @@ class _NoGradViewTensor(Tensor):
 
     @property
     def grad_fn(self) -> Any:
-        if autograd.is_grad_enabled():  # NOTE: hasattr(x, "grad_fn") asks, in any mode
+        if autograd.is_recording():  # NOTE: hasattr(x, "grad_fn") asks, in any mode
             self._check()
         return _GRAD_FN.__get__(self)
 
@@ -1695,7 +1688,13 @@ from .creation import (  # noqa: E402,F401
     zeros,
     zeros_like,
 )
-from .numpy_functions import _ARRAY_FUNCTIONS, _NO_GRADIENT, _any_requires_grad, _unwrap  # noqa: E402
+from .numpy_functions import (  # noqa: E402
+    _ARRAY_FUNCTIONS,
+    _NO_GRADIENT,
+    _any_requires_grad,
+    _ufunc_with_keywords,
+    _unwrap,
+)
 
 _INPLACE_UFUNCS = {ops.Add: np.add, ops.Sub: np.subtract, ops.Mul: np.multiply,
                    ops.Div: np.true_divide}

@@ -84,7 +84,7 @@ class MultiOutputView(Tensor):
 
     @property
     def grad_fn(self) -> Any:
-        if autograd.is_grad_enabled():
+        if autograd.is_recording():
             self._check()
         return _GRAD_FN.__get__(self)
 

@@ -15,6 +15,8 @@ from . import function_of, idioms, method
 from .factories import tensor
 from .idioms import (
     Size,
+    add,
+    clone,
     div,
     divide,
     eq,
@@ -32,8 +34,11 @@ from .idioms import (
     logical_or,
     logical_xor,
     lt,
+    mul,
     ne,
     not_equal,
+    pow,
+    sub,
     true_divide,
 )
 
@@ -42,7 +47,7 @@ __all__ = ["sigmoid", "relu", "tanh", "softmax", "log_softmax", "allclose", "isc
            "equal", "is_tensor", "numel", "as_tensor", "asarray", "device", *idioms.__all__]
 _IDIOMS = (Size, div, divide, eq, ge, greater, greater_equal, gt, inference_mode,
            is_inference_mode_enabled, le, less, less_equal, logical_and, logical_not, logical_or,
-           logical_xor, lt, ne, not_equal, true_divide)
+           logical_xor, lt, ne, not_equal, true_divide, add, sub, mul, pow, clone)
 
 
 sigmoid, relu, tanh = (function_of(name) for name in ("sigmoid", "relu", "tanh"))

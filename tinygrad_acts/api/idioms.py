@@ -27,13 +27,22 @@ from typing import Any
 import numpy as np
 
 from .. import autograd, dtypes, ops, views
-from ..tensor import Tensor, _as_array, _new, _size_arg, _tensor_arg, check_device
+from ..tensor import (
+    Tensor,
+    _as_array,
+    _new,
+    _NoGradViewTensor,
+    _size_arg,
+    _tensor_arg,
+    check_device,
+    is_dtype_name,
+)
 from . import factories, method
 
 __all__ = ["Size", "inference_mode", "is_inference_mode_enabled", "gt", "ge", "lt", "le",
            "ne", "eq", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_not", "logical_and", "logical_or", "logical_xor", "div", "divide",
-           "true_divide"]
+           "true_divide", "add", "sub", "mul", "pow", "clone"]
 
 
 # --- comparisons: gt / ge / lt / le / ne / eq, functions and methods --------------------------
@@ -182,7 +191,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,
     with autograd.no_grad():
         result = _floor(a, other) if rounding_mode == "floor" else _trunc(a, other)
     tracked = [t for t in (a, other) if isinstance(t, Tensor) and t.requires_grad]
-    if out is not None or not tracked or not autograd.is_grad_enabled():
+    if out is not None or not tracked or not autograd.is_recording():
         return _into("div", out, result, a, other)
     return ops.DependsOn.apply(result, *tracked)  # NOTE: a rounded quotient has zero gradient
 
@@ -476,7 +485,7 @@ def _inplace_form(name: str) -> Any:
             with autograd.no_grad():  # values change, the graph (a leaf's too) does not
                 return self._inplace(ops.SetItem, out, index=Ellipsis, _name=name + "_")
         tracked = [t for t in (self, *args) if isinstance(t, Tensor) and t.requires_grad]
-        if name in _COMPARISONS and tracked and autograd.is_grad_enabled():
+        if name in _COMPARISONS and tracked and autograd.is_recording():
             # NOTE: as torch, a comparison written back is in the graph (zero gradient) when
             # an input requires grad, even into an integer or bool tensor
             out = ops.DependsOn.apply(out, *tracked)
@@ -488,7 +497,7 @@ def _inplace_form(name: str) -> Any:
 
 def _tracked(*inputs: Any) -> bool:
     """Whether an op on ``inputs`` records a graph (grad mode on, a tensor requires grad)."""
-    return autograd.is_grad_enabled() and any(
+    return autograd.is_recording() and any(
         isinstance(x, Tensor) and x.requires_grad for x in inputs)
 
 
@@ -544,7 +553,8 @@ class inference_mode:
     exit. A context manager and a decorator (bare or called), thread-local as grad mode is.
 
     Inference mode wins over grad mode: ``enable_grad()`` or ``set_grad_enabled(True)``
-    inside records nothing (the engine reads the thread's inference flag), as in torch.
+    inside records nothing (the engine reads the thread's inference flag), as in torch,
+    although ``is_grad_enabled()`` then answers True, as torch's does.
 
     NOTE: torch also marks the tensors made inside as inference tensors, which later
     refuse autograd; here they are ordinary tensors that do not require grad.
@@ -558,7 +568,7 @@ class inference_mode:
     """
 
     mode: bool
-    _prev: tuple[bool, bool]
+    _prev: tuple[bool, bool, bool]
 
     def __new__(cls, mode: Any = True) -> Any:
         self = super().__new__(cls)
@@ -570,11 +580,13 @@ class inference_mode:
 
     def __enter__(self) -> None:
         state = autograd._state
-        self._prev = (state.inference, state.grad_enabled)
-        state.inference, state.grad_enabled = self.mode, not self.mode
+        self._prev = (state.inference, state.grad_mode, state.grad_enabled)
+        state.inference = self.mode
+        state.grad_mode = state.grad_enabled = not self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        autograd._state.inference, autograd._state.grad_enabled = self._prev
+        state = autograd._state
+        state.inference, state.grad_mode, state.grad_enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
@@ -584,3 +596,200 @@ class inference_mode:
             with inference_mode(mode):
                 return fn(*args, **kwargs)
         return wrapper
+
+
+# --- queries: nelement / is_floating_point / is_complex / get_device / is_cuda / is_cpu -------
+
+@method
+def nelement(self: Tensor) -> int:
+    """The number of elements (torch's older name for ``numel()``)."""
+    return self.data.size
+
+
+@method
+def is_floating_point(self: Tensor) -> bool:
+    """Whether the dtype is a floating-point one (float16 / float32 / float64)."""
+    return self.data.dtype.kind == "f"
+
+
+@method
+def is_complex(self: Tensor) -> bool:
+    """Whether the dtype is complex: never here (tensors hold float, int or bool)."""
+    return self.data.dtype.kind == "c"
+
+
+@method
+def get_device(self: Tensor) -> int:
+    """The CUDA device index, -1 for a CPU tensor (always, here), as torch."""
+    return -1
+
+
+Tensor.is_cuda = property(lambda self: False, doc="False: tensors live on the CPU.")  # type: ignore[attr-defined]
+Tensor.is_cpu = property(lambda self: True, doc="True: tensors live on the CPU.")  # type: ignore[attr-defined]
+
+
+@method(name="__format__")
+def format_(self: Tensor, spec: str) -> str:
+    """``f"{t:.4f}"``, as torch: a 0-d tensor formats as its number (``f"{loss}"`` is the
+    number's text, not the repr), any other (and a subclass's, a Parameter's) as an object:
+    its ``str`` for an empty spec, a TypeError for any other spec.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> f"{ta.tensor(0.25):.3f} {ta.tensor(3)}"
+        '0.250 3'
+    """
+    if self.data.ndim == 0 and type(self) in _PLAIN:
+        return self.data.item().__format__(spec)
+    return object.__format__(self, spec)
+
+
+#: the classes torch formats as a number when 0-d: the Tensor and the engine's own marks
+_PLAIN = (Tensor, views.MultiOutputView, _NoGradViewTensor)
+
+
+# --- function forms: ta.add / sub / mul / pow / clone ------------------------------------------
+
+def _either(who: str, a: Any, b: Any) -> None:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        _tensor_arg(who, a, "input")
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+    """``input + alpha * other``: tensors or numbers (not both numbers), broadcast, with
+    torch's result dtype; ``out=``: written into that tensor (no gradient through it).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts.api.idioms import add
+        >>> add(ta.tensor([1.0, 2.0]), 1, alpha=2)
+        tensor([3., 4.])
+    """
+    _either("add", input, other)
+    return _into("add", out, input + (other if alpha == 1 else other * alpha), input, other)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+    """``input - alpha * other``, as ``add``."""
+    _either("sub", input, other)
+    return _into("sub", out, input - (other if alpha == 1 else other * alpha), input, other)
+
+
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input * other``, as ``add``."""
+    _either("mul", input, other)
+    return _into("mul", out, input * other, input, other)
+
+
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input ** exponent`` (either a number: ``ta.pow(2, x)``), as ``add``."""
+    _either("pow", input, exponent)
+    return _into("pow", out, input ** exponent, input, exponent)
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy that stays in the graph (``x.clone()``); torch's ``contiguous_format`` gives
+    a row-major copy, any other format the input's layout (preserve_format)."""
+    copy = _tensor_arg("clone", input, "input").clone()
+    return copy.contiguous() if "contiguous" in str(memory_format) else copy
+
+
+# --- conversions: to / cpu / cuda / type_as / float / double / ... / contiguous / t ----------
+
+@method
+def to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+       non_blocking: bool = False) -> Tensor:
+    """``to(dtype)``, ``to("cpu")``, ``to("cpu", dtype)``, ``to(other)`` (its dtype): itself
+    when nothing changes (``copy=True``: a copy then), else the cast (in the graph between
+    float dtypes). Any device but the CPU is refused."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif (isinstance(a, str) and not is_dtype_name(a)) or type(a).__name__ == "device":
+            device = a
+        else:
+            dtype = a
+    check_device(device)
+    out = self if dtype is None else self.astype(dtype)
+    return out.clone() if copy and out is self else out
+
+
+@method
+def cpu(self: Tensor) -> Tensor:
+    """Itself: tensors live on the CPU."""
+    return self
+
+
+@method
+def cuda(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Refused: there is no CUDA device here (a RuntimeError, as torch's without one)."""
+    return check_device("cuda")
+
+
+@method
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor cast to ``other``'s dtype."""
+    return self.astype(_tensor_arg("type_as", other).dtype)
+
+
+@method(name="float")
+def float_(self: Tensor) -> Tensor:
+    """``x.float()`` is ``x.to(float32)``."""
+    return self.astype(np.float32)
+
+
+@method(name="double")
+def double(self: Tensor) -> Tensor:
+    """``x.double()`` is ``x.to(float64)``."""
+    return self.astype(np.float64)
+
+
+@method(name="half")
+def half(self: Tensor) -> Tensor:
+    """``x.half()`` is ``x.to(float16)``."""
+    return self.astype(np.float16)
+
+
+@method(name="long")
+def long(self: Tensor) -> Tensor:
+    """``x.long()`` is ``x.to(int64)``."""
+    return self.astype(np.int64)
+
+
+@method(name="int")
+def int_(self: Tensor) -> Tensor:
+    """``x.int()`` is ``x.to(int32)``."""
+    return self.astype(np.int32)
+
+
+@method(name="short")
+def short(self: Tensor) -> Tensor:
+    """``x.short()`` is ``x.to(int16)``."""
+    return self.astype(np.int16)
+
+
+@method(name="bool")
+def bool_(self: Tensor) -> Tensor:
+    """``x.bool()`` is ``x.to(bool)``."""
+    return self.astype(np.bool_)
+
+
+@method
+def contiguous(self: Tensor) -> Tensor:
+    """Itself if its memory is C-contiguous, else a row-major copy (in the graph)."""
+    if self.data.flags.c_contiguous:
+        return self
+    if not self.requires_grad:
+        return Tensor._make(np.ascontiguousarray(self.data), False, None)
+    out = self.clone()  # NOTE: in the layout it had; row-major now (AddBackward saves none)
+    out.data = np.ascontiguousarray(out.data)
+    return out
+
+
+@method
+def t(self: Tensor) -> Tensor:
+    """The transpose of a tensor of at most 2 dims (as torch's ``t()``)."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor of at most 2 dims, got shape "
+                           f"{self.shape}; use transpose(dim0, dim1)")
+    return self.T

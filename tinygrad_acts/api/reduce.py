@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops, return_types
-from ..autograd import is_grad_enabled
+from ..autograd import is_recording
 from ..tensor import Tensor, _dim, _dims, _floating, _tensor_arg
 from . import function_of, method
 
@@ -35,7 +35,7 @@ def _accumulating(who: str, x: Any, dtype: Any) -> Tensor:
     sums and products)."""
     x = _tensor_arg(who, x, "input")
     if dtype is not None:
-        if np.dtype(dtype).kind not in "fc" and x.requires_grad and is_grad_enabled():
+        if np.dtype(dtype).kind not in "fc" and x.requires_grad and is_recording():
             raise RuntimeError(f"{who}: dtype={np.dtype(dtype)} of an input that requires "
                                f"grad (shape {x.shape}): autograd does not support integer "
                                "results, as torch")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ops.fused import Linear
-from ..ops.rnn import Scan
+from ..ops.rnn import Scan, cell_dtype
 from ..tensor import Tensor
 
 __all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
@@ -22,11 +22,10 @@ def _step(who: str, mode: str, x: Tensor, h: Tensor, c: Any, w_ih: Tensor, w_hh:
             c is not None and c.shape != h.shape):
         raise RuntimeError(f"{who}: hidden state {h.shape} does not fit input {x.shape} and "
                            f"w_hh {w_hh.shape} (expected ({x.shape[0]}, {w_hh.shape[1]}))")
-    dtypes = {t.dtype for t in (x, h, c, w_ih, w_hh, b_ih, b_hh) if isinstance(t, Tensor)}
-    if len(dtypes) > 1:  # NOTE: as torch's cells (their matmuls): one dtype, no promotion
-        raise RuntimeError(f"{who}: input, hidden state and weights must have the same "
-                           f"dtype, got {sorted(map(str, dtypes))}")
+    dtype = cell_dtype(who, mode, x, h, c, w_ih, w_hh, b_ih, b_hh)  # torch's promotion
     gx = Linear.apply(x, w_ih, b_ih) if b_ih is not None else Linear.apply(x, w_ih)
+    gx, h, c, w_hh, b_hh = (t if t is None or t.dtype == dtype else t.to(dtype)
+                            for t in (gx, h, c, w_hh, b_hh))
     return Scan.apply(gx, h, c, w_hh, b_hh, mode=mode, sizes=(x.shape[0],), act=act)
 
 

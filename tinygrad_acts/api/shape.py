@@ -310,7 +310,7 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
 
 
 @method
-def flip(input: Tensor, *dims: Any) -> Tensor:
+def flip(input: Tensor, *args: Any, dims: Any = None) -> Tensor:
     """y = input reversed along ``dims`` (a copy, as torch; ``x.flip(0, 1)`` or
     ``ta.flip(x, (0, 1))``).
 
@@ -327,7 +327,8 @@ def flip(input: Tensor, *dims: Any) -> Tensor:
         [[2, 1], [4, 3]]
     """
     x = _tensor_arg("flip", input, "input")
-    axes = tuple(_dim("flip", x, d) for d in _size_arg("flip", dims, "dims"))
+    dims = _size_arg("flip", args, "dims", dims)
+    axes = tuple(_dim("flip", x, d) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"flip: dims {dims} repeat a dim (shape {x.shape})")
     return S.Flip.apply(x, dims=axes if x.ndim else ())
@@ -446,7 +447,7 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
 
 
 @method
-def repeat(self: Tensor, *repeats: Any) -> Tensor:
+def repeat(self: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     """torch's x.repeat(*repeats): the tensor tiled ``repeats[i]`` times along dim i (at
     least one count per dim; extra counts add leading dims). A copy. (numpy's tile.)
 
@@ -461,7 +462,7 @@ def repeat(self: Tensor, *repeats: Any) -> Tensor:
         >>> ta.tensor([1, 2]).repeat(2, 2).tolist()
         [[1, 2, 1, 2], [1, 2, 1, 2]]
     """
-    reps = _size_arg("repeat", repeats, "repeats")
+    reps = _size_arg("repeat", sizes, "repeats", repeats)
     if len(reps) < self.ndim:
         raise RuntimeError(f"repeat: number of dimensions of repeat dims ({len(reps)}) can "
                            f"not be smaller than number of dimensions of tensor {self.shape}")

@@ -68,7 +68,8 @@ def _no_proj(kwargs: dict) -> None:
 
 class RNNBase(Module):
     """The shared part of RNN, LSTM and GRU (torch's ``RNNBase``): arguments, parameters,
-    init, repr and the forward over layers and directions."""
+    init, repr and the run over layers and directions (``_run``). As torch's, it has no
+    ``forward`` of its own: calling an ``RNNBase`` itself raises NotImplementedError."""
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -167,7 +168,8 @@ class RNNBase(Module):
             _check_dtype(type(self).__name__, s, getattr(self, self._flat_weights_names[1]))
         return states
 
-    def forward(self, input: Any, hx: Any = None) -> tuple:
+    def _run(self, input: Any, hx: Any = None) -> tuple:
+        """The forward of RNN, LSTM and GRU: (output, final state)."""
         who = type(self).__name__
         packed = hasattr(input, "batch_sizes") and not isinstance(input, Tensor)
         if packed:
@@ -270,6 +272,9 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
 
+    def forward(self, input: Any, hx: Any = None) -> tuple:
+        return self._run(input, hx)
+
 
 class LSTM(RNNBase):
     """Long short-term memory: i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the quarters
@@ -299,6 +304,9 @@ class LSTM(RNNBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
+    def forward(self, input: Any, hx: Any = None) -> tuple:
+        return self._run(input, hx)
+
 
 class GRU(RNNBase):
     """Gated recurrent unit (torch's): r, z = sigmoid(x W_i{r,z}^T + b_i + h W_h{r,z}^T +
@@ -320,6 +328,9 @@ class GRU(RNNBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         _no_proj(kwargs)
         super().__init__("GRU", *args, **kwargs)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple:
+        return self._run(input, hx)
 
 
 # --- cells: one step ----------------------------------------------------------------------
@@ -380,7 +391,8 @@ class RNNCellBase(Module):
             if s.shape[1] != self.hidden_size:
                 raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got "
                                    f"{s.shape[1]}, expected {self.hidden_size}")
-            _check_dtype(who, s, self.weight_hh)
+            if i == 0:  # NOTE: c may differ (it promotes: see ops.rnn.cell_dtype), as torch
+                _check_dtype(who, s, self.weight_hh)
         return x, states, unbatched
 
     def _weights(self) -> tuple:

@@ -459,7 +459,8 @@ class Fmod(Function):
     """
 
     def forward(self, a, b):
-        self.save(a if self.needs_input_grad[1] else None, b, shape_of(a), shape_of(b))
+        need_b = self.needs_input_grad[1]  # only db reads a and b: save nothing otherwise
+        self.save(a if need_b else None, b if need_b else None, shape_of(a), shape_of(b))
         with np.errstate(**QUIET):  # a float fmod by 0 is nan, as torch
             return np.fmod(a, b)
 

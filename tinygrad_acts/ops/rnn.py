@@ -399,6 +399,46 @@ class Scan(Function):
         return grads if len(need) == 5 else (*grads, dwr if need[5] else None)
 
 
+# --- dtypes: what torch's cells promote, and what they refuse ---------------------------------
+
+def cell_dtype(who: str, mode: str, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any,
+               b_ih: Any = None, b_hh: Any = None, w_hr: Any = None, steps: int = 1) -> Any:
+    """The dtype a recurrent cell computes and returns in, from its operands' (torch 2.13's
+    CPU cells), or the RuntimeError torch raises. x, w_ih and b_ih meet in one matmul (torch's
+    linear: one dtype, I), and so do h, w_hh and b_hh (H); the gates are then added into
+    the h part, and the rest promotes: an LSTM returns promote(H, c's dtype) (c' = f c + i
+    g), a GRU promote(I, H) (n = tanh(gx_n + r gh_n)), an Elman RNN H. A projection w_hr
+    meets o tanh(c') in a matmul, so it must have that dtype; over more than one step the
+    state must keep H (it meets w_hh again).
+
+    Example:
+        >>> import numpy as np
+        >>> f, d = np.zeros(1, np.float32), np.zeros(1, np.float64)
+        >>> cell_dtype("lstm_cell", "lstm", f, f, d, f, f)    # a float64 cell state
+        dtype('float64')
+    """
+    i = _one_dtype(who, ("input", "w_ih", "b_ih"), (x, w_ih, b_ih))
+    hd = _one_dtype(who, ("hidden", "w_hh", "b_hh"), (h, w_hh, b_hh))
+    out = np.promote_types(hd, c.dtype) if mode == "lstm" else \
+        np.promote_types(i, hd) if mode == "gru" else hd
+    if w_hr is not None and np.dtype(w_hr.dtype) != out:
+        raise RuntimeError(f"{who}: w_hr has dtype {w_hr.dtype}, but o tanh(c') it multiplies "
+                           f"has {out}: they meet in one matmul and must have one dtype")
+    if steps > 1 and out != hd:
+        raise RuntimeError(f"{who}: the state comes out of a step as {out}, and {out} and "
+                           f"w_hh's {hd} cannot meet in the next step's matmul (as in torch)")
+    return out
+
+
+def _one_dtype(who: str, names: tuple, items: tuple) -> Any:
+    found = {n: np.dtype(t.dtype) for n, t in zip(names, items) if t is not None}
+    if len(set(found.values())) > 1:
+        listed = ", ".join(f"{n} {d}" for n, d in found.items())
+        raise RuntimeError(f"{who}: {', '.join(found)} meet in one matmul and must have one "
+                           f"dtype (as in torch), got {listed}")
+    return next(iter(found.values()))
+
+
 # --- the rows: cell steps as torch's lstm_cell / gru_cell / rnn_*_cell, and short scans ------
 
 
@@ -458,13 +498,11 @@ def _lstm_proj(args: tuple, sizes: tuple = ()) -> Any:
         return _torch_lstm_proj(x, (h, c), dict(weight_ih_l0=wi, weight_hh_l0=wh,
                                                 bias_ih_l0=bi, bias_hh_l0=bh,
                                                 weight_hr_l0=wr), sizes)
-    dtypes = {str(t.dtype) for t in (x, h, c, wi, wh, bi, bh, wr)}
-    if len(dtypes) > 1:  # NOTE: as torch's nn.LSTM: one dtype, no promotion
-        raise RuntimeError(f"lstm: input, hidden state and weights must have the same dtype, "
-                           f"got {sorted(dtypes)}")
+    steps = sizes or (x.shape[1],) * x.shape[0]
+    dtype = cell_dtype("lstm", "lstm", x, h, c, wi, wh, bi, bh, wr, steps=len(steps))
     flat = x if sizes else x.reshape(x.shape[0] * x.shape[1], x.shape[2])
-    y = Scan.apply(flat @ wi.T + bi, h[0], c[0], wh, bh, wr, mode="lstm",
-                   sizes=sizes or (x.shape[1],) * x.shape[0])
+    gx, h0, c0, wh, bh, wr = (t.to(dtype) for t in (flat @ wi.T + bi, h[0], c[0], wh, bh, wr))
+    y = Scan.apply(gx, h0, c0, wh, bh, wr, mode="lstm", sizes=steps)
     return y[:, :wr.shape[0]] if sizes else y[:, :wr.shape[0]].reshape(*x.shape[:2], -1)
 
 
