@@ -30,7 +30,11 @@ check that we refuse it too. Its steps come from:
   covered with no edit here), with the row's own ``fn`` on our side and, for rows whose
   ``fn`` does not run on torch, the same call spelled for torch (``TORCH_ROWS``);
 - the Tensor API: zero-argument methods and ``other``-methods discovered from the Tensor
-  class (any dtype: bool, int32, int64, float32, float64), the operators with tensors,
+  class (any dtype: bool, int32, int64, float32, float64), their in-place forms
+  (``x.exp_()``, ``x.atan2_(y)``), the methods with dims, k, sizes, indices or masks
+  (``METHOD_ARGS``: cumsum, topk, chunk, narrow, gather, masked_fill, ...); random and
+  uninitialised results (``RANDOM``: bernoulli, new_empty) are replaced in both libraries
+  by a deterministic summary (shape, dtype, requires_grad, range); the operators with tensors,
   0-d tensors, Python and numpy scalars on either side, reductions over dims (valid and
   not, keepdim), ``max(dim)``/``min(dim)`` with indices, views (reshape/view on
   non-contiguous tensors, permute, transpose, expand, squeeze/unsqueeze/flatten with valid
@@ -119,7 +123,7 @@ class Backend:
     words: dict[str, str]       # $lib, $grad
     imports: str                # the import lines of a pasted program
     base: dict                  # the names every program starts with
-    tensor_type: type
+    tensor_type: Any            # the library's Tensor class
     is_grad_enabled: Callable[[], bool]
     default_dtype: Callable[[], str]
     reset: Callable[[], None]   # grad mode on, float32 default: after every program
@@ -370,16 +374,16 @@ def _diff_seq(ours: Snap, theirs: Snap, where: str, loose: str) -> Found | None:
 
 
 def _diff_tensor(ours: Snap, theirs: Snap, where: str, loose: str) -> Found | None:
-    checks = (("shape", ours.shape, theirs.shape), ("dtype", ours.dtype, theirs.dtype))
+    checks: tuple = (("shape", ours.shape, theirs.shape), ("dtype", ours.dtype, theirs.dtype))
     for kind, a, b in checks:
         if a != b:
             return kind, where, str(a), str(b)
     if not same_values(ours.value, theirs.value, loose or theirs.dtype):
         return "value", where, _short(ours.value), _short(theirs.value)
     checks = (("requires_grad", ours.requires_grad, theirs.requires_grad),
-              ("is_leaf", ours.is_leaf, theirs.is_leaf),
-              ("alias", ours.alias or "a new object", theirs.alias or "a new object"),
-              ("grad", ours.grad is None, theirs.grad is None))
+                     ("is_leaf", ours.is_leaf, theirs.is_leaf),
+                     ("alias", ours.alias or "a new object", theirs.alias or "a new object"),
+                     ("grad", ours.grad is None, theirs.grad is None))
     for kind, a, b in checks:
         if a != b:
             if kind == "grad":
@@ -661,6 +665,18 @@ def tensor_methods() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(zero), tuple(other)
 
 
+@functools.cache
+def inplace_methods() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(in-place forms of the zero-argument methods, of the ``other``-methods) that ours and
+    torch's Tensor share: ``x.exp_()``, ``x.atan2_(y)``; the random fills are left out."""
+    torch = torch_backend().lib
+    zero, other = tensor_methods()
+    names = [n for n in vars(ta.Tensor) if n.endswith("_") and not n.startswith("_")
+             and hasattr(torch.Tensor, n) and n[:-1] not in RANDOM]
+    return (tuple(n for n in names if n[:-1] in zero),
+            tuple(n for n in names if n[:-1] in other))
+
+
 #: ops whose float results are IEEE-identical in both libraries (so safe to compare exactly
 #: and to feed into ops that jump): the operators, views, selections, piecewise-linear maps
 EXACT = {"+", "-", "*", "/", "neg", "abs", "relu", "clamp", "maximum", "minimum", "where",
@@ -681,7 +697,19 @@ EXACT = {"+", "-", "*", "/", "neg", "abs", "relu", "clamp", "maximum", "minimum"
 JUMPS = {"sign", "<", "<=", ">", ">=", "==", "!=", "//", "%", "floor_divide", "remainder",
          "long", "int", "short", "bool", "argmax", "argmin", "eq", "&", "|", "^", "all", "any",
          "mask", "floor", "ceil", "trunc", "round", "fix", "frac", "fmod", "count_nonzero",
-         "mode", "median", "nanmedian", "argsort", "unique", "isnan", "isinf", "isfinite"}
+         "mode", "median", "nanmedian", "argsort", "unique", "isnan", "isinf", "isfinite",
+         # the same tests spelled as methods, and the ops whose result is a set of places
+         "gt", "ge", "lt", "le", "ne", "greater", "greater_equal", "less", "less_equal",
+         "not_equal", "isclose", "allclose", "equal", "isposinf", "isneginf", "logical_not",
+         "logical_and", "logical_or", "logical_xor", "nonzero", "argwhere", "sort",
+         "cummax", "cummin", "topk", "kthvalue", "max(dim)", "min(dim)", "masked_select"}
+#: ops whose values are drawn at random (bernoulli) or left uninitialised (new_empty): their
+#: results are compared by shape, dtype, requires_grad and range only (``RANDOM_SUMMARY``)
+RANDOM = {"bernoulli", "new_empty"}
+#: how a random result is replaced, in both libraries, by something deterministic: the same
+#: dtype and shape, 1 where the drawn value is in range (bernoulli draws 0 or 1), else 0
+RANDOM_SUMMARY = {"bernoulli": "{0} = {0} * 0 + (({0} == 0) | ({0} == 1))",
+                  "new_empty": "{0} = $lib.zeros_like({0})"}
 
 FLOATS = ("float64", "float32")
 INTS = ("int64", "int32")
@@ -921,7 +949,7 @@ def _leafness(t: Any) -> str:
     return "" if _attr(lambda: t.grad_fn is None) is True else " non-leaf"
 
 
-def _dims_text(shape: tuple) -> str:
+def _dims_text(shape: tuple | list) -> str:
     return ", ".join(map(str, shape))
 
 
@@ -1044,7 +1072,61 @@ def step_unary(b: Builder) -> None:
     x = b.pick(exact=name in JUMPS) or b.leaf()
     out = b.new()
     expr = f"{x}.{name}()"
+    if name in RANDOM:   # one step: if the draw raises, the summary does not run
+        b.emit(f"{out} = {expr}\n" + RANDOM_SUMMARY[name].format(out), f".{name}()",
+               desc(b.value(x)), out=out)
+        return
     b.emit(f"{out} = {expr}", f".{name}()", desc(b.value(x)), out=out, expr=expr,
+           exact=name in EXACT and x in b.exact)
+
+
+def _gather_index(b: Builder, d: int, size: int, shape: tuple) -> str:
+    index = literal(b.rng.integers(0, max(size, 1), shape))
+    return f"{d}, $lib.tensor({index}, dtype=$lib.int64)"   # int64 even when empty
+
+
+def _mask(b: Builder, shape: tuple) -> str:
+    return f"$lib.tensor({literal(b.rng.random(shape) < 0.5)}, dtype=$lib.bool)"
+
+
+def _index(b: Builder, size: int) -> str:
+    return f"$lib.tensor({[int(i) for i in b.rng.integers(0, max(size, 1), 2)]})"
+
+
+#: Tensor methods whose required parameters are not just ``other``: how to write their
+#: arguments, from the builder, a dim (in range mostly), that dim's size and the shape
+METHOD_ARGS: dict[str, Callable[[Builder, int, int, tuple], str]] = {
+    **{name: (lambda b, d, n, s: str(d)) for name in (
+        "cumsum", "cumprod", "cummax", "cummin", "logsumexp", "softmax", "log_softmax",
+        "unbind")},
+    **{name: (lambda b, d, n, s: f"{b.choice([1, 2, n, n + 1])}, {d}")
+       for name in ("topk", "kthvalue")},
+    **{name: (lambda b, d, n, s: f"{b.choice([1, 2, 3])}, {d}")
+       for name in ("chunk", "split", "tensor_split")},
+    "roll": lambda b, d, n, s: b.choice([f"{b.choice([1, -2])}", f"{b.choice([1, -2])}, {d}"]),
+    "narrow": lambda b, d, n, s: f"{d}, {b.choice([0, 1])}, {b.choice([0, 1, 2])}",
+    "clamp_min": lambda b, d, n, s: b.choice(["0.5", "-1.0", "0"]),
+    "clamp_max": lambda b, d, n, s: b.choice(["0.5", "-1.0", "0"]),
+    "masked_fill": lambda b, d, n, s: f"{_mask(b, s)}, {b.choice(['0.5', '-2', 'math.inf'])}",
+    "masked_select": lambda b, d, n, s: _mask(b, s),
+    "repeat_interleave": lambda b, d, n, s: b.choice(["2", f"2, dim={d}"]),
+    "unflatten": lambda b, d, n, s: f"{d}, ({n}, 1)" if b.chance(0.8) else f"{d}, (2, -1)",
+    "index_select": lambda b, d, n, s: f"{d}, {_index(b, n)}",
+    "take": lambda b, d, n, s: _index(b, n),
+    "gather": _gather_index,
+}
+
+
+def step_method(b: Builder) -> None:
+    """A Tensor method with arguments: dims, k, sizes, an index or a mask."""
+    name = b.choice([m for m in METHOD_ARGS if hasattr(ta.Tensor, m)])
+    x = b.pick(exact=name in JUMPS) or b.leaf()
+    t = b.value(x)
+    d = _dim(b, t.dim())
+    size = t.shape[d] if t.dim() and -t.dim() <= d < t.dim() else 1
+    out = b.new()
+    expr = f"{x}.{name}({METHOD_ARGS[name](b, d, size, tuple(t.shape))})"
+    b.emit(f"{out} = {expr}", f".{name}(args)", desc(t), out=out, expr=expr,
            exact=name in EXACT and x in b.exact)
 
 
@@ -1107,9 +1189,11 @@ def _dim(b: Builder, ndim: int, extra: int = 0) -> int:
 
 def step_reduce(b: Builder) -> None:
     name = b.choice(REDUCTIONS)
-    x = b.pick(exact=name in JUMPS) or b.leaf()
-    ndim = b.value(x).dim()
     how = b.choice(["all", "int", "int", "int", "tuple", "kw"])
+    # NOTE: max(dim) / min(dim) return indices, which jump with the last bit of a tie
+    jumps = name in JUMPS or (name in ("max", "min") and how in ("int", "kw"))
+    x = b.pick(exact=jumps) or b.leaf()
+    ndim = b.value(x).dim()
     args = []
     if how == "int":
         args.append(str(_dim(b, ndim)))
@@ -1168,12 +1252,13 @@ def _view_args(b: Builder, kind: str, t: Any) -> str:
     if kind in ("transpose", "swapaxes"):
         return f"{_dim(b, n)}, {_dim(b, n)}"
     if kind == "expand":
-        target = [3 if s == 1 and b.chance(0.6) else (-1 if b.chance(0.3) else s) for s in shape]
+        dims: list = [3 if s == 1 and b.chance(0.6) else (-1 if b.chance(0.3) else s)
+                      for s in shape]
         if b.chance(0.4):
-            target.insert(0, 2)
-        if b.chance(b.P_INVALID) and target:
-            target[-1] = 5
-        return _dims_text(target) if target else "()"
+            dims.insert(0, 2)
+        if b.chance(b.P_INVALID) and dims:
+            dims[-1] = 5
+        return _dims_text(dims) if dims else "()"
     if kind == "squeeze":
         return b.choice(["", f"{_dim(b, n)}", f"dim={_dim(b, n)}"])
     if kind == "unsqueeze":
@@ -1275,7 +1360,8 @@ def step_setitem(b: Builder) -> None:
 
 
 INPLACE = ("add_", "sub_", "mul_", "div_", "+=", "-=", "*=", "/=", "clamp_", "zero_", "fill_",
-           "relu_", "sigmoid_", "tanh_", "F.relu", "F.leaky_relu", "F.relu_")
+           "relu_", "sigmoid_", "tanh_", "F.relu", "F.leaky_relu", "F.relu_", "method_",
+           "method_")
 
 
 def _inplace_target(b: Builder) -> str:
@@ -1309,6 +1395,14 @@ def step_inplace(b: Builder) -> None:
         code = f"{x}.fill_({v})"
     elif op in ("zero_", "relu_", "sigmoid_", "tanh_"):
         code = f"{x}.{op}()"
+    elif op == "method_":   # any other in-place method of the Tensor class
+        unary, binary = inplace_methods()
+        op = b.choice(unary + binary)
+        jumps = op[:-1] in JUMPS
+        if jumps and x not in b.exact:
+            x = b.pick(exact=True) or b.leaf()
+        exact = op[:-1] in EXACT and op in unary
+        code = f"{x}.{op}()" if op in unary else f"{x}.{op}({_other(b, x, jumps)[0]})"
     else:
         out = b.new()
         args = {"F.relu": "inplace=True", "F.leaky_relu": "0.2, inplace=True",
@@ -1654,7 +1748,7 @@ FAMILIES: tuple[tuple[float, Callable[[Builder], None]], ...] = (
     (5, step_reduce), (6, step_shape), (5, step_index), (3, step_setitem), (5, step_inplace),
     (3, step_join), (2, step_matmul), (4, step_activation), (3, step_loss), (2, step_layer),
     (3, step_backward), (3, step_grad), (3, step_hook), (2, step_autograd_misc),
-    (0.7, step_global_mode),
+    (0.7, step_global_mode), (3, step_method),
 )
 _WEIGHTS = np.array([w for w, _ in FAMILIES]) / sum(w for w, _ in FAMILIES)
 
