@@ -76,8 +76,9 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         tensor([ True, False])
     """
     a, b = _tensor_arg("isclose", input, "input"), _tensor_arg("isclose", other)
-    if (a.dtype == np.bool_) != (b.dtype == np.bool_) or a.dtype.kind != b.dtype.kind:
-        raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype}, as in torch")
+    if a.dtype != b.dtype:  # torch: "Double did not match Float", for any two dtypes
+        raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype} (shapes {a.shape} "
+                           f"and {b.shape}); convert one, e.g. other.to(input.dtype)")
     return Tensor._make(np.isclose(a.data, b.data, rtol, atol, equal_nan), False, None)
 
 
