@@ -285,7 +285,7 @@ class PadIndexed(Function):
         self.save(x.shape, tuple(d for d, _ in index), tuple(idx for _, idx in index), x)
         for d, idx in index:
             x = x[(slice(None),) * d + (idx,)]
-        return np.ascontiguousarray(x)  # torch's result is contiguous (view() works on it)
+        return np.asarray(x, order="C")  # torch's result is contiguous (view() works on it)
 
     def backward(self, g: Any, in_shape: tuple, dims: tuple, picks: tuple, x: Any) -> Any:
         for d, idx in reversed(list(zip(dims, picks))):

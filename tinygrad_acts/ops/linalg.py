@@ -109,7 +109,7 @@ class Einsum(Function):
             keep = [x if any(n for j, n in enumerate(needs) if j != i) else None
                     for i, x in enumerate(operands)]
             self.save(equation, [np.shape(x) for x in operands], *keep)
-        return np.ascontiguousarray(_np_einsum(equation, operands))  # as torch's layout
+        return np.asarray(_np_einsum(equation, operands), order="C")  # torch's layout
 
     @quiet
     def backward(self, g, equation, shapes, *operands):

@@ -102,7 +102,7 @@ class Resample(Function):
         self.save(x.shape, plans)
         for axis in reversed(range(2, x.ndim)):
             x = _step(x, axis, plans[axis - 2])
-        return np.ascontiguousarray(x)  # torch's result is contiguous (view() works on it)
+        return np.asarray(x, order="C")  # torch's result is contiguous (view() works on it)
 
     @quiet
     def backward(self, g, in_shape, plans):
