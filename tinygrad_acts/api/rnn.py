@@ -24,9 +24,8 @@ def _step(who: str, mode: str, x: Tensor, h: Tensor, c: Any, w_ih: Tensor, w_hh:
                            f"w_hh {w_hh.shape} (expected ({x.shape[0]}, {w_hh.shape[1]}))")
     dtype = cell_dtype(who, mode, x, h, c, w_ih, w_hh, b_ih, b_hh)  # torch's promotion
     gx = Linear.apply(x, w_ih, b_ih) if b_ih is not None else Linear.apply(x, w_ih)
-    gx, h, c, w_hh, b_hh = (t if t is None or t.dtype == dtype else t.to(dtype)
-                            for t in (gx, h, c, w_hh, b_hh))
-    return Scan.apply(gx, h, c, w_hh, b_hh, mode=mode, sizes=(x.shape[0],), act=act)
+    cast = [t if t is None or t.dtype == dtype else t.to(dtype) for t in (gx, h, c, w_hh, b_hh)]
+    return Scan.apply(*cast, mode=mode, sizes=(x.shape[0],), act=act)
 
 
 def lstm_cell(input: Tensor, hx: tuple, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
