@@ -140,7 +140,6 @@ def test_numpy_int_scalar_power_keeps_the_gradient_float32():
 # --- masked_fill of a bool tensor: any number converts (inf and nan to True) ------------------
 
 
-@xfail("we-raise @ .masked_fill(args)", "api/selection.py masked_fill's overflow check")
 @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
 def test_masked_fill_of_a_bool_tensor_takes_any_number(value):
     """torch: bool(value) for a bool tensor (True for inf and nan); the overflow error is for

@@ -74,6 +74,8 @@ def _value(who: str, x: Tensor, value: Any) -> Any:
                                f"{value.shape}")
         return value if value.data.dtype == x.data.dtype else value.astype(x.dtype)
     value = value.item() if isinstance(value, np.generic) else _number(who, x, value)
+    if x.data.dtype.kind == "b":  # as torch: bool(value), so inf and nan are True
+        return np.asarray(bool(value), np.bool_)
     if x.data.dtype.kind != "f" and isinstance(value, float) and not (
             np.isfinite(value) and abs(value) < 2.0 ** 63):
         raise RuntimeError(f"{who}: value {value} cannot be converted to type {x.dtype} "
