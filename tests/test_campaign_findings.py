@@ -147,3 +147,16 @@ def test_masked_fill_of_a_bool_tensor_takes_any_number(value):
     for lib in (torch, ta):
         y = lib.tensor([False, True]).masked_fill(lib.tensor([True, False]), value)
         assert y.tolist() == [True, True], lib.__name__
+
+
+# --- found by the reviewer's port of real PyTorch code -----------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "bool"])
+def test_small_integer_sums_are_int64_as_torch(dtype):
+    """numpy sums uint8 as uint64, so ``x.sum() - 400`` wrapped around; torch sums every
+    integer (and bool) dtype in int64."""
+    for lib in (torch, ta):
+        x = lib.tensor([1, 0, 1], dtype=getattr(lib, dtype))
+        assert str(x.sum().dtype).endswith("int64") and str(x.sum(0).dtype).endswith("int64")
+    assert (ta.tensor([200, 100], dtype=ta.uint8).sum() - 400).item() == -100

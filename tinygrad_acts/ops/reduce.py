@@ -39,7 +39,9 @@ class Sum(Function):
     @quiet
     def forward(self, x, axis=None, keepdims=False, scale=None):
         self.save(x.shape, axis, keepdims, scale)
-        total = x.sum(axis=axis, keepdims=keepdims, dtype=_wide(x))
+        # (numpy sums small unsigned ints as uint64; torch, as every integer, in int64)
+        wide = np.int64 if x.dtype.kind == "u" and x.dtype.itemsize < 8 else _wide(x)
+        total = x.sum(axis=axis, keepdims=keepdims, dtype=wide)
         # (a Python float scale keeps the dtype)
         return _narrow(total if scale is None else total * scale, x)
 
