@@ -79,3 +79,29 @@ def check_second_grads(fn, *arrays, eps=1e-6, atol=1e-5, rtol=1e-4, seed=1):
         have = np.zeros_like(a) if g is None else g.numpy()
         np.testing.assert_allclose(have, want, atol=atol, rtol=rtol,
                                    err_msg=f"second derivative, input {i}")
+
+
+def torch_outcome(m, call):
+    """What call(m) gives: ("value", type or dtype name, values) or ("error", its type)."""
+    try:
+        out = call(m)
+    except Exception as e:  # noqa: BLE001 (whichever torch raises, ours must raise too)
+        return "error", type(e)
+    if isinstance(out, (bool, int, float, str, tuple)) or out is None:
+        return "value", type(out).__name__, out
+    return "value", str(out.dtype).removeprefix("torch."), out.tolist()
+
+
+def same_as_torch(torch, call, rtol=1e-6):
+    """call(torch) and call(ta) agree: both raise (ours a subclass of torch's exception), or
+    give the same type or dtype name and values (rtol; exactly for text, tuples, None)."""
+    theirs, ours = torch_outcome(torch, call), torch_outcome(ta, call)
+    if theirs[0] == "error":
+        assert ours[0] == "error" and issubclass(ours[1], theirs[1]), (ours, theirs)
+        return
+    assert ours[:2] == theirs[:2], (ours, theirs)
+    if isinstance(ours[2], str) or ours[2] is None or isinstance(ours[2], tuple):
+        assert ours[2] == theirs[2], (ours, theirs)
+    else:
+        np.testing.assert_allclose(np.asarray(ours[2], float), np.asarray(theirs[2], float),
+                                   rtol=rtol)

@@ -11,32 +11,12 @@ import pytest
 
 import tinygrad_acts as ta
 
+from tests.helpers import same_as_torch
+
 
 @pytest.fixture
 def torch():
     return pytest.importorskip("torch")
-
-
-def _outcome(m, call):
-    """What call(m) gives: ("value", dtype name, values) or ("error", exception type)."""
-    try:
-        out = call(m)
-    except Exception as e:  # noqa: BLE001 (whichever torch raises, ours must raise too)
-        return "error", type(e)
-    if isinstance(out, (bool, int, float)) or out is None:
-        return "value", type(out).__name__, out
-    return "value", str(out.dtype).removeprefix("torch."), out.tolist()
-
-
-def _same(torch, call):
-    theirs = _outcome(torch, call)
-    ours = _outcome(ta, call)
-    if theirs[0] == "error":
-        assert ours[0] == "error" and issubclass(ours[1], theirs[1]), (ours, theirs)
-    else:
-        assert ours[:2] == theirs[:2], (ours, theirs)
-        np.testing.assert_allclose(np.asarray(ours[2], float), np.asarray(theirs[2], float),
-                                   rtol=1e-6)
 
 
 # --- 1. div / div_ / divide / true_divide with rounding_mode ---------------------------------
@@ -60,7 +40,7 @@ def _same(torch, call):
     lambda m: m.tensor([-7.0, 7.0]).div(2, "floor"),
     lambda m: m.tensor([-7.0, 7.0]).div_(2, "floor")])
 def test_div_methods_take_rounding_mode_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 def test_a_rounded_div_in_place_has_zero_gradient(torch):
@@ -99,7 +79,7 @@ def test_true_division_by_div_in_place_keeps_its_gradient():
     lambda m: m.tensor([1.0, 2.0]) == None,  # noqa: E711 (what torch does with it)
 ])
 def test_comparison_with_a_list_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 _U8 = [0, 255]
@@ -130,7 +110,7 @@ _I8 = [-128, 127]
     lambda m: m.tensor([True]) == 256,
 ])
 def test_python_int_comparisons_wrap_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 # --- 3. inference mode wins over enable_grad / set_grad_enabled ------------------------------
@@ -230,7 +210,7 @@ _OVERLAPS = {
 
 @pytest.mark.parametrize("name", list(_OVERLAPS))
 def test_partially_overlapping_inplace_op_as_torch(torch, name):
-    _same(torch, lambda m: _OVERLAPS[name](m.arange(4.0)))
+    same_as_torch(torch, lambda m: _OVERLAPS[name](m.arange(4.0)))
 
 
 def test_overlap_error_names_the_op():
@@ -248,7 +228,7 @@ def test_overlap_is_refused_inside_a_graph_too(torch):
         w = m.arange(4.0, requires_grad=True)
         h = w * 1
         return h[1:].hypot_(h[:-1])
-    _same(torch, run)
+    same_as_torch(torch, run)
 
 
 # --- 5. in-place forms given dtype= or out= ---------------------------------------------------
@@ -268,7 +248,7 @@ def test_overlap_is_refused_inside_a_graph_too(torch):
     lambda m: m.arange(4.0).add_(1, out=m.zeros(4)),
 ])
 def test_inplace_forms_with_dtype_or_out_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 def test_inplace_dtype_error_says_bad_inplace_call():
@@ -301,7 +281,7 @@ def test_a_no_grad_view_changed_in_place_in_grad_mode_as_torch(torch, view, writ
         with m.no_grad():
             v = _VIEWS[view](t)
         return _WRITES[write](v)
-    _same(torch, run)
+    same_as_torch(torch, run)
 
 
 @pytest.mark.parametrize("write", list(_WRITES))
@@ -314,7 +294,7 @@ def test_a_piece_of_a_multi_output_view_changed_in_place_as_torch(torch, split, 
     def run(m):
         h = m.arange(4.0, requires_grad=True) * 1
         return _WRITES[write](pieces[split](h)[0])
-    _same(torch, run)
+    same_as_torch(torch, run)
 
 
 # --- 7. stride() of views and of results ------------------------------------------------------

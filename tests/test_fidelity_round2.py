@@ -19,34 +19,12 @@ from tinygrad_acts.api import idioms
 from tinygrad_acts.ops import OPS
 from tinygrad_acts.ops.rnn import cell_dtype
 
+from tests.helpers import same_as_torch
+
 
 @pytest.fixture
 def torch():
     return pytest.importorskip("torch")
-
-
-def _outcome(m, call):
-    """What call(m) gives: ("value", type or dtype name, values) or ("error", its type)."""
-    try:
-        out = call(m)
-    except Exception as e:  # noqa: BLE001 (whichever torch raises, ours must raise too)
-        return "error", type(e)
-    if isinstance(out, (bool, int, float, str, tuple)) or out is None:
-        return "value", type(out).__name__, out
-    return "value", str(out.dtype).removeprefix("torch."), out.tolist()
-
-
-def _same(torch, call, rtol=1e-6):
-    theirs, ours = _outcome(torch, call), _outcome(ta, call)
-    if theirs[0] == "error":
-        assert ours[0] == "error" and issubclass(ours[1], theirs[1]), (ours, theirs)
-        return
-    assert ours[:2] == theirs[:2], (ours, theirs)
-    if isinstance(ours[2], str) or ours[2] is None or isinstance(ours[2], tuple):
-        assert ours[2] == theirs[2], (ours, theirs)
-    else:
-        np.testing.assert_allclose(np.asarray(ours[2], float), np.asarray(theirs[2], float),
-                                   rtol=rtol)
 
 
 # --- 1. format: a 0-d tensor formats as its number ------------------------------------------
@@ -64,7 +42,7 @@ def _same(torch, call, rtol=1e-6):
     lambda m: format(m.nn.Parameter(m.tensor(1.5)), ".2f"),   # a subclass: as an object
 ])
 def test_format_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 def test_format_of_a_tensor_with_an_empty_spec_is_its_str():
@@ -137,7 +115,7 @@ def test_a_ufunc_without_out_stays_in_the_graph_and_keywords_are_still_refused()
     lambda m: setattr(m.tensor([1, 2]), "requires_grad", False),
 ])
 def test_setting_requires_grad_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 def test_setting_requires_grad_on_a_leaf_records_and_unsets_its_views_follow(torch):
@@ -176,7 +154,7 @@ def test_setting_requires_grad_on_a_leaf_records_and_unsets_its_views_follow(tor
     lambda m: m.arange(3).expand(2, 3, size=(2, 3)),
 ])
 def test_queries_and_keyword_forms_as_torch(torch, call):
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 def test_view_names_the_element_counts():
@@ -203,7 +181,7 @@ def test_function_forms_as_torch(torch, name, args, kwargs):
         fn = getattr(m, name) if m is torch else _function(name)
         return fn(m.tensor(args[0]), *[m.tensor(a) if isinstance(a, list) else a
                                        for a in args[1:]], **kwargs)
-    _same(torch, call)
+    same_as_torch(torch, call)
 
 
 def test_function_forms_take_a_number_first_and_out():
@@ -389,7 +367,7 @@ def test_softmax_of_a_transposed_input_is_contiguous_as_torch(torch, fn, make, d
     (lambda nn: nn.GRU(2, 3), lambda m: (m.ones(1, 1, 2),)),
 ])
 def test_rnnbase_forward_is_not_implemented_as_torch(torch, make, args):
-    _same(torch, lambda m: tuple(make(m.nn)(*args(m))[0].shape))
+    same_as_torch(torch, lambda m: tuple(make(m.nn)(*args(m))[0].shape))
 
 
 _CELLS = [  # the name, torch's function, shapes: x, h, (c,) w_ih, w_hh, b_ih, b_hh
@@ -436,7 +414,7 @@ def test_lstm_with_projections_promotes_as_torch(torch, row):
             y.sum().backward()
             return m.cat([y.reshape(-1).double()] + [a.grad.reshape(-1).double()
                                                      for a in args]).to(y.dtype)
-        _same(torch, call, rtol=1e-4)
+        same_as_torch(torch, call, rtol=1e-4)
 
 
 def test_lstm_cell_with_a_float64_cell_state_runs_as_torch(torch):
@@ -445,7 +423,7 @@ def test_lstm_cell_with_a_float64_cell_state_runs_as_torch(torch):
         h, c = m.lstm_cell(m.ones(2, 4, dtype=f), (m.ones(2, 3, dtype=f), m.ones(2, 3, dtype=d)),
                            m.ones(12, 4, dtype=f) / 10, m.ones(12, 3, dtype=f) / 10)
         return m.cat([h, c])
-    _same(torch, call, rtol=1e-4)
+    same_as_torch(torch, call, rtol=1e-4)
 
 
 def test_fmod_by_a_number_saves_nothing_so_backward_runs_twice(torch):
@@ -455,4 +433,4 @@ def test_fmod_by_a_number_saves_nothing_so_backward_runs_twice(torch):
         y.backward()
         y.backward()
         return x.grad
-    _same(torch, call)
+    same_as_torch(torch, call)
