@@ -57,7 +57,7 @@ def load_images() -> tuple[np.ndarray, np.ndarray, str]:
     """(images (60000, 784) float64 in [0, 1], labels int64, where they came from)."""
     try:
         train = ta.data.FashionMNIST(DATA, train=True)
-        return (train.data.reshape(len(train), 784) / 255.0, train.targets,
+        return (train.data.numpy().reshape(len(train), 784) / 255.0, train.targets.numpy(),
                 f"Fashion-MNIST ({DATA})")
     except (OSError, ValueError):
         rng = np.random.default_rng(0)

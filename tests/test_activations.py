@@ -347,7 +347,7 @@ def check_memory(case, x):
     a, w = ta.tensor(a_np, requires_grad=True), ta.tensor(w_np, requires_grad=True)
     h = a @ w
     y = case(h)
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h._array)
     del h  # reference counting alone must free it: no gc.collect()
     if case.spec.saves == "output":
         assert ref() is None, "the graph kept the input array alive"

@@ -121,7 +121,7 @@ def test_no_grad_builds_nothing_and_saves_nothing():
         h = x * 3
         y = h * h                 # Mul would save h's array if it recorded a node
     assert not y.requires_grad and y.grad_fn is None and y.is_leaf
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h._array)
     del h
     assert ref() is None
 
@@ -522,7 +522,7 @@ def test_multiplying_by_a_number_saves_nothing():
     x = leaf([1.0, 2.0])
     h = x * 1
     z = h * 3                # PyTorch saves only the number, so h may change afterwards
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h._array)
     h.add_(1)
     del h
     assert ref() is None

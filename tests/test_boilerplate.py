@@ -478,10 +478,12 @@ def test_lr_scheduler_subclass_of_the_old_name_works():
     assert opt.param_groups[0]["lr"] == 1.0
 
 
-def test_nn_init_fills_an_ndarray_in_place():
+def test_nn_init_fills_an_ndarray_or_data_in_place():
     conv = nn.Conv2d(3, 4, 3)
-    array = conv.weight.data
-    assert nn.init.normal_(conv.weight.data, 0.0, 0.02) is array
+    data = conv.weight.data
+    assert nn.init.normal_(data, 0.0, 0.02) is data
+    array = conv.weight._array
+    assert nn.init.constant_(np.zeros(3), 2.0).tolist() == [2.0] * 3
     assert 0.005 < float(conv.weight.std()) < 0.05
     nn.init.constant_(conv.bias.data, 0.5)
     assert conv.bias.tolist() == [0.5] * 4

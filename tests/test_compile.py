@@ -245,7 +245,7 @@ def test_manual_sgd_under_no_grad_and_grad_set_to_none():
         with ta.no_grad():
             w.zero_()
         model = nn.Module()
-        model.w = nn.Parameter(w.data.copy())
+        model.w = nn.Parameter(w.data.clone())
 
         def step(x, y):
             loss = ((x @ model.w - y) ** 2).mean()

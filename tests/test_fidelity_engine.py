@@ -181,7 +181,7 @@ def test_data_takes_a_tensors_values():
     w = ta.tensor([1.0, 2.0], requires_grad=True)
     (w * w).sum().backward()
     w.data = w.data - 0.1 * w.grad  # a Tensor: its array, detached
-    assert type(w.data) is np.ndarray and w.requires_grad and w.grad_fn is None
+    assert type(w.data) is ta.Tensor and w.requires_grad and w.grad_fn is None
     np.testing.assert_allclose(w.numpy(), [0.8, 1.6], rtol=1e-6)
     w.data = ta.ones(3, dtype=np.float64)  # shape and dtype may change, as in torch
     assert w.shape == (3,) and w.dtype == np.float64

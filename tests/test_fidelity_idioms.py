@@ -303,8 +303,9 @@ def test_var_root_is_torch_std_in_one_node(dtype, vals, dim, correction):
     s.sum().backward()
     assert y.dtype == x.grad.dtype == np.dtype(dtype)
     rtol = 4e-3 if dtype == "float16" else 1e-6  # (float16: a few units in the last place)
-    np.testing.assert_allclose(y.data.astype(float), s.detach().numpy().astype(float), rtol=rtol)
-    np.testing.assert_allclose(x.grad.data.astype(float), t.grad.numpy().astype(float),
+    np.testing.assert_allclose(y.data.numpy().astype(float), s.detach().numpy().astype(float),
+                               rtol=rtol)
+    np.testing.assert_allclose(x.grad.data.numpy().astype(float), t.grad.numpy().astype(float),
                                rtol=rtol)
 
 

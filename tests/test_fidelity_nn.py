@@ -88,7 +88,7 @@ def test_load_state_dict_is_all_or_nothing_for_a_dtype_that_cannot_be_cast():
 
 def test_load_state_dict_is_all_or_nothing_for_a_read_only_parameter():
     model = _three_layers()
-    model[4].weight.data.flags.writeable = False
+    model[4].weight._array.flags.writeable = False
     before = _snapshot(model)
     with pytest.raises(RuntimeError, match=r"4\.weight: the parameter's array is read-only"):
         model.load_state_dict({k: np.zeros_like(v) for k, v in before.items()})

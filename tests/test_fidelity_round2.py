@@ -73,11 +73,11 @@ def test_in_place_numpy_arithmetic_on_data_updates_the_values(torch, update):
 def test_data_plus_equals_a_tensor_writes_the_array_itself_with_no_graph():
     w = ta.ones(2, requires_grad=True)
     (w * w).sum().backward()
-    before, version = w.data, w._version[0]
+    before, version = w._array, w._version
     w.data += -0.1 * w.grad
-    assert w.data is before and w.requires_grad and w.is_leaf and w.grad_fn is None
+    assert w._array is before and w.requires_grad and w.is_leaf and w.grad_fn is None
     np.testing.assert_allclose(w.data, [0.8, 0.8], rtol=1e-6)
-    assert w._version[0] == version  # behind autograd's back, as a write through .data
+    assert w._version == version  # behind autograd's back, as a write through .data
 
 
 def test_np_add_with_an_ndarray_out_returns_that_array():

@@ -312,10 +312,10 @@ def test_init_is_in_place_seeded_and_bumps_the_version():
     x = ta.ones(3, 10)
     y = (x @ p.T).sum()  # p's gradient needs only x: still fine after p changes
     z = (p * p).sum()  # saves p itself
-    v = p._version[0]
+    v = p._version
     ta.manual_seed(3)
     out = init.kaiming_uniform_(p)
-    assert out is p and p._version[0] > v and p.requires_grad and p.is_leaf
+    assert out is p and p._version > v and p.requires_grad and p.is_leaf
     first = p.numpy().copy()
     ta.manual_seed(3)
     init.kaiming_uniform_(p)
@@ -434,10 +434,10 @@ def test_parameter_vectors_as_torch():
     (v * ta.arange(7.0)).sum().backward()
     assert a.grad.tolist() == [[0, 1], [2, 3]] and b.grad.tolist() == [4, 5, 6]
     vec = ta.arange(7.0)
-    version = a._version[0]
+    version = a._version
     nn.utils.vector_to_parameters(vec, [a, b])
     assert a.tolist() == [[0, 1], [2, 3]] and b.tolist() == [4, 5, 6]
-    assert a._version[0] > version
+    assert a._version > version
     with ta.no_grad():
         vec[0] = 100.0  # shares memory, as torch's param.data = slice
     assert a[0, 0].item() == 100.0

@@ -205,9 +205,9 @@ def test_load_state_dict_strict_and_not():
     state = {k: v.clone() for k, v in net.state_dict().items()}   # a snapshot (torch's way)
     state["0.weight"][:] = 1.0
     assert not np.all(net[0].weight.numpy() == 1.0)
-    version = net[0].weight._version[0]
+    version = net[0].weight._version
     net.load_state_dict(state)
-    assert np.all(net[0].weight.numpy() == 1.0) and net[0].weight._version[0] == version + 1
+    assert np.all(net[0].weight.numpy() == 1.0) and net[0].weight._version == version + 1
     partial = {"0.weight": state["0.weight"], "junk": np.zeros(1)}
     with pytest.raises(RuntimeError, match=r"missing key: 0\.bias"):
         net.load_state_dict(partial)

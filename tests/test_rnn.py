@@ -314,7 +314,7 @@ def test_scan_arrays_are_reused_only_once_nothing_holds_them():
     del a
     assert R._empty(shape, np.float64) is not view.base  # held by a view
     t = ta.from_numpy(view.base)
-    ident = id(t.data)
+    ident = id(t._array)
     del view
     assert id(R._empty(shape, np.float64)) != ident  # held by a Tensor
     del t

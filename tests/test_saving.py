@@ -28,16 +28,16 @@ def test_scalar_products_and_quotients_keep_no_array():
     x = ta.randn(4, 5, requires_grad=True)
     for y in (x * 2.0, 2.0 * x, x / 2, x * np.float32(3)):
         assert arrays_kept(y) == [] or all(a.ndim == 0 for a in arrays_kept(y))
-        assert not any(a is x.data for a in arrays_kept(y))
+        assert not any(a is x._array for a in arrays_kept(y))
 
 
 def test_a_quotient_keeps_its_output_only_when_the_divisor_needs_a_gradient():
     a = ta.randn(3, requires_grad=True)
     b = ta.tensor([1.0, 2.0, 4.0], requires_grad=True)
     y = a / b
-    assert any(s is y.data for s in y.grad_fn.saved)
+    assert any(s is y._array for s in y.grad_fn.saved)
     z = a / ta.tensor([1.0, 2.0, 4.0])
-    assert not any(s is z.data for s in z.grad_fn.saved)
+    assert not any(s is z._array for s in z.grad_fn.saved)
     z.add_(1.0)                      # allowed: the output is not needed
     z.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [1.0, 0.5, 0.25])
@@ -47,16 +47,16 @@ def test_matmul_and_linear_keep_only_the_operand_the_wanted_gradient_needs():
     x = ta.randn(4, 3)                    # data: no gradient wanted
     w = ta.randn(2, 3, requires_grad=True)
     y = F.linear(x, w)
-    assert any(s is x.data for s in y.grad_fn.saved)
+    assert any(s is x._array for s in y.grad_fn.saved)
     z = x @ w.T
-    assert not any(s is w.data for s in z.grad_fn.saved)
+    assert not any(s is w._array for s in z.grad_fn.saved)
 
 
 def test_everything_saved_is_freed_after_backward():
     logits = ta.randn(5, 3, requires_grad=True)
     loss = F.cross_entropy(logits, np.array([0, 1, 2, 0, 1]))
     node = loss.grad_fn
-    assert any(isinstance(s, np.ndarray) and s.shape == (5, 3) and s is not logits.data
+    assert any(isinstance(s, np.ndarray) and s.shape == (5, 3) and s is not logits._array
                for s in node.saved)   # the exponentials
     loss.backward()
     assert node.saved == "freed"

@@ -258,7 +258,7 @@ def apply(name: str, x: Any, **params: Any) -> Any:
     spec = registry.get(name) or registry[name]  # .get: fast; [name]: the clear KeyError
     if not isinstance(x, autograd.Tensor):
         x = autograd.Tensor(x)
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         x = _integer_input(spec, x)
     if params or spec.params:
         return spec.node.apply(x, **check_params(spec, params))
@@ -270,10 +270,10 @@ _INTEGER_MODES = ("float", "float_no_bool", "keep", "refuse", "refuse_nonempty")
 
 def _integer_input(spec: ActivationSpec, x: Any) -> Any:
     """An integer or bool input, as the entry's ``integers`` says (PyTorch's behaviour)."""
-    is_bool, mode = x.data.dtype.kind == "b", spec.integers
+    is_bool, mode = x._array.dtype.kind == "b", spec.integers
     if mode == "float" or (mode == "float_no_bool" and not is_bool):
         return x.astype(dtypes.get_default_dtype())
-    if (mode == "keep" and not is_bool) or (mode == "refuse_nonempty" and not x.data.size):
+    if (mode == "keep" and not is_bool) or (mode == "refuse_nonempty" and not x._array.size):
         return x
     raise TypeError(f"{spec.name}: not defined for a {x.dtype} input (shape {x.shape}), as "
                     "in PyTorch; convert it with .float() first")
@@ -986,13 +986,13 @@ def apply_prelu(x: Any, weight: Any) -> Any:
     if x.dtype != weight.dtype:
         raise RuntimeError(f"prelu: Type promoting not supported. Got {x.dtype} and "
                            f"{weight.dtype} (input shape {x.shape}, weight {weight.shape})")
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise TypeError(f"prelu: not defined for a {x.dtype} input (shape {x.shape}), as "
                         "in PyTorch; convert it with .float() first")
     channels = x.shape[1] if x.ndim >= 2 else 1
-    if weight.data.size != 1 and weight.data.size != channels:
+    if weight._array.size != 1 and weight._array.size != channels:
         raise RuntimeError(f"prelu: Mismatch of parameter numbers and input channel size. "
-                           f"Found parameter numbers = {weight.data.size} and channel size "
+                           f"Found parameter numbers = {weight._array.size} and channel size "
                            f"= {channels} (input shape {x.shape})")
     return PReLU.apply(x, weight)
 

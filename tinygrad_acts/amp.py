@@ -138,7 +138,7 @@ class GradScaler:
                         raise ValueError("Attempting to unscale FP16 gradients.")
                     p.grad.mul_(inv_scale)
                     found["cpu"] = found.get("cpu", 0.0) + float(
-                        not np.isfinite(p.grad.data).all())
+                        not np.isfinite(p.grad._array).all())
         state["found_inf_per_device"] = {k: float(v > 0) for k, v in found.items()}
         state["stage"] = _UNSCALED
 

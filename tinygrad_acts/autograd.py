@@ -293,7 +293,7 @@ class Function:
         grad_mode = _state.grad_enabled
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._array)
                 if x._requires_grad and grad_mode:  # (the slot: the hot path)
                     record = True
                     # NOTE: a view made under no_grad requires grad but has no edge back
@@ -382,7 +382,7 @@ def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,  # noqa: C901 
     ``(x * 2).sum()`` cannot."""
     watched = []
     saved = node.saved
-    out = result.data
+    out = result._array
     frees = False
     k = -1
     for item in saved:
@@ -391,18 +391,18 @@ def _watch(node: Function, inputs: tuple, arrays: list, raw: Any,  # noqa: C901 
         if kind is np.ndarray:
             frees = True
             if item is out:
-                watched.append((k, result._version, 0, _OUTPUT))
+                watched.append((k, result._counter, 0, _OUTPUT))
                 continue
             for i, a in enumerate(arrays):
                 if item is a:
                     x = inputs[i]
                     if isinstance(x, Tensor):
-                        cell = x._version
+                        cell = x._counter
                         watched.append((k, cell, cell[0], node.parents[i]))
                     break
         elif item is raw:  # a 0-d output that numpy handed over as a scalar
             saved = saved[:k] + (out,) + saved[k + 1:]
-            watched.append((k, result._version, 0, _OUTPUT))
+            watched.append((k, result._counter, 0, _OUTPUT))
             frees = True
         elif frees:
             continue
@@ -431,8 +431,8 @@ def rebind_inplace(node: Function, old: np.ndarray, new: Any, aliased: bool) -> 
     watched = []
     for k, cell, version, source in node.watched:
         if source is _OUTPUT:
-            saved[k] = new.data
-            watched.append((k, new._version, new._version[0] + 1, source))
+            saved[k] = new._array
+            watched.append((k, new._counter, new._counter[0] + 1, source))
         elif saved[k] is old and not aliased:
             saved[k] = old.copy()
             watched.append((k, [0], 0, source))
@@ -547,7 +547,7 @@ def _check_finite(node: Function, grads: Sequence) -> None:
             continue
         if type(g) is IndexedGrad:
             g = g.dense()
-        arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+        arr = g._array if isinstance(g, Tensor) else np.asarray(g)
         if not np.all(np.isfinite(arr)):
             what = "nan" if np.any(np.isnan(arr)) else "inf"
             where = getattr(node, "trace", None) or "<created outside detect_anomaly>"
@@ -561,7 +561,7 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     user now: as torch's AccumulateGrad (which steals a gradient only when nothing else
     references it), no ``.grad`` may take it as its own, to be summed into later."""
     wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
-    _state.exposed.add(_block(wrapped.data))
+    _state.exposed.add(_block(wrapped._array))
     for hook in hooks:
         new = hook(wrapped)
         if new is None:
@@ -574,8 +574,8 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
             raise RuntimeError(f"hook {name!r} returned a gradient of shape {new.shape} for a "
                                f"tensor whose gradient has shape {wrapped.shape}")
         wrapped = new
-        _state.exposed.add(_block(new.data))
-    return wrapped if create_graph else wrapped.data
+        _state.exposed.add(_block(new._array))
+    return wrapped if create_graph else wrapped._array
 
 
 def _block(a: Any) -> int:
@@ -589,9 +589,9 @@ def _owned(g: np.ndarray, leaf: TensorT, seen: set) -> np.ndarray:
     memory blocks already handed out). Gradients are made fresh by the rules, so this
     copies only when two leaves got the same block, e.g. both inputs of an add."""
     if type(g) is not np.ndarray:  # NOTE: numpy hands back 0-d results as scalars
-        return np.array(g, dtype=leaf.data.dtype)
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+        return np.array(g, dtype=leaf._array.dtype)
+    if g.dtype != leaf._array.dtype:
+        g = g.astype(leaf._array.dtype)
     base, block = g.base, _block(g)
     # NOTE: only views can be read-only here (np.broadcast_to and friends)
     if block in seen or (base is not None and not g.flags.writeable):
@@ -668,7 +668,7 @@ def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
         if capture is None and not leaf.requires_grad:
             continue  # NOTE: requires_grad_(False) after the forward, as torch's AccumulateGrad
         if leaf.grad is None and capture is None and not create_graph and not leaf._hooks \
-                and type(g) is np.ndarray and g.dtype is leaf.data.dtype:
+                and type(g) is np.ndarray and g.dtype is leaf._array.dtype:
             leaf.grad = Tensor._make(_owned(g, leaf, seen), False, None)
         else:
             _accumulate_leaf(leaf, g, create_graph, capture, seen, roots)
@@ -719,7 +719,7 @@ def _propagate(heap: list, grads: dict, leaves: dict, retain_graph: bool) -> Non
             elif not isinstance(p, Tensor):
                 grads[p] = pg
                 heappush(heap, (-p.seq, p))
-            elif id(p) in leaves or type(pg) is not np.ndarray or pg.shape != p.data.shape:
+            elif id(p) in leaves or type(pg) is not np.ndarray or pg.shape != p._array.shape:
                 _collect_leaf(leaves, p, pg, node)  # a sum, or a shape to check and name
             else:
                 leaves[id(p)] = [p, pg]
@@ -793,7 +793,7 @@ def _collect_leaf(pending: dict, leaf: TensorT, g: Any, source: Any = None,
     """Sum the gradients reaching a leaf along every edge; its hooks then run once, on the
     total (as in PyTorch). ``grad()`` passes ``check=False``: it hands a wrongly shaped
     gradient back, so gradcheck can diagnose the rule that made it."""
-    if check and (g.shape if type(g) is np.ndarray else np.shape(g)) != leaf.data.shape:
+    if check and (g.shape if type(g) is np.ndarray else np.shape(g)) != leaf._array.shape:
         raise RuntimeError(f"{getattr(source, 'name', 'backward')}: a backward rule returned "
                            f"a gradient of shape {np.shape(g)} for a leaf of shape "
                            f"{leaf.shape}; a rule must return one gradient per input, shaped "
@@ -811,8 +811,8 @@ def _accumulate_in_graph(leaf: TensorT, g: Any, seen: set) -> None:
     try:
         if not isinstance(g, Tensor):
             g = Tensor._make(_owned(g, leaf, seen), False, None)
-        elif g.dtype != leaf.data.dtype:  # a gradient has its leaf's dtype (in the graph)
-            g = g.to(leaf.data.dtype)
+        elif g.dtype != leaf._array.dtype:  # a gradient has its leaf's dtype (in the graph)
+            g = g.to(leaf._array.dtype)
         elif leaf.grad is None:  # NOTE: torch clones it (in the graph): .grad is not the seed
             g = g.clone()
         # NOTE: a .grad in a graph (from create_graph) stays in it, as in torch
@@ -832,30 +832,30 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
     if type(g) is IndexedGrad:
         g = g.dense()
     if leaf._hooks:  # as in PyTorch, grad() hands back the hooked gradient too
-        g = _run_hooks(leaf._hooks, _in_dtype(g, leaf.data.dtype), create_graph)
+        g = _run_hooks(leaf._hooks, _in_dtype(g, leaf._array.dtype), create_graph)
     if capture is not None:
         key = id(leaf)
         if key in capture:  # a gradient has its leaf's dtype, as with .grad
-            if not create_graph and np.result_type(g) != leaf.data.dtype:
-                g = np.asarray(g, dtype=leaf.data.dtype)
+            if not create_graph and np.result_type(g) != leaf._array.dtype:
+                g = np.asarray(g, dtype=leaf._array.dtype)
             capture[key] = g
         return
     if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
         _accumulate_in_graph(leaf, g, seen)
         return
     if isinstance(g, Tensor):  # a tensor the caller holds (a seed, a hook's): torch copies
-        g = np.array(g.data, dtype=leaf.data.dtype)
+        g = np.array(g._array, dtype=leaf._array.dtype)
     if leaf.grad is None:
         g = _owned(g, leaf, seen)
         leaf.grad = Tensor._make(g, False, None)
         return
-    old = leaf.grad.data
+    old = leaf.grad._array
     if old.flags.writeable and old.shape == (g.shape if type(g) is np.ndarray else np.shape(g)):
         # NOTE: in place, as PyTorch's AccumulateGrad: a reference to x.grad sees the sum
         np.add(old, g, out=old, casting="unsafe")
-        leaf.grad._version[0] += 1
+        leaf.grad._counter[0] += 1
     else:
-        leaf.grad = Tensor._make(np.asarray(old + g, dtype=leaf.data.dtype), False, None)
+        leaf.grad = Tensor._make(np.asarray(old + g, dtype=leaf._array.dtype), False, None)
 
 
 def _in_dtype(g: Any, dtype: np.dtype) -> Any:
@@ -922,7 +922,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             if type(g) is IndexedGrad:
                 g = g.dense()
             made[key] = g if isinstance(g, Tensor) else Tensor._make(
-                np.asarray(g, dtype=t.data.dtype), False, None)
+                np.asarray(g, dtype=t._array.dtype), False, None)
         result.append(made[key])
     return tuple(result)
 
@@ -953,25 +953,25 @@ def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True
                            "and has no grad_fn (element 0 of tensors); did you compute it "
                            "inside no_grad()?")
     if gradient is None:
-        if root.data.size != 1:
+        if root._array.size != 1:
             raise RuntimeError(
                 f"{who}: grad can be implicitly created only for scalar outputs; this tensor "
                 f"has shape {root.shape}. Pass gradient= (a tensor of shape {root.shape}), "
                 "or reduce it first, e.g. y.sum().backward()")
-        return np.array(1, root.data.dtype).reshape(root.data.shape)  # 4x cheaper than ones
+        return np.array(1, root._array.dtype).reshape(root._array.shape)  # 4x cheaper than ones
     if isinstance(gradient, Tensor) and gradient.requires_grad:  # for higher derivatives
         if gradient.shape != root.shape:
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
                                f"has shape {root.shape}; they must match")
-        return gradient.astype(root.data.dtype)
-    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        return gradient.astype(root._array.dtype)
+    g = gradient._array if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != root.shape:
         raise RuntimeError(f"{who}: gradient has shape {g.shape} but the tensor has shape "
                            f"{root.shape}; they must match")
     if not np.issubdtype(g.dtype, np.floating):
         raise TypeError(f"{who}: gradient must be a floating-point tensor, got dtype {g.dtype} "
                         f"(shape {g.shape}) for a tensor of dtype {root.dtype}")
-    return g.astype(root.data.dtype, copy=True)
+    return g.astype(root._array.dtype, copy=True)
 
 
 from . import autograd_functional as functional  # noqa: E402,F401 (torch.autograd.functional)

@@ -230,7 +230,7 @@ def _message(what: str, rtol: float, atol: float, extra: str, absolute: tuple,
 def _compare_arrays(actual: Any, expected: Any, where: tuple, rtol: float | None,
                     atol: float | None, equal_nan: bool, check_dtype: bool,
                     check_stride: bool) -> None:
-    a, e = (x.data if isinstance(x, Tensor) else x for x in (actual, expected))
+    a, e = (x._array if isinstance(x, Tensor) else x for x in (actual, expected))
     _check_attributes(a, e, where, check_dtype, check_stride)
     rtol, atol = _tolerances((a.dtype, e.dtype), rtol, atol)
     if a.dtype != e.dtype:

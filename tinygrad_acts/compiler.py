@@ -27,7 +27,8 @@ the recording thread only, the points the engine already has are wrapped):
   and numpy arithmetic on a draw (Dropout's mask) is followed through an ndarray subclass;
 - ``item()``, ``bool()``, ``tolist()``, ``.data``, ``numpy()``, ``np.asarray(t)``:
   Python reading values (numpy's work on what it read is recorded too, see _Traced; so are
-  the normalizations' statistics, which ``api/norm.py`` computes with numpy on ``x.data``).
+  the normalizations' statistics, which ``api/norm.py`` computes with numpy on ``x._array``);
+  ``t.data`` is a Tensor on the same slot.
 
 Guards. A replay is only valid for the call it was recorded from. The cache key is each
 argument's kind, shape, dtype and ``requires_grad`` (numbers by value), the grad mode and
@@ -116,7 +117,7 @@ class _GuardFailed(Exception):
 
 class _Traced(np.ndarray):
     """An array whose slot the recording knows: a random draw, a tensor's array that code
-    outside the engine read (``t.data``, ``t.numpy()``), or numpy's work on one of those.
+    outside the engine read (``t._array``, ``t.numpy()``), or numpy's work on one of those.
 
     Numpy's calls on it (ufuncs and their methods, numpy functions, indexing, the common
     methods below) are recorded as steps and give traced results; reading it into Python
@@ -587,8 +588,8 @@ class _Recorder:
         for pos, x in enumerate(list(args) + list(kwargs.values())):
             if isinstance(x, Tensor):
                 obj = self._slot(x, "in")
-                arr = self._slot(x.data, "in")
-                self.by_array[id(x.data)] = arr
+                arr = self._slot(x._array, "in")
+                self.by_array[id(x._array)] = arr
                 self.inputs.append((pos, arr, obj))
             elif type(x) is _ndarray:
                 arr = self._slot(x, "in")
@@ -626,9 +627,9 @@ class _Recorder:
         constant; else the step depends on data in a way it cannot replay)."""
         slot = self._slot(obj, "ext")
         if isinstance(obj, Tensor):
-            self.by_tensor[id(obj)] = (slot, obj.data)
-            self.by_array[id(obj.data)] = slot
-            self.initial[slot] = np.array(obj.data, copy=True)
+            self.by_tensor[id(obj)] = (slot, obj._array)
+            self.by_array[id(obj._array)] = slot
+            self.initial[slot] = np.array(obj._array, copy=True)
         elif isinstance(obj, _ndarray):
             self.by_array[id(obj)] = slot
             self.initial[slot] = np.array(obj, copy=True)
@@ -666,7 +667,7 @@ class _Recorder:
 
     def _unknown_array(self, a: np.ndarray) -> int:
         """An array no step made: a constant, unless numpy made it as a view of one that a
-        step made (``np.asarray(t.data)``: the same array, followed; any other view: not)."""
+        step made (``np.asarray(t.numpy())``: the same array, followed; any other view: not)."""
         base = a.base
         while base is not None:
             slot = base._slot if type(base) is _Traced else self.by_array.get(id(base))
@@ -681,10 +682,10 @@ class _Recorder:
 
     def tensor_slot(self, t: Tensor, who: str) -> int:
         """The slot of a Tensor's array (the Tensor's array is made plain if traced)."""
-        data = t.data
+        data = t._array
         if type(data) is _Traced:
             slot = self.array_slot(data)
-            t.data = plain = data.view(_ndarray)
+            t._array = plain = data.view(_ndarray)
             self.by_array[id(plain)] = slot
             self.keep(plain)
             return slot
@@ -695,7 +696,7 @@ class _Recorder:
         if known is not None and self.kinds[known[0]] == "step":
             return self._changed(t, known[0], who)
         if known is not None:
-            raise _Unsupported(f"{who}: a tensor's array was replaced (t.data = ...) "
+            raise _Unsupported(f"{who}: a tensor's array was replaced (t._array = ...) "
                                "inside the step")
         if data.base is not None:
             self._unknown_array(data)  # a view of a step's array made by numpy: refused
@@ -704,7 +705,7 @@ class _Recorder:
     def _changed(self, t: Tensor, slot: int, who: str) -> int:
         """A tensor whose array the Python around an op replaced after the op made it:
         followed only for the copy to C order that indexing and cat make."""
-        old, new = self.values[slot], t.data
+        old, new = self.values[slot], t._array
         if (isinstance(old, _ndarray) and new.flags.c_contiguous and not old.flags.c_contiguous
                 and old.shape == new.shape and old.dtype == new.dtype
                 and np.array_equal(old, new, equal_nan=True)):
@@ -732,7 +733,7 @@ class _Recorder:
 
     def lookup(self, t: Tensor) -> int | None:
         """The slot of a tensor the step made or read, without making a new one."""
-        slot = self.by_array.get(id(t.data))
+        slot = self.by_array.get(id(t._array))
         if slot is None and id(t) in self.by_tensor:
             slot = self.by_tensor[id(t)][0]
         return slot
@@ -834,7 +835,7 @@ def _numpy_arguments(x: Any) -> Any:
     return x
 
 
-_DATA = Tensor.__dict__["data"]  # the slot's own descriptor (the engine's fast access)
+_DATA = Tensor.__dict__["_array"]  # the array property (the framework's own access)
 _recording_lock = threading.Lock()
 _active: _Recorder | None = None
 
@@ -885,8 +886,8 @@ def _wrapped_apply(orig: Callable) -> Callable:
             rec.depth -= 1
         node = out.grad_fn if out.requires_grad else None
         needs = node.needs_input_grad if node is not None else (False,) * len(inputs)
-        slot = rec.new_slot(out.data)
-        rec.by_tensor[id(out)] = (slot, out.data)
+        slot = rec.new_slot(out._array)
+        rec.by_tensor[id(out)] = (slot, out._array)
         rec.keep(out)  # keep the tensor alive: ids stay unique
         if node is not None:
             rec.nodes[id(node)] = len(rec.steps)
@@ -931,7 +932,7 @@ def _wrapped_inplace(orig: Callable) -> Callable:
         try:
             if tracked:
                 raise _Unsupported("an in-place op inside the graph")
-            if not self.data.flags.writeable:
+            if not self._array.flags.writeable:
                 raise _Unsupported("an in-place write into read-only memory")
             target = rec.tensor_slot(self, name)
             ins = [rec.tensor_slot(a, name) if isinstance(a, Tensor) else rec.array_slot(a)
@@ -1020,7 +1021,7 @@ _ENGINE_MODULES = ("tinygrad_acts.tensor", "tinygrad_acts.autograd", "tinygrad_a
                    "tinygrad_acts.return_types", "tinygrad_acts.nn.")
 
 
-# NOTE: these compute with numpy on ``x.data`` outside the ops (the normalizations'
+# NOTE: these compute with numpy on ``x._array`` outside the ops (the normalizations'
 # statistics and running averages, nn.utils' norms): their reads are followed, so the
 # statistics become numpy steps of the recording instead of stale constants
 _FOLLOWED_MODULES = ("tinygrad_acts.nn.utils", "tinygrad_acts.api.norm")
@@ -1032,7 +1033,7 @@ def _from_engine(depth: int) -> bool:
 
 
 class _DataProperty:
-    """``t.data`` while recording: code outside the engine gets its array traced."""
+    """``t._array`` while recording: code outside the engine gets its array traced."""
 
     def __get__(self, obj: Any, cls: Any = None) -> Any:
         if obj is None:
@@ -1042,10 +1043,10 @@ class _DataProperty:
         if rec is None or rec.depth or rec.thread != threading.get_ident() or \
                 _from_engine(1):
             return data
-        return rec.traced_read(obj, data, "Tensor.data")
+        return rec.traced_read(obj, data, "Tensor._array")
 
     def __set__(self, obj: Any, value: Any) -> None:
-        if type(value) is _Traced:  # ``t.data -= x`` sets back the array it changed
+        if type(value) is _Traced:  # ``t._array -= x`` sets back the array it changed
             try:
                 current = _DATA.__get__(obj, type(obj))
             except AttributeError:  # a new tensor's __init__
@@ -1425,7 +1426,7 @@ def _grads_before(rec: _Recorder, roots: Any) -> dict[int, Any]:
         for p in node.parents:
             if isinstance(p, Tensor):
                 leaves[id(p)] = p
-    return {key: (None if t.grad is None else np.array(t.grad.data, copy=True))
+    return {key: (None if t.grad is None else np.array(t.grad._array, copy=True))
             for key, t in leaves.items()}
 
 
@@ -1442,21 +1443,21 @@ def _leaves(rec: _Recorder, before: dict[int, Any]) -> None:
         slot = _gradient_in(rec, ("leaf", key), None, "backward")
         total = rec.values[slot]
         old = before.get(key)
-        expect = _accumulate_value(old, total, leaf.data.dtype)
+        expect = _accumulate_value(old, total, leaf._array.dtype)
         grad = leaf.grad
         if grad is None or grad.requires_grad or not _same_value(
-                np.asarray(grad.data), expect):
+                np.asarray(grad._array), expect):
             raise _Unsupported(f"backward: the gradient of a leaf of shape {leaf.shape} "
                                "differs from the recording's own sum")
         obj = -1
         for _, _, obj_slot in rec.inputs:
             if obj_slot >= 0 and rec.values[obj_slot] is leaf:
                 obj = obj_slot
-        out = rec.new_slot(grad.data)
-        rec.by_tensor[id(grad)] = (out, grad.data)
+        out = rec.new_slot(grad._array)
+        rec.by_tensor[id(grad)] = (out, grad._array)
         rec.add(_Rec("accumulate", (None if obj >= 0 else leaf,), [obj, slot, seen], (out,)))
         for index, engine_sum in rec.sums:
-            if engine_sum is not None and np.shares_memory(grad.data, engine_sum):
+            if engine_sum is not None and np.shares_memory(grad._array, engine_sum):
                 rec.steps[index].extra = "fresh"  # it became a .grad: no shared buffer
     rec.leaf_order.clear()
     rec.sums = [s for s in rec.sums if rec.steps[s[0]].extra != "fresh"]
@@ -1509,7 +1510,7 @@ def _patches(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (autograd, "run_backward", _wrapped_run_backward(autograd.run_backward)),
         (Tensor, "_inplace", _wrapped_inplace(Tensor._inplace)),
         (Tensor, "grad", _GradProperty(Tensor.__dict__["grad"])),
-        (Tensor, "data", _DataProperty()),
+        (Tensor, "_array", _DataProperty()),
         (Tensor, "numpy", _wrapped_numpy(Tensor.numpy)),
         (Tensor, "__array__", _wrapped_array(Tensor.__array__)),
         (Tensor, "__array_ufunc__", _wrapped_array_ufunc(Tensor.__array_ufunc__)),
@@ -2094,8 +2095,8 @@ def _plain_sgd(opt: Optimizer, step: Callable) -> Callable:
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    _add_scaled(p.data, alpha, grad.data)
-                    p._version[0] += 1
+                    _add_scaled(p._array, alpha, grad._array)
+                    p._counter[0] += 1
     return run
 
 
@@ -2165,14 +2166,14 @@ class _Program:
         value = rec.values[slot]
         if value is before:  # the same object in both recordings: read at each replay
             if isinstance(value, Tensor):
-                self.tensors.append((slot, value, value.data.shape, value.data.dtype,
+                self.tensors.append((slot, value, value._array.shape, value._array.dtype,
                                      value.requires_grad))
                 return
             self.base[slot] = value
             return
         constant = rec.initial.get(slot, value)  # a constant: the value it had when met
         if isinstance(value, Tensor) and slot not in rec.initial:
-            constant = value.data
+            constant = value._array
         self.base[slot] = constant
         if isinstance(constant, _ndarray):
             self.constants.add(id(constant))
@@ -2289,20 +2290,20 @@ class _Program:
             leaf = fixed if obj < 0 else v[obj]
             g = v[total]
             grad = leaf.grad
-            dtype = leaf.data.dtype
+            dtype = leaf._array.dtype
             if grad is None:
                 leaf.grad = grad = _make(_owned(g, dtype, v[seen], constants), False, None)
             elif grad.requires_grad:
                 raise RuntimeError("ta.compile: a .grad in a graph (from create_graph) "
                                    f"cannot be accumulated by a replay (leaf {leaf.shape})")
             else:
-                old = grad.data
+                old = grad._array
                 if old.flags.writeable and old.shape == np.shape(g):
                     np.add(old, g, out=old, casting="unsafe")  # in place, as the engine
-                    grad._version[0] += 1
+                    grad._counter[0] += 1
                 else:
                     leaf.grad = grad = _make(np.asarray(old + g, dtype=dtype), False, None)
-            v[out] = grad.data
+            v[out] = grad._array
         return run
 
     def _call(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
@@ -2344,7 +2345,7 @@ class _Program:
             else:
                 np.copyto(data, op.run(data, *arrays, **p), casting="same_kind")
             if bump is not None:
-                bump._version[0] += 1
+                bump._counter[0] += 1
         return run
 
     def _random(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
@@ -2372,7 +2373,7 @@ class _Program:
                 part = v[whole]
                 for k in index:
                     part = part[k]
-                v[out] = part.data
+                v[out] = part._array
             return tensor
 
         def run(v: list) -> None:
@@ -2394,7 +2395,7 @@ class _Program:
 
         def run(v: list) -> None:
             tensors = [_make(v[k], False, None) for k in ins]
-            v[out] = total_norm(tensors, norm_type, error_if_nonfinite).data
+            v[out] = total_norm(tensors, norm_type, error_if_nonfinite)._array
         return run
 
     def _clip(self, rec: _Recorder, step: _Rec, i: int, last: dict) -> Callable:
@@ -2452,7 +2453,7 @@ class _Program:
     def fits(self) -> str | None:
         """What changed outside the arguments since the recording (None: nothing)."""
         for _, t, shape, dtype, requires_grad in self.tensors:
-            d = t.data
+            d = t._array
             if d.shape != shape or d.dtype != dtype or t.requires_grad != requires_grad:
                 return (f"a tensor the step reads changed (shape {shape} -> {d.shape}, "
                         f"{dtype} -> {d.dtype}, requires_grad {requires_grad} -> "
@@ -2468,11 +2469,11 @@ class _Program:
         for pos, arr, obj in self.inputs:
             x = given[pos]
             if obj >= 0:
-                v[arr], v[obj] = x.data, x
+                v[arr], v[obj] = x._array, x
             else:
                 v[arr] = x
         for slot, t, _, _, _ in self.tensors:
-            v[slot] = t.data
+            v[slot] = t._array
         for slot, constant in self.fresh:
             v[slot] = constant.copy()
         if not self.has_guards:
@@ -2500,7 +2501,7 @@ class _Program:
 
 def _describe(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return (type(x), x.data.shape, x.data.dtype, x.requires_grad, x.grad_fn is None)
+        return (type(x), x._array.shape, x._array.dtype, x.requires_grad, x.grad_fn is None)
     if type(x) is _ndarray:
         return ("array", x.shape, x.dtype)
     if x is None or type(x) in (bool, int, float, str):

@@ -41,7 +41,7 @@ def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     """Zeros of ``input``'s shape and (unless ``dtype`` says otherwise) dtype, in its layout
     (torch's preserve_format: ``zeros_like(x.t())`` is a transpose too)."""
     check_device(device)
-    arr = np.zeros_like(input.data, dtype or input.dtype, order=preserved(input.data))
+    arr = np.zeros_like(input._array, dtype or input.dtype, order=preserved(input._array))
     return _new(arr, requires_grad)
 
 
@@ -49,7 +49,7 @@ def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Ones of ``input``'s shape and (unless ``dtype`` says otherwise) dtype, in its layout."""
     check_device(device)
-    arr = np.ones_like(input.data, dtype or input.dtype, order=preserved(input.data))
+    arr = np.ones_like(input._array, dtype or input.dtype, order=preserved(input._array))
     return _new(arr, requires_grad)
 
 

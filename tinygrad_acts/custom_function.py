@@ -152,10 +152,10 @@ def _apply(cls: Any, *args: Any, **kwargs: Any) -> Any:
             continue
         if any(out is d for d in dirty):
             _check_dirty(cls, out, record)
-            out._version[0] += 1
+            out._counter[0] += 1
         elif out._base is not None or any(out is a for a in args):
-            alias = Tensor._make(out.data, False, None)  # torch: a view of the input
-            alias._version = out._version
+            alias = Tensor._make(out._array, False, None)  # torch: a view of the input
+            alias._counter = out._counter
             outputs[i] = alias
     ctx._outputs = [(o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outputs]
     _keep_saved(ctx)
@@ -173,7 +173,7 @@ def _check_dirty(cls: type, t: Any, record: bool) -> None:
 def _keep_saved(ctx: Any) -> None:
     """What ``save_for_backward`` got, with each Tensor's version now (checked on reading)."""
     kept = getattr(ctx, "_to_save", ())
-    ctx._saved = tuple((t, None, 0) if t is None else (t, t._version, t._version[0])
+    ctx._saved = tuple((t, None, 0) if t is None else (t, t._counter, t._counter[0])
                        for t in kept)
     ctx._to_save = ()
     ctx.frees = bool(kept)
@@ -188,7 +188,7 @@ def _connect(cls: type, ctx: Any, outputs: list) -> None:
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor) or any(out is s for s in skip):
             continue
-        if out.data.dtype.kind != "f":
+        if out._array.dtype.kind != "f":
             raise RuntimeError(f"{cls.__name__}.apply: output {i} has dtype {out.dtype} "
                                f"(shape {out.shape}); only floating point outputs can require "
                                "gradients: mark it with ctx.mark_non_differentiable")
@@ -226,8 +226,8 @@ def _engine_backward(node: Any, grad: Any, *saved: Any) -> Any:
         return type(node)._user_backward(node, grad, *saved)
     Tensor = autograd.Tensor
     create = autograd.is_recording()  # the engine's grad mode is create_graph
-    if isinstance(grad, Tensor) and type(grad.data) is _Grads:
-        grad = grad.data
+    if isinstance(grad, Tensor) and type(grad._array) is _Grads:
+        grad = grad._array
     if role == _OUTPUT_OF:
         parts = [None] * node._of
         parts[node._index] = grad
@@ -267,7 +267,7 @@ def _checked(node: Any, result: tuple, create: bool) -> tuple:
             np.asarray(r, meta[1]), False, None)
         if r.shape != shape:
             r = _summed_to(node, i, r, shape)
-        out.append(r if create else np.asarray(r.data, meta[1]))
+        out.append(r if create else np.asarray(r._array, meta[1]))
     return tuple(out)
 
 
@@ -297,9 +297,9 @@ def once_differentiable(backward: Callable) -> Callable:
         parts = list(result) if type(result) is tuple else [result]
         edges = [g.grad_fn or g for g in wanted]
         for k, r in enumerate(parts):
-            if isinstance(r, Tensor) and r.data.dtype.kind == "f":
+            if isinstance(r, Tensor) and r._array.dtype.kind == "f":
                 node = _new_node(type(ctx), _REFUSES, edges, (True,) * len(edges))
-                parts[k] = Tensor._make(r.data, True, node)
+                parts[k] = Tensor._make(r._array, True, node)
         return tuple(parts) if type(result) is tuple else parts[0]
     return wrapper
 

@@ -633,7 +633,7 @@ class WeightedRandomSampler(Sampler[int]):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement}")
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, np.float64)
+        w = np.asarray(weights._array if isinstance(weights, Tensor) else weights, np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{w.shape}")
@@ -755,7 +755,7 @@ def default_collate(batch: Sequence) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        _stacked([t.data for t in batch], "default_collate")  # NOTE: torch's error type
+        _stacked([t._array for t in batch], "default_collate")  # NOTE: torch's error type
         return stack(list(batch))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "SaUO":
@@ -928,7 +928,7 @@ def _rows(index: Any) -> Any:
 def _take(t: Any, rows: Any) -> Tensor:
     """Rows of a Tensor or array as one Tensor (through autograd only if it needs a grad)."""
     if isinstance(t, Tensor):
-        return t[rows] if t.requires_grad else from_numpy(t.data[rows])
+        return t[rows] if t.requires_grad else from_numpy(t._array[rows])
     return from_numpy(t[rows])
 
 
@@ -1141,12 +1141,13 @@ class MNIST(Dataset[tuple]):
         split = "train" if train else "test"
         images = self._file(MNIST_FILES[f"{split}_images"], download)
         labels = self._file(MNIST_FILES[f"{split}_labels"], download)
-        self.data, targets = read_idx(images), read_idx(labels)
-        if self.data.ndim != 3 or targets.ndim != 1 or len(self.data) != len(targets):
+        data, targets = read_idx(images), read_idx(labels)
+        if data.ndim != 3 or targets.ndim != 1 or len(data) != len(targets):
             raise ValueError(f"{type(self).__name__}: {split} images of shape "
-                             f"{self.data.shape} and labels of shape {targets.shape} do not "
+                             f"{data.shape} and labels of shape {targets.shape} do not "
                              "fit together (want (N, H, W) and (N,))")
-        self.targets = targets.astype(np.int64)
+        # as torchvision's: a uint8 tensor (N, H, W) and an int64 tensor (N,)
+        self.data, self.targets = from_numpy(data), from_numpy(targets.astype(np.int64))
 
     def _file(self, name: str, download: bool) -> str:
         who = type(self).__name__
@@ -1167,7 +1168,7 @@ class MNIST(Dataset[tuple]):
         return {name: i for i, name in enumerate(self.classes)}
 
     def __getitem__(self, index: int) -> tuple:
-        image, label = self.data[index], int(self.targets[index])
+        image, label = self.data._array[index], int(self.targets._array[index])
         if self.transform is not None:
             image = self.transform(image)
         if self.target_transform is not None:

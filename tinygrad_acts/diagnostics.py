@@ -68,7 +68,7 @@ def dead_fraction(outputs: np.ndarray | Tensor) -> float:
         ...                         [0.0, 0.0, 2.0, 0.0]]))   # units 0 and 3 never fire
         0.5
     """
-    y = np.asarray(outputs.data if isinstance(outputs, Tensor) else outputs)
+    y = np.asarray(outputs._array if isinstance(outputs, Tensor) else outputs)
     alive = (y.reshape(len(y), -1) != 0).any(axis=0)
     return float(1.0 - alive.mean())
 
@@ -95,7 +95,7 @@ def saturated_fraction(outputs: np.ndarray | Tensor, name: str, **params: Any) -
         known = sorted(n for n, entry in registry.items() if entry.saturation is not None)
         raise KeyError(f"saturated_fraction: no saturation rule for {name!r}; "
                        f"known: {', '.join(known)}")
-    y = np.asarray(outputs.data if isinstance(outputs, Tensor) else outputs)
+    y = np.asarray(outputs._array if isinstance(outputs, Tensor) else outputs)
     return float(spec.saturation[0](y, **{**spec.params, **params}).mean())
 
 
@@ -358,14 +358,14 @@ class ActivationMonitor:
         def hook(module: Module, inputs: tuple, out: Any) -> None:
             if self._paused or not isinstance(out, Tensor):
                 return
-            watch.forward(out.data)
+            watch.forward(out._array)
             if out.requires_grad:
                 out.register_hook(lambda g: self._backward(watch, g))
         return hook
 
     def _backward(self, watch: _Watch, grad: Tensor, part: slice | None = None) -> None:
         if not self._paused:
-            watch.backward(grad.data if part is None else grad.data[..., part])
+            watch.backward(grad._array if part is None else grad._array[..., part])
 
     def _grad_on(self, out: Any, watches: list[_Watch]) -> None:
         """Tensor hooks on the module's main output (the packed data of a PackedSequence),
@@ -807,7 +807,7 @@ def step_gradient_norms(loss: Tensor, states: Any) -> np.ndarray:
     """
     states = list(states)
     grads = ta_grad(loss, states, retain_graph=True, allow_unused=True)
-    return np.array([0.0 if g is None else float(np.sqrt((g.data ** 2).sum())) for g in grads])
+    return np.array([0.0 if g is None else float(np.sqrt((g._array ** 2).sum())) for g in grads])
 
 
 def gradient_through_time(rnn: Any, input: Tensor, loss_fn: Callable[[Tensor], Tensor],
@@ -861,6 +861,6 @@ def gradient_through_time(rnn: Any, input: Tensor, loss_fn: Callable[[Tensor], T
     norms = np.zeros((len(hs), layers))
     for t, g in enumerate(grads):
         if g is not None:
-            a = g.data.reshape(layers, -1) if not cell else g.data.reshape(1, -1)
+            a = g._array.reshape(layers, -1) if not cell else g._array.reshape(1, -1)
             norms[t] = np.sqrt((a ** 2).sum(1))
     return norms

@@ -79,7 +79,7 @@ def result_type(*operands: Any) -> np.dtype:
     for x in operands:
         if x is None:
             continue
-        data = x.data if hasattr(x, "grad_fn") else x
+        data = x._array if hasattr(x, "grad_fn") else x
         if isinstance(data, np.ndarray):
             if data.ndim or not hasattr(x, "grad_fn"):  # an ndarray counts as dimensioned
                 dimmed = promote_types(dimmed, data.dtype)
@@ -127,7 +127,7 @@ def infer_dtype(data: Any) -> np.dtype | None:
     is float32, ``[np.float64(0.1)]`` float64).
     """
     if hasattr(data, "grad_fn"):  # a Tensor
-        return data.data.dtype
+        return data._array.dtype
     if isinstance(data, (np.ndarray, np.generic)):
         return data.dtype
     if isinstance(data, (list, tuple)):

@@ -328,7 +328,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
     x = _t(x, "dropout")
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
-    if not training or p == 0 or x.data.size == 0:  # NOTE: torch returns x itself, empty or not
+    if not training or p == 0 or x._array.size == 0:  # NOTE: torch returns x itself, empty or not
         return x
     if p == 1:  # everything dropped: zeros of any dtype (torch multiplies by 0)
         mask = np.zeros(x.shape, dtype=x.dtype)
@@ -370,7 +370,7 @@ def _class_targets(x: Tensor, target: Any, who: str,
     """Check class-index targets against logits ``x`` of shape (N, C): an integer array
     of shape (N,) with values in [0, C) or equal to ``ignore_index``. Returns the targets
     (ignored ones as 0) and the mask of the rows kept (None when none is ignored)."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._array if isinstance(target, Tensor) else np.asarray(target)
     n_classes = x.shape[1]
     if t.dtype not in (np.int64, np.uint8):  # NOTE: PyTorch's Long or Byte, nothing else
         hint = (" (one-hot rows? pass target.argmax(1))" if t.shape == x.shape else
@@ -418,7 +418,7 @@ def _class_weight(weight: Any, x: Tensor, who: str) -> np.ndarray | None:
     """A class-weight vector of shape (C,), as an array of the input's dtype."""
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
+    w = np.asarray(weight._array if isinstance(weight, Tensor) else weight, dtype=x.dtype)
     c = x.shape[1] if x.ndim > 1 else x.shape[0]
     if w.shape != (c,):
         raise RuntimeError(f"{who}: weight tensor should be defined either for all {c} "
@@ -431,7 +431,7 @@ def _as_rows(x: Tensor, target: Any, who: str) -> tuple[Tensor, Any, tuple | Non
     returns the input, the target and the shape to give back to reduction='none' results."""
     if x.ndim == 2:
         return x, target, None
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._array if isinstance(target, Tensor) else np.asarray(target)
     if x.ndim == 1:  # one unbatched sample: (C,) with a 0-d target
         return x.reshape(1, -1), t.reshape(-1), ()
     if x.ndim < 1:
@@ -492,7 +492,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
                          f"{label_smoothing}")
     label_smoothing = max(label_smoothing, 0.0)  # negative one smooths nothing, as there
     w: Any = _class_weight(weight, x, "cross_entropy")
-    probs = target.data if isinstance(target, Tensor) else np.asarray(target)
+    probs = target._array if isinstance(target, Tensor) else np.asarray(target)
     if probs.dtype.kind == "f" and probs.shape == x.shape and x.ndim >= 1:
         if ignore_index != -100:
             raise RuntimeError(f"cross_entropy: ignore_index is not supported for floating "
@@ -516,7 +516,7 @@ def _weighted(loss: Tensor, weight: Any, who: str) -> Tensor:
     (as in PyTorch, a weight may not make the loss bigger)."""
     if weight is None:
         return loss
-    w_shape = np.shape(weight.data if isinstance(weight, Tensor) else weight)
+    w_shape = np.shape(weight._array if isinstance(weight, Tensor) else weight)
     if np.broadcast_shapes(w_shape, loss.shape) != loss.shape:
         raise ValueError(f"{who}: weight of shape {w_shape} does not broadcast to the "
                          f"loss's shape {loss.shape}")
@@ -583,7 +583,7 @@ def _same_shape_target(x: Tensor, target: Any, who: str) -> Any:
         # prediction against a (N,) target silently becomes an (N, N) loss.
         raise ValueError(f"{who}: input shape {x.shape} and target shape {t.shape} differ; "
                          "reshape one of them (broadcasting here is almost always a bug)")
-    data = t.data if isinstance(t, Tensor) else t
+    data = t._array if isinstance(t, Tensor) else t
     if data.dtype != x.dtype:  # integer or bool labels are fine: use the input's dtype
         t = t.astype(x.dtype) if isinstance(t, Tensor) else data.astype(x.dtype)
     return t
@@ -646,7 +646,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     x = _t(input, "binary_cross_entropy")
     t = _same_shape_target(x, target, "binary_cross_entropy")
     _constant_weight(weight, "binary_cross_entropy")
-    lo, hi = (float(x.data.min()), float(x.data.max())) if x.data.size else (0.0, 0.0)
+    lo, hi = (float(x._array.min()), float(x._array.max())) if x._array.size else (0.0, 0.0)
     if not (lo >= 0 and hi <= 1):
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1] "
                          f"(apply sigmoid first, or use binary_cross_entropy_with_logits); "
@@ -689,7 +689,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     _constant_weight(weight, "binary_cross_entropy_with_logits")
     _constant_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if pos_weight is not None:
-        pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor)
+        pos_weight = np.asarray(pos_weight._array if isinstance(pos_weight, Tensor)
                                 else pos_weight, dtype=x.dtype)
         try:
             np.broadcast_shapes(pos_weight.shape, x.shape)
@@ -722,7 +722,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         tensor([[1, 0, 0],
                 [0, 0, 1]])
     """
-    t = _t(tensor, "one_hot").data
+    t = _t(tensor, "one_hot")._array
     if t.dtype != np.int64:
         raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor "
                            f"(got dtype {t.dtype}, shape {t.shape})")
@@ -1103,13 +1103,13 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if not -n <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx %= n
-    i = idx.data
+    i = idx._array
     if i.size and (i.min() < 0 or i.max() >= n):
         raise IndexError(f"embedding: index out of range in self (indices from {i.min()} to "
                          f"{i.max()} for a table of {n} rows)")
     if max_norm is not None:
         rows = np.unique(i)
-        norms = np.linalg.norm(w.data[rows], ord=norm_type, axis=1)
+        norms = np.linalg.norm(w._array[rows], ord=norm_type, axis=1)
         big = norms > max_norm
         if big.any():
             with no_grad():  # NOTE: in place, as torch's embedding_renorm_ (the version bumps)
@@ -1137,7 +1137,7 @@ def _elementwise_loss(loss: Tensor, weight: Any, reduction: str, who: str) -> Te
     """The weighted loss, reduced. As torch 2.13: the weight has the loss's shape, and
     l1_loss's and mse_loss's mean is sum(w l) / sum(w), huber_loss's the plain mean of
     w l."""
-    if weight is not None and np.shape(weight.data if isinstance(weight, Tensor)
+    if weight is not None and np.shape(weight._array if isinstance(weight, Tensor)
                                         else weight) != loss.shape:
         raise ValueError(f"{who}: Weights and input must have the same size (weight shape "
                          f"{np.shape(weight)}, input shape {loss.shape})")
@@ -1362,8 +1362,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
         raise RuntimeError(f"hinge_embedding_loss: expected a float input, got {x.dtype} "
                            f"(shape {x.shape})")
     y = y.detach()  # NOTE: torch's target is used only in comparisons: it gets no gradient
-    hinge = _where_else_0(y.data != 1, (margin - x).clamp(min=0))
-    return _reduce(hinge + _where_else_0(y.data != -1, x), reduction)
+    hinge = _where_else_0(y._array != 1, (margin - x).clamp(min=0))
+    return _reduce(hinge + _where_else_0(y._array != -1, x), reduction)
 
 
 def _where_else_0(cond: np.ndarray, x: Tensor) -> Tensor:
@@ -1416,7 +1416,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     # NOTE: 1e-12 inside each squared norm (torch's EPSILON): a zero row gives c = 0, not nan
     denom = (((a * a).sum(dim) + 1e-12) * ((b * b).sum(dim) + 1e-12)).sqrt()
     cos = (a * b).sum(dim) / denom
-    t = y.data
+    t = y._array
     loss = _where_else_0(t == 1, 1 - cos) + _where_else_0(t == -1, (cos - margin).clamp(min=0))
     return _reduce(loss, reduction)
 
@@ -1446,7 +1446,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduc
     """
     reduction = _legacy(size_average, reduce, reduction, "soft_margin_loss")
     x = _t(input, "soft_margin_loss")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._array if isinstance(target, Tensor) else np.asarray(target)
     if isinstance(target, Tensor) and target.requires_grad and is_recording():
         raise RuntimeError("soft_margin_loss: The function 'soft_margin_loss' is not "
                            "differentiable with respect to argument 'target'. This input "

@@ -204,7 +204,7 @@ def _gradgrad(fn: Callable, inputs: Any, grad_outputs: Any, eps: float, atol: fl
     else:
         given = [grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) \
             else list(grad_outputs)
-        gs = [from_numpy(np.array(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+        gs = [from_numpy(np.array(g._array if isinstance(g, Tensor) else g, dtype=np.float64)
                          ).requires_grad_() for g in given]
     n_x, checked = len(xs), [k for k, x in enumerate(xs) if _is_checked(x)]
     if kinks is None and isinstance(fn, ActivationSpec):
@@ -250,10 +250,10 @@ def _require_float64(xs: tuple, who: str) -> None:
                 "float64 (in float32, rounding in f(x + eps) - f(x - eps) swamps the "
                 "derivative). Pass x.double() instead, create it with dtype=np.float64, or "
                 "call ta.set_default_dtype(np.float64) before creating your inputs.")
-        bad = ~np.isfinite(xs[k].data)
+        bad = ~np.isfinite(xs[k]._array)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
-            value = xs[k].data[where]
+            value = xs[k]._array[where]
             raise ValueError(f"{who}: input {k} has {value} at element {where} (shape "
                              f"{xs[k].shape}); derivatives there are undefined, so check "
                              "at finite points only")
@@ -265,7 +265,7 @@ def _fresh_leaves(xs: Sequence, arrays: Mapping[int, np.ndarray] | None = None) 
     out = []
     for k, x in enumerate(xs):
         if _is_checked(x):
-            data = arrays[k] if arrays is not None else np.array(x.data, dtype=np.float64)
+            data = arrays[k] if arrays is not None else np.array(x._array, dtype=np.float64)
             out.append(from_numpy(data).requires_grad_())
         else:
             out.append(x)
@@ -306,7 +306,7 @@ class _Problem:
         self.labels = list(labels) if labels else [str(k) for k in range(len(xs))]
         self.kinks = kinks
         # input index -> a float64 copy of its array, for the checked inputs only
-        self.base = {k: np.array(xs[k].data, dtype=np.float64) for k in self.checked}
+        self.base = {k: np.array(xs[k]._array, dtype=np.float64) for k in self.checked}
         # the arrays that finite differences perturb in place (restored after each step)
         self.work = {k: b.copy() for k, b in self.base.items()}
         self.work_leaves = _fresh_leaves(xs, self.work)
@@ -314,7 +314,7 @@ class _Problem:
             self.leaves = _fresh_leaves(xs, {k: b.copy() for k, b in self.base.items()})
             self.outs = _as_outputs(fn(*self.leaves), what)
         self.out_shapes = [o.shape for o in self.outs]
-        self.out_sizes = [o.data.size for o in self.outs]
+        self.out_sizes = [o._array.size for o in self.outs]
         self.m = sum(self.out_sizes)
         self.f0 = self.flat(self.outs)
 
@@ -322,7 +322,7 @@ class _Problem:
     def flat(outs: Sequence[Tensor]) -> np.ndarray:
         if not outs:
             return np.zeros(0)
-        return np.concatenate([np.asarray(o.data, dtype=np.float64).reshape(-1) for o in outs])
+        return np.concatenate([np.asarray(o._array, dtype=np.float64).reshape(-1) for o in outs])
 
     def evaluate(self) -> np.ndarray:
         """fn at the current (perturbed) ``work`` arrays, outputs flattened into one vector."""
@@ -337,7 +337,7 @@ class _Problem:
             return [None] * len(self.checked)
         wrt = [self.leaves[k] for k in self.checked]
         res = _autograd_grad(roots, wrt, grads, retain_graph=True, allow_unused=True)
-        return [None if r is None else np.asarray(r.data, dtype=np.float64) for r in res]
+        return [None if r is None else np.asarray(r._array, dtype=np.float64) for r in res]
 
     def split(self, flat: np.ndarray) -> list:
         """A flat output-space vector as one array per output."""
@@ -401,7 +401,7 @@ def _analytic_jacobians(p: _Problem) -> list:
     row = 0
     for out, vec in zip(p.outs, vectors):
         if not out.requires_grad:
-            row += out.data.size
+            row += out._array.size
             continue
         flat = vec.reshape(-1)
         for j in range(flat.size):
@@ -717,7 +717,7 @@ def _rule_at(p: _Problem, k: int, point: np.ndarray) -> np.ndarray:
         out = _as_outputs(p.fn(*args), p.what)[0]
         (g,) = _autograd_grad([out], [leaf], [np.full(out.shape, _ROW_SCALE)],
                               allow_unused=True)
-    return np.zeros(point.size) if g is None else g.data.reshape(-1) / _ROW_SCALE
+    return np.zeros(point.size) if g is None else g._array.reshape(-1) / _ROW_SCALE
 
 
 def _elementwise_slope(p: _Problem, k: int, point: np.ndarray, eps: float) -> np.ndarray:

@@ -412,7 +412,7 @@ def _grads(target: Target, arrays: list[np.ndarray], g: np.ndarray | None = None
     y = target.fn(*xs)
     upstream = np.ones(y.shape, y.dtype) if g is None else np.asarray(g, y.dtype)
     outs = ta_grad(y, xs, grad_outputs=[upstream], allow_unused=True)
-    return [np.zeros_like(a) if o is None else o.data for o, a in zip(outs, arrays)]
+    return [np.zeros_like(a) if o is None else o._array for o, a in zip(outs, arrays)]
 
 
 def _out_shape(target: Target, arrays: list[np.ndarray]) -> tuple:
@@ -452,7 +452,7 @@ def _drawn_inputs(target: Target, draw: Any) -> list[np.ndarray]:
     from . import testing
     if target.spec is not None:
         return [draw(testing.activation_inputs(target.name, min_value=-4.0,
-                                               max_value=4.0)).data]
+                                               max_value=4.0))._array]
     if target.kind == "broadcast":
         shapes = draw(testing.broadcastable_shapes(target.arity, max_dims=2, max_side=3))
     elif target.kind == "elementwise":
@@ -483,9 +483,9 @@ def _numeric_vjp(target: Target, arrays: list[np.ndarray], w: np.ndarray, i: int
     for n, idx in enumerate(at):
         old = shifted[i][idx]
         shifted[i][idx] = old + eps
-        plus = np.sum(w * target.fn(*[Tensor(a) for a in shifted]).data)
+        plus = np.sum(w * target.fn(*[Tensor(a) for a in shifted])._array)
         shifted[i][idx] = old - eps
-        minus = np.sum(w * target.fn(*[Tensor(a) for a in shifted]).data)
+        minus = np.sum(w * target.fn(*[Tensor(a) for a in shifted])._array)
         shifted[i][idx] = old
         out[n] = (plus - minus) / (2 * eps)
     return out

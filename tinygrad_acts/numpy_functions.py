@@ -70,7 +70,7 @@ def _any_requires_grad(*items: Any) -> bool:
 def _unwrap(x: Any) -> Any:
     """Tensors inside numpy arguments become their arrays."""
     if isinstance(x, Tensor):
-        return x.data
+        return x._array
     if isinstance(x, (list, tuple)):
         return type(x)(_unwrap(v) for v in x)
     if isinstance(x, dict):
@@ -80,9 +80,8 @@ def _unwrap(x: Any) -> Any:
 
 def _ufunc_with_keywords(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
     """``Tensor.__array_ufunc__`` for a call with keywords or by another method: numpy's
-    ``out=`` into plain ndarrays only. ``w.data += -0.1 * w.grad`` (``.data`` is the ndarray)
-    is ``np.add(w.data, t, out=(w.data,))``: the ufunc runs on the arrays and writes them,
-    with no graph (as a write through torch's ``.data``), and the ndarray is returned.
+    ``out=`` into plain ndarrays only: ``np.add(w.numpy(), t, out=(a,))`` runs the ufunc on the
+    arrays and writes ``a``, with no graph, and the ndarray is returned.
 
     A Tensor as ``out`` is refused, naming the ufunc: numpy would write its array behind
     autograd's back (no version bump, a graph silently dropped). Anything else (``where=``

@@ -39,7 +39,7 @@ def _row_width(spec: ActivationSpec) -> int:
 def _grad(leaf: Tensor) -> np.ndarray:
     """The gradient a backward pass left in ``leaf``."""
     assert leaf.grad is not None, "backward reached every input"
-    return leaf.grad.data
+    return leaf.grad._array
 
 
 def activation_curve(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
@@ -69,18 +69,18 @@ def activation_curve(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     if spec.elementwise:
         xt = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
         y = spec(xt)
-        y.backward(np.ones_like(y.data))
-        return y.data, _grad(xt), f"{name}(x)"
+        y.backward(np.ones_like(y._array))
+        return y._array, _grad(xt), f"{name}(x)"
     width = _row_width(spec)
     rows = np.zeros((len(x), width), dtype=np.float64)
     rows[:, 0] = x
     xt = Tensor(rows, requires_grad=True)
     y = spec(xt)
-    pick = np.zeros_like(y.data)
+    pick = np.zeros_like(y._array)
     pick[:, 0] = 1.0
     y.backward(pick)
     others = ", 0" * (width - 1)
-    return y.data[:, 0], _grad(xt)[:, 0], f"{name}([x{others}])[0]"
+    return y._array[:, 0], _grad(xt)[:, 0], f"{name}([x{others}])[0]"
 
 
 def plot_activations(names: list[str], path: str | Path, lo: float = -5.0, hi: float = 5.0,

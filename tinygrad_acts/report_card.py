@@ -181,7 +181,7 @@ class _PReLUCard:
         return None
 
     def __call__(self, x: Tensor) -> Tensor:
-        return apply_prelu(x, Tensor(np.full(1, 0.25, x.data.dtype)))
+        return apply_prelu(x, Tensor(np.full(1, 0.25, x._array.dtype)))
 
 
 # --- the four properties, measured -------------------------------------------------------

@@ -254,7 +254,7 @@ class _Packer:
         if seen is not None:
             return {"ref": seen[1]}
         if isinstance(obj, Tensor):
-            data = self.node(obj.data, path)
+            data = self.node(obj._array, path)
             kind = "parameter" if isinstance(obj, _parameter_class()) else "tensor"
             return self._remember(obj, {kind: {"data": data,
                                                "requires_grad": bool(obj.requires_grad)}})
@@ -1002,9 +1002,9 @@ def _relocation(map_location: Any) -> Callable[[np.ndarray], np.ndarray] | None:
             out = map_location(Tensor(raw), "cpu")
         except Exception as e:  # (the caller's function: its error, not the file's)
             raise _CallerError(e) from e
-        if out is None or (isinstance(out, Tensor) and out.data is raw):
+        if out is None or (isinstance(out, Tensor) and out._array is raw):
             return storage  # (lambda storage, location: storage, the usual one)
-        new = np.asarray(out.data if isinstance(out, Tensor) else out)
+        new = np.asarray(out._array if isinstance(out, Tensor) else out)
         if new.nbytes != raw.nbytes:
             raise _CallerError(ValueError(
                 f"load: map_location returned a storage of {new.nbytes} bytes for one of "
@@ -1066,7 +1066,7 @@ def save_safetensors(tensors: Mapping[str, Any], path: str | os.PathLike,
         if not isinstance(name, str) or name == "__metadata__":
             raise TypeError(f"save_safetensors: keys must be str (and not '__metadata__'), "
                             f"got {name!r}")
-        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        arr = np.asarray(value._array if isinstance(value, Tensor) else value)
         dtype = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
         if dtype not in _ST_NAMES:
             raise TypeError(f"save_safetensors: {name!r} has dtype {arr.dtype}, which the "

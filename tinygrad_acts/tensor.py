@@ -48,7 +48,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Turn list / scalar / ndarray data into an ndarray following PyTorch's dtype rules:
     Python floats become the default float dtype; an ndarray keeps its dtype."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._array
     elif isinstance(data, np.ndarray):
         arr = data
     else:
@@ -162,7 +162,7 @@ def _invalid_shape(who: str, t: Tensor, shape: tuple) -> RuntimeError:
     known = math.prod(n for n in shape if n != -1)
     holds = f"a multiple of {known}" if -1 in shape else known
     return RuntimeError(f"{who}: shape '{list(shape)}' is invalid for input of size "
-                        f"{t.data.size} (a tensor of shape {t.shape}, {t.data.size} elements; "
+                        f"{t._array.size} (a tensor of shape {t.shape}, {t._array.size} elements; "
                         f"the shape holds {holds})")
 
 
@@ -183,7 +183,7 @@ def _index(index: Any, shape: tuple) -> Any:
     if kind is slice:
         return _check_step(index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._array
     if kind is list:  # NOTE: as torch, a list of numbers is an int64 (or bool) tensor, a
         if all(type(i) in _INDEX_NUMBERS or isinstance(i, np.integer) for i in index):
             return np.asarray(index) if index else _EMPTY_INDEX  # else: a tuple (legacy)
@@ -202,7 +202,7 @@ def _tuple_index(index: tuple, shape: tuple) -> Any:
         elif kind is int:
             ints = True
         elif i is not None and i is not Ellipsis:
-            i = i.data if isinstance(i, Tensor) else (np.asarray(i) if i else _EMPTY_INDEX
+            i = i._array if isinstance(i, Tensor) else (np.asarray(i) if i else _EMPTY_INDEX
                                                       ) if kind is list else i
             if _is_int(i):
                 ints = True
@@ -296,11 +296,11 @@ class Tensor:
         tensor([[ 2., -4.]])
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version", "_retains_grad",
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_counter", "_retains_grad",
                  "_hooks", "_base", "_views", "__weakref__")
     grad: Tensor | None
     grad_fn: Any
-    _version: list[int]
+    _counter: list[int]  # the version counter, one list shared by a base and its views
     _hooks: list | None
     _retains_grad: Any  # False, or retain_grad()'s hook
     _base: tuple[Tensor, str, Any] | None  # (base, how: see _view_of, arg)
@@ -320,11 +320,11 @@ class Tensor:
             raise TypeError(f"Tensor: sizes must all be ints, got {(data, *sizes)}")
         self._data = _as_array(data, dtype)
         if requires_grad:
-            _check_float(self.data, "Tensor")
+            _check_float(self._array, "Tensor")
         self._requires_grad = bool(requires_grad)
         self.grad = None
         self.grad_fn = None
-        self._version = [0]
+        self._counter = [0]
         self._retains_grad = False
         self._hooks = None
         self._base = None  # (base, "index" | "reshape" | "permute" | "expand", arg) for a
@@ -336,7 +336,7 @@ class Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
         t._data, t._requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
-        t._version, t._retains_grad, t._hooks = [0], False, None
+        t._counter, t._retains_grad, t._hooks = [0], False, None
         t._base = t._views = None
         return t
 
@@ -345,9 +345,9 @@ class Tensor:
         this tensor's, it shares the version counter (PyTorch's rule), so an in-place change
         through either one is caught by every node that saved the other's array, and it
         remembers how it views this tensor (see ``_rebase``)."""
-        owner = self.data if self.data.base is None else self.data.base
-        if getattr(out.data, "base", None) is owner:
-            out._version = self._version
+        owner = self._array if self._array.base is None else self._array.base
+        if getattr(out._array, "base", None) is owner:
+            out._counter = self._counter
             # A view made while recording links back, so that an in-place change through
             # it gives its base a graph (_rebase), and one of its base gives it one
             # (_sync_views); one made under no_grad is marked (as torch, it may not change
@@ -360,7 +360,7 @@ class Tensor:
                 if self._stale_with_base:  # stale with it, as in PyTorch
                     out.__class__ = type(self)
             else:
-                out._base = (self, _NO_GRAD_VIEW, self._version[0])
+                out._base = (self, _NO_GRAD_VIEW, self._counter[0])
                 if self.requires_grad:  # PyTorch's view then requires grad, as a leaf
                     out._requires_grad, out.__class__ = True, _NoGradViewTensor
                 else:  # it will if this tensor gets a graph (see _sync_views)
@@ -397,7 +397,7 @@ class Tensor:
                 if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is
                     view._requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
                     continue
-                me = Tensor._make(tensor.data, True, tensor.grad_fn)
+                me = Tensor._make(tensor._array, True, tensor.grad_fn)
                 new = (ops.GetItem.apply(me, index=arg) if how == "index" else
                        ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
                        ops.Expand.apply(me, shape=view.shape) if how == "expand" else
@@ -415,12 +415,12 @@ class Tensor:
         while view._base is not None:
             base, how, arg = view._base
             if how == "index":
-                old = Tensor._make(base.data, base.requires_grad, base.grad_fn)
+                old = Tensor._make(base._array, base.requires_grad, base.grad_fn)
                 new = ops.SetItem.apply(old, view, index=arg)
             elif how == "reshape":
                 new = ops.Reshape.apply(view, shape=base.shape)
             elif how == "expand":  # the base: the view's first element along the new dims
-                if not view.data.size:
+                if not view._array.size:
                     return
                 lead = view.ndim - base.ndim
                 first = tuple(0 if i < lead or (n != 1 and base.shape[i - lead] == 1)
@@ -446,20 +446,29 @@ class Tensor:
                             f"{type(value).__name__} (tensor shape {self._data.shape})")
         self._data = value
 
-    #: The values: the ndarray itself, shared (torch's ``.data`` is a Tensor sharing them).
-    data = property(operator.attrgetter("_data"), _set_data)
+    #: The ndarray itself, shared: the framework's own access to the values.
+    _array = property(operator.attrgetter("_data"), _set_data)
+
+    def _get_data(self) -> Tensor:
+        """``t.data``: as torch, a new Tensor sharing the values, outside the graph and with a
+        version counter of its own (so changes through it are invisible to autograd)."""
+        return Tensor._make(self._data, False, None)
+
+    data = property(_get_data, _set_data)
+    #: How many in-place changes this tensor's memory has had (torch's ``_version``).
+    _version = property(lambda self: self._counter[0])
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def T(self) -> Tensor:
@@ -474,65 +483,65 @@ class Tensor:
         return CPU_DEVICE  # torch.device("cpu"): .type, .index, its repr
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
-    def dim(self) -> int: return self.data.ndim
-    def numel(self) -> int: return self.data.size
+    def dim(self) -> int: return self._array.ndim
+    def numel(self) -> int: return self._array.size
     def __len__(self) -> int:
-        if not self.data.ndim:
+        if not self._array.ndim:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._array)
 
     # --- conversion -------------------------------------------------------------------
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray, shared, not copied (as in PyTorch)."""
-        return self.data
+        return self._array
 
     def item(self) -> Any:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a Python "
                              f"scalar; this one has shape {self.shape}")
-        return self.data.item()
+        return self._array.item()
 
-    def tolist(self) -> Any: return self.data.tolist()
+    def tolist(self) -> Any: return self._array.tolist()
     def __float__(self) -> float: return float(self.item())
     def __int__(self) -> int: return int(self.item())
     def __index__(self) -> int: return operator.index(self.item())
-    def __bool__(self) -> bool: return bool(self.data)
+    def __bool__(self) -> bool: return bool(self._array)
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._array if dtype is None else self._array.astype(dtype)
 
     def astype(self, dtype: Any) -> Tensor:
         """A dtype conversion (a no-op when the dtype already matches), differentiable
         between float dtypes; to an integer or bool dtype it leaves the graph, as in torch."""
         dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self._array.dtype:
             return self
         if dtype.kind != "f":
-            return Tensor._make(self.data.astype(dtype), False, None)
+            return Tensor._make(self._array.astype(dtype), False, None)
         return ops.Cast.apply(self, dtype=dtype)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter)."""
-        t = Tensor._make(self.data, False, None)
-        t._version = self._version
+        t = Tensor._make(self._array, False, None)
+        t._counter = self._counter
         return t
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph, in torch's layout (preserve_format: a
         transpose's clone is a transpose, a slice's is compact, an expand's row-major)."""
         if not self.requires_grad:
-            return Tensor._make(self.data.copy(order=preserved(self.data)), False, None)
+            return Tensor._make(self._array.copy(order=preserved(self._array)), False, None)
         return ops.Add.apply(self, np.zeros((), dtype=self.dtype))  # (numpy's K layout)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._array, separator=", ", prefix="tensor(")
         extra = ""
-        if (self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f") \
-                or (self.data.dtype.kind in "iub" and self.data.dtype != np.int64 \
-                and self.data.dtype != np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if (self._array.dtype != dtypes.get_default_dtype() and self._array.dtype.kind == "f") \
+                or (self._array.dtype.kind in "iub" and self._array.dtype != np.int64 \
+                and self._array.dtype != np.bool_):
+            extra += f", dtype={self._array.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name}>"
         elif self.requires_grad:
@@ -546,7 +555,7 @@ class Tensor:
     def bump_version(self) -> None:
         """Record that this tensor's array was changed in place behind the ops' back (an
         optimizer's update, a loaded state): nodes that saved it will refuse to use it."""
-        self._version[0] += 1
+        self._counter[0] += 1
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf and not requires_grad:
@@ -559,7 +568,7 @@ class Tensor:
 
     def _leaf_requires_grad(self, who: str, flag: Any) -> None:
         if flag:
-            _check_float(self.data, who)
+            _check_float(self._array, who)
         self._requires_grad = bool(flag)
         stack = [self] if self._base is None else []  # as in torch, the views of a tensor
         while stack:  # (that is not a view) with no graph follow it
@@ -677,10 +686,10 @@ class Tensor:
     def log1p(self) -> Tensor: return ops.Log1p.apply(_floating(self))
     def sqrt(self) -> Tensor: return ops.Sqrt.apply(_floating(self))
     def erf(self) -> Tensor: return ops.Erf.apply(_floating(self))
-    def square(self) -> Tensor: return self * self if self.data.dtype != np.bool_ else self ** 2
+    def square(self) -> Tensor: return self * self if self._array.dtype != np.bool_ else self ** 2
     def sign(self) -> Tensor:
         """-1, 0 or 1 (0 for nan, a bool tensor unchanged), with a zero gradient (torch)."""
-        x = self.data
+        x = self._array
         out = x.copy() if x.dtype == np.bool_ else np.sign(x)
         if x.dtype.kind == "f":
             out = np.where(np.isnan(out), np.zeros((), x.dtype), out)
@@ -704,10 +713,10 @@ class Tensor:
         """``fn`` on the operands brought to PyTorch's promoted dtype first (a float32
         tensor against a float64 0-d tensor compares in float32, as torch does); a Python
         int meets an integer tensor as its dtype holds it (uint8's ``== -1`` is ``== 255``)."""
-        a = self.data
+        a = self._array
         if isinstance(other, Tensor):
-            if other.data.dtype == a.dtype:
-                return Tensor._make(np.asarray(fn(a, other.data)), False, None)
+            if other._array.dtype == a.dtype:
+                return Tensor._make(np.asarray(fn(a, other._array)), False, None)
         elif type(other) is float and a.dtype.kind == "f":
             return Tensor._make(np.asarray(fn(a, other)), False, None)  # numpy agrees
         elif type(other) is int and a.dtype.kind in "iuf":
@@ -739,11 +748,11 @@ class Tensor:
     def __iand__(self, other: Any) -> Tensor: return self._bitwise_(operator.and_, other)
     def __ior__(self, other: Any) -> Tensor: return self._bitwise_(operator.or_, other)
     def __ixor__(self, other: Any) -> Tensor: return self._bitwise_(operator.xor, other)
-    def __invert__(self) -> Tensor: return Tensor._make(~self.data, False, None)
+    def __invert__(self) -> Tensor: return Tensor._make(~self._array, False, None)
 
     def _bitwise_(self, fn: Callable, other: Any) -> Tensor:
         out = _bitwise(fn, self, other)
-        _check_cast(f"{_BITWISE[fn]}=", self, out.data.dtype)
+        _check_cast(f"{_BITWISE[fn]}=", self, out._array.dtype)
         return self._inplace(ops.SetItem, out, index=Ellipsis, _name=f"{_BITWISE[fn]}=")
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -756,10 +765,10 @@ class Tensor:
         """all / any over ``dim`` (an int, a tuple, or None for all dims): bool, but uint8
         for a uint8 tensor, as in torch."""
         if dim is None and not keepdim:
-            out = np.asarray(fn(self.data))
+            out = np.asarray(fn(self._array))
         else:
-            out = np.asarray(fn(self.data, axis=_dims(who, self, dim, None), keepdims=keepdim))
-        return Tensor._make(out.astype(np.uint8) if self.data.dtype == np.uint8 else out,
+            out = np.asarray(fn(self._array, axis=_dims(who, self, dim, None), keepdims=keepdim))
+        return Tensor._make(out.astype(np.uint8) if self._array.dtype == np.uint8 else out,
                             False, None)
 
     # --- reductions: sum / mean / max / min / amax / amin / var / std / argmax ---------
@@ -774,7 +783,7 @@ class Tensor:
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: bool | None = None) -> Tensor:
-        if self.data.dtype.kind not in "fc":
+        if self._array.dtype.kind not in "fc":
             raise RuntimeError(f"mean: needs a floating-point tensor, got dtype {self.dtype} "
                                f"(shape {self.shape}); use .float() first, as in PyTorch")
         d = _dims("mean", self, dim, axis)
@@ -815,11 +824,11 @@ class Tensor:
         result = return_types.max if which == "max" else return_types.min
         if d is None:  # a 0-d tensor: itself, at index 0
             return result(self.clone(), Tensor._make(np.zeros((), np.int64), False, None))
-        if not self.data.shape[d]:
+        if not self._array.shape[d]:
             raise IndexError(f"{which}(dim={dim}): cannot reduce an empty dim of shape "
                              f"{self.shape}")
         pick = np.argmax if which == "max" else np.argmin
-        index = pick(self.data, axis=d, keepdims=True)
+        index = pick(self._array, axis=d, keepdims=True)
         values = ops.TakeAlong.apply(self, index=index, dim=d)
         if not keep:  # NOTE: not a view (squeeze would make one), as in torch
             index = np.squeeze(index, axis=d)
@@ -842,7 +851,7 @@ class Tensor:
         """Variance, with Bessel's correction by default; PyTorch's three spellings:
         ``var(dim, unbiased, keepdim)``, ``var(dim, *, correction, keepdim)`` and
         ``var(unbiased)`` (``x.var(0, False)`` is the population variance, as in torch)."""
-        if self.data.dtype.kind != "f":
+        if self._array.dtype.kind != "f":
             raise RuntimeError(f"var / std: only floating-point tensors, got dtype {self.dtype} "
                                f"(shape {self.shape}); use .float() first, as in PyTorch")
         if isinstance(dim, builtins.bool):  # var(unbiased)
@@ -871,9 +880,9 @@ class Tensor:
 
     def _arg(self, who: str, dim: Any, keep: bool, axis: Any) -> Tensor:
         d = _dims(who, self, dim, axis)
-        if self.data.dtype == np.bool_:
+        if self._array.dtype == np.bool_:
             raise RuntimeError(f"{who}(): does not support bool input (shape {self.shape})")
-        out = getattr(self.data, who)(axis=d, keepdims=keep)
+        out = getattr(self._array, who)(axis=d, keepdims=keep)
         return Tensor._make(np.asarray(out), False, None)
 
     # --- shape: reshape / view / flatten / transpose / permute / squeeze / expand -----
@@ -886,14 +895,14 @@ class Tensor:
         """The same memory seen with another shape; refused where that needs a copy (a
         non-contiguous tensor, e.g. a transpose), as in PyTorch: use ``reshape`` there."""
         shape = _check_shape("view", self, _size_arg("view", shape, "size", size))
-        if not _fits(shape, self.data.size):
+        if not _fits(shape, self._array.size):
             raise _invalid_shape("view", self, shape)
-        probe = self.data.view()
+        probe = self._array.view()
         try:
             probe.shape = shape
         except (AttributeError, ValueError):
             raise RuntimeError(f"view: a tensor of shape {self.shape} and strides "
-                               f"{self.data.strides} cannot be seen as shape {shape} without "
+                               f"{self._array.strides} cannot be seen as shape {shape} without "
                                "copying (it is not contiguous); use .reshape(...) instead"
                                ) from None
         return self.reshape(shape)
@@ -968,10 +977,10 @@ class Tensor:
         return self._view_of(ops.Expand.apply(self, shape=shape), "expand")
 
     def __getitem__(self, index: Any) -> Tensor:
-        index = _index(index, self.data.shape)
+        index = _index(index, self._array.shape)
         out = ops.GetItem.apply(self, index=index)
-        if not out.data.flags.c_contiguous and _is_advanced(index):
-            out.data = np.ascontiguousarray(out.data)  # a copy is contiguous, as in torch
+        if not out._array.flags.c_contiguous and _is_advanced(index):
+            out._array = np.ascontiguousarray(out._array)  # a copy is contiguous, as in torch
         return self._view_of(out, "index", index)
 
     def __iter__(self) -> Iterable[Tensor]:
@@ -988,7 +997,7 @@ class Tensor:
         An integer or bool tensor is never in a graph (what is written is cast to it).
         """
         name = _name or op.__name__.lower() + "_"
-        data = self.data
+        data = self._array
         kind = data.dtype.kind
         if kind != "f" or op is _SUB:
             _check_inplace(name, self, op, args)
@@ -1003,32 +1012,32 @@ class Tensor:
             data = self._writable(name, op, args, params)
         mine = data.base if data.base is not None else data
         for a in args:  # NOTE: arrays of two owners never share memory: the common case
-            if isinstance(a, Tensor) and (a.data.base if a.data.base is not None
-                                          else a.data) is mine:
+            if isinstance(a, Tensor) and (a._array.base if a._array.base is not None
+                                          else a._array) is mine:
                 self._check_overlap(name, op, args, params)
         if not tracked:
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            arrays = [a._array if isinstance(a, Tensor) else a for a in args]
             ufunc = _INPLACE_UFUNCS.get(op)
             if ufunc is not None:
                 ufunc(data, arrays[0], out=data, casting="same_kind")
             elif op is ops.SetItem:
                 data[params["index"]] = arrays[0]
             else:
-                np.copyto(data, op.run(self.data, *arrays, **params), casting="same_kind")
-            self._version[0] += 1
+                np.copyto(data, op.run(self._array, *arrays, **params), casting="same_kind")
+            self._counter[0] += 1
             return self
-        snapshot = Tensor._make(self.data, self.requires_grad, self.grad_fn)
-        snapshot._version = self._version
+        snapshot = Tensor._make(self._array, self.requires_grad, self.grad_fn)
+        snapshot._counter = self._counter
         out = op.apply(snapshot, *args, **params)
         node = out.grad_fn
         # what the node saved of the old values gets a copy; its output is this array now
-        autograd.rebind_inplace(node, self.data, self, any(
-            isinstance(a, Tensor) and a._version is self._version for a in args))
-        if data is not self.data and op is ops.SetItem:  # the part only: memory is shared
-            data[params["index"]] = out.data[params["index"]]
+        autograd.rebind_inplace(node, self._array, self, any(
+            isinstance(a, Tensor) and a._counter is self._counter for a in args))
+        if data is not self._array and op is ops.SetItem:  # the part only: memory is shared
+            data[params["index"]] = out._array[params["index"]]
         else:
-            np.copyto(data, out.data, casting="same_kind")
-        self._version[0] += 1
+            np.copyto(data, out._array, casting="same_kind")
+        self._counter[0] += 1
         old = self.grad_fn
         self._set_graph(node)
         self._sync_views()
@@ -1065,7 +1074,7 @@ class Tensor:
     def _check_overlap(self, name: str, op: Any, args: tuple, params: dict) -> None:
         """As torch: an operand that shares memory with the part written must be exactly
         that part (``x.add_(x)`` runs; ``x[1:].add_(x[:-1])`` and ``x.add_(x.T)`` don't)."""
-        out = self.data
+        out = self._array
         if op is ops.SetItem:
             if name in _SCALAR_FILLS:  # NOTE: torch reads their (0-d) value as a number
                 return
@@ -1078,7 +1087,7 @@ class Tensor:
         """A writable alias of this tensor's read-only array (an expand()'s), where PyTorch
         writes too: a fill (one value everywhere), or a write to a part in which no two
         elements share one memory location."""
-        alias = self.data.view()
+        alias = self._array.view()
         try:
             alias.flags.writeable = True
         except ValueError:
@@ -1126,18 +1135,18 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         """As torch: the value is a number or a Tensor, cast to this tensor's dtype; with
         an array index (an index_put) a Tensor value must have this tensor's dtype."""
-        raw, index = index, _index(index, self.data.shape)
+        raw, index = index, _index(index, self._array.shape)
         name = "__setitem__"
         if not isinstance(value, Tensor):
             value = _number(name, self, value)
         elif not _is_advanced(index):
-            if value.requires_grad and not value.ndim and self.data.dtype.kind != "f" \
-                    and np.ndim(self.data[index]):
+            if value.requires_grad and not value.ndim and self._array.dtype.kind != "f" \
+                    and np.ndim(self._array[index]):
                 name = _FILL  # torch fills the part (a 0-d value, a part of dims)
         else:
-            if value.data.size == 1 and _one_mask(raw):
+            if value._array.size == 1 and _one_mask(raw):
                 name = _MASKED_FILL  # torch's masked_fill_: it casts (see _inplace)
-            elif value.data.dtype != self.data.dtype:
+            elif value._array.dtype != self._array.dtype:
                 raise RuntimeError(f"__setitem__: Index put requires the source and "
                                    f"destination dtypes match, got {self.dtype} for the "
                                    f"destination and {value.dtype} for the source (shapes "
@@ -1203,7 +1212,7 @@ class Tensor:
             raise TypeError(f"numpy.{ufunc.__name__} is not differentiable in tinygrad_acts; "
                             f"use Tensor methods (got shapes "
                             f"{[np.shape(x) for x in inputs]})")
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays = [x._array if isinstance(x, Tensor) else x for x in inputs]
         return Tensor._make(np.asarray(ufunc(*arrays)), False, None)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -1236,7 +1245,7 @@ class _NoGradViewTensor(Tensor):
         while view._base is not None:
             base, how, made_at = view._base
             if how is _NO_GRAD_VIEW:
-                if view._version[0] != made_at:
+                if view._counter[0] != made_at:
                     raise RuntimeError(_NO_GRAD_VIEW_CHANGED)
                 return
             view = base
@@ -1283,16 +1292,16 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
     ta, tb = type(a), type(b)
     # the common cases first, with no conversion: numpy already agrees with torch there
     if ta is Tensor and tb is Tensor:
-        dt = a.data.dtype
-        if dt is b.data.dtype and (dt.kind == "f" or (op is not _DIV and dt.kind != "b")):
+        dt = a._array.dtype
+        if dt is b._array.dtype and (dt.kind == "f" or (op is not _DIV and dt.kind != "b")):
             return op.apply(a, b)
     elif (ta is Tensor and (tb is float or tb is int or (
-            tb is np.ndarray and b.dtype is a.data.dtype)) and a.data.dtype.kind == "f") or (
-            tb is Tensor and (ta is float or ta is int) and b.data.dtype.kind == "f"):
+            tb is np.ndarray and b.dtype is a._array.dtype)) and a._array.dtype.kind == "f") or (
+            tb is Tensor and (ta is float or ta is int) and b._array.dtype.kind == "f"):
         return op.apply(a, b)  # (a float array of a's dtype: a constant, as dropout's mask)
     a, b = _operand(a), _operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype \
-            and (a.data.dtype.kind == "f" or (op is not _DIV and a.data.dtype.kind != "b")):
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._array.dtype == b._array.dtype \
+            and (a._array.dtype.kind == "f" or (op is not _DIV and a._array.dtype.kind != "b")):
         return op.apply(a, b)
     if op is _SUB:
         _check_sub(a, b)
@@ -1320,7 +1329,7 @@ def _division(op: Any, a: Any, b: Any) -> Tensor:
     a, b = _operand(a), _operand(b)
     if _has_float(a, b):
         return _binary(op, a, b)
-    common = type(b) is int and isinstance(a, Tensor) and a.data.dtype.kind in "iu"
+    common = type(b) is int and isinstance(a, Tensor) and a._array.dtype.kind in "iu"
     kind = "i" if common else dtypes.result_type(a, b).kind
     who = "floor_divide (//)" if op is ops.FloorDivide else "remainder (%)"
     if kind == "b":
@@ -1351,7 +1360,7 @@ def _power(a: Any, b: Any) -> Tensor:
         if isinstance(b, Tensor) or not isinstance(a, Tensor):
             raise NotImplementedError("pow (**): not implemented for bool tensors, as in "
                                       "torch (convert with .int() first)")
-        return Tensor._make(a.data.copy() if b else np.ones_like(a.data), False, None)
+        return Tensor._make(a._array.copy() if b else np.ones_like(a._array), False, None)
     if dtype.kind in "iu" and np.any(np.less(_array(b), 0)):
         if not isinstance(b, Tensor):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -1377,12 +1386,12 @@ def _int_operand(value: int, dtype: np.dtype) -> int:
 
 def _has_float(a: Any, b: Any) -> bool:
     """Whether an operand is a float Tensor (the result is a float then: the fast path)."""
-    return (isinstance(a, Tensor) and a.data.dtype.kind == "f") or (
-        isinstance(b, Tensor) and b.data.dtype.kind == "f")
+    return (isinstance(a, Tensor) and a._array.dtype.kind == "f") or (
+        isinstance(b, Tensor) and b._array.dtype.kind == "f")
 
 
 def _array(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._array if isinstance(x, Tensor) else x
 
 
 _BITWISE = {operator.and_: "bitwise_and (&)", operator.or_: "bitwise_or (|)",
@@ -1404,7 +1413,7 @@ def _bitwise(fn: Callable, a: Any, b: Any) -> Tensor:
 def _check_cast(name: str, t: Tensor, dtype: np.dtype) -> None:
     """An in-place result of ``dtype`` must fit ``t`` by torch's rule: no float into an
     integer or bool tensor, nothing but bool into a bool tensor."""
-    kind = t.data.dtype.kind
+    kind = t._array.dtype.kind
     if (dtype.kind == "f" and kind != "f") or (dtype.kind != "b" and kind == "b"):
         raise RuntimeError(f"{name}: result type {dtype} can't be cast to the desired output "
                            f"type {t.dtype} (shape {t.shape}), as in PyTorch")
@@ -1413,7 +1422,7 @@ def _check_cast(name: str, t: Tensor, dtype: np.dtype) -> None:
 def _check_inplace(name: str, t: Tensor, op: Any, args: tuple) -> None:
     if op is _SUB:
         _check_sub(t, *args)
-    if t.data.dtype.kind != "f" and args and op is not ops.SetItem:
+    if t._array.dtype.kind != "f" and args and op is not ops.SetItem:
         dtype = dtypes.result_type(t, *args)
         _check_cast(name, t, dtypes.true_divide_type(dtype) if op is ops.Div else dtype)
 
@@ -1427,7 +1436,7 @@ def _number(who: str, t: Tensor, value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
     if not isinstance(value, np.generic):
-        return np.asarray(_operand(value).data, dtype=t.data.dtype)
+        return np.asarray(_operand(value)._array, dtype=t._array.dtype)
     raise TypeError(f"{who}: can't assign a {type(value).__module__}.{type(value).__name__} "
                     f"to a tensor (dtype {t.dtype}, shape {t.shape}); assign a Python number "
                     "or a Tensor")
@@ -1445,7 +1454,7 @@ def _clamp_operands(who: str, x: Tensor, lo: Any, hi: Any) -> tuple:
     if lo is None and hi is None:
         raise ValueError(f"{who}: give at least one of min and max")
     lo, hi = _bound(lo), _bound(hi)
-    if x.data.dtype.kind == "f" and type(lo) in _BOUNDS and type(hi) in _BOUNDS:
+    if x._array.dtype.kind == "f" and type(lo) in _BOUNDS and type(hi) in _BOUNDS:
         return x, lo, hi  # the common case: numpy keeps the float dtype, as torch does
     if lo is not None and hi is not None and isinstance(lo, Tensor) != isinstance(hi, Tensor):
         raise TypeError(f"{who}: min and max must both be numbers or both be Tensors, got "
@@ -1465,12 +1474,12 @@ _DIV = ops.Div
 
 
 def _dtype_of(x: Any) -> np.dtype:
-    return x.data.dtype if isinstance(x, Tensor) else dtypes.result_type(x)
+    return x._array.dtype if isinstance(x, Tensor) else dtypes.result_type(x)
 
 
 def _cast(x: Any, dtype: np.dtype) -> Any:
     if isinstance(x, Tensor):
-        return x if x.data.dtype == dtype else x.astype(dtype)
+        return x if x._array.dtype == dtype else x.astype(dtype)
     if isinstance(x, np.generic):  # a numpy scalar acts as the Python number it holds
         x = x.item()
     if (dtype.kind == "f" and isinstance(x, (int, float))) or (dtype.kind in "iu" and type(
@@ -1496,11 +1505,11 @@ def _matmul(a: Any, b: Any) -> Tensor:
 def _floating(x: Tensor) -> Tensor:
     """x as the default float dtype if it holds integers or bools (``exp`` of an integer
     tensor is a float tensor, as in PyTorch); float tensors unchanged."""
-    return x if x.data.dtype.kind == "f" else x.astype(dtypes.get_default_dtype())
+    return x if x._array.dtype.kind == "f" else x.astype(dtypes.get_default_dtype())
 
 
 def _not_bool(x: Tensor, who: str, error: type[Exception] = TypeError) -> Tensor:
-    if x.data.dtype == np.bool_:
+    if x._array.dtype == np.bool_:
         raise error(f"{who}: not defined for a bool tensor (shape {x.shape}); use ~x "
                     "for logical not, or convert with .int() / .float()")
     return x
@@ -1618,7 +1627,7 @@ def _joined(who: str, tensors: Any) -> list[Tensor]:
     if isinstance(tensors, Tensor) or not len(tensors):
         raise TypeError(f"{who}: expects a non-empty list or tuple of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    dtype = dtypes.result_type(*[t.data for t in tensors])
+    dtype = dtypes.result_type(*[t._array for t in tensors])
     return [_cast(t, dtype) for t in tensors]
 
 
@@ -1636,8 +1645,8 @@ def cat(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
         out = ops.Cat.apply(*kept, axis=d)
     except ValueError as e:
         raise ValueError(f"cat: {e} (shapes {[t.shape for t in tensors]}, dim={d})") from None
-    if not out.data.flags.c_contiguous:  # NOTE: numpy may keep an input's layout; torch not
-        out.data = np.ascontiguousarray(out.data)
+    if not out._array.flags.c_contiguous:  # NOTE: numpy may keep an input's layout; torch not
+        out._array = np.ascontiguousarray(out._array)
     skipped = [t for t in tensors if t.requires_grad and t.shape == (0,) and t is not kept[0]]
     return ops.DependsOn.apply(out, *skipped) if skipped else out  # their gradient: empty
 
@@ -1655,7 +1664,7 @@ def stack(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``condition ? a : b`` elementwise; differentiable in a and b. The condition must be
     boolean (as in PyTorch); the result is always a Tensor."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a boolean tensor, got dtype "
                         f"{cond.dtype} (shape {cond.shape}); compare first, e.g. x > 0")

@@ -49,7 +49,7 @@ def multi_output(pieces: tuple, op: str) -> tuple:
     for i, piece in enumerate(pieces):
         if type(piece) is Tensor and piece.requires_grad and piece._base is not None \
                 and piece._base[1] == "index":
-            piece._base = (piece._base[0], _MULTI_OUTPUT, (op, i, piece._version[0]))
+            piece._base = (piece._base[0], _MULTI_OUTPUT, (op, i, piece._counter[0]))
             piece.__class__ = MultiOutputView
     return pieces
 
@@ -75,7 +75,7 @@ class MultiOutputView(Tensor):
             base, how, made = view._base
             if how is _MULTI_OUTPUT:
                 op, i, version = made
-                if view._version[0] != version:
+                if view._counter[0] != version:
                     raise RuntimeError(
                         f"output {i} of {op} (shape {view.shape}) is a view and its base or "
                         f"another view of its base has been modified inplace. {_WHY}")
@@ -101,7 +101,7 @@ def check_overlap(name: str, written: np.ndarray, operands: Iterable) -> None:
     overlaps that memory, as torch's ``assert_no_partial_overlap``: ``x.add_(x)`` runs,
     ``x[1:].add_(x[:-1])`` and ``x.copy_(x.t())`` raise. Nothing has been written then."""
     for a in operands:
-        if isinstance(a, Tensor) and _partial_overlap(written, a.data):
+        if isinstance(a, Tensor) and _partial_overlap(written, a._array):
             raise RuntimeError(f"{name}: unsupported operation: some elements of the input "
                                f"tensor and the written-to tensor (shapes {a.shape} and "
                                f"{written.shape}) refer to a single memory location. Please "

@@ -199,7 +199,7 @@ def _probe_shapes(root: Tensor, nodes: list[Function],
             if not isinstance(node.saved, str):
                 found[id(node)] = (g.shape, g.dtype)
                 if grads is not None:
-                    grads[id(node)] = np.array(g.data)
+                    grads[id(node)] = np.array(g._array)
         return hook
 
     try:
@@ -274,11 +274,11 @@ def graph_nodes(t: Tensor, params: dict[str, Tensor] | None = None,
         info = NodeInfo(id(t), names.get(id(t), "leaf"), t.shape, t.dtype, True,
                         requires_grad=t.requires_grad)
         if values:
-            info.value, info.grad = t.data, _own_grad(t)
+            info.value, info.grad = t._array, _own_grad(t)
         return [info], info.key
     order = _post_order(t.grad_fn)
     fn_nodes = [n for n in order if isinstance(n, Function)]
-    leaves = {id(_base(n.data)): names.get(id(n), "a leaf") for n in order
+    leaves = {id(_base(n._array)): names.get(id(n), "a leaf") for n in order
               if isinstance(n, Tensor)}
     grads: dict[int, np.ndarray] | None = {} if values else None
     shapes = _probe_shapes(t, fn_nodes, grads)
@@ -299,7 +299,7 @@ def graph_nodes(t: Tensor, params: dict[str, Tensor] | None = None,
         if values:
             _fill_values(infos[-1], item, named.get(id(item)), grads or {})
     if values:
-        infos[-1].value = t.data              # the root (last): its own tensor is at hand
+        infos[-1].value = t._array              # the root (last): its own tensor is at hand
     return infos, id(t.grad_fn)
 
 
@@ -326,7 +326,7 @@ def _post_order(root: Function) -> list[Any]:
 
 
 def _own_grad(t: Tensor | None) -> np.ndarray | None:
-    return None if t is None or t.grad is None else t.grad.data
+    return None if t is None or t.grad is None else t.grad._array
 
 
 def _fill_values(info: NodeInfo, item: Any, result: Tensor | None,
@@ -334,7 +334,7 @@ def _fill_values(info: NodeInfo, item: Any, result: Tensor | None,
     """A node's value and gradient for ``values=True``: the probe's gradient while the graph
     lives, else what ``backward()`` left in ``.grad`` (leaves, retained results)."""
     own = item if isinstance(item, Tensor) else result
-    info.value = own.data if own is not None else _output_value(item)
+    info.value = own._array if own is not None else _output_value(item)
     info.grad = grads.get(id(item))
     if info.grad is None:
         info.grad = _own_grad(own)
@@ -710,7 +710,7 @@ def tensor_html(t: Tensor) -> str:
         >>> page.count("<tr>"), "shape (2, 3)" in page, "grad_fn=&lt;TanhBackward&gt;" in page
         (2, True, True)
     """
-    a = t.data
+    a = t._array
     if a.ndim <= 2:
         body = f'<table style="font-family:monospace">{_html_cells(a)}</table>'
     else:

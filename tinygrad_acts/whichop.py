@@ -87,7 +87,7 @@ def _caller() -> str:
 
 def _copy(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return x.data.copy()
+        return x._array.copy()
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
@@ -126,7 +126,7 @@ def _recording_apply(cls: type[Function], *inputs: Any, **params: Any) -> Any:
     node = result.grad_fn
     if type(node) is cls and node not in _RECORDS:
         _RECORDS[node] = _Call(cls, [_copy(x) for x in inputs], params, node.needs_input_grad,
-                               result.data.copy(), _caller())
+                               result._array.copy(), _caller())
     return result
 
 

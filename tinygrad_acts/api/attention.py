@@ -53,7 +53,7 @@ def _mask(attn_mask: Any, q: Tensor) -> tuple[Any, Any]:
     """(float mask or None, bool mask or None), the float one in query's dtype."""
     m = _tensor_arg(_WHO, attn_mask, "attn_mask")
     if m.dtype == np.bool_:
-        return None, m.data
+        return None, m._array
     if m.dtype not in (np.float32, q.dtype):
         raise RuntimeError(f"{_WHO}: expected attn_mask dtype to be bool or float or to "
                            f"match query dtype, but got {m.dtype} and query {q.dtype}")

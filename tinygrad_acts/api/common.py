@@ -79,21 +79,21 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     if a.dtype != b.dtype:  # torch: "Double did not match Float", for any two dtypes
         raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype} (shapes {a.shape} "
                            f"and {b.shape}); convert one, e.g. other.to(input.dtype)")
-    return Tensor._make(np.isclose(a.data, b.data, rtol, atol, equal_nan), False, None)
+    return Tensor._make(np.isclose(a._array, b._array, rtol, atol, equal_nan), False, None)
 
 
 @method
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True when every element is close (see ``isclose``); shapes must broadcast."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
 
 
 @method
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and the same elements (torch.equal)."""
     a, b = _tensor_arg("equal", input, "input"), _tensor_arg("equal", other)
-    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+    return a.shape == b.shape and bool(np.array_equal(a._array, b._array))
 
 
 def is_tensor(obj: Any) -> bool:

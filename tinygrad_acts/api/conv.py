@@ -292,7 +292,7 @@ def _max_pool(who: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding:
                                  pads=pads, out=out), unbatched)
     if not return_indices:
         return y
-    _, arg = C.max_scan(x.data, kernel, stride, dilation, pads, out)
+    _, arg = C.max_scan(x._array, kernel, stride, dilation, pads, out)
     index = C.max_indices(arg, x.shape[2:], kernel, stride, dilation, pads)
     return y, _unbatch(Tensor(index), unbatched)
 
@@ -506,7 +506,7 @@ def _adaptive_max(who: str, nd: int, x: Any, output_size: Any, return_indices: b
     y = C.AdaptiveMaxPool.apply(x, out=size) if 0 not in size else _empty_pool(x, size)
     if not return_indices:
         return _unbatch(y, unbatched)
-    index = C.adaptive_max_index(x.data, size) if 0 not in size else np.zeros(
+    index = C.adaptive_max_index(x._array, size) if 0 not in size else np.zeros(
         x.shape[:2] + size, np.int64)
     return _unbatch(y, unbatched), _unbatch(Tensor(index), unbatched)
 

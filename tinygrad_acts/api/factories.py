@@ -122,7 +122,7 @@ def restore_rng_state(rng: np.random.Generator, new_state: Any, who: str) -> Non
     if not isinstance(new_state, Tensor):
         raise TypeError(f"{who}: expected a torch.ByteTensor (a uint8 Tensor), but got "
                         f"{type(new_state).__name__}")
-    raw = new_state.data
+    raw = new_state._array
     if raw.dtype != np.uint8:
         raise TypeError(f"{who}: RNG state must be a torch.ByteTensor (a uint8 Tensor), got "
                         f"{raw.dtype}")
@@ -224,7 +224,7 @@ def _into(who: str, out: Any, result: Tensor, dtype: Any = None) -> Tensor:
     if out.requires_grad:
         raise RuntimeError(f"{who}: out= does not support automatic differentiation (the out "
                            "tensor requires grad)")
-    out.data[...] = result.data
+    out._array[...] = result._array
     out.bump_version()
     return out
 
@@ -704,7 +704,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     for t in tensors:
         _float_only("normal", t.dtype)
-    m, s = (t.data if isinstance(t, Tensor) else t for t in (mean, std))
+    m, s = (t._array if isinstance(t, Tensor) else t for t in (mean, std))
     if np.any(np.asarray(s) < 0):
         raise RuntimeError(f"normal: expects std >= 0.0, but found std {np.min(s)}")
     if not tensors:
@@ -739,7 +739,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
     """
     input = _tensor_arg("bernoulli", input, "input")
     _float_only("bernoulli", input.dtype)
-    prob = input.data if p is None else p
+    prob = input._array if p is None else p
     if not np.all((np.asarray(prob) >= 0) & (np.asarray(prob) <= 1)):
         raise RuntimeError(f"bernoulli: expects every probability in [0, 1] (shape "
                            f"{input.shape})")
@@ -770,7 +770,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                            f"{input.dtype}")
     if input.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {input.shape}")
-    w = input.data.reshape(-1, input.shape[-1]).astype(np.float64)
+    w = input._array.reshape(-1, input.shape[-1]).astype(np.float64)
     if num_samples <= 0:
         raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples ({num_samples})")
     if not replacement and num_samples > w.shape[1]:
@@ -934,7 +934,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
         >>> ta.zeros(3).bernoulli_(1.0)
         tensor([1., 1., 1.])
     """
-    prob = p.data if isinstance(p, Tensor) else p
+    prob = p._array if isinstance(p, Tensor) else p
     if not np.all((np.asarray(prob) >= 0) & (np.asarray(prob) <= 1)):
         raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={prob}")
     u = _rng(generator).random(self.shape)
@@ -969,5 +969,5 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     if src.dtype != self.dtype and self.dtype.kind == "f" and src.dtype.kind == "f":
         src = src.astype(self.dtype)  # differentiable, so the gradient returns in src's dtype
     elif src.dtype != self.dtype:
-        src = Tensor._make(src.data.astype(self.dtype), False, None)
+        src = Tensor._make(src._array.astype(self.dtype), False, None)
     return self._inplace(ops.SetItem, src, index=Ellipsis, _name="copy_")

@@ -119,7 +119,7 @@ for _long, _fn in (("greater", gt), ("greater_equal", ge), ("less", lt),
 # --- logical ops: logical_not / logical_and / logical_or / logical_xor ------------------------
 
 def _truth(x: Any) -> np.ndarray:
-    return np.asarray(x.data if isinstance(x, Tensor) else x).astype(bool)
+    return np.asarray(x._array if isinstance(x, Tensor) else x).astype(bool)
 
 
 @method
@@ -205,8 +205,8 @@ def _trunc(a: Tensor, other: Any) -> Tensor:
     if q.dtype.kind == "f" and dtypes.result_type(a, other).kind == "f":
         return q.trunc()
     floor = a // other  # an integer quotient: floor, then toward zero where the signs differ
-    exact = (floor * other).data == a.data
-    return Tensor._make(np.where((q.data < 0) & ~exact, floor.data + 1, floor.data),
+    exact = (floor * other)._array == a._array
+    return Tensor._make(np.where((q._array < 0) & ~exact, floor._array + 1, floor._array),
                         False, None)
 
 
@@ -381,7 +381,7 @@ def stride(self: Tensor, dim: int | None = None) -> Any:
         >>> ta.zeros(2, 3).stride(), ta.zeros(2, 3).T.stride()
         ((3, 1), (1, 3))
     """
-    a = self.data
+    a = self._array
     if not a.size or (a.base is None and a.flags.c_contiguous):
         backwards, step = [], 1  # NOTE: a new tensor's: a dim of size 0 or 1 still steps
         for n in reversed(a.shape):  # over the dims after it, as in torch
@@ -399,27 +399,27 @@ def stride(self: Tensor, dim: int | None = None) -> Any:
 @method
 def is_contiguous(self: Tensor, memory_format: Any = None) -> bool:
     """True when the elements lie in row-major (C) order with no gaps."""
-    return bool(self.data.flags.c_contiguous)
+    return bool(self._array.flags.c_contiguous)
 
 
 @method
 def storage_offset(self: Tensor) -> int:
     """Where this tensor starts in the memory it views, in elements (0 for its own)."""
-    root = self.data
+    root = self._array
     while isinstance(root.base, np.ndarray):
         root = root.base
-    offset = self.data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return offset // self.data.itemsize
+    offset = self._array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return offset // self._array.itemsize
 
 
 @method
 def element_size(self: Tensor) -> int:
     """Bytes per element (4 for float32)."""
-    return self.data.itemsize
+    return self._array.itemsize
 
 
-Tensor.nbytes = property(lambda self: self.data.nbytes, doc="Bytes of all elements.")  # type: ignore[attr-defined]
-Tensor.itemsize = property(lambda self: self.data.itemsize, doc="Bytes per element.")  # type: ignore[attr-defined]
+Tensor.nbytes = property(lambda self: self._array.nbytes, doc="Bytes of all elements.")  # type: ignore[attr-defined]
+Tensor.itemsize = property(lambda self: self._array.itemsize, doc="Bytes per element.")  # type: ignore[attr-defined]
 
 
 # --- in-place forms: x.sqrt_() writes x.sqrt() into x ----------------------------------------
@@ -462,7 +462,7 @@ def _refused_inplace(who: str, self: Tensor, args: tuple, kwargs: dict) -> None:
     if who in ("cumsum_", "cumprod_") and self.dtype == np.bool_:
         raise NotImplementedError(f"{who}: not implemented for bool tensors (shape "
                                   f"{self.shape}), as in torch")
-    views.check_overlap(who, self.data, (*args, *kwargs.values()))
+    views.check_overlap(who, self._array, (*args, *kwargs.values()))
 
 
 def _inplace_form(name: str) -> Any:
@@ -603,19 +603,19 @@ class inference_mode:
 @method
 def nelement(self: Tensor) -> int:
     """The number of elements (torch's older name for ``numel()``)."""
-    return self.data.size
+    return self._array.size
 
 
 @method
 def is_floating_point(self: Tensor) -> bool:
     """Whether the dtype is a floating-point one (float16 / float32 / float64)."""
-    return self.data.dtype.kind == "f"
+    return self._array.dtype.kind == "f"
 
 
 @method
 def is_complex(self: Tensor) -> bool:
     """Whether the dtype is complex: never here (tensors hold float, int or bool)."""
-    return self.data.dtype.kind == "c"
+    return self._array.dtype.kind == "c"
 
 
 @method
@@ -639,8 +639,8 @@ def format_(self: Tensor, spec: str) -> str:
         >>> f"{ta.tensor(0.25):.3f} {ta.tensor(3)}"
         '0.250 3'
     """
-    if self.data.ndim == 0 and type(self) in _PLAIN:
-        return self.data.item().__format__(spec)
+    if self._array.ndim == 0 and type(self) in _PLAIN:
+        return self._array.item().__format__(spec)
     return object.__format__(self, spec)
 
 
@@ -777,12 +777,12 @@ def bool_(self: Tensor) -> Tensor:
 @method
 def contiguous(self: Tensor) -> Tensor:
     """Itself if its memory is C-contiguous, else a row-major copy (in the graph)."""
-    if self.data.flags.c_contiguous:
+    if self._array.flags.c_contiguous:
         return self
     if not self.requires_grad:
-        return Tensor._make(np.ascontiguousarray(self.data), False, None)
+        return Tensor._make(np.ascontiguousarray(self._array), False, None)
     out = self.clone()  # NOTE: in the layout it had; row-major now (AddBackward saves none)
-    out.data = np.ascontiguousarray(out.data)
+    out._array = np.ascontiguousarray(out._array)
     return out
 
 

@@ -40,11 +40,11 @@ def __dlpack__(self: Tensor, *, stream: Any = None, max_version: tuple[int, int]
         # NOTE: as torch: the consumer's writes would bypass autograd's version counter
         raise BufferError("__dlpack__: can't export tensors that require gradient, use "
                           "tensor.detach()")
-    if any(s < 0 for s in self.data.strides):
+    if any(s < 0 for s in self._array.strides):
         # NOTE: DLPack allows negative strides, but torch's importer aborts the process on
         # them (torch 2.13): refuse, rather than hand over a crash
         raise BufferError(f"__dlpack__: the tensor of shape {self.shape} has negative strides "
-                          f"{self.data.strides} (a flipped view); export t.contiguous()")
+                          f"{self._array.strides} (a flipped view); export t.contiguous()")
     kwargs: dict[str, Any] = {"stream": stream}
     if max_version is not None:
         kwargs["max_version"] = max_version
@@ -52,7 +52,7 @@ def __dlpack__(self: Tensor, *, stream: Any = None, max_version: tuple[int, int]
         kwargs["dl_device"] = dl_device
     if copy is not None:
         kwargs["copy"] = copy
-    return self.data.__dlpack__(**kwargs)
+    return self._array.__dlpack__(**kwargs)
 
 
 @method
@@ -64,7 +64,7 @@ def __dlpack_device__(self: Tensor) -> tuple[int, int]:
         >>> ta.zeros(1).__dlpack_device__()
         (1, 0)
     """
-    kind, index = self.data.__dlpack_device__()
+    kind, index = self._array.__dlpack_device__()
     return int(kind), int(index)
 
 
@@ -88,6 +88,6 @@ def from_dlpack(ext_tensor: Any, *, device: Any = None, copy: bool | None = None
     """
     check_device(device)
     if isinstance(ext_tensor, Tensor):
-        ext_tensor = ext_tensor.data
+        ext_tensor = ext_tensor._array
     array = np.from_dlpack(ext_tensor, copy=copy)
     return Tensor._make(array, False, None)

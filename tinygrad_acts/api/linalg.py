@@ -665,7 +665,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 def _slogdet(who: str, input: Tensor) -> tuple[Tensor, Tensor]:
     a = _square(who, input)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # nan in, nan out
-        sign, logabs = np.linalg.slogdet(a.data)
+        sign, logabs = np.linalg.slogdet(a._array)
     # NOTE: the sign is in the graph with a zero gradient (it is piecewise constant), so it
     # requires grad when the matrix does, as torch's
     sign = ops.DependsOn.apply(Tensor._make(np.asarray(sign), False, None), a)
@@ -722,9 +722,9 @@ def logdet(input: Tensor) -> Tensor:
         (tensor(0.), tensor(nan))
     """
     sign, logabs = _slogdet("logdet", input)
-    if not np.any(sign.data < 0):
+    if not np.any(sign._array < 0):
         return logabs
-    return ops.Where.apply(sign.data < 0, math.nan, logabs)
+    return ops.Where.apply(sign._array < 0, math.nan, logabs)
 
 
 # --- norms: svdvals / matrix_norm / norm (torch.linalg's) ---------------------------------------
@@ -838,7 +838,7 @@ def _cast(who: str, a: Tensor, dtype: Any) -> Tensor:
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise RuntimeError(f"{who}: dtype should be floating point, but got {dtype}")
-    if dtype.itemsize < a.data.dtype.itemsize:
+    if dtype.itemsize < a._array.dtype.itemsize:
         raise RuntimeError(f"{who}: the input's dtype {a.dtype} cannot be converted without "
                            f"narrowing to the dtype {dtype}, as torch")
     return a.astype(dtype)

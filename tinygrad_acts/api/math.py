@@ -48,7 +48,7 @@ def _float(who: str, x: Any, op: type[Function]) -> Tensor:
 
 
 def _shapes(*xs: Any) -> str:
-    return " and ".join(str(np.shape(x.data if isinstance(x, Tensor) else x)) for x in xs)
+    return " and ".join(str(np.shape(x._array if isinstance(x, Tensor) else x)) for x in xs)
 
 
 def _floats(who: str, a: Any, b: Any, ints: bool = True) -> tuple:
@@ -71,14 +71,14 @@ def _any_bool(*xs: Any) -> bool:
 def _rounded(who: str, x: Any, op: type[Function], **params: Any) -> Tensor:
     """Rounding: an integer tensor is already round (a copy, as torch); bool is refused."""
     x = _tensor_arg(who, x, "input")
-    kind = x.data.dtype.kind
+    kind = x._array.dtype.kind
     if kind == "f":
         return op.apply(x, **params)
     if kind == "b" or "decimals" in params:
         raise NotImplementedError(f"{who}: not implemented for {x.dtype} tensors (shape "
                                   f"{x.shape}{', with decimals' if kind != 'b' else ''}), as "
                                   "in torch")
-    return Tensor._make(x.data.copy(), False, None)
+    return Tensor._make(x._array.copy(), False, None)
 
 
 def _clamped(who: str, x: Any, lo: Any, hi: Any) -> Tensor:
@@ -89,9 +89,9 @@ def _clamped(who: str, x: Any, lo: Any, hi: Any) -> Tensor:
 def _mask(who: str, x: Any, test: Any, other: bool = False) -> Tensor:
     """A bool tensor, no gradient: ``test`` of a float tensor, ``other`` everywhere else."""
     x = _tensor_arg(who, x, "input")
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         return Tensor._make(np.full(x.shape, other), False, None)
-    return Tensor._make(np.asarray(test(x.data)), False, None)
+    return Tensor._make(np.asarray(test(x._array)), False, None)
 
 
 # --- trigonometric ---------------------------------------------------------------------------
@@ -613,7 +613,7 @@ def frac(input: Tensor) -> Tensor:
         [-0.25, 0.5]
     """
     x = _tensor_arg("frac", input, "input")
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise NotImplementedError(f"frac: not implemented for {x.dtype} tensors (shape "
                                   f"{x.shape}), as in torch")
     return M.Frac.apply(x)
@@ -640,8 +640,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
         [0.0, 9.0, 1.0]
     """
     x = _tensor_arg("nan_to_num", input, "input")
-    if x.data.dtype.kind != "f":
-        return Tensor._make(x.data.copy(), False, None)
+    if x._array.dtype.kind != "f":
+        return Tensor._make(x._array.copy(), False, None)
     return M.NanToNum.apply(x, nan=0.0 if nan is None else nan, posinf=posinf, neginf=neginf)
 
 
@@ -825,7 +825,7 @@ def fmod(input: Tensor, other: Any) -> Tensor:
     if kind == "b":
         raise NotImplementedError(f"fmod: not implemented for bool tensors (shapes "
                                   f"{_shapes(a, b)}), as in torch")
-    if kind in "iu" and a.numel() and np.any(np.equal(b.data if isinstance(b, Tensor) else b,
+    if kind in "iu" and a.numel() and np.any(np.equal(b._array if isinstance(b, Tensor) else b,
                                                       0)):
         raise IntegerDivisionByZero(f"ZeroDivisionError: fmod of integers by zero (shapes "
                                     f"{_shapes(a, b)})")
@@ -899,7 +899,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         if isinstance(t, Tensor) and t.dtype != a.dtype:
             raise RuntimeError(f"lerp: expected dtype {a.dtype} for `{name}` but got dtype "
                                f"{t.dtype} (shapes {a.shape} and {t.shape}), as torch")
-    if a.data.dtype.kind != "f":
+    if a._array.dtype.kind != "f":
         raise NotImplementedError(f"lerp: not implemented for {a.dtype} tensors (shape "
                                   f"{a.shape}), as in torch")
     if not isinstance(w, Tensor):

@@ -72,7 +72,7 @@ def _stats(who: str, running_mean: Any, running_var: Any, x: Tensor, c: int) -> 
 def _update(running: Tensor, batch: np.ndarray, momentum: float) -> None:
     """running <- momentum * batch + (1 - momentum) * running, in place (torch's order)."""
     with no_grad():
-        running.copy_(Tensor(momentum * batch + (1 - momentum) * running.data))
+        running.copy_(Tensor(momentum * batch + (1 - momentum) * running._array))
 
 
 def _unbiased(var: np.ndarray, n: int) -> np.ndarray:
@@ -128,14 +128,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if rm is None:
             raise RuntimeError("batch_norm: running_mean must be defined in evaluation mode")
         return Norm.apply(x, w, b, view=view, axes=axes, wview=(1, c, 1), eps=eps,
-                          mean=rm.data.reshape(1, c, 1), var=rv.data.reshape(1, c, 1),
+                          mean=rm._array.reshape(1, c, 1), var=rv._array.reshape(1, c, 1),
                           batch=False)
     if n * m == 1:
         raise ValueError(f"batch_norm: Expected more than 1 value per channel when training, "
                          f"got input size {x.shape}")
     if eps <= 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    mean, var = moments(x.data.reshape(view), axes)
+    mean, var = moments(x._array.reshape(view), axes)
     if rm is not None and n * m:
         _update(rm, mean.reshape(c), momentum)
         _update(rv, _unbiased(var.reshape(c), n * m), momentum)
@@ -180,9 +180,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             raise RuntimeError("instance_norm: Expected running_mean and running_var to be "
                                "defined when use_input_stats is false")
         return Norm.apply(x, w, b, view=view, axes=(2,), wview=wview, eps=eps, batch=False,
-                          mean=rm.data.reshape(wview).astype(x.dtype),
-                          var=rv.data.reshape(wview).astype(x.dtype))
-    mean, var = moments(x.data.reshape(view), (2,))
+                          mean=rm._array.reshape(wview).astype(x.dtype),
+                          var=rv._array.reshape(wview).astype(x.dtype))
+    mean, var = moments(x._array.reshape(view), (2,))
     if rm is not None and n:  # each sample updates a copy; the copies are averaged
         _update(rm, mean.reshape(n, c).mean(0), momentum)
         _update(rv, _unbiased(var.reshape(n, c), m).mean(0), momentum)
@@ -230,7 +230,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     w, b = (_param("layer_norm", name, p, x, size, shape)
             for name, p in (("weight", weight), ("bias", bias)))
     axes = tuple(range(x.ndim - k, x.ndim))
-    mean, var = moments(x.data, axes)
+    mean, var = moments(x._array, axes)
     return Norm.apply(x, w, b, view=x.shape, axes=axes, wview=shape, eps=eps, mean=mean,
                       var=var, batch=True)
 
@@ -276,6 +276,6 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     w, b = (_param("group_norm", k, p, x, c) for k, p in (("weight", weight), ("bias", bias)))
     g = num_groups
     view, axes = (n, g, c // g, m), (2, 3)
-    mean, var = moments(x.data.reshape(view), axes)
+    mean, var = moments(x._array.reshape(view), axes)
     return Norm.apply(x, w, b, view=view, axes=axes, wview=(1, g, c // g, 1), eps=eps,
                       mean=mean, var=var, batch=True)

@@ -40,7 +40,7 @@ def _accumulating(who: str, x: Any, dtype: Any) -> Tensor:
                                f"grad (shape {x.shape}): autograd does not support integer "
                                "results, as torch")
         return x.astype(dtype)
-    return x if x.data.dtype.kind == "f" else x.astype(np.int64)
+    return x if x._array.dtype.kind == "f" else x.astype(np.int64)
 
 
 def _in_dtype(y: Tensor, dtype: Any) -> Tensor:
@@ -49,7 +49,7 @@ def _in_dtype(y: Tensor, dtype: Any) -> Tensor:
 
 
 def _float_only(who: str, x: Tensor) -> Tensor:
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"{who}: expected a floating point tensor as input, got dtype "
                            f"{x.dtype} (shape {x.shape}), as torch")
     return x
@@ -92,7 +92,7 @@ def _nonempty(who: str, x: Tensor, d: int) -> None:
 
 
 def _no_bool(who: str, x: Tensor) -> None:
-    if x.data.dtype == np.bool_:
+    if x._array.dtype == np.bool_:
         raise NotImplementedError(f"{who}: not implemented for bool tensors (shape "
                                   f"{x.shape}), as in torch")
 
@@ -185,7 +185,7 @@ def _running_extreme(who: str, pick: Any, input: Tensor, dim: int) -> Any:
     result = getattr(return_types, who)
     if x.ndim == 0:
         return _scalar_pick(x, result)
-    data = x.data
+    data = x._array
     best = pick.accumulate(data, axis=d)
     # NOTE: a tie moves the index to the later element, and a nan wins from there on (each
     # later nan taking the index), as torch's x >= best (x <= best) || isnan(x)
@@ -287,7 +287,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     who = "linalg.vector_norm"
     x = _float_only(who, _tensor_arg(who, x, "input"))
     if dtype is not None:
-        if np.dtype(dtype).itemsize < x.data.dtype.itemsize:
+        if np.dtype(dtype).itemsize < x._array.dtype.itemsize:
             raise RuntimeError(f"{who}: the input's dtype {x.dtype} cannot be converted "
                                f"without narrowing to the dtype {np.dtype(dtype)}, as torch")
         x = x.astype(dtype)
@@ -326,7 +326,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
         tensor([5., 0.])
     """
     x = _tensor_arg("norm", input, "input")
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype} "
                            f"(shape {x.shape}), as torch")
     if p is None or p == "fro":
@@ -367,7 +367,7 @@ def _moments(who: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
     if unbiased is not None and correction is not None:
         raise TypeError(f"{who}(): pass unbiased or correction, not both")
     c = 1 if correction is None else correction
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"{who}(): needs a floating point tensor, got {x.dtype}")
     return (x.var(dim, unbiased, keepdim, correction=None if unbiased is not None else c),
             x.mean(dim, keepdim))
@@ -433,7 +433,7 @@ def _median(who: str, input: Tensor, dim: Any, keepdim: bool, ignore_nan: bool) 
     if x.ndim == 0:
         return _scalar_pick(x, result)
     _nonempty(who, x, d)
-    data = x.data
+    data = x._array
     order = np.argsort(data, axis=d, kind="stable")  # NOTE: nans last, in order
     nans = np.isnan(data) if data.dtype.kind == "f" else np.zeros(data.shape, bool)
     n_nan = nans.sum(axis=d, keepdims=True)
@@ -510,7 +510,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     if x.ndim == 0:
         return _scalar_pick(x, return_types.mode)
     _nonempty("mode", x, d)
-    data = np.moveaxis(x.data, d, -1)
+    data = np.moveaxis(x._array, d, -1)
     order = np.argsort(data, axis=-1, kind="stable")
     ranked = np.take_along_axis(data, order, axis=-1)
     start = np.ones(ranked.shape, bool)
@@ -546,7 +546,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     """
     x = _accumulating("nansum", input, dtype)
     d = _axes("nansum", x, dim)
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         return _in_dtype(x.sum(d, keepdim), dtype)
     return ops.reduce.NanSum.apply(x, axis=d, keepdims=keepdim)
 
@@ -572,9 +572,9 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     x = _tensor_arg("nanmean", input, "input")
     x = _float_only("nanmean()", x if dtype is None else x.astype(dtype))
     d = _axes("nanmean", x, dim)
-    count = np.sum(~np.isnan(x.data), axis=d, keepdims=True)
+    count = np.sum(~np.isnan(x._array), axis=d, keepdims=True)
     with np.errstate(divide="ignore"):  # NOTE: no values: 1 / 0 = inf, and a nan mean
-        scale = (1 / count).astype(x.data.dtype)
+        scale = (1 / count).astype(x._array.dtype)
     return ops.reduce.NanSum.apply(x, axis=d, keepdims=keepdim, scale=scale)
 
 
@@ -595,7 +595,7 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """
     x = _tensor_arg("count_nonzero", input, "input")
     d = _axes("count_nonzero", x, dim)
-    return _index(np.count_nonzero(x.data, axis=d))
+    return _index(np.count_nonzero(x._array, axis=d))
 
 
 @method
@@ -617,7 +617,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
     """
     x = _tensor_arg("aminmax", input, "input")
     d: Any = () if dim is None else _dim("aminmax", x, dim)
-    if x.data.size == 0 and (dim is None or x.ndim == 0 or x.shape[d] == 0):
+    if x._array.size == 0 and (dim is None or x.ndim == 0 or x.shape[d] == 0):
         raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dim (shape "
                            f"{x.shape}): the operation has no identity")
     return return_types.aminmax(x.amin(d, keepdim), x.amax(d, keepdim))

@@ -35,19 +35,19 @@ def _long(arr: np.ndarray) -> Tensor:
 
 def _fresh(out: Tensor) -> Tensor:
     """A pick's result as torch makes it: contiguous (numpy's fancy indexing may not be)."""
-    if not out.data.flags.c_contiguous:
-        out.data = np.ascontiguousarray(out.data)
+    if not out._array.flags.c_contiguous:
+        out._array = np.ascontiguousarray(out._array)
     return out
 
 
 def _index(who: str, index: Any, int32: bool = True, error: type = RuntimeError,
            name: str = "index") -> np.ndarray:
     """The array of an index Tensor, int64 (or int32 where torch takes it)."""
-    dt = _tensor_arg(who, index, name).data.dtype
+    dt = _tensor_arg(who, index, name)._array.dtype
     if dt != np.int64 and not (int32 and dt == np.int32):
         raise error(f"{who}(): Expected dtype {'int32/int64' if int32 else 'int64'} for "
                     f"{name}, got {index.dtype} (shape {index.shape})")
-    return index.data
+    return index._array
 
 
 def _bounded(who: str, idx: np.ndarray, size: int, dim: int, negative: bool = False,
@@ -61,7 +61,7 @@ def _bounded(who: str, idx: np.ndarray, size: int, dim: int, negative: bool = Fa
 
 
 def _same_dtype(who: str, x: Tensor, src: Tensor, what: str = "src") -> None:
-    if src.data.dtype != x.data.dtype:
+    if src._array.dtype != x._array.dtype:
         raise RuntimeError(f"{who}(): expected self and {what} to have the same dtype, got "
                            f"{x.dtype} and {src.dtype} (shapes {x.shape} and {src.shape})")
 
@@ -72,15 +72,15 @@ def _value(who: str, x: Tensor, value: Any) -> Any:
         if value.ndim:
             raise RuntimeError(f"{who}: only supports a 0-dimensional value tensor, got shape "
                                f"{value.shape}")
-        return value if value.data.dtype == x.data.dtype else value.astype(x.dtype)
+        return value if value._array.dtype == x._array.dtype else value.astype(x.dtype)
     value = value.item() if isinstance(value, np.generic) else _number(who, x, value)
-    if x.data.dtype.kind == "b":  # as torch: bool(value), so inf and nan are True
+    if x._array.dtype.kind == "b":  # as torch: bool(value), so inf and nan are True
         return np.asarray(bool(value), np.bool_)
-    if x.data.dtype.kind != "f" and isinstance(value, float) and not (
+    if x._array.dtype.kind != "f" and isinstance(value, float) and not (
             np.isfinite(value) and abs(value) < 2.0 ** 63):
         raise RuntimeError(f"{who}: value {value} cannot be converted to type {x.dtype} "
                            "without overflow")
-    return np.asarray(int(value) if x.data.dtype.kind in "iu" else value, x.data.dtype)
+    return np.asarray(int(value) if x._array.dtype.kind in "iu" else value, x._array.dtype)
 
 
 def _not_0d(who: str, x: Tensor) -> None:
@@ -119,7 +119,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *,
     d = _dim("sort", x, dim)
     if not x.ndim:
         return return_types.sort(x.clone(), _long(np.zeros((), np.int64)))
-    idx = sorting.order(x.data, d, descending)
+    idx = sorting.order(x._array, d, descending)
     return return_types.sort(_fresh(ops.TakeAlong.apply(x, index=idx, dim=d)), _long(idx))
 
 
@@ -191,13 +191,13 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
     x = _tensor_arg("topk", input, "input")
     d = _dim("topk", x, dim)
     n = x.shape[d] if x.ndim else 1
-    if x.data.dtype == np.bool_:
+    if x._array.dtype == np.bool_:
         raise RuntimeError("topk: does not support bool dtypes (as torch on CPU)")
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k={k} out of range for dim {d} of size {n}")
     if not x.ndim:
         return return_types.topk(x.clone(), _long(np.zeros((), np.int64)))
-    idx = sorting.top(x.data, k, d, largest)
+    idx = sorting.top(x._array, k, d, largest)
     return return_types.topk(_fresh(ops.TakeAlong.apply(x, index=idx, dim=d)), _long(idx))
 
 
@@ -221,14 +221,14 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     x = _tensor_arg("kthvalue", input, "input")
     d = _dim("kthvalue", x, dim)
     n = x.shape[d] if x.ndim else 1
-    if x.data.dtype == np.bool_:
+    if x._array.dtype == np.bool_:
         raise NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\' (as torch)')
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension "
                            f"{d} of size {n}")
     if not x.ndim:
         return return_types.kthvalue(x.clone(), _long(np.zeros((), np.int64)))
-    idx = sorting.kth(x.data, k, d)
+    idx = sorting.kth(x._array, k, d)
     return _picked("kthvalue", x, idx, d, keepdim, return_types.kthvalue)
 
 
@@ -254,7 +254,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     """
     x = _tensor_arg("unique", input, "input")
     d = None if dim is None else _dim("unique", x, dim)
-    found = np.unique(x.data, return_inverse=return_inverse,  # type: ignore[call-overload]
+    found = np.unique(x._array, return_inverse=return_inverse,  # type: ignore[call-overload]
                       return_counts=return_counts, axis=d, equal_nan=False)
     if not (return_inverse or return_counts):
         return sorting.Unique.apply(x, values=found)
@@ -405,7 +405,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 
 def _mask(who: str, mask: Any) -> np.ndarray:
-    m = _tensor_arg(who, mask, "mask").data
+    m = _tensor_arg(who, mask, "mask")._array
     if m.dtype != np.bool_:
         raise RuntimeError(f"{who}: expected a boolean mask, got dtype {m.dtype} (shape "
                            f"{m.shape})")
@@ -466,8 +466,8 @@ def _scatter_plan(who: str, x: Tensor, dim: int, index: Any, src: Any, value: An
                            f"{reduce!r}")
     part = src if src is not None else full(idx.shape, value, dtype=x.dtype)
     if reduce == "multiply":  # NOTE: no gradient, as in torch (forward only, detached)
-        out = x.data.copy()
-        np.multiply.at(out, where_, part.data)
+        out = x._array.copy()
+        np.multiply.at(out, where_, part._array)
         return None, (out,), {}
     return ix.IndexAdd, (part,), {"index": where_}
 
@@ -647,7 +647,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
         return _lifted(index_add, x, dim, index, source, alpha=alpha)
     d, where_ = _dim_plan("index_add", x, dim, index)
     src = _source("index_add", x, d, where_, source)
-    alpha = alpha if x.data.dtype.kind == "f" else int(alpha)
+    alpha = alpha if x._array.dtype.kind == "f" else int(alpha)
     return ix.IndexAdd.apply(x, src, index=where_, alpha=alpha)
 
 
@@ -657,7 +657,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *,
     """In-place ``index_add``."""
     d, where_ = _dim_plan("index_add_", self, dim, index)
     src = _source("index_add_", self, d, where_, source)
-    alpha = alpha if self.data.dtype.kind == "f" else int(alpha)
+    alpha = alpha if self._array.dtype.kind == "f" else int(alpha)
     return self._inplace(ix.IndexAdd, src, index=where_, alpha=alpha, _name="index_add_")
 
 
@@ -829,7 +829,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
         tensor([[0, 1],
                 [1, 0]])
     """
-    x = _tensor_arg("nonzero", input, "input").data
+    x = _tensor_arg("nonzero", input, "input")._array
     if as_tuple:
         return tuple(_long(i) for i in np.nonzero(x if x.ndim else x.reshape(1)))
     return _long(np.argwhere(x))
@@ -907,7 +907,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         >>> ta.searchsorted(ta.tensor([1, 3, 5]), ta.tensor([3, 6]))
         tensor([1, 3])
     """
-    seq = _tensor_arg("searchsorted", sorted_sequence, "sorted_sequence").data
+    seq = _tensor_arg("searchsorted", sorted_sequence, "sorted_sequence")._array
     if not seq.ndim:
         raise RuntimeError("searchsorted(): boundaries tensor should have positive dimension, "
                            "got a 0-d tensor")
@@ -916,7 +916,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
                            "'left' or 'right' and agree with right")
     if sorter is not None:
         seq = np.take_along_axis(seq, _index("searchsorted", sorter, False, name="sorter"), -1)
-    values = input.data if isinstance(input, Tensor) else np.asarray(input)
+    values = input._array if isinstance(input, Tensor) else np.asarray(input)
     return _positions("searchsorted", seq, values, side or ("right" if right else "left"),
                       out_int32)
 
@@ -937,8 +937,8 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,
         >>> ta.bucketize(ta.tensor([1, 4, 9]), ta.tensor([2, 4, 6]))
         tensor([0, 1, 3])
     """
-    b = _tensor_arg("bucketize", boundaries, "boundaries").data
+    b = _tensor_arg("bucketize", boundaries, "boundaries")._array
     if b.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries must be 1-d, got shape {b.shape}")
-    values = input.data if isinstance(input, Tensor) else np.asarray(input)
+    values = input._array if isinstance(input, Tensor) else np.asarray(input)
     return _positions("bucketize", b, values, "right" if right else "left", out_int32)

@@ -503,7 +503,7 @@ def _repeat_interleave(self: Tensor, repeats: Any, dim: int | None = None, *,
         if repeats.ndim > 1:
             raise RuntimeError(f"repeat_interleave: repeats must be 0-dim or 1-dim tensor, "
                                f"got shape {repeats.shape}")
-        counts = repeats.data.astype(np.int64).reshape(-1)
+        counts = repeats._array.astype(np.int64).reshape(-1)
     else:
         counts = np.array([_int("repeat_interleave", repeats, "repeats")])
     if dim is None:
@@ -1165,7 +1165,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D (shape "
                            f"{x.shape})")
     out = S.Diagonal.apply(x, offset=k, dim1=0, dim2=1)
-    out.data = out.data.copy()  # NOTE: a copy, as torch's diag (Diagonal saves no values)
+    out._array = out._array.copy()  # NOTE: a copy, as torch's diag (Diagonal saves no values)
     return out
 
 

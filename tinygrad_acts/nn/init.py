@@ -2,8 +2,8 @@
 
 Each fills its tensor in place under ``no_grad`` (so a Parameter can be filled; its version
 counter is bumped, so a graph that saved the old values refuses to backward) and returns
-it. An ndarray is filled in place too, and returned: ``.data`` is the ndarray here, so the
-tutorial line ``nn.init.normal_(m.weight.data, 0.0, 0.02)`` (DCGAN's) fills the weight.
+it (``m.weight.data`` too: it shares the weight's memory, as torch's). An ndarray is
+filled in place too, and returned.
 Random ones draw from the package generator (``ta.manual_seed`` reseeds it) unless a
 numpy ``Generator`` is passed as ``generator``. The fans are PyTorch's: for a weight of
 shape (out, in, *kernel), fan_in = in * prod(kernel) and fan_out = out * prod(kernel).

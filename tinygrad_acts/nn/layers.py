@@ -437,7 +437,7 @@ def _as_parameter(value: Any) -> Any:
     """A container's entry: a Tensor becomes a Parameter (sharing its memory), as in
     PyTorch; anything else is stored as it is."""
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
-        return Parameter(value.data, requires_grad=True)
+        return Parameter(value._array, requires_grad=True)
     return value
 
 

@@ -387,9 +387,9 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             elif p.grad.requires_grad:  # a graph-connected grad (create_graph): cut it
-                p.grad = Tensor(np.zeros_like(p.grad.data))
+                p.grad = Tensor(np.zeros_like(p.grad._array))
             else:
-                p.grad.data.fill(0)
+                p.grad._array.fill(0)
                 p.grad.bump_version()
 
     # --- state ------------------------------------------------------------------------
@@ -579,15 +579,15 @@ class Module:
         for m in self.modules():
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
-                    new = Tensor(b.data.astype(dtype), requires_grad=b.requires_grad)
+                    new = Tensor(b._array.astype(dtype), requires_grad=b.requires_grad)
                     m._buffers[name] = new
                     object.__setattr__(m, name, new)
         for p in self.parameters():
             if p.dtype.kind == "f" and p.dtype != dtype:
-                p.data = p.data.astype(dtype)  # keeps the memory layout (order "K")
+                p._array = p._array.astype(dtype)  # keeps the memory layout (order "K")
                 p.bump_version()
                 if p.grad is not None and p.grad.dtype.kind == "f":
-                    p.grad.data = p.grad.data.astype(dtype)
+                    p.grad._array = p.grad._array.astype(dtype)
                     p.grad.bump_version()
         return self
 
@@ -640,7 +640,7 @@ def _value_array(value: Any) -> np.ndarray:
     """The ndarray of a state dict value: a Tensor's own array, a torch tensor's memory
     (``detach().cpu().numpy()``, shared), or ``np.asarray`` of anything else."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     if not isinstance(value, np.ndarray) and all(hasattr(value, n) for n in
                                                  ("detach", "cpu", "numpy")):
         return np.asarray(value.detach().cpu().numpy())  # a torch tensor, even one
@@ -674,7 +674,7 @@ def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any], assign: bo
         elif not np.can_cast(value.dtype, p.dtype, casting="same_kind"):
             problems.append(f"  {k}: checkpoint dtype {value.dtype} cannot be copied into "
                             f"the model's {p.dtype}")
-        elif not p.data.flags.writeable:
+        elif not p._array.flags.writeable:
             problems.append(f"  {k}: the parameter's array is read-only")
         else:
             values[k] = value
@@ -705,12 +705,12 @@ def _copy_all_or_nothing(pairs: list[tuple[Tensor, np.ndarray]]) -> None:
     backups: list[tuple[Tensor, np.ndarray]] = []
     try:
         for p, value in pairs:
-            backups.append((p, p.data.copy()))
-            np.copyto(p.data, value, casting="same_kind")
+            backups.append((p, p._array.copy()))
+            np.copyto(p._array, value, casting="same_kind")
             p.bump_version()
     except BaseException:
         for p, old in reversed(backups):
-            np.copyto(p.data, old)
+            np.copyto(p._array, old)
         raise
 
 

@@ -34,7 +34,7 @@ def _uniform(m: Module, hidden_size: int) -> None:
     k = 1 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
     rng = generator()
     for p in m.parameters():
-        p.data[...] = rng.uniform(-k, k, p.shape)
+        p._array[...] = rng.uniform(-k, k, p.shape)
 
 
 def _ints(v: Any) -> list[int]:

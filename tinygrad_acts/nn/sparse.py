@@ -37,14 +37,14 @@ def _int_tensor(x: Any, who: str, what: str) -> np.ndarray:
         raise RuntimeError(f"{who}: Expected tensor for argument '{what}' to have one of the "
                            f"following scalar types: Long, Int; but got dtype {x.dtype} "
                            f"instead (shape {x.shape})")
-    return x.data.astype(np.int64, copy=False)
+    return x._array.astype(np.int64, copy=False)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rescale, in place and outside the graph, each looked-up row whose norm exceeds
     max_norm to max_norm (torch's embedding_renorm_: scale max_norm / (norm + 1e-7))."""
     rows = np.unique(idx)
-    norms = np.linalg.norm(weight.data[rows], ord=norm_type, axis=1)
+    norms = np.linalg.norm(weight._array[rows], ord=norm_type, axis=1)
     big = rows[norms > max_norm]
     if big.size:
         scale = (max_norm / (norms[norms > max_norm] + 1e-7)).astype(weight.dtype)

@@ -33,7 +33,7 @@ def probs(s: Any) -> Any:
     the row sum is 0: dividing by 1 there gives the zero row instead of 0 / 0 = nan. The
     max of an empty row (no keys) is -inf too (``initial``), so no keys give zeros.
     """
-    data = s.data if is_tensor(s) else s
+    data = s._array if is_tensor(s) else s
     top = data.max(axis=-1, keepdims=True, initial=-np.inf)
     empty = top == -np.inf
     if is_tensor(s):  # create_graph: the dead rows are constants (their slope is 0)

@@ -414,7 +414,7 @@ class MaxPool(Function):
 
     def backward(self, g, x, y, kernel, stride, dilation, pads):
         n, c, out = g.shape[0], g.shape[1], g.shape[2:]
-        x, y = (v.data if is_tensor(v) else v for v in (x, y))  # masks: constants
+        x, y = (v._array if is_tensor(v) else v for v in (x, y))  # masks: constants
         wins = _first_wins(_taps(x, kernel, stride, dilation, pads, out), y)
         if is_tensor(g):  # create_graph: g picked by constant masks, then a Fold
             cols = where(np.stack(wins, 2), g.reshape(n, c, 1, *out), 0.0)

@@ -158,7 +158,7 @@ def _floor_quotient(a, b):
     """floor(a / b) as Python and torch define it (1 // -inf is -1, not floor(-0.0) = -0).
     Under create_graph it depends on a and b with a zero gradient, as torch's div_floor."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.floor_divide(*(v.data if is_tensor(v) else v for v in (a, b)))
+        q = np.floor_divide(*(v._array if is_tensor(v) else v for v in (a, b)))
     tensors = [v for v in (a, b) if is_tensor(v)]
     return DependsOn.apply(q, *tensors) if tensors else q
 

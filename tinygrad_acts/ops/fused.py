@@ -342,16 +342,16 @@ def _norm(u: Any, p: float, dim: Any) -> Any:
 def _dnorm(u: Any, n: Any, p: float, dim: Any) -> Any:
     """d norm / du, for ``n = _norm(u, p, dim)``. NOTE: 0 where the norm is 0 (torch's
     subgradient); for p = inf the slope is shared evenly by the tied maxima."""
-    sign = np.sign(u.data if is_tensor(u) else u)
+    sign = np.sign(u._array if is_tensor(u) else u)
     if p in (0, 1):
         return sign * (p == 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         if p == np.inf:
-            top = np.abs(u.data if is_tensor(u) else u) == (n.data if is_tensor(n) else n)
+            top = np.abs(u._array if is_tensor(u) else u) == (n._array if is_tensor(n) else n)
             # (the tie count is an integer array: keep u's float dtype)
             return sign * top / top.sum(axis=dim, keepdims=True).astype(sign.dtype)
         slope = u / n if p == 2 else sign * (np.abs(u) / n) ** (p - 1)
-    return where((n == 0).data if is_tensor(n) else n == 0, 0.0, slope)
+    return where((n == 0)._array if is_tensor(n) else n == 0, 0.0, slope)
 
 
 class Normalize(Function):
@@ -369,7 +369,7 @@ class Normalize(Function):
         d = np.maximum(n, eps)
         # NOTE: below eps the denominator is the constant eps: no gradient through the norm
         inner = _dnorm(x, n, p, dim) * ((g * x).sum(axis=dim, keepdims=True) / d)
-        return (g - where((n >= eps).data if is_tensor(n) else n >= eps, inner, 0.0)) / d
+        return (g - where((n >= eps)._array if is_tensor(n) else n >= eps, inner, 0.0)) / d
 
 
 class CosineSimilarity(Function):

@@ -17,7 +17,7 @@ from .helpers import is_basic_index, is_tensor, masked, quiet, scatter_array, sh
 def where(cond: Any, a: Any, b: Any) -> Any:
     """``np.where`` that is differentiable in ``a`` and ``b`` when either is a Tensor."""
     if is_tensor(a) or is_tensor(b):
-        return Where.apply(cond.data if is_tensor(cond) else cond, a, b)
+        return Where.apply(cond._array if is_tensor(cond) else cond, a, b)
     return np.where(cond, a, b)
 
 
@@ -257,7 +257,7 @@ class Maximum(Function):
 
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
-        a, b = (v.data if is_tensor(v) else v for v in (a, b))  # masks: constants
+        a, b = (v._array if is_tensor(v) else v for v in (a, b))  # masks: constants
         share = where(a == b, self.tie_share(g), g)
         a_loses, b_loses = (a < b, a > b) if self.pick is np.maximum else (a > b, a < b)
         # NOTE: where, not a product, for the loser: an inf or nan g stays with the winner

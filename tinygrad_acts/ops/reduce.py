@@ -190,7 +190,7 @@ class Var(Function):
 
 def _data(x: Any) -> np.ndarray:
     """The array of a Tensor (for masks, which are constants of the graph), or x itself."""
-    return x.data if is_tensor(x) else x
+    return x._array if is_tensor(x) else x
 
 
 def _flip(a: Any, axis: int) -> Any:

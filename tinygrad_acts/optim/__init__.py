@@ -1,7 +1,7 @@
 """Optimizers in PyTorch's shape: ``optim.SGD``, ``Adam``, ``AdamW``, ``RMSprop``,
 ``Adagrad``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam`` and ``optim.lr_scheduler``.
 
-Each ``step()`` updates ``p.data`` in place with plain numpy (no graph is built) and bumps
+Each ``step()`` updates ``p``'s array in place with plain numpy (no graph is built) and bumps
 the parameter's version counter, so a backward that saved the old values refuses to run.
 Each update is PyTorch's, operation for operation, so float64 runs agree with torch's to
 the last bits; a ``NOTE:`` in each docstring says where torch departs from the paper.

@@ -66,17 +66,17 @@ class Adadelta(Optimizer):
         rho, eps = group["rho"], group["eps"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
-            state["acc_delta"] = np.zeros_like(p.data)
+            state["square_avg"] = np.zeros_like(p._array)
+            state["acc_delta"] = np.zeros_like(p._array)
         state["step"] += 1
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._array
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
         v += (1 - rho) * grad * grad
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad
         u *= rho
         u += (1 - rho) * delta * delta
-        p.data -= group["lr"] * delta
+        p._array -= group["lr"] * delta

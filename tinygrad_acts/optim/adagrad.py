@@ -69,7 +69,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Tensor, state: dict[str, Any]) -> None:
         # NOTE: PyTorch fills from the constructor's value even for a group that sets its own
         state["step"] = 0
-        state["sum"] = np.full_like(p.data, self.defaults["initial_accumulator_value"])
+        state["sum"] = np.full_like(p._array, self.defaults["initial_accumulator_value"])
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict[str, Any]) -> None:
         if not state:  # a group added after construction (or a state loaded without it)
@@ -78,10 +78,10 @@ class Adagrad(Optimizer):
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._array
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         s = state["sum"]
         s += grad * grad
         std = np.sqrt(s)
         std += group["eps"]
-        p.data -= clr * (grad / std)
+        p._array -= clr * (grad / std)

@@ -74,17 +74,17 @@ class Adam(Optimizer):
             grad = -grad
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p._array)
+            state["exp_avg_sq"] = np.zeros_like(p._array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["max_exp_avg_sq"] = np.zeros_like(p._array)
         state["step"] += 1
         step = state["step"]
         if wd:
             if group.get("decoupled_weight_decay", self.decoupled):
-                p.data *= 1 - lr * wd
+                p._array *= 1 - lr * wd
             else:
-                grad = grad + wd * p.data
+                grad = grad + wd * p._array
         m, v = state["exp_avg"], state["exp_avg_sq"]
         # NOTE: every elementwise step runs in place in one scratch array (PyTorch's order
         # and rounding, one temporary instead of seven: parameters can be large)
@@ -103,7 +103,7 @@ class Adam(Optimizer):
         denom += group["eps"]
         update = np.divide(m, denom, out=tmp)
         update *= step_size
-        p.data -= update
+        p._array -= update
 
 
 def _check_hyperparameters(who: str, lr: Any, betas: Any, eps: Any, weight_decay: Any) -> None:

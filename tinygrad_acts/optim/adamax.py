@@ -66,16 +66,16 @@ class Adamax(Optimizer):
         b1, b2 = group["betas"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_inf"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p._array)
+            state["exp_inf"] = np.zeros_like(p._array)
         state["step"] += 1
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._array
         m, u = state["exp_avg"], state["exp_inf"]
         lerp_(m, grad, 1 - b1)
         u *= b2
         np.maximum(u, np.abs(grad) + group["eps"], out=u)
         clr = group["lr"] / (1 - b1 ** state["step"])
-        p.data -= clr * (m / u)
+        p._array -= clr * (m / u)

@@ -86,8 +86,8 @@ class NAdam(Optimizer):
             # NOTE: kept as a 0-d array of the default dtype (torch's scalar dtype), which
             # a load_state_dict turns into the parameter's dtype, as torch's does
             state["mu_product"] = np.ones((), get_default_dtype())
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p._array)
+            state["exp_avg_sq"] = np.zeros_like(p._array)
         state["step"] += 1
         step = state["step"]
         grad = signed_decayed(p, grad, group)
@@ -104,5 +104,5 @@ class NAdam(Optimizer):
         v += (1 - b2) * grad * grad
         denom = np.sqrt(v / (1 - b2 ** step))
         denom += group["eps"]
-        p.data += -lr * (1.0 - mu) / (1.0 - mu_product) * (grad / denom)
-        p.data += -lr * mu_next / (1.0 - mu_product * mu_next) * (m / denom)
+        p._array += -lr * (1.0 - mu) / (1.0 - mu_product) * (grad / denom)
+        p._array += -lr * mu_next / (1.0 - mu_product * mu_next) * (m / denom)

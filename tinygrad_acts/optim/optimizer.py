@@ -63,9 +63,9 @@ def signed_decayed(p: Any, grad: np.ndarray, group: dict) -> np.ndarray:
     wd = group["weight_decay"]
     if wd:
         if group["decoupled_weight_decay"]:
-            p.data *= 1 - group["lr"] * wd
+            p._array *= 1 - group["lr"] * wd
         else:
-            grad = grad + wd * p.data
+            grad = grad + wd * p._array
     return grad
 
 
@@ -129,7 +129,7 @@ class Optimizer:
     hyper-parameters) and ``state`` (parameter -> dict of arrays, e.g. momentum buffers).
 
     Subclasses define ``defaults`` (passed to ``__init__``) and ``_update(p, grad, group,
-    state)``, which changes ``p.data`` in place for one parameter.
+    state)``, which changes ``p``'s array in place for one parameter.
 
     Args:
         params: an iterable of Tensors (or of ``(name, Tensor)`` pairs, as
@@ -235,8 +235,8 @@ class Optimizer:
                 grad = p.grad
                 if grad is None:
                     continue
-                update(p, grad.data, group, state[p])
-                p._version[0] += 1  # the data changed in place (p.bump_version())
+                update(p, grad._array, group, state[p])
+                p._counter[0] += 1  # the data changed in place (p.bump_version())
         return loss
 
     def _refuse_capturable(self, group: dict) -> None:
@@ -257,9 +257,9 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 elif p.grad.requires_grad:  # a graph-connected grad (create_graph): replace
-                    p.grad = from_numpy(np.zeros_like(p.data))
+                    p.grad = from_numpy(np.zeros_like(p._array))
                 else:
-                    p.grad.data.fill(0)
+                    p.grad._array.fill(0)
                     p.grad.bump_version()
 
     # --- saving and restoring ---------------------------------------------------------------
@@ -321,7 +321,7 @@ class Optimizer:
     @staticmethod
     def _load_value(who: str, key: Any, name: str, value: Any, p: Tensor) -> Any:
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._array
         elif hasattr(value, "__array__") and not isinstance(value, np.ndarray):
             value = np.asarray(value)  # a torch tensor (PyTorch's Adam keeps step as one)
         if isinstance(value, np.ndarray) and value.ndim > 0:

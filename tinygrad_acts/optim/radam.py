@@ -78,8 +78,8 @@ class RAdam(Optimizer):
         lr, (b1, b2) = group["lr"], group["betas"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p._array)
+            state["exp_avg_sq"] = np.zeros_like(p._array)
         state["step"] += 1
         step = state["step"]
         grad = signed_decayed(p, grad, group)
@@ -95,6 +95,6 @@ class RAdam(Optimizer):
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
             adaptive = bias2 ** 0.5 / (np.sqrt(v) + group["eps"])
-            p.data -= mhat * lr * adaptive * rect
+            p._array -= mhat * lr * adaptive * rect
         else:
-            p.data -= mhat * lr
+            p._array -= mhat * lr

@@ -73,17 +73,17 @@ class RMSprop(Optimizer):
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
+            state["square_avg"] = np.zeros_like(p._array)
         # the optional buffers appear when first needed (a scheduler may turn momentum on)
         if momentum > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = np.zeros_like(p.data)
+            state["momentum_buffer"] = np.zeros_like(p._array)
         if group["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = np.zeros_like(p.data)
+            state["grad_avg"] = np.zeros_like(p._array)
         state["step"] += 1
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._array
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * grad * grad
@@ -98,6 +98,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += grad / denom
-            p.data -= group["lr"] * buf
+            p._array -= group["lr"] * buf
         else:
-            p.data -= group["lr"] * (grad / denom)
+            p._array -= group["lr"] * (grad / denom)

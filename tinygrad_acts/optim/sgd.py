@@ -69,7 +69,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._array
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
@@ -83,4 +83,4 @@ class SGD(Optimizer):
             grad = grad + momentum * buf if group["nesterov"] else buf
         # NOTE: in place, so the parameter keeps its array (and anything sharing it); the
         # step -lr * g is formed in pieces (the gradient belongs to the user: never scaled)
-        add_scaled_(p.data, -group["lr"], grad)
+        add_scaled_(p._array, -group["lr"], grad)

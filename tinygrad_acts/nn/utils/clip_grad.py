@@ -37,7 +37,7 @@ def get_total_norm(tensors: Tensors, norm_type: float | str = 2.0,
         tensor(5.)
     """
     order = float(norm_type)
-    arrays = [t.data for t in _listed(tensors)]
+    arrays = [t._array for t in _listed(tensors)]
     if not arrays:
         return Tensor(np.array(0.0, np.float32))
     # NOTE: each tensor's norm in its own dtype, then the norm of the norms (PyTorch's
@@ -67,7 +67,7 @@ def clip_grads_with_norm_(parameters: Tensors, max_norm: float, total_norm: Tens
     grads = _grads(parameters)
     if not grads:
         return
-    norm = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    norm = total_norm._array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     # NOTE: the 1e-6 keeps a zero norm from dividing by zero; the coefficient is capped at 1,
     # so gradients inside the ball are multiplied by exactly 1 (unchanged), as torch
     coef = np.minimum(np.asarray(max_norm, norm.dtype) / (norm + norm.dtype.type(1e-6)),

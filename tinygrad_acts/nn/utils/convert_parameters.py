@@ -36,11 +36,11 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in parameters:
         n = p.numel()
-        piece = vec.data[start:start + n]
+        piece = vec._array[start:start + n]
         if piece.size != n:
             raise RuntimeError(f"vector_to_parameters: the vector of {vec.numel()} elements "
                                f"is too short for the parameters (shape {p.shape} needs "
                                f"{n} more from element {start})")
-        p.data = piece.reshape(p.shape)
+        p._array = piece.reshape(p.shape)
         p.bump_version()
         start += n

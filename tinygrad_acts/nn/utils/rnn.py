@@ -31,7 +31,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     """
     if permutation is None:
         return None
-    p = np.asarray(permutation.data if isinstance(permutation, Tensor) else permutation)
+    p = np.asarray(permutation._array if isinstance(permutation, Tensor) else permutation)
     out = np.empty_like(p, dtype=np.int64)
     out[p] = np.arange(p.size)
     return Tensor(out)
@@ -110,7 +110,7 @@ def _gather(flat: Tensor, index: np.ndarray, padding_value: float) -> Tensor:
 
 
 def _lengths(lengths: Any, who: str) -> np.ndarray:
-    arr = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    arr = np.asarray(lengths._array if isinstance(lengths, Tensor) else lengths)
     if arr.ndim != 1:
         raise RuntimeError(f"{who}: 'lengths' argument should be a 1D CPU int64 tensor, but "
                            f"got a {arr.ndim}D one (shape {arr.shape})")
@@ -254,7 +254,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
                 [ 2., -1.],
                 [ 3., -1.]]), tensor([3, 1]))
     """
-    sizes = np.asarray(sequence.batch_sizes.data, np.int64)
+    sizes = np.asarray(sequence.batch_sizes._array, np.int64)
     steps = sizes.size if total_length is None else total_length
     if steps < sizes.size:
         raise ValueError("pad_packed_sequence: Expected total_length to be at least the length "
@@ -263,7 +263,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     batch = int(sizes[0]) if sizes.size else 0
     lens = (sizes[None, :] > np.arange(batch)[:, None]).sum(1)  # per sorted sequence
     unsorted = sequence.unsorted_indices
-    cols = np.arange(batch) if unsorted is None else np.asarray(unsorted.data)
+    cols = np.arange(batch) if unsorted is None else np.asarray(unsorted._array)
     t = np.arange(steps)[:, None]
     first = np.concatenate([[0], np.cumsum(sizes)])  # where step t begins in data
     index = np.where(t < lens[cols], first[np.minimum(t, sizes.size)] + cols,
