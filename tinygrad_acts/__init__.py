@@ -6,8 +6,8 @@ backward rules; property tests check every gradient against finite differences.
 # tensor first: it pulls in the engine, the ops and the activation registry in order, so the
 # order below is deliberate and isort is off for it
 # isort: off
-from .tensor import (Tensor, cat, from_numpy, generator, get_default_dtype, manual_seed,
-                     maximum, minimum, ones_like, set_default_dtype, stack, zeros_like)
+from .tensor import (Tensor, cat, from_numpy, generator, get_default_dtype, maximum,
+                     minimum, ones_like, set_default_dtype, stack, zeros_like)
 # the op surface by family (api/): each module's __all__ joins ta., its methods join Tensor
 from .api.math import *  # noqa: F403
 from .api.reduce import *  # noqa: F403
@@ -30,6 +30,11 @@ from . import diagnostics, plots, viz, whichop  # teaching tools: monitor, plots
 from . import return_types
 from .compiler import compile  # torch.compile's name: it shadows the builtin here only
 from .dtypes import promote_types, result_type
+# torch's legacy spellings (FloatTensor, autograd.Variable, version) and torch.random
+from . import autograd, legacy, random
+from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                     HalfTensor, IntTensor, LongTensor, ShortTensor, version)
+from .random import initial_seed, manual_seed, seed
 # the PyTorch boilerplate a script types first: devices, seeding, determinism, AMP, testing
 from . import accelerator, amp, autograd_functional, backends, cuda, testing
 from .amp import GradScaler, autocast, is_autocast_enabled
@@ -46,6 +51,8 @@ from .runtime import (are_deterministic_algorithms_enabled, finfo, get_default_d
 activations = _registry
 
 __version__ = "0.1.0"
+version.__version__ = __version__  # type: ignore[attr-defined]
+autograd.Variable = legacy.Variable
 
 # PyTorch's dtype names (numpy dtypes here): x.to(ta.int64), ta.zeros(3, dtype=ta.float64)
 import numpy as _np  # noqa: E402
@@ -67,6 +74,9 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "diagnostics", "plots", "viz", "whichop", "optim", "data", "utils", "save", "load",
     "return_types", "promote_types", "result_type", "compile",
+    "legacy", "random", "seed", "initial_seed", "version", "FloatTensor", "DoubleTensor",
+    "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+    "BoolTensor",
     "accelerator", "amp", "autograd_functional", "backends", "cuda", "testing", "GradScaler",
     "autocast",
     "is_autocast_enabled",

@@ -3,7 +3,8 @@
 import sys
 
 from .. import data
+from . import checkpoint
 
 sys.modules[__name__ + ".data"] = data
 
-__all__ = ["data"]
+__all__ = ["data", "checkpoint"]
