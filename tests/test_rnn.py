@@ -233,10 +233,11 @@ def test_backprop_through_time_gradcheck(mode, gates, act, reverse):
 def test_padded_lstm_fast_path_is_the_step_by_step_scan(reverse, bias, proj, steps, batch,
                                                         hid):
     """A padded batch (every step the same rows) runs ops.rnn._lstm_scan, which keeps the
-    gates reordered i, f, o, g and activates them in place, and whose backward takes every
-    step's slopes at once: its outputs must be the general step-by-step scan's (the packed
-    path) bit for bit, and every gradient equal to 1e-12 (the slopes are multiplied in
-    another order), with and without a projection (proj_size: h (B, P), W_hr (P, H))."""
+    steps feature-major, the gates reordered i, f, o, g and activated in place, and whose
+    backward takes every step's slopes at once: its outputs and gradients must be the
+    general step-by-step scan's (the packed path) to 1e-12 (the same elementwise
+    operations; the matmuls W h and W^T dz instead of h W^T and dz W round differently),
+    with and without a projection (proj_size: h (B, P), W_hr (P, H))."""
     from tinygrad_acts.ops import rnn as R
     rng = np.random.default_rng(7)
     out = proj or hid
@@ -249,7 +250,7 @@ def test_padded_lstm_fast_path_is_the_step_by_step_scan(reverse, bias, proj, ste
     y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, reverse, wr)
     y_ref, caches_ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, sizes, reverse, wr)
     assert y.shape == (steps * batch, out + hid)
-    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12 * np.abs(y_ref).max())
     g = rng.standard_normal(y.shape)
     got = R._lstm_scan_back(g, y, h0, c0, w, caches, reverse, wr)
     want = R._scan_back("lstm", "tanh", g, caches_ref, (h0.shape, c0.shape), w, sizes,
@@ -273,7 +274,7 @@ def test_padded_lstm_fast_path_in_float32_is_the_step_by_step_scan():
     y, caches = R._lstm_scan(gx, h0, c0, w, b, steps, False)
     y_ref, caches_ref = R._scan("lstm", "tanh", gx, (h0, c0), w, b, (batch,) * steps, False)
     assert y.dtype == np.float32
-    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-6, atol=1e-6)
     g = rng.standard_normal(y.shape).astype(np.float32)
     got = R._lstm_scan_back(g, y, h0, c0, w, caches, False)
     want = R._scan_back("lstm", "tanh", g, caches_ref, (h0.shape, c0.shape), w,
@@ -303,6 +304,43 @@ def test_padded_lstm_slopes_taken_in_runs_of_steps(monkeypatch, reverse, run):
                         reverse)
     for a, e in zip([got[0], *got[1], *got[2:4]], [want[0], *want[1], *want[2:4]]):
         np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12 * np.abs(e).max())
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("steps,batch,hid", [(5, 3, 4), (1, 2, 3)])
+def test_padded_rnn_fast_path_is_the_step_by_step_scan(act, reverse, bias, steps, batch,
+                                                       hid):
+    """A padded Elman RNN runs ops.rnn._rnn_scan, in place in its output: the same
+    operations as the step-by-step scan, so the same bits forward, and its backward (tanh's
+    slopes taken for all steps at once) the same gradients to 1e-12."""
+    from tinygrad_acts.ops import rnn as R
+    rng = np.random.default_rng(10)
+    gx, h0, w, b, g = (rng.standard_normal(s) for s in (
+        (steps * batch, hid), (batch, hid), (hid, hid), (hid,), (steps * batch, hid)))
+    b = b if bias else None
+    sizes = (batch,) * steps
+    y = R._rnn_scan(gx, h0, w, b, steps, reverse, act)
+    y_ref, caches = R._scan("rnn", act, gx, (h0,), w, b, sizes, reverse)
+    np.testing.assert_array_equal(y, y_ref)
+    got = R._rnn_scan_back(g, y, h0, w, reverse, act)
+    want = R._scan_back("rnn", act, g, caches, (h0.shape,), w, sizes, reverse)
+    assert got[4] is None and len(got[1]) == 1
+    for name, a, e in zip(["d gx", "d h0", "d W_hh", "d b_hh"], [got[0], got[1][0], *got[2:4]],
+                          [want[0], want[1][0], *want[2:4]]):
+        assert a.shape == e.shape and a.dtype == e.dtype, name
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12 * np.abs(e).max(),
+                                   err_msg=name)
+
+
+def test_padded_rnn_output_changed_in_place_refuses_backward():
+    # the fast path's backward reads the states from the output, as the LSTM's
+    m = nn.RNN(2, 3, dtype=np.float64)
+    out, _ = m(ta.randn(4, 2, 2, dtype=np.float64))
+    out.mul_(2)
+    with pytest.raises(RuntimeError, match="in-place|inplace|modified"):
+        out.sum().backward()
 
 
 def test_scan_arrays_are_reused_only_once_nothing_holds_them():

@@ -9,15 +9,17 @@ Steps use torch's packed layout: ``gx`` is (N, G) with step t's rows at
 ``offset[t]:offset[t] + sizes[t]`` (a padded (T, B) batch is ``sizes = (B,) * T``), so
 variable lengths are PackedSequence's batch sizes: only the first ``sizes[t]`` sequences
 run at step t and the others keep their state. An LSTM over a padded batch (the common
-case) takes ``_lstm_scan``: the same forward arithmetic on every element, with nothing
-allocated per step (gates activated in place, reordered so one sigmoid call covers i, f,
-o), and a backward that takes the rules' slopes for runs of steps at once; its large
-arrays are reused from one training step to the next (``_empty``).
+case) takes ``_lstm_scan``: the same elementwise arithmetic on every element, feature-major
+(each gate a contiguous block) with nothing allocated per step (gates activated in place,
+reordered so one sigmoid call covers i, f, o), and a backward that takes the rules' slopes
+for runs of steps at once; a padded Elman RNN takes ``_rnn_scan``, in place in its output.
+Their large arrays are reused from one training step to the next (``_empty``).
 """
 from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -187,11 +189,15 @@ def _scan_back(mode: str, act: str, g: Any, caches: list, shapes: tuple, w: Any,
     return dz, carry, dh.T @ hs, dh.sum(axis=0), dwr
 
 
-# --- the LSTM over a padded batch, on arrays: the hot path, without per-step copies ----------
-
-
-def _lstm_rows(t: int, batch: int) -> slice:
-    return slice(t * batch, (t + 1) * batch)
+# --- padded batches, on arrays: the hot path, feature-major and without per-step copies ----
+#
+# NOTE: numpy runs an elementwise op on a contiguous array as one loop, but on a (B, H)
+# slice of a (B, 4H) row as B short loops; on (32, 64) gate slices that is 2-4x slower.
+# So the padded paths keep every step's arrays feature-major, (features, batch): a gate
+# is a block of H rows, contiguous, and a step's gates are one contiguous block (the
+# sigmoid gates side by side, so one call covers them). The recurrent matmul becomes
+# W_hh (G, H) @ h (H, B) and its backward W_hh^T @ dz. The inputs and outputs keep the
+# layer's (N, features) rows: gx, y and their gradients are transposed once per layer.
 
 
 _SPARE: list = []  # arrays made by _empty, newest last
@@ -237,70 +243,114 @@ def _empty(shape: tuple, dtype: Any) -> np.ndarray:
         return a
 
 
-def _ifog(a: Any, n: int) -> list:
-    """The last axis's four quarters, torch's gate order i, f, g, o, as i f, o, g: the three
-    sigmoid gates side by side, so that one call of the sigmoid covers them."""
-    return [a[..., :2 * n], a[..., 3 * n:], a[..., 2 * n:3 * n]]
+def _by_step(rows: np.ndarray, steps: int, k: int) -> np.ndarray:
+    """(steps * B, k * H) rows as (steps, k, H, B) (a view): step t's gate j, feature-major."""
+    batch = rows.shape[0] // steps if steps else 0
+    return rows.reshape(steps, batch, k, -1).transpose(0, 2, 3, 1)
+
+
+_CHUNK = 128  # features per pass of a transposing copy
+
+
+def _swap_into(dst: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """dst = src with its last two axes swapped, (steps, X, Y) -> (steps, Y, X): a copy
+    from feature-major blocks to rows or back. NOTE: in passes of 128 along the longer
+    axis, whose reads and writes stay in the cache (one pass over a (64, 512, 32) float32
+    array is twice as slow)."""
+    if src.shape[1] >= src.shape[2]:
+        for k in range(0, src.shape[1], _CHUNK):
+            dst[:, :, k:k + _CHUNK] = src[:, k:k + _CHUNK].transpose(0, 2, 1)
+    else:
+        for k in range(0, src.shape[2], _CHUNK):
+            dst[:, k:k + _CHUNK] = src[:, :, k:k + _CHUNK].transpose(0, 2, 1)
+    return dst
+
+
+def _to_rows(blocks: np.ndarray) -> np.ndarray:
+    """(steps, F, B) feature-major blocks as (steps * B, F) rows (one copy)."""
+    steps, width, batch = blocks.shape
+    rows = _swap_into(_empty((steps, batch, width), blocks.dtype), blocks)
+    return rows.reshape(steps * batch, width)
+
+
+def _states(first: np.ndarray, steps: int, reverse: bool, dtype: Any) -> np.ndarray:
+    """The state before and after every step, feature-major (steps + 1, F, B): step t reads
+    slot t and writes slot t + 1 (reversed: reads t + 1, writes t); the first state,
+    h0 or c0 (B, F), goes in slot 0 (reversed: slot steps)."""
+    slots = _empty((steps + 1, first.shape[1], first.shape[0]), dtype)
+    slots[steps if reverse else 0] = first.T
+    return slots
+
+
+def _slots(t: int, reverse: bool) -> tuple[int, int]:
+    """(the slot step t reads its state from, the slot it writes to)."""
+    return (t + 1, t) if reverse else (t, t + 1)
+
+
+def _outputs(slots: np.ndarray, reverse: bool) -> np.ndarray:
+    """The states after each step, in step order: (steps, F, B) of the (steps + 1) slots."""
+    return slots[:-1] if reverse else slots[1:]
+
+
+def _order(steps: int, reverse: bool, backward: bool = False) -> Iterable[int]:
+    """The steps in the order a scan runs them (backprop runs them the other way)."""
+    return reversed(range(steps)) if reverse != backward else range(steps)
+
+
+_IFOG = (slice(0, 2), slice(3, 4), slice(2, 3))  # torch's gates i f | o | g, as i, f, o, g
 
 
 def _lstm_scan(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray, b: Any,
                steps: int, reverse: bool, wr: Any = None) -> tuple:
     """Every step of an LSTM whose batch runs every step (sizes all equal), as ``_scan``
-    does it step by step (the same operations on every element, so the same bits), but
-    with nothing allocated per step. Its one cache ``acts`` (N, 5H) holds, per row, the
-    gates in the order i, f, o, g (W_hh's rows reordered once), then tanh(c'): each step
-    adds h W_hh^T to z = gx + b_hh there and runs the registry's sigmoid in place on the
-    first three quarters (one call) and its tanh on the fourth; the state goes straight
-    into the output y, whose h and c parts are the next step's state. Returns y and the
-    caches (acts, and with a projection wr every step's o tanh(c'))."""
+    does it step by step (the same elementwise operations on every element; the matmul
+    W_hh h instead of h W_hh^T, so equal to rounding), feature-major and with nothing
+    allocated per step. Its cache ``acts`` (steps, 5H, B) holds each step's gates in the
+    order i, f, o, g (W_hh's rows reordered once), then tanh(c'): a step adds W_hh h to
+    z = gx + b_hh there and runs the registry's sigmoid in place on the first three
+    gates (one call) and its tanh on the fourth. The states h (or with a projection wr,
+    h = W_hr (o tanh c')) and c go to slots (``_states``), copied to the output y
+    (N, P + H) rows once at the end. Returns y and the caches (acts, the c slots, and
+    with a projection every step's o tanh(c'), else None)."""
     (batch, n), p = c0.shape, h0.shape[1]
-    rows, dtype = steps * batch, np.result_type(gx, w)
-    acts = _empty((rows, 5 * n), dtype)
-    ends = (0, 2 * n, 3 * n, 4 * n)
-    for k, part, bias in zip(range(3), _ifog(gx, n), (0,) * 3 if b is None else _ifog(b, n)):
-        np.add(part, bias, out=acts[:, ends[k]:ends[k + 1]])  # NOTE: gx is not written
-    w_t = np.concatenate(_ifog(w.T, n), axis=1)
-    y = _empty((rows, p + n), dtype)
-    hr_all = None if wr is None else np.empty((rows, n), dtype)
-    rec = np.empty((batch, 4 * n), dtype)
+    dtype = np.result_type(gx, w)
+    acts = _empty((steps, 5 * n, batch), dtype)
+    gates = _by_step(gx, steps, 4)
+    bias = np.zeros((4, n), dtype) if b is None else b.reshape(4, n)
+    into = acts[:, :4 * n].reshape(steps, 4, n, batch)
+    for k, src in zip((slice(0, 2), slice(2, 3), slice(3, 4)), _IFOG):
+        # NOTE: gx is not written; this add (gx + b_hh) is also its transposition
+        np.add(gates[:, src], bias[src, :, None], out=into[:, k])
+    w4 = w.reshape(4, n, p)
+    w_ifog = np.concatenate([w4[0], w4[1], w4[3], w4[2]])  # (4H, P)
+    hs, cs = _states(h0, steps, reverse, dtype), _states(c0, steps, reverse, dtype)
+    hr_all = None if wr is None else _empty((steps, n, batch), dtype)
+    rec, ig = np.empty((4 * n, batch), dtype), np.empty((n, batch), dtype)
     sigmoid, tanh = _rule("sigmoid").forward, _rule("tanh").forward
-    h, c = h0, c0
-    for t in (reversed(range(steps)) if reverse else range(steps)):
-        at = _lstm_rows(t, batch)
-        z = acts[at]
-        z[:, :4 * n] += np.matmul(h, w_t, out=rec)
-        sigmoid(z[:, :3 * n], out=z[:, :3 * n])
-        tanh(z[:, 3 * n:4 * n], out=z[:, 3 * n:4 * n])
-        i, f, o, g = z[:, :n], z[:, n:2 * n], z[:, 2 * n:3 * n], z[:, 3 * n:4 * n]
-        out = y[at]
-        h2, c2 = out[:, :p], out[:, p:]
-        np.multiply(f, c, out=c2)
-        c2 += i * g
-        tc = tanh(c2, out=z[:, 4 * n:])
+    for t in _order(steps, reverse):
+        before, after = _slots(t, reverse)
+        z = acts[t]
+        z[:4 * n] += np.matmul(w_ifog, hs[before], out=rec)
+        sigmoid(z[:3 * n], out=z[:3 * n])
+        tanh(z[3 * n:4 * n], out=z[3 * n:4 * n])
+        i, f, o, g = z[:n], z[n:2 * n], z[2 * n:3 * n], z[3 * n:4 * n]
+        c2 = np.multiply(f, cs[before], out=cs[after])
+        c2 += np.multiply(i, g, out=ig)
+        tc = tanh(c2, out=z[4 * n:])
         if hr_all is None:
-            np.multiply(o, tc, out=h2)
+            np.multiply(o, tc, out=hs[after])
         else:
-            np.matmul(np.multiply(o, tc, out=hr_all[at]), wr.T, out=h2)
-        h, c = h2, c2
-    return y, (acts, hr_all)
+            np.matmul(wr, np.multiply(o, tc, out=hr_all[t]), out=hs[after])
+    y = _empty((steps, batch, p + n), dtype)
+    _swap_into(y[:, :, :p], _outputs(hs, reverse))
+    _swap_into(y[:, :, p:], _outputs(cs, reverse))
+    return y.reshape(steps * batch, p + n), (acts, cs, hr_all)
 
 
-def _lstm_before(y: np.ndarray, h0: np.ndarray, c0: np.ndarray, reverse: bool) -> np.ndarray:
-    """Each row's state [h, c] before its step: the step before's output (in the scan's
-    order: the step after's when reversed), or [h0, c0] for the first step."""
-    batch, p = h0.shape
-    prev = _empty(y.shape, y.dtype)
-    ahead, first = (slice(None, -batch), slice(-batch, None)) if reverse else (
-        slice(batch, None), slice(None, batch))
-    prev[ahead] = y[slice(batch, None) if reverse else slice(None, -batch)]
-    prev[first, :p], prev[first, p:] = h0, c0
-    return prev
-
-
-def _lstm_slopes(k: np.ndarray, acts: np.ndarray, c_prev: np.ndarray) -> np.ndarray:
-    """What backprop through time multiplies by, for a run of steps (rows) at once, written
-    into k (rows, 4H, torch's gate order): dz = dc k for the i, f, g quarters and dh k for
-    the o quarter; returned kc (rows, H), dc's share of dh:
+def _lstm_slopes(k: np.ndarray, acts: np.ndarray, c_prev: np.ndarray) -> None:
+    """What backprop through time multiplies by, for a run of steps at once, written into
+    k (steps, 5H, B): torch's gate order i, f, g, o, then kc. dz = dc k for the i, f, g
+    gates and dh k for the o gate; kc is dc's share of dh:
     dz_i = dc g sigmoid'(i), dz_f = dc c_{t-1} sigmoid'(f), dz_g = dc i tanh'(g),
     dz_o = dh tanh(c) sigmoid'(o), and dc gets dh o tanh'(c).
     NOTE: a backward rule is linear in its upstream gradient (the mutation lab checks it),
@@ -312,44 +362,130 @@ def _lstm_slopes(k: np.ndarray, acts: np.ndarray, c_prev: np.ndarray) -> np.ndar
     np.multiply(slope[:, :n], g, out=k[:, :n])
     np.multiply(slope[:, n:2 * n], c_prev, out=k[:, n:2 * n])
     np.multiply(i, tanh(1, g), out=k[:, 2 * n:3 * n])
-    np.multiply(slope[:, 2 * n:], tc, out=k[:, 3 * n:])
-    return np.multiply(o, tanh(1, tc))
+    np.multiply(slope[:, 2 * n:], tc, out=k[:, 3 * n:4 * n])
+    np.multiply(o, tanh(1, tc), out=k[:, 4 * n:])
+
+
+def _runs(steps: int, run: int, reverse: bool) -> dict:
+    """{the step backprop reaches first in each run of ``run`` steps: the run's steps}."""
+    starts = range(0, steps, run)
+    return {(s if reverse else min(s + run, steps) - 1): slice(s, min(s + run, steps))
+            for s in starts}
 
 
 def _lstm_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: np.ndarray,
                     w: np.ndarray, caches: tuple, reverse: bool, wr: Any = None) -> tuple:
-    """Backprop through time for ``_lstm_scan``. The slopes of a run of steps are taken
-    together (``_lstm_slopes``, into dz's rows; runs of ~16K numbers a quarter keep the
-    temporaries small), then each step is dh += g_h, dc += g_c + dh kc, dz = dc k (dh k
-    for the o quarter) in place, and dh = dz W_hh, dc = dc f for the step before.
+    """Backprop through time for ``_lstm_scan``, feature-major. The slopes of a run of
+    steps are taken together (``_lstm_slopes``, into dz's blocks; runs of ~16K numbers a
+    gate keep the temporaries small), then each step is, in place: [dh, dc] += g_t;
+    [dz_o, kc] *= dh; dc += kc; dz_{i,f,g} *= dc; then dh = W_hh^T dz and dc *= f for
+    the step before. dW_hh reads h back from the rows of y (``_dw_hh``).
     Returns as ``_scan_back``."""
-    acts, hr_all = caches
+    acts, cs, hr_all = caches
     (batch, n), p = c0.shape, h0.shape[1]
-    steps, run = len(y) // batch, max(1, _RUN // max(1, batch * n))
-    prev = _lstm_before(y, h0, c0, reverse)
-    dz = _empty((len(y), 4 * n), y.dtype)
-    dz3 = dz.reshape(-1, 4, n)
-    dh_all = None if wr is None else np.empty((steps * batch, p), g.dtype)
-    carry = np.zeros((batch, p + n), g.dtype)  # [dh, dc], laid out as y's rows and g's
-    dh, dc = carry[:, :p], carry[:, p:]
-    for t in (range(steps) if reverse else reversed(range(steps))):
-        at = _lstm_rows(t, batch)
-        if (t % run == 0) if reverse else (t % run == run - 1 or t == steps - 1):
-            start = t if reverse else t - t % run  # the run of steps t belongs to
-            rows = slice(start * batch, min(start + run, steps) * batch)
-            kc, offset = _lstm_slopes(dz[rows], acts[rows], prev[rows, p:]), rows.start
-        carry += g[at]
+    steps = acts.shape[0]
+    runs = _runs(steps, max(1, _RUN // max(1, batch * n)), reverse)
+    g_t = _swap_into(_empty((steps, p + n, batch), g.dtype), g.reshape(steps, batch, p + n))
+    dz = _empty((steps, 5 * n, batch), g.dtype)  # per step dz (4H, torch's order), then kc
+    dh_all = None if wr is None else _empty((steps, p, batch), g.dtype)
+    carry = np.zeros((p + n, batch), g.dtype)  # [dh; dc], as g_t's blocks
+    dh, dc = carry[:p], carry[p:]
+    w_t = w.T
+    for t in _order(steps, reverse, backward=True):
+        if t in runs:
+            r = runs[t]
+            before = slice(r.start + 1, r.stop + 1) if reverse else r
+            _lstm_slopes(dz[r], acts[r], cs[before])
+        carry += g_t[t]
         dhr = dh
-        if dh_all is not None:  # the projection: dh' kept for dW_hr, dh' W_hr goes on
-            dh_all[at] = dh
-            dhr = dh @ wr
-        dc += dhr * kc[at.start - offset:at.stop - offset]
-        dz3[at, :3] *= dc[:, None]
-        dz[at, 3 * n:] *= dhr
-        np.matmul(dz[at], w, out=dh)
-        dc *= acts[at, n:2 * n]
-    dwr = None if dh_all is None else dh_all.T @ hr_all
-    return dz, (dh.copy(), dc.copy()), dz.T @ prev[:, :p], _col_sum(dz), dwr
+        if dh_all is not None:  # the projection: dh' kept for dW_hr, W_hr^T dh' goes on
+            dh_all[t] = dh
+            dhr = wr.T @ dh
+        d = dz[t]
+        d[3 * n:].reshape(2, n, batch)[...] *= dhr  # dz_o and dh's share of dc
+        dc += d[4 * n:]
+        d[:3 * n].reshape(3, n, batch)[...] *= dc
+        np.matmul(w_t, d[:4 * n], out=dh)
+        dc *= acts[t, n:2 * n]
+    rows = _to_rows(dz[:, :4 * n])
+    dw = _dw_hh(rows, y[:, :p], h0, batch, reverse)
+    dwr = None if dh_all is None else np.tensordot(dh_all, hr_all, axes=([0, 2], [0, 2]))
+    return rows, (dh.T.copy(), dc.T.copy()), dw, _col_sum(rows), dwr
+
+
+def _dw_hh(dz: np.ndarray, h: np.ndarray, h0: np.ndarray, batch: int,
+             reverse: bool) -> np.ndarray:
+    """dW_hh = sum_t dz_t^T h_{t-1}, from the rows: h_{t-1} is the step before's output
+    (reversed: the step after's), h0 for the first step; two matmuls, nothing copied."""
+    if reverse:
+        first, rest, prev = slice(len(dz) - batch, None), slice(None, -batch), h[batch:]
+    else:
+        first, rest, prev = slice(None, batch), slice(batch, None), h[:-batch]
+    return dz[first].T @ h0 + dz[rest].T @ prev
+
+
+def _rnn_scan(gx: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any, steps: int,
+              reverse: bool, act: str) -> np.ndarray:
+    """Every step of an Elman RNN over a padded batch, as ``_scan`` (the same operations,
+    so the same bits) but in place in the output y (N, H), whose rows are contiguous:
+    y = gx + b_hh for all steps at once, then each step y_t += h_{t-1} W_hh^T and the
+    registry's activation (tanh in place). y is also the backward's cache."""
+    batch = h0.shape[0]
+    y = _empty(gx.shape, np.result_type(gx, w))
+    if b is None:  # NOTE: gx is not written
+        np.copyto(y, gx)
+    else:
+        np.add(gx, b, out=y)
+    rec, w_t, h = np.empty(h0.shape, y.dtype), w.T, h0
+    forward = _rule(act).forward
+    for t in _order(steps, reverse):
+        z = y[t * batch:(t + 1) * batch]
+        z += np.matmul(h, w_t, out=rec)
+        if act == "tanh":
+            forward(z, out=z)
+        else:  # relu's forward makes a new array
+            z[...] = forward(z)
+        h = z
+    return y
+
+
+def _rnn_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, w: np.ndarray,
+                   reverse: bool, act: str) -> tuple:
+    """Backprop through time for ``_rnn_scan``: each step dz_t = rule(g_t + dh, y_t), the
+    registry's rule from the output (tanh's slopes for all steps at once: the rule is
+    linear in its upstream gradient), then dh = dz_t W_hh. Returns as ``_scan_back``."""
+    batch = h0.shape[0]
+    steps = len(y) // batch if batch else 0
+    rule = _rule(act).backward
+    dz = _empty(y.shape, g.dtype)
+    slopes = rule(1, y) if act == "tanh" else None
+    carry = np.zeros(h0.shape, g.dtype)
+    for t in _order(steps, reverse, backward=True):
+        at = slice(t * batch, (t + 1) * batch)
+        d = np.add(g[at], carry, out=dz[at])
+        if slopes is None:
+            d[...] = rule(d, y[at])  # NOTE: relu's rule: masked, so an inf upstream gives 0
+        else:
+            d *= slopes[at]
+        np.matmul(d, w, out=carry)
+    return dz, (carry,), _dw_hh(dz, y, h0, batch, reverse), _col_sum(dz), None
+
+
+def _padded_scan(how: tuple, gx: np.ndarray, h0: np.ndarray, c0: Any, w: np.ndarray,
+                 b: Any, wr: Any) -> tuple:
+    """The padded batch's forward, LSTM or Elman RNN: (y, the caches)."""
+    mode, act, sizes, reverse = how
+    if mode == "lstm":
+        return _lstm_scan(gx, h0, c0, w, b, len(sizes), reverse, wr)
+    return _rnn_scan(gx, h0, w, b, len(sizes), reverse, act), None
+
+
+def _padded_scan_back(how: tuple, g: np.ndarray, y: np.ndarray, h0: np.ndarray, c0: Any,
+                      w: np.ndarray, caches: Any, wr: Any) -> tuple:
+    mode, act, _, reverse = how
+    if mode == "lstm":
+        return _lstm_scan_back(g, y, h0, c0, w, caches, reverse, wr)
+    return _rnn_scan_back(g, y, h0, w, reverse, act)
 
 
 class Scan(Function):
@@ -371,9 +507,9 @@ class Scan(Function):
                 act: str = "tanh") -> Any:
         states = (h0,) if c0 is None else (h0, c0)
         how = (mode, act, sizes, reverse)
-        if mode == "lstm" and len(set(sizes)) == 1:  # the hot path: a padded batch
-            y, caches = _lstm_scan(gx, h0, c0, w_hh, b_hh, len(sizes), reverse, w_hr)
-            # NOTE: the caches read the states back from y: saving y itself makes the
+        if mode != "gru" and len(set(sizes)) == 1:  # the hot path: a padded batch
+            y, caches = _padded_scan(how, gx, h0, c0, w_hh, b_hh, w_hr)
+            # NOTE: the backward reads the states back from y: saving y itself makes the
             # engine refuse a backward after an in-place change of the output
             self.save(gx, h0, c0, w_hh, b_hh, w_hr, y, caches, how)
             return y
@@ -388,7 +524,7 @@ class Scan(Function):
         if is_tensor(g) or is_tensor(w):  # create_graph: the caches as Tensors
             caches = _scan(mode, act, gx, states, w, b, sizes, reverse, wr)[1]
         elif y is not None:
-            return self._wanted(*_lstm_scan_back(g, y, h0, c0, w, caches, reverse, wr))
+            return self._wanted(*_padded_scan_back(how, g, y, h0, c0, w, caches, wr))
         shapes = tuple(s.shape for s in states)
         return self._wanted(*_scan_back(mode, act, g, caches, shapes, w, sizes, reverse, wr))
 
