@@ -392,6 +392,29 @@ def test_plain_sgd_replays_follow_its_settings_changed_between_calls():
     compare(tracked, batches((6, 5), 3, 12), replays=10, before=change)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_sgd_replay_with_its_scratch_array_is_the_eager_update_bit_for_bit(dtype):
+    # the replay forms -lr * grad in one preallocated array: the same two roundings as the
+    # eager add_scaled_, for a weight above add_scaled_'s chunk (400 x 400 > CHUNK) and for
+    # small ones; a numpy-float lr (a strong type: the product may promote) takes
+    # add_scaled_ itself, and so does a changed lr
+    def build():
+        model = nn.Sequential(nn.Linear(3, 400, dtype=dtype), nn.ReLU(),
+                              nn.Linear(400, 400, dtype=dtype), nn.ReLU(),
+                              nn.Linear(400, 3, dtype=dtype))
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        opts.append(opt)
+        return model, opt, sgd_step(model, opt)
+
+    def change(k, model):
+        opts[-1].param_groups[0]["lr"] = np.float64(0.03) if k in (5, 6) else 0.05 / (1 + k)
+
+    opts: list = []
+    data = [(ta.tensor(RNG.standard_normal((4, 3)), dtype=dtype),
+             ta.tensor(RNG.integers(0, 3, 4))) for _ in range(9)]
+    compare(build, data, replays=7, before=change)
+
+
 # --- what it cannot record: eager, with a warning naming the op -----------------------------
 
 def test_an_in_place_op_inside_the_graph_runs_eagerly_with_a_warning():

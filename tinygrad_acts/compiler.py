@@ -2079,10 +2079,13 @@ _SGD_UPDATE = _SGD.__dict__["_update"]
 
 def _plain_sgd(opt: Optimizer, step: Callable) -> Callable:
     """``opt.step()`` of an SGD as a lean loop while every group is plain SGD (no momentum,
-    weight decay or maximize): ``p += -lr * grad`` by the optimizer's own ``add_scaled_``,
-    so bit for bit its step, with the per-parameter dispatch of ``step`` and ``_update``
-    left out. The settings and ``lr`` are read at every replay (a scheduler keeps
-    working); any other setting calls ``step()`` itself."""
+    weight decay or maximize): ``p += -lr * grad`` in one pass per parameter, the product
+    formed in a preallocated scratch array (``_Scratch``), so bit for bit the optimizer's
+    ``add_scaled_`` (the same two roundings) without its temporary or its per-parameter
+    dispatch. The settings and ``lr`` are read at every replay (a scheduler keeps working);
+    any other setting calls ``step()`` itself."""
+    scratch = _Scratch()
+
     def run(v: list) -> None:
         groups = opt.param_groups
         for group in groups:
@@ -2092,12 +2095,47 @@ def _plain_sgd(opt: Optimizer, step: Callable) -> Callable:
         opt._opt_called = True
         for group in groups:
             alpha = -group["lr"]
+            weak = type(alpha) is float  # NOTE: a numpy or array lr may promote the product
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    _add_scaled(p._array, alpha, grad._array)
+                    data, g = p._array, grad._array
+                    piece = scratch.like(data, g) if weak else None
+                    if piece is None:
+                        _add_scaled(data, alpha, g)
+                    else:
+                        np.multiply(g, alpha, out=piece)
+                        np.add(data, piece, out=data)
                     p._counter[0] += 1
     return run
+
+
+class _Scratch:
+    """One preallocated array per dtype, as large as the largest parameter met, and a view
+    of it shaped like each parameter: where plain SGD's replay forms ``-lr * grad`` (the
+    memory of one parameter, allocated once, instead of a temporary per parameter and
+    step). NOTE: ``like`` gives None (the caller uses ``add_scaled_``) for a gradient of
+    another shape or dtype, a non-contiguous one, or a product of another dtype than the
+    parameter's (a float64 ``lr`` array, say): the arithmetic then stays add_scaled_'s."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[np.dtype, np.ndarray] = {}
+        self.views: dict[tuple, np.ndarray] = {}
+
+    def like(self, data: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+        key = (data.shape, data.dtype)
+        view = self.views.get(key)
+        if view is not None and g.dtype == data.dtype and g.shape == data.shape:
+            return view
+        if g.shape != data.shape or g.dtype != data.dtype or data.dtype.kind != "f" or \
+                not (data.flags.c_contiguous and g.flags.c_contiguous):
+            return None
+        block = self.blocks.get(data.dtype)
+        if block is None or block.size < data.size:
+            block = self.blocks[data.dtype] = np.empty(data.size, data.dtype)
+            self.views.clear()  # the old views point into the old block
+        view = self.views[key] = block[:data.size].reshape(data.shape)
+        return view
 
 
 def _owned(g: Any, dtype: np.dtype, seen: set, constants: set) -> np.ndarray:
