@@ -141,3 +141,21 @@ def test_torch_agrees_on_which_of_these_raise():
             return torch.tensor(data, requires_grad=requires_grad)
         theirs = outcome(torch, tensor, program)
         assert ours == theirs, program.__name__
+
+
+def test_linear_keeps_the_weight_only_when_the_input_needs_a_gradient():
+    """An optimizer step between forward and backward is fine when only the weight wants a
+    gradient (the input is data): torch's addmm saves W for dx only, so does ours."""
+    layer = ta.nn.Linear(3, 2)
+    opt = ta.optim.SGD(layer.parameters(), lr=0.1)
+    x = ta.ones(4, 3)
+    a, b = layer(x).sum(), (layer(x) ** 2).sum()
+    a.backward()
+    opt.step()
+    b.backward()  # runs, as in torch: dW = g^T x needs x only
+    x = ta.ones(4, 3, requires_grad=True)
+    c = layer(x).sum()
+    with ta.no_grad():
+        layer.weight.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        c.backward()  # dx = g W needs W: the change is caught

@@ -36,7 +36,7 @@ class Linear(Function):
             raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
                              f"{w.shape} (expected input (*, {w.shape[1]}))")
         need_x, need_w = self.needs_input_grad[:2]
-        self.save(x if need_w else None, w if need_x or need_w else None)
+        self.save(x if need_w else None, w if need_x else None)  # as torch's addmm
         y = x @ w.T
         if b is not None:
             y += b
