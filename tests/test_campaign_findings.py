@@ -41,13 +41,13 @@ def test_isclose_refuses_mixed_dtypes(name, dtypes):
 #: ``F.interpolate(x, size=7).view(-1)`` raises here, ``.contiguous()`` copies, and a
 #: ``Flatten`` of the result copies instead of aliasing it)
 NON_CONTIGUOUS_ROWS = {
-    "conv_transpose2d(stride, padding, output_padding)": "ops/conv.py",
     "lstm(proj_size)": "ops/rnn.py",
 }
 #: rows fixed since the campaign found them (their results are made C-contiguous)
 CONTIGUOUS_NOW = ("interpolate(nearest, size)", "interpolate(nearest, scale_factor=2)",
                   "interpolate(linear)", "interpolate(linear, align_corners)",
-                  "pad(replicate)", "einsum ij,jk,kl->il")
+                  "pad(replicate)", "einsum ij,jk,kl->il",
+                  "conv_transpose2d(stride, padding, output_padding)")
 
 
 def _row_inputs(name: str) -> list[np.ndarray]:
@@ -160,3 +160,61 @@ def test_small_integer_sums_are_int64_as_torch(dtype):
         x = lib.tensor([1, 0, 1], dtype=getattr(lib, dtype))
         assert str(x.sum().dtype).endswith("int64") and str(x.sum(0).dtype).endswith("int64")
     assert (ta.tensor([200, 100], dtype=ta.uint8).sum() - 400).item() == -100
+
+
+# --- xlogy: torch's x-gradient is xlogy(g, y), 0 where g = 0 ----------------------------------
+
+
+def test_xlogy_gradient_is_zero_where_the_upstream_gradient_is():
+    """torch's rule for x is ``xlogy(g, y)`` masked where x = 0 and y <= 0: a zero upstream
+    gradient gives 0 even where log y is nan or -inf (ours multiplied: 0 * nan = nan)."""
+    def grad(lib):
+        x = lib.tensor([-0.28, 0.0, 0.21, 1.0], dtype=lib.float64, requires_grad=True)
+        y = lib.tensor([-math.inf, 2.0, -1.0, math.nan], dtype=lib.float64)
+        x.xlogy(y).backward(lib.tensor([0.0, 0.0, 0.0, 0.0], dtype=lib.float64))
+        return np.asarray(x.grad.tolist())
+    np.testing.assert_array_equal(grad(torch), [0.0, 0.0, 0.0, math.nan])
+    np.testing.assert_array_equal(grad(ta), grad(torch))
+
+
+def test_xlogy_with_a_number_runs_under_create_graph():
+    """x.xlogy(-1) under create_graph: the rule's mask ``(x == 0) & (y <= 0)`` met a numpy
+    bool (a float to the Tensor's ``&``, as torch takes it) and raised NotImplementedError."""
+    found = []
+    for lib, grad in ((torch, torch.autograd.grad), (ta, ta.grad)):
+        x = lib.tensor([0.58, 0.0], dtype=lib.float64, requires_grad=True)
+        (g,) = grad(x.xlogy(-1).sum(), x, create_graph=True)
+        found.append(np.asarray(g.tolist()))
+    np.testing.assert_array_equal(found[1], found[0])
+
+
+# --- cross_entropy: an ignored row's gradient is 0, whatever the upstream gradient -------------
+
+
+def test_cross_entropy_ignored_rows_get_zero_even_for_a_nan_upstream():
+    """torch's nll_loss backward writes nothing into an ignored row, so a nan upstream
+    gradient (asin of a loss above 1) leaves it 0; ours was (p * 0 - 0) * nan = nan."""
+    def grad(lib):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(x, lib.tensor([0, -100]), label_smoothing=0.2)
+        loss.backward(lib.tensor(math.nan, dtype=lib.float64))
+        return np.asarray(x.grad.tolist())
+    np.testing.assert_array_equal(grad(torch), [[math.nan, math.nan], [0.0, 0.0]])
+    np.testing.assert_array_equal(grad(ta), grad(torch))
+
+
+# --- fill_ / zero_ / x[...] = v: the gradient left for x is a constant zero --------------------
+
+
+@pytest.mark.parametrize("how", ["x.fill_(0.5)", "x.zero_()", "x[...] = 0.5", "x[:] = 0.5"])
+def test_a_filled_tensor_passes_back_a_constant_zero_gradient(how):
+    """torch's fill_ / zero_ backward is ``zeros_like(grad)``: under create_graph it requires
+    no grad even when grad_outputs does (ours was ``where(everywhere, 0, g)``, which does)."""
+    for lib, grad in ((torch, torch.autograd.grad), (ta, ta.grad)):
+        w = lib.tensor([-0.04], dtype=lib.float64, requires_grad=True)
+        x = lib.zeros(3, dtype=lib.float64)
+        x[lib.tensor([False, True, False])] = w
+        exec(how, {"x": x})
+        g = lib.tensor([0.73, 1.04, 1.2], dtype=lib.float64, requires_grad=True)
+        (gw,) = grad(x * 2, [w], grad_outputs=[g], create_graph=True)
+        assert gw.tolist() == [0.0] and not gw.requires_grad, lib.__name__

@@ -176,7 +176,7 @@ REPRS = [
     (lambda: ta.tensor([True, False]), "tensor([ True, False])"),
     (lambda: ta.tensor([[1.0, -2.0]], requires_grad=True),
      "tensor([[ 1., -2.]], requires_grad=True)"),
-    (lambda: ta.tensor([1.5]).double(), "tensor([1.5], dtype=float64)"),
+    (lambda: ta.tensor([1.5]).double(), "tensor([1.5000], dtype=float64)"),
     (lambda: ta.tensor(np.array([1, 2], np.int32)), "tensor([1, 2], dtype=int32)"),
     (lambda: ta.tensor([0.0], requires_grad=True).tanh(), "tensor([0.], grad_fn=<TanhBackward>)"),
     (lambda: ta.tensor([1.0], requires_grad=True) * 2, "tensor([2.], grad_fn=<MulBackward>)"),
@@ -191,8 +191,8 @@ def test_repr_like_pytorch(make, text):
 
 def test_repr_of_float64_under_float64_default_has_no_dtype():
     ta.set_default_dtype(np.float64)
-    assert repr(ta.tensor([1.5])) == "tensor([1.5])"
-    assert repr(ta.tensor([1.5], dtype=np.float32)) == "tensor([1.5], dtype=float32)"
+    assert repr(ta.tensor([1.5])) == "tensor([1.5000])"
+    assert repr(ta.tensor([1.5], dtype=np.float32)) == "tensor([1.5000], dtype=float32)"
 
 
 # --- properties and conversions ------------------------------------------------------------

@@ -97,15 +97,18 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
     "soft_margin_loss is finite where torch overflows": td.Known(
         "soft_margin_loss is log(1 + e^-yx) computed stably (as softplus): a margin of 1e3 "
         "gives 1e3, where torch's e^1000 overflows to inf (the guarantee of finite losses at "
-        "extreme inputs, docs/guarantees.md)",
-        lambda d: d.kind == "value" and "soft_margin_loss" in d.tag and "inf" in d.theirs
-        and "inf" not in d.ours),
+        "extreme inputs, docs/guarantees.md); at x = +-inf its gradient is the limit, "
+        "-y sigmoid(-yx), where torch's e^inf / (1 + e^inf) is nan",
+        lambda d: (d.kind == "value" and "soft_margin_loss" in d.tag and "inf" in d.theirs
+                   and "inf" not in d.ours)
+        or (d.kind == "grad value" and _mentions(d, ("soft_margin_loss",)) and "nan" in d.theirs
+            and _source_has(d, "math.inf"))),
     "embedding_bag(max) propagates nan": td.Known(
         "mode='max' is amax over each bag, so a nan in a bag gives nan (as amax and max do); "
         "torch's kernel keeps a nan only when it comes first in its bag, so its answer "
         "depends on the order of the indices (docs/guarantees.md)",
         lambda d: d.kind == "value" and "embedding_bag" in d.tag and "max" in d.tag
-        and "nan" in d.ours and _source_has(d, "math.nan")),
+        and _nan_wins(d)),  # a literal math.nan, or one an op made (rsqrt(-2))
     "an empty tensor of a dtype the op refuses": td.Known(
         "an op that refuses a dtype (bernoulli of an integer tensor) refuses it for an empty "
         "tensor too; torch's check sits inside its kernel, which an empty tensor never reaches",
@@ -184,6 +187,70 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         "in-place accumulation changes the caller's tensor (docs/guarantees.md)",
         lambda d: d.kind == "value" and d.tag == "backward" and any(
             f".backward({d.where}" in str(s.code) for s in d.program.steps[:d.step])),
+    "in-place acosh_, asinh_ and atanh_ are differentiable": td.Known(
+        "x.acosh_(), x.asinh_() and x.atanh_() have the gradient of their out-of-place op; "
+        "torch never implemented those three in-place derivatives and raises "
+        "NotImplementedError at backward (docs/guarantees.md)",
+        lambda d: d.kind == "we-run" and re.search(
+            r"derivative for 'inplace version of a(cos|sin|tan)h' is not implemented",
+            d.theirs) is not None),
+    "x ** False has the gradient of x ** 0": td.Known(
+        "torch's pow backward tests for a zero exponent with Scalar::equal, where a bool never "
+        "equals 0.0, so False (x ** False is 1) takes the general rule False * x ** -1: nan "
+        "at x = 0; here "
+        "x ** False is x ** 0, whose gradient is 0 everywhere (docs/guarantees.md)",
+        lambda d: d.kind in ("value", "grad value") and d.tag in ("backward", "grad")
+        and "nan" in d.theirs and any(re.search(r"\*\* False\b|pow\(False\)", str(s.code))
+                                      for s in d.program.steps[:d.step])),
+    "a fused rule keeps the inputs torch's composite does not": td.Known(
+        "cross_entropy, pairwise_distance and tanhshrink are one node here, which keeps its "
+        "inputs (so that create_graph can differentiate it again); torch composes them "
+        "(log_softmax then nll_loss; x1 - x2 then a norm; x - tanh x) and keeps only the "
+        "intermediates, so an in-place change of an input before backward raises here, "
+        "naming the op, where torch runs (docs/guarantees.md)",
+        lambda d: d.kind == "we-raise" and re.search(
+            r"An array that (PairwiseDistance|Tanhshrink|CrossEntropy|WeightedCrossEntropy)"
+            "Backward saved for backward was modified", d.ours) is not None),
+    "output-based activation: a create_graph gradient reads its output": td.Known(
+        "leaky_relu, elu, softplus, hardtanh, softshrink and the other output-based rules "
+        "whose torch rule reads the input compute their gradient from their output, so a "
+        "create_graph gradient through one depends on that output: grad() with respect to it "
+        "runs (torch: not used in the graph), and a backward of that gradient runs the hooks "
+        "on the output again (torch's does not reach them) (docs/guarantees.md)",
+        lambda d: (d.kind == "we-run" and d.tag == "grad"
+                   and "appears to not have been used in the graph" in d.theirs
+                   and _unused_is_an_activation_output(d))
+        or (d.kind in ("type", "value") and re.fullmatch(r"c\d+", d.where) is not None
+            and _hook_on_an_activation_output(d))),
+    "torch's linear or einsum result is a view of its kernel's": td.Known(
+        "torch's linear (with a bias, of a 1-d input in grad mode, of a batched one under "
+        "no_grad), einsum and tensordot may return a view of their kernel's own matrix "
+        "product; here the result is a tensor of its own. So where torch refuses an in-place "
+        "change of it in grad mode (a view made under no_grad), or finds it unused by grad() "
+        "after a change through a view of it (its grad_fn is regenerated), ours runs (an "
+        "accident of torch's kernels, docs/guarantees.md)",
+        lambda d: d.kind == "we-run" and (
+            ("A view was created in no_grad mode" in d.theirs
+             and _view_of_a_kernel_tensor(d, _written(str(d.program.steps[d.step].code))))
+            or (d.tag == "grad" and "appears to not have been used in the graph" in d.theirs
+                and _view_of_a_kernel_tensor(d, _unused_input(d))))),
+    "a check an empty tensor never reaches in torch": td.Known(
+        "an out-of-range dim of cummin / cummax, and an index out of bounds in an index that "
+        "selects nothing (x[0:0, [5]], also as setitem's target), raise here as for any "
+        "tensor; torch makes those checks inside its kernels, which a tensor of no elements "
+        "never reaches, so it runs (docs/guarantees.md)",
+        lambda d: d.kind == "we-raise" and d.ours.startswith("IndexError") and (
+            re.search(r"cumm(?:in|ax): dim -?\d+ is out of range for a tensor of shape "
+                      r"\((?:\d+, )*0[,)]", d.ours) is not None
+            or ("out of bounds" in d.ours and _empty_selection(d)))),
+    "the sign of softshrink's zero": td.Known(
+        "softshrink is +0 for |x| <= lambd; so is torch's vectorised loop, but its scalar "
+        "tail (the last elements of a tensor) computes x * 0, which is -0 for a negative x, "
+        "so torch's sign depends on where the element sits. Only an op that tells -0 from +0 "
+        "(1 / x, atan2, copysign) shows it; the magnitudes agree (docs/guarantees.md)",
+        lambda d: d.kind in ("value", "grad value") and _mentions(d, ("softshrink",
+                                                                      "Softshrink"))
+        and _same_magnitudes(d)),
     # last, so that a more specific reason wins
     "a constant: whether it requires grad": td.Known(
         "a value that does not depend on anything that requires grad (its derivative with "
@@ -283,6 +350,62 @@ def _constant_gradient(d: td.Difference) -> bool:
     return all(s is None or not np.any(s.detach().numpy()) for s in seconds)
 
 
+#: the activations whose rule is output-based here and input-based in torch (functional,
+#: op-table and module spellings)
+_INPUT_BASED_IN_TORCH = re.compile(
+    r"\b(leaky_?relu|elu|softplus|hardtanh|relu6|hardsigmoid|softsign|selu|celu|softshrink|"
+    r"hardshrink|log_?sigmoid|prelu)\b", re.IGNORECASE)
+
+
+def _unused_input(d: td.Difference) -> str | None:
+    """The name of the input of grad() that torch found unused (``Tensor at index k``)."""
+    code = str(d.program.steps[d.step].code)
+    index = re.search(r"Tensor at index (\d+)", d.theirs)
+    start = code.find("grad(")
+    inputs = re.compile(r", (?:\[([\w, ]*)\]|(\w+))(?=[,)])").search(code, max(start, 0))
+    if index is None or inputs is None or start < 0:
+        return None
+    names = (inputs.group(1) or inputs.group(2) or "").split(", ")
+    k = int(index.group(1))
+    return names[k] if k < len(names) else None
+
+
+def _unused_is_an_activation_output(d: td.Difference) -> bool:
+    """The input of grad() that torch finds unused was made by one of
+    ``_INPUT_BASED_IN_TORCH`` (the step that binds it names the activation)."""
+    name = _unused_input(d)
+    producer = _producer(d, name) if name else None
+    return producer is not None and _INPUT_BASED_IN_TORCH.search(str(producer.code)) is not None
+
+
+def _hook_on_an_activation_output(d: td.Difference) -> bool:
+    """``d.where`` is the list a hook appends to, the hook is on a tensor made by one of
+    ``_INPUT_BASED_IN_TORCH``, and a create_graph backward ran before the differing step."""
+    hooked = [re.search(r"(\w+)\.register_hook", str(s.code)) for s in d.program.steps
+              if f"{d.where}.append" in str(s.code)]
+    producer = _producer(d, hooked[0].group(1)) if hooked and hooked[0] else None
+    return producer is not None and _INPUT_BASED_IN_TORCH.search(str(producer.code)) is not None \
+        and any("create_graph=True" in str(s.code) for s in d.program.steps[:d.step])
+
+
+def _view_of_a_kernel_tensor(d: td.Difference, name: str | None) -> bool:
+    """``name`` is, in torch, a view of a tensor that no name of the program holds (its
+    kernel's own), and here a tensor of its own."""
+    if name is None:
+        return False
+    env, mine = _rerun(d, td.torch_backend()), _rerun(d, td.ta_backend())
+    theirs, ours = env.get(name), mine.get(name)
+    if not (isinstance(theirs, td.torch_backend().tensor_type)
+            and isinstance(ours, td.ta_backend().tensor_type)):
+        return False
+    if theirs._base is None:  # (torch's _base is the first tensor that is not a view)
+        return False
+    while ours._base is not None:  # ours: a view of a view of ... a tensor the program holds
+        ours = ours._base[0]
+    return not any(v is theirs._base for v in env.values()) and any(
+        v is ours for v in mine.values())
+
+
 def _empty_operand(d: td.Difference) -> bool:
     """The differing step's operand (``v6 = v2.bernoulli()``) is an empty tensor."""
     m = re.search(r"=\s*(\w+)\.\w+\(", str(d.program.steps[d.step].code))
@@ -336,12 +459,86 @@ def _mentions(d: td.Difference, words: tuple) -> bool:
                for w in words)
 
 
+def _empty_selection(d: td.Difference) -> bool:
+    """The differing step indexes (``v3 = v2[...]``) or assigns into (``v2[...] = v5``) a
+    selection of no elements (torch, which ran the step, says so)."""
+    line = d.program.steps[d.step].source(td.torch_backend()).splitlines()[-1].strip()
+    m = re.match(r"(?:\w+ = )?(\w+\[.*\])(?: = .*)?$", line)
+    if m is None:
+        return False
+    env = _rerun(d, td.torch_backend())
+    try:
+        selected = eval(m.group(1), env)
+    except Exception:  # noqa: BLE001 - not an index torch can evaluate again
+        return False
+    return isinstance(selected, td.torch_backend().tensor_type) and selected.numel() == 0
+
+
+def _same_magnitudes(d: td.Difference) -> bool:
+    """The two values differ only in signs (of zeros, and what they become: +-inf, +-pi)."""
+    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
+    a, b = (np.abs(np.asarray(t.detach().numpy(), dtype=np.float64)) for t in (ours, theirs))
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def _nan_wins(d: td.Difference) -> bool:
+    """Where the two values differ, ours is nan (and torch's is not)."""
+    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
+    a, b = (np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
+    if a.shape != b.shape:
+        return False
+    differ = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    return bool(differ.any()) and bool(np.isnan(a[differ]).all())
+
+
 def _hooked(program: td.Program) -> bool:
     return any("register_hook" in str(step.code) for step in program.steps)
 
 
 #: a program that hits each known difference (checked: it still differs, and is recognised)
 KNOWN_EXAMPLES = {
+    "a check an empty tensor never reaches in torch": """
+        x = $lib.zeros((2, 0), dtype=$lib.float64)
+        y = x.cummin(2)  # tag: .cummin(args)
+    """,
+    "the sign of softshrink's zero": """
+        x = $lib.tensor([-0.5, 1.0, 1.0, 0.5], dtype=$lib.float64)
+        y = F.softshrink(x, 0.5)
+        z = 1 / y  # tag: binary /
+    """,
+    "in-place acosh_, asinh_ and atanh_ are differentiable": """
+        x = $lib.tensor([1.5, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = x * 1
+        y.acosh_()
+        y.sum().backward()  # tag: backward
+    """,
+    "x ** False has the gradient of x ** 0": """
+        x = $lib.tensor([0.0, 2.0], dtype=$lib.float64, requires_grad=True)
+        y = x ** False
+        y.sum().backward()  # tag: backward
+    """,
+    "a fused rule keeps the inputs torch's composite does not": """
+        x = $lib.tensor([0.5, -1.0], dtype=$lib.float64, requires_grad=True)
+        y = x * 1
+        z = F.tanhshrink(y)
+        y.add_(1.0)
+        z.sum().backward()  # tag: backward
+    """,
+    "output-based activation: a create_graph gradient reads its output": """
+        x = $lib.tensor([1.5, -0.5], dtype=$lib.float64, requires_grad=True)
+        y = F.leaky_relu(x, 0.1)
+        (g,) = $grad(y.sum(), x, create_graph=True)  # tag: grad
+        (h,) = $grad(g.sum(), y)  # tag: grad
+    """,
+    "torch's linear or einsum result is a view of its kernel's": """
+        x = $lib.tensor([[[1.0, 2.0, 3.0], [0.5, 0.0, -1.0]]], dtype=$lib.float64)
+        w = $lib.tensor([[0.5, -1.0, 2.0]], dtype=$lib.float64, requires_grad=True)
+        c = $lib.tensor([0.25], dtype=$lib.float64)
+        with $lib.no_grad():
+            y = F.linear(x, w, c)
+        b = $lib.tensor([[[1.5]]], dtype=$lib.float64, requires_grad=True)
+        y.add_(b)  # tag: inplace add_
+    """,
     "output-based activation: its output changed in place": """
         x = $lib.tensor([-1.0, 0.5, 2.0], dtype=$lib.float64, requires_grad=True)
         y = F.leaky_relu(x, 0.2)

@@ -92,11 +92,6 @@ KNOWN: dict[str, Known] = {
         "F.interpolate has no mode='bicubic' (NotImplementedError)",
         lambda d: d.kind == "we-raise" and "bicubic" in d.ours, ("Upsample", 7, "float64"),
         "tinygrad_acts/functional.py (interpolate)"),
-    "max_pool with ceil_mode: a window that starts inside the input": Known(
-        "with ceil_mode and a dilated kernel longer than the input, torch keeps one window "
-        "(it starts inside the input); the output-size rule here gives 0 and raises",
-        lambda d: d.kind == "we-raise" and "calculated output size" in d.ours,
-        ("MaxPool2d", 4, "float64"), "tinygrad_acts/functional.py (max_pool output size)"),
     "prelu second derivative at 0": Known(
         "at x = 0 torch's prelu double backward gives 0 for the weight's second derivative, "
         "which contradicts finite differences of its own first derivative; the rule here "

@@ -151,8 +151,10 @@ def test_an_input_that_needs_no_grad_is_found_by_its_place():
     w = ta.ones(2, 3, requires_grad=True)
     x = ta.ones(4, 3)                             # no grad: no parent, but still an input
     text = viz.graph_str(ta.functional.linear(x, w).sum(), params={"w": w})
-    assert "LinearBackward (4, 2) float32  saves input 0 (4x3 float32), input 1 (= w's " \
-        "array) = 48 B" in text
+    # x (input 0, no parent) is named by its place; w is not kept: only dx would need it
+    assert "LinearBackward (4, 2) float32  saves input 0 (4x3 float32) = 48 B" in text
+    text = viz.graph_str(ta.functional.linear(x.requires_grad_(), w).sum(), params={"w": w})
+    assert "saves input 0 (= a leaf's array), input 1 (= w's array)" in text
 
 
 def test_freed_node_names_what_it_kept():

@@ -277,6 +277,8 @@ def snapshot(x: Any, backend: Backend, depth: int = 0) -> Snap:
             arr = x.detach().numpy(force=True).copy()  # force: torch's ZeroTensor grads
             grad = _attr(lambda: x.grad if x.is_leaf or x.retains_grad else None)
         else:
+            if type(x._array) is not np.ndarray:  # a leak: numpy handed back a scalar
+                return Snap("error", f"a Tensor holding a {type(x._array).__name__}")
             # as torch's side: a non-leaf's .grad (kept from when it was a leaf) is not read
             arr = np.array(x.data, copy=True)
             grad = _attr(lambda: x.grad if x.is_leaf or x._retains_grad else None)

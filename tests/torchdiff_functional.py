@@ -510,6 +510,14 @@ def two(g: Draw, name: str, **extra: tuple) -> Call:
     return g.call(f"F.{name}", g.t(*a), g.t(*b), **kw)
 
 
+def cdist(g: Draw) -> Call:
+    """ta.cdist: (B?, P, M) against (B?, R, M), now and then with M mismatched."""
+    m, batch = g.size(1, 4), g.pick((), (2,))
+    b_m = m if not g.chance(g.bad) else m + 1
+    return g.call("$lib.cdist", g.t(*batch, g.size(1, 4), m), g.t(*batch, g.size(1, 4), b_m),
+                  **g.kw(p=(2.0, 1.0, 0.0, 3.0, math.inf)))
+
+
 # ta.*: reductions, sorting, indexing, linalg -------------------------------------------------
 
 
@@ -719,6 +727,7 @@ FUNCS: dict[str, Gen] = {
     "F.cosine_similarity": lambda g: two(g, "cosine_similarity", dim=(1, -1)),
     "F.pairwise_distance": lambda g: two(g, "pairwise_distance", p=(2.0, 1.0, 3.0),
                                          keepdim=(False, True)),
+    "ta.cdist": cdist,
     "ta.sum": lambda g: reduction(g, "sum", "many", dtype=True),
     "ta.mean": lambda g: reduction(g, "mean", "many", dtype=True),
     "ta.nansum": lambda g: reduction(g, "nansum", "many", dtype=True),
@@ -759,7 +768,7 @@ FUNCS: dict[str, Gen] = {
 MISSING: dict[str, str] = {
     "F.conv3d": "no 3-d convolution", "F.conv_transpose3d": "no 3-d convolution",
     "F.max_pool3d": "no 3-d pooling", "F.avg_pool3d": "no 3-d pooling",
-    "F.bilinear": "no bilinear layer", "F.pdist": "no pdist", "ta.cdist": "no cdist",
+    "F.bilinear": "no bilinear layer", "F.pdist": "no pdist",
     "F.poisson_nll_loss": "missing loss", "F.gaussian_nll_loss": "missing loss",
     "F.multi_margin_loss": "missing loss", "F.multilabel_margin_loss": "missing loss",
 }

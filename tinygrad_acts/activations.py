@@ -194,7 +194,7 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
         ...     backward=lambda grad, x: grad / (1 + abs(x)) ** 2,
         ...     saves="input")
         >>> ta.tensor([1.0, -3.0]).my_softsign()
-        tensor([ 0.5 , -0.75])
+        tensor([ 0.5000, -0.7500])
         >>> ta.unregister_activation("my_softsign")
     """
     if not name.isidentifier():

@@ -70,7 +70,7 @@ class GradScaler:
         >>> scaler.step(opt)
         >>> scaler.update()
         >>> p.grad, p.tolist(), scaler.get_scale()
-        (tensor([2., 2.]), [0.8, 0.8], 4.0)
+        (tensor([2., 2.]), [0.800000011920929, 0.800000011920929], 4.0)
     """
 
     def __init__(self, device: str = "cuda", init_scale: float = 2.0 ** 16,

@@ -13,6 +13,7 @@ frees its array unless a backward rule saved it (see the output-based activation
 """
 from __future__ import annotations
 
+import copy
 import functools
 import heapq
 import itertools
@@ -233,7 +234,7 @@ class Function:
     frees: bool              # whether backward frees the saved items (they hold values)
     hooks: list | None
     trace: str
-    seq: int
+    seq: float  # (an int; a bypass() copy sits half a step after its node)
 
     is_view = False  # True for the ops whose output may share the input's memory
     # True for a rule that reads its saved values only through comparisons (max's winner
@@ -355,6 +356,15 @@ class AccumulateGrad:
 
 
 _OUTPUT = "output"  # where a watched item comes from when it is the node's own output
+
+
+def bypass(node: Function) -> Function:
+    """A copy of ``node`` without its hooks, for the graph that an in-place change of a
+    view builds: as torch's CopySlices, it skips the view's old node, whose hooks then run
+    only in the graphs made before the change. Ordered just after the node it copies."""
+    twin = copy.copy(node)
+    twin.hooks, twin.seq = None, node.seq + 0.5
+    return twin
 
 
 def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
@@ -560,7 +570,8 @@ def _run_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     """The gradient after the hooks. The array a hook saw (or returned) may be held by the
     user now: as torch's AccumulateGrad (which steals a gradient only when nothing else
     references it), no ``.grad`` may take it as its own, to be summed into later."""
-    wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
+    # NOTE: numpy hands back 0-d results as scalars; a hook sees a Tensor of an ndarray
+    wrapped = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
     _state.exposed.add(_block(wrapped._array))
     for hook in hooks:
         new = hook(wrapped)
@@ -706,7 +717,8 @@ def _propagate(heap: list, grads: dict, leaves: dict, retain_graph: bool) -> Non
         for _, cell, version, _ in node.watched:
             if cell[0] != version:
                 _check_versions(node)  # raises, naming the op
-        in_grads = node.backward(g, *saved)
+        # NOTE: a grad_outputs that requires grad seeds its values only (no create_graph)
+        in_grads = node.backward(g._array if isinstance(g, Tensor) else g, *saved)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         if node.frees and not retain_graph:
@@ -752,10 +764,10 @@ def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool) ->
         _check_versions(node)
     if create_graph:
         in_grads = _differentiable_backward(node, g, saved)
-    else:
-        in_grads = node.backward(g, *saved)
-    if type(in_grads) is not tuple:  # one input (variadic ops return a tuple, even of one)
-        in_grads = (in_grads,)
+    else:  # (a grad_outputs that requires grad: its values only, as in _propagate)
+        in_grads = node.backward(g._array if isinstance(g, Tensor) else g, *saved)
+    # one input: one gradient (variadic ops return a tuple, even of one)
+    in_grads = in_grads if type(in_grads) is tuple else (in_grads,)
     if _anomaly_enabled:
         _check_finite(node, in_grads)
     if not retain_graph and node.frees:
@@ -765,7 +777,7 @@ def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool) ->
 
 def _differentiable_backward(node: Function, g: Any, saved: Sequence) -> Any:
     if not isinstance(g, Tensor):
-        g = Tensor._make(g, False, None)
+        g = Tensor._make(np.asarray(g), False, None)
     try:
         grads = node.backward(g, *saved)
     except TypeError as e:
@@ -836,8 +848,9 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
     if capture is not None:
         key = id(leaf)
         if key in capture:  # a gradient has its leaf's dtype, as with .grad
-            if not create_graph and np.result_type(g) != leaf._array.dtype:
-                g = np.asarray(g, dtype=leaf._array.dtype)
+            if np.result_type(g) != leaf._array.dtype:  # (in the graph under create_graph)
+                g = g.to(leaf._array.dtype) if isinstance(g, Tensor) else np.asarray(
+                    g, dtype=leaf._array.dtype)
             capture[key] = g
         return
     if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
@@ -890,10 +903,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif not isinstance(grad_outputs, (list, tuple)):  # one Tensor or array: one output's
-        grad_outputs = [grad_outputs]
+    if not isinstance(grad_outputs, (list, tuple)):  # None: one per output; or one output's
+        grad_outputs = [grad_outputs] * (len(outputs) if grad_outputs is None else 1)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} "
                            "outputs; pass one per output (None for a scalar output)")

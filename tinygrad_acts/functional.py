@@ -206,7 +206,7 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.threshold(ta.tensor([-1.0, 0.5, 2.0]), 0.1, 20.0)
-        tensor([20. ,  0.5,  2. ])
+        tensor([20.0000,  0.5000,  2.0000])
     """
     x = _t(input, "threshold")
     route = apply_ if inplace else apply
@@ -249,7 +249,7 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.prelu(ta.tensor([[-2.0, 3.0]]), ta.tensor([0.25, 0.5]))
-        tensor([[-0.5,  3. ]])
+        tensor([[-0.5000,  3.0000]])
     """
     return apply_prelu(_t(input, "prelu"), weight)
 
@@ -494,7 +494,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     w: Any = _class_weight(weight, x, "cross_entropy")
     probs = target._array if isinstance(target, Tensor) else np.asarray(target)
     if probs.dtype.kind == "f" and probs.shape == x.shape and x.ndim >= 1:
-        if ignore_index != -100:
+        if ignore_index >= 0:  # NOTE: torch accepts (and ignores) any negative one
             raise RuntimeError(f"cross_entropy: ignore_index is not supported for floating "
                                f"point (probability) targets (target shape {probs.shape})")
         if isinstance(weight, Tensor) and weight.requires_grad:  # as torch: differentiable
@@ -561,7 +561,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
         >>> import tinygrad_acts.functional as F
         >>> logp = ta.tensor([[-0.1, -2.4], [-1.2, -0.4]])
         >>> F.nll_loss(logp, ta.tensor([0, 1]))
-        tensor(0.25)
+        tensor(0.2500)
     """
     reduction = _legacy(size_average, reduce, reduction, "nll_loss")
     x = _t(input, "nll_loss")
@@ -862,7 +862,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.normalize(ta.tensor([[3.0, 4.0]]))
-        tensor([[0.6, 0.8]])
+        tensor([[0.6000, 0.8000]])
     """
     x = _t(input, "normalize")
     if out is not None:
@@ -956,7 +956,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.softmin(ta.tensor([0.0, 0.0]), dim=0)
-        tensor([0.5, 0.5])
+        tensor([0.5000, 0.5000])
     """
     t = _t(input, "softmin")
     return softmax(-(t if dtype is None else t.to(dtype)), dim)
@@ -1167,7 +1167,7 @@ def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = 
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.l1_loss(ta.tensor([1.0, 2.0]), ta.tensor([0.0, 4.0]))
-        tensor(1.5)
+        tensor(1.5000)
     """
     reduction = _legacy(size_average, reduce, reduction, "l1_loss")
     x, t = _loss_pair(input, target, "l1_loss")
@@ -1194,7 +1194,7 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce:
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.smooth_l1_loss(ta.tensor([0.5, 3.0]), ta.tensor([0.0, 0.0]), reduction="none")
-        tensor([0.125, 2.5  ])
+        tensor([0.1250, 2.5000])
     """
     reduction = _legacy(size_average, reduce, reduction, "smooth_l1_loss")
     if beta < 0:
@@ -1222,7 +1222,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.huber_loss(ta.tensor([0.5, 3.0]), ta.tensor([0.0, 0.0]), reduction="none")
-        tensor([0.125, 2.5  ])
+        tensor([0.1250, 2.5000])
     """
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
@@ -1318,7 +1318,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         >>> import tinygrad_acts.functional as F
         >>> F.margin_ranking_loss(ta.tensor([1.0, 0.0]), ta.tensor([0.0, 1.0]),
         ...                       ta.tensor([1.0, 1.0]), margin=0.5, reduction="none")
-        tensor([0. , 1.5])
+        tensor([0.0000, 1.5000])
     """
     reduction = _legacy(size_average, reduce, reduction, "margin_ranking_loss")
     a, b, y = (_t(v, "margin_ranking_loss") for v in (input1, input2, target))
@@ -1353,7 +1353,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
         >>> import tinygrad_acts.functional as F
         >>> F.hinge_embedding_loss(ta.tensor([0.3, 0.3]), ta.tensor([1, -1]),
         ...                        reduction="none")
-        tensor([0.3, 0.7])
+        tensor([0.3000, 0.7000])
     """
     reduction = _legacy(size_average, reduce, reduction, "hinge_embedding_loss")
     x, y = _t(input, "hinge_embedding_loss"), _t(target, "hinge_embedding_loss")
@@ -1395,7 +1395,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         >>> x = ta.tensor([[1.0, 0.0], [1.0, 1.0]])
         >>> F.cosine_embedding_loss(x, ta.tensor([[1.0, 0.0], [1.0, 0.0]]),
         ...                         ta.tensor([1, -1]), reduction="none")
-        tensor([0.    , 0.7071])
+        tensor([0.0000, 0.7071])
     """
     who = "cosine_embedding_loss"
     reduction = _legacy(size_average, reduce, reduction, who)
@@ -1656,7 +1656,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         >>> F.interpolate(ta.tensor([[[1.0, 2.0]]]), scale_factor=2)
         tensor([[[1., 1., 2., 2.]]])
         >>> F.interpolate(ta.tensor([[[1.0, 2.0]]]), size=4, mode="linear")
-        tensor([[[1.  , 1.25, 1.75, 2.  ]]])
+        tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
     """
     x = _t(input, "interpolate")
     if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import autograd, dtypes, ops, return_types
+from . import autograd, dtypes, ops, printing, return_types
 from .activations import apply as _activation
 from .activations import apply_prelu as _prelu
 from .activations import inplace_node as _inplace_node
@@ -336,8 +336,7 @@ class Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
         t._data, t._requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
-        t._counter, t._retains_grad, t._hooks = [0], False, None
-        t._base = t._views = None
+        t._counter, t._retains_grad, t._hooks, t._base, t._views = [0], False, None, None, None
         return t
 
     def _view_of(self, out: Tensor, how: str, arg: Any = None) -> Tensor:
@@ -397,13 +396,25 @@ class Tensor:
                 if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is
                     view._requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
                     continue
-                me = Tensor._make(tensor._array, True, tensor.grad_fn)
+                # (a leaf that requires grad is its own edge)
+                me = Tensor._make(tensor._array, True, tensor.grad_fn) if tensor.grad_fn else tensor
                 new = (ops.GetItem.apply(me, index=arg) if how == "index" else
                        ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
                        ops.Expand.apply(me, shape=view.shape) if how == "expand" else
                        ops.Permute.apply(me, axes=arg))
                 view._set_graph(new.grad_fn)
                 stack.append((view, None))
+
+    def _renew_views(self) -> None:
+        """After an in-place change outside the graph, give every view of this memory a new
+        node, as torch regenerates a view's grad_fn once its version moved: hooks stay with
+        the old node, and grad() with respect to the view sees none of its earlier uses."""
+        root = self
+        while root._base is not None and root._base[1] not in (_NO_GRAD_VIEW, _MULTI_OUTPUT):
+            root = root._base[0]
+        if root.requires_grad and root._views and not autograd._state.inference:
+            with autograd.enable_grad():
+                root._sync_views()
 
     def _rebase(self) -> None:
         """After an in-place change of this view inside a graph, give its base a graph that
@@ -510,7 +521,10 @@ class Tensor:
     def __index__(self) -> int: return operator.index(self.item())
     def __bool__(self) -> bool: return bool(self._array)
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self._array if dtype is None else self._array.astype(dtype)
+        """numpy's access: shared (``np.asarray(t)``), but ``np.array(t)`` (numpy passes
+        ``copy=True``) copies, as with torch's tensors."""
+        a = self._array if dtype is None else self._array.astype(dtype)
+        return a.copy() if copy and a is self._array else a
 
     def astype(self, dtype: Any) -> Tensor:
         """A dtype conversion (a no-op when the dtype already matches), differentiable
@@ -536,17 +550,8 @@ class Tensor:
         return ops.Add.apply(self, np.zeros((), dtype=self.dtype))  # (numpy's K layout)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._array, separator=", ", prefix="tensor(")
-        extra = ""
-        if (self._array.dtype != dtypes.get_default_dtype() and self._array.dtype.kind == "f") \
-                or (self._array.dtype.kind in "iub" and self._array.dtype != np.int64 \
-                and self._array.dtype != np.bool_):
-            extra += f", dtype={self._array.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name}>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        """torch's layout and number format (printing.py; ta.set_printoptions changes it)."""
+        return printing.tensor_repr(self)
 
     __hash__ = object.__hash__
 
@@ -653,7 +658,12 @@ class Tensor:
     def __mul__(self, other: Any) -> Tensor: return _binary(ops.Mul, self, other)
     def __rmul__(self, other: Any) -> Tensor: return _binary(ops.Mul, other, self)
     def __truediv__(self, other: Any) -> Tensor: return _binary(ops.Div, self, other)
-    def __rtruediv__(self, other: Any) -> Tensor: return _binary(ops.Div, other, self)
+    def __rtruediv__(self, other: Any) -> Tensor:
+        if type(other) in (float, int) and other == 0 and self._array.dtype.kind == "f":
+            with np.errstate(invalid="ignore", divide="ignore"):  # NOTE: torch's 0 / x, which
+                return self.reciprocal() * other  # keeps 1 / x, not x (and 0 * inf is nan)
+        return _binary(ops.Div, other, self)
+
     def __pow__(self, other: Any) -> Tensor: return _power(self, other)
     def __rpow__(self, other: Any) -> Tensor: return _power(other, self)
     def __floordiv__(self, other: Any) -> Tensor: return _division(ops.FloorDivide, self, other)
@@ -800,19 +810,17 @@ class Tensor:
         """``max()``: the largest value (ties share the gradient evenly). ``max(dim)``:
         PyTorch's named tuple ``(values, indices)``; the gradient goes to the index
         returned (the first maximum). ``max(other)``: the elementwise ``maximum``."""
-        if isinstance(dim, Tensor):
-            return self.maximum(dim)
         return self._extreme("max", dim, keepdim, axis, keepdims)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: bool | None = None) -> Any:
         """As ``max``, for the smallest: ``min()``, ``min(dim)`` -> (values, indices)."""
-        if isinstance(dim, Tensor):
-            return self.minimum(dim)
         return self._extreme("min", dim, keepdim, axis, keepdims)
 
     def _extreme(self, which: str, dim: Any, keepdim: bool, axis: Any,
                  keepdims: bool | None) -> Any:
+        if isinstance(dim, Tensor):  # max(other): the elementwise maximum
+            return self.maximum(dim) if which == "max" else self.minimum(dim)
         keep = keepdim if keepdims is None else keepdims
         if dim is None and axis is None:
             return (ops.Max if which == "max" else ops.Min).apply(self, axis=None, keepdims=False,
@@ -1025,6 +1033,7 @@ class Tensor:
             else:
                 np.copyto(data, op.run(self._array, *arrays, **params), casting="same_kind")
             self._counter[0] += 1
+            self._renew_views()
             return self
         snapshot = Tensor._make(self._array, self.requires_grad, self.grad_fn)
         snapshot._counter = self._counter
@@ -1043,7 +1052,7 @@ class Tensor:
         self._sync_views()
         if self._base is not None:
             if old is not None:  # NOTE: as torch, the base now carries the change, and the
-                old.hooks = None  # view's old node is bypassed: its hooks no longer run
+                node.parents[0] = autograd.bypass(old)  # new graph skips the view's old node
             self._rebase()
         return self
 

@@ -251,9 +251,9 @@ def activation_inputs(name: str, shape: Any = None, dtype: Any = np.float64,
         >>> from hypothesis import find
         >>> from tinygrad_acts import testing
         >>> find(testing.activation_inputs("relu"), lambda t: t.ndim == 1)  # 0 is a kink
-        tensor([0.001], dtype=float64, requires_grad=True)
+        tensor([0.0010], dtype=float64, requires_grad=True)
         >>> find(testing.activation_inputs("maxout"), lambda t: True)  # no tie in the max
-        tensor([0.   , 0.002], dtype=float64, requires_grad=True)
+        tensor([0.0000, 0.0020], dtype=float64, requires_grad=True)
     """
     _need_hypothesis()
     spec = registry[name]

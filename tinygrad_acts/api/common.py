@@ -79,7 +79,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     if a.dtype != b.dtype:  # torch: "Double did not match Float", for any two dtypes
         raise RuntimeError(f"isclose: {a.dtype} did not match {b.dtype} (shapes {a.shape} "
                            f"and {b.shape}); convert one, e.g. other.to(input.dtype)")
-    return Tensor._make(np.isclose(a._array, b._array, rtol, atol, equal_nan), False, None)
+    return Tensor._make(np.asarray(np.isclose(a._array, b._array, rtol, atol, equal_nan)),
+                        False, None)
 
 
 @method

@@ -469,7 +469,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.adaptive_avg_pool1d(ta.tensor([[[1.0, 2.0, 3.0, 5.0]]]), 2)
-        tensor([[[1.5, 4. ]]])
+        tensor([[[1.5000, 4.0000]]])
     """
     return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 

@@ -339,7 +339,7 @@ def arange(*args: Any, out: Any = None, dtype: Any = None, layout: Any = None,
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.arange(1, 2, 0.25)
-        tensor([1.  , 1.25, 1.5 , 1.75])
+        tensor([1.0000, 1.2500, 1.5000, 1.7500])
     """
     _torch_keywords("arange", device, layout)
     start, end, step = _range_args(args, bounds)
@@ -449,7 +449,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.linspace(0, 1, 5)
-        tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
     check_device(device)
     if steps < 0:

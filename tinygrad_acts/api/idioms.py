@@ -131,7 +131,9 @@ def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> ta.logical_not(ta.tensor([0.0, 2.0]))
         tensor([ True, False])
     """
-    result = Tensor._make(~_truth(_tensor_arg("logical_not", input, "input")), False, None)
+    # NOTE: numpy hands back 0-d results as scalars; a Tensor holds an ndarray
+    result = Tensor._make(np.asarray(~_truth(_tensor_arg("logical_not", input, "input"))),
+                          False, None)
     return _into("logical_not", out, result)
 
 
@@ -140,7 +142,7 @@ def _logical(name: str, fn: Any) -> Any:
         # NOTE: torch's other must be a tensor too (a number is a TypeError)
         a, b = _truth(_tensor_arg(name, input, "input")), _truth(_tensor_arg(name, other))
         try:
-            result = Tensor._make(fn(a, b), False, None)
+            result = Tensor._make(np.asarray(fn(a, b)), False, None)
         except ValueError:
             raise RuntimeError(f"{name}: the shapes {a.shape} and {b.shape} do not "
                                "broadcast") from None

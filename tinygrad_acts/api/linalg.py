@@ -601,8 +601,8 @@ def inverse(input: Tensor) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.inverse(ta.tensor([[2.0, 0.0], [0.0, 4.0]]))
-        tensor([[0.5 , 0.  ],
-                [0.  , 0.25]])
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.2500]])
     """
     return L.Inv.apply(_square("linalg.inv", input))
 
@@ -639,7 +639,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.linalg.solve(ta.tensor([[2.0, 0.0], [0.0, 4.0]]), ta.tensor([2.0, 2.0]))
-        tensor([1. , 0.5])
+        tensor([1.0000, 0.5000])
     """
     A = _square("linalg.solve", A)
     B = _tensor_arg("linalg.solve", B, "B")

@@ -309,10 +309,11 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
          dtype: Any = None) -> Tensor:
     """The p-norm of the elements (over ``dim``): ``linalg.vector_norm(input, p, dim)``;
-    ``p="fro"`` is the 2-norm (over at most two dims).
+    ``p="fro"`` is the 2-norm (over at most two dims), ``p="nuc"`` the nuclear norm
+    ``linalg.matrix_norm(input, "nuc", dim)`` (over two dims: by default the only two).
 
     Args:
-        p (number or "fro"): the order. Default "fro".
+        p (number, "fro" or "nuc"): the order. Default "fro".
         dim (int or tuple of ints, optional): the dims to reduce; default all.
         keepdim (bool): keep the reduced dims as size 1. Default False.
         dtype: cast the input to it first.
@@ -329,13 +330,13 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     if x._array.dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype} "
                            f"(shape {x.shape}), as torch")
-    if p is None or p == "fro":
-        if isinstance(dim, (tuple, list)) and len(dim) > 2:
-            raise RuntimeError(f"norm(p='fro'): dim must be at most a 2-tuple, got {dim}")
+    if p is None or (p == "fro" and not (isinstance(dim, (tuple, list)) and len(dim) > 2)):
         p = 2
-    elif isinstance(p, str):
-        raise NotImplementedError(f"norm(p={p!r}): only numbers and 'fro' are supported "
-                                  "here (the nuclear norm needs an SVD)")
+    elif isinstance(p, str):  # "nuc" (or an order matrix_norm refuses, naming it), as torch
+        from .linalg import matrix_norm
+
+        dims = tuple(range(x.ndim)) if dim is None else dim
+        return matrix_norm(x, p, dims, keepdim, dtype=dtype)
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
 
 
@@ -425,6 +426,8 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
 
 def _median(who: str, input: Tensor, dim: Any, keepdim: bool, ignore_nan: bool) -> Any:
     x = _tensor_arg(who, input, "input")
+    if dim is None and not x.numel():  # NOTE: nan cast to the dtype (True for bool), as torch
+        return ops.reduce.Median.apply(x, ignore_nan=ignore_nan)
     _no_bool(who, x)
     if dim is None:
         return ops.reduce.Median.apply(x, ignore_nan=ignore_nan)

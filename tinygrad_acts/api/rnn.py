@@ -72,7 +72,7 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.gru_cell(ta.ones(1, 2), ta.ones(1, 3), ta.zeros(9, 2), ta.zeros(9, 3))
-        tensor([[0.5, 0.5, 0.5]])
+        tensor([[0.5000, 0.5000, 0.5000]])
     """
     return _step("gru_cell", "gru", input, hx, None, w_ih, w_hh, b_ih, b_hh)
 

@@ -221,13 +221,13 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     x = _tensor_arg("kthvalue", input, "input")
     d = _dim("kthvalue", x, dim)
     n = x.shape[d] if x.ndim else 1
-    if x._array.dtype == np.bool_:
-        raise NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\' (as torch)')
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension "
                            f"{d} of size {n}")
-    if not x.ndim:
+    if not x.ndim:  # NOTE: a 0-d tensor is its own first value, of any dtype (bool too, as torch)
         return return_types.kthvalue(x.clone(), _long(np.zeros((), np.int64)))
+    if x._array.dtype == np.bool_:
+        raise NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\' (as torch)')
     idx = sorting.kth(x._array, k, d)
     return _picked("kthvalue", x, idx, d, keepdim, return_types.kthvalue)
 
@@ -553,20 +553,21 @@ def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 def _reduction(who: str, reduce: str) -> None:
-    if reduce not in ("sum", "mean", "amax", "amin"):
-        raise (NotImplementedError if reduce == "prod" else RuntimeError)(
-            f"{who}(): reduce {reduce!r} is not supported (sum, mean, amax, amin)")
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"{who}(): reduce argument must be either sum, prod, mean, amax or "
+                           f"amin, got {reduce}")
 
 
 @method
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
-    """out = x with the src values sent to each position reduced into it ("sum", "mean",
-    "amax", "amin"); the gradient is shared among what made each result (amax / amin:
-    evenly among the tied winners, as torch).
+    """out = x with the src values sent to each position reduced into it ("sum", "prod",
+    "mean", "amax", "amin"); the gradient is shared among what made each result (prod: the
+    product of the others; amax / amin: evenly among the tied winners, as torch).
 
     Args:
-        dim, index, src: as scatter_add. reduce: the reduction ("prod" is not supported).
+        dim, index, src: as scatter_add. reduce: the reduction (no second derivative for
+            "prod").
         include_self: whether x's own value takes part where something is scattered.
 
     Shape:

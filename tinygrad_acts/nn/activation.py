@@ -175,7 +175,7 @@ class PReLU(Module):
         >>> import tinygrad_acts as ta
         >>> m = ta.nn.PReLU()
         >>> m(ta.tensor([-2.0, 3.0]))
-        tensor([-0.5,  3. ], grad_fn=<PReLUBackward>)
+        tensor([-0.5000,  3.0000], grad_fn=<PReLUBackward>)
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,

@@ -184,7 +184,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.init.constant_(ta.empty(2), 0.5)
-        tensor([0.5, 0.5])
+        tensor([0.5000, 0.5000])
     """
     with no_grad():
         return tensor.fill_(val)

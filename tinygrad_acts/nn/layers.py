@@ -681,7 +681,7 @@ class Softmin(Module):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.Softmin(dim=0)(ta.tensor([0.0, 0.0]))
-        tensor([0.5, 0.5])
+        tensor([0.5000, 0.5000])
     """
 
     def __init__(self, dim: int | None = None):

@@ -64,7 +64,7 @@ class MSELoss(_Loss):
         >>> import tinygrad_acts as ta
         >>> loss = ta.nn.MSELoss()(ta.tensor([0.5, 1.0]), ta.tensor([1.0, 1.0]))
         >>> loss
-        tensor(0.125)
+        tensor(0.1250)
     """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -204,7 +204,7 @@ class L1Loss(_Loss):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.L1Loss()(ta.tensor([1.0, 2.0]), ta.tensor([0.0, 4.0]))
-        tensor(1.5)
+        tensor(1.5000)
     """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -245,7 +245,7 @@ class HuberLoss(_Loss):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.HuberLoss(delta=2.0)(ta.tensor([1.0, 3.0]), ta.zeros(2))
-        tensor(2.25)
+        tensor(2.2500)
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
@@ -326,7 +326,7 @@ class HingeEmbeddingLoss(_Loss):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.HingeEmbeddingLoss()(ta.tensor([0.25, 0.25]), ta.tensor([1, -1]))
-        tensor(0.5)
+        tensor(0.5000)
     """
 
     def __init__(self, margin: float = 1.0, size_average: Any = None, reduce: Any = None,

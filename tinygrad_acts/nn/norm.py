@@ -159,7 +159,7 @@ class BatchNorm1d(_BatchNorm):
         >>> bn = ta.nn.BatchNorm1d(2)
         >>> y = bn(ta.tensor([[1.0, 2.0], [3.0, 6.0]]))
         >>> bn.running_mean, bn.num_batches_tracked
-        (tensor([0.2, 0.4]), tensor(1))
+        (tensor([0.2000, 0.4000]), tensor(1))
     """
 
     dims = (2, 3)

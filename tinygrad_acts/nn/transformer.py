@@ -549,9 +549,9 @@ class Transformer(Module):
         >>> model(ta.randn(6, 3, 8), ta.randn(4, 3, 8)).shape
         (4, 3, 8)
         >>> ta.nn.Transformer.generate_square_subsequent_mask(3)
-        tensor([[  0., -inf, -inf],
-                [  0.,   0., -inf],
-                [  0.,   0.,   0.]])
+        tensor([[0., -inf, -inf],
+                [0., 0., -inf],
+                [0., 0., 0.]])
     """
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,

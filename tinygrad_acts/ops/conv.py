@@ -32,14 +32,13 @@ Pads = tuple[tuple[int, int], ...]
 def out_size(n: int, k: int, s: int, pad: tuple[int, int], d: int = 1,
              ceil: bool = False) -> int:
     """Windows along one dim: floor((n + lo + hi - d (k - 1) - 1) / s) + 1; with ``ceil``,
-    rounded up unless the last window would start past the input (torch's rule)."""
+    rounded up unless the last window would start past the input (torch's rule; so a
+    dilated kernel longer than the input still has its one window, which starts inside)."""
     span = n + pad[0] + pad[1] - d * (k - 1) - 1
-    if span < 0:
-        return 0
     out = (span + (s - 1 if ceil else 0)) // s + 1
     if ceil and (out - 1) * s >= n + pad[0]:
         out -= 1
-    return out
+    return max(out, 0)
 
 
 def padded(x: np.ndarray, pads: Pads, value: Any = 0) -> np.ndarray:
@@ -279,7 +278,8 @@ class ConvTranspose(Function):
         self.save(x, w, x.shape, w.shape, stride, dilation, pads, groups)
         if b is not None:
             y += b.reshape(-1, *(1,) * len(size))
-        return y
+        # NOTE: with padding, fold's result is a crop of a larger array: torch's is C-ordered
+        return np.ascontiguousarray(y)
 
     def backward(self, g, x, w, x_shape, w_shape, stride, dilation, pads, groups):
         needs = self.needs_input_grad

@@ -31,29 +31,34 @@ class EmbeddingBagSum(Function):
     with scale_grad_by_freq), dp_i = g[b] . W[idx_i].
 
     NOTE: empty bags are left out of the reduceat (it would give them the next row) and
-    stay 0, as torch's.
+    stay 0, as torch's. A mean divides the sum by the count (and g by it in backward), as
+    torch does: (-2 + 1 + 1000) / 3 is 333, where times 1 / 3 it is 332.99999999999994.
     """
 
     def forward(self, w, p=None, *, idx, counts, mean, freq):
         bag = np.repeat(np.arange(counts.size), counts)
-        coef = p if p is not None else (1 / counts[bag]).astype(w.dtype) if mean else None
         needs = self.needs_input_grad
-        self.save(w if len(needs) > 1 and needs[1] else None, coef if needs[0] else None,
+        self.save(w if len(needs) > 1 and needs[1] else None, p if needs[0] else None,
+                  counts[bag, None].astype(w.dtype) if mean and needs[0] else None,
                   idx, bag, freq, w.shape)
         rows = w.take(idx, axis=0)
-        if coef is not None:
-            rows *= coef[:, None]
+        if p is not None:
+            rows *= p[:, None]
         out = np.zeros((counts.size, w.shape[1]), w.dtype)
         if idx.size:
-            out[counts > 0] = np.add.reduceat(rows, _starts(counts), axis=0)
+            full = counts > 0
+            out[full] = np.add.reduceat(rows, _starts(counts), axis=0)
+            if mean:
+                out[full] /= counts[full, None]
         return out
 
-    def backward(self, g, w, coef, idx, bag, freq, shape):
+    def backward(self, g, w, p, count, idx, bag, freq, shape):
         needs = self.needs_input_grad
         gb = g[bag]
         gw = gp = None
         if needs[0]:
-            rows = gb if coef is None else gb * coef[:, None]
+            rows = gb if p is None else gb * p[:, None]
+            rows = rows if count is None else rows / count
             gw = scatter(rows if freq is None else rows / freq[:, None], idx, shape)
         if len(needs) == 1:
             return gw

@@ -63,6 +63,10 @@ class GetItem(Function):
                 # NOTE: numpy returns a scalar (a copy) for one element; adding ... makes
                 # it a 0-d view, so x[i, j].mul_(10) changes x, as in PyTorch
                 out = x[(*index, ...) if type(index) is tuple else (index, ...)]
+            elif out.base is not None and not is_basic_index(index):
+                # NOTE: an advanced index's result may be a transposed view of numpy's own
+                # buffer; a tensor of its own (torch's C-contiguous strides) is a fresh copy
+                out = out.copy()
             return out
         except IndexError as e:
             raise IndexError(f"getitem: {e} (tensor shape {x.shape})") from None
@@ -106,7 +110,8 @@ class SetItem(Function):
         if need_x:
             overwritten = np.zeros(g.shape, dtype=bool)
             overwritten[index] = True
-            gx = where(overwritten, 0.0, g)
+            whole = overwritten.all() and is_basic_index(index)  # fill_: a constant zero
+            gx = np.zeros(g.shape, g.dtype) if whole else where(overwritten, 0.0, g)
         if need_v:
             gv = unbroadcast(g[index], v_shape)
         return gx, gv
@@ -158,11 +163,17 @@ def _extreme(dtype: np.dtype, lowest: bool) -> Any:
 
 class ScatterReduce(Function):
     """out = x with the src values sent to each position at ``index`` reduced into it
-    ("sum", "mean", "amax", "amin"; x itself takes part when include_self). The gradient
-    is shared: dx = g * sx, dsrc = g[index] * ssrc, with shares from forward: 1 for a sum,
-    1 / count for a mean, 1 / (number of tied winners) to each winner of amax / amin
-    (NOTE: ties split evenly, as torch), 0 to the losers and to an x left out."""
+    ("sum", "mean", "prod", "amax", "amin"; x itself takes part when include_self). The
+    gradient is shared: dx = g * sx, dsrc = g[index] * ssrc, with shares from forward: 1
+    for a sum, 1 / count for a mean, the product of the others for a prod, 1 / (number of
+    tied winners) to each winner of amax / amin (NOTE: ties split evenly, as torch), 0 to
+    the losers and to an x left out.
 
+    NOTE: a prod's shares depend on x and src, so its second derivative is not this rule's
+    (g * sx is linear in g only): a backward under create_graph is refused for "prod".
+    """
+
+    @quiet
     def forward(self, x, src, index, reduce, include_self):
         hit = np.zeros(x.shape, np.int64)
         np.add.at(hit, index, 1)
@@ -170,30 +181,70 @@ class ScatterReduce(Function):
         # NOTE: a left-out x starts from the reduction's identity: 0, or for amax / amin the
         # lowest / highest value of the dtype (-inf / inf; a nan in src then stays where it
         # was sent, as torch's)
-        start = 0 if reduce in ("sum", "mean") else _extreme(x.dtype, reduce == "amax")
-        out = np.where(keep, x, start).astype(x.dtype)
-        ufunc = {"sum": np.add, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
-        ufunc[reduce].at(out, index, src)
-        if reduce == "mean":
+        start = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
+        out = np.where(keep, x, _extreme(x.dtype, reduce == "amax") if start is None
+                       else start).astype(x.dtype)
+        _UFUNCS[reduce].at(out, index, src)
+        if reduce == "prod":
+            sx, ssrc = _prod_shares(x, src, index, keep, out)
+        elif reduce == "mean":
             count = np.maximum(hit + keep, 1)
             out = (out / count).astype(x.dtype) if out.dtype.kind == "f" else out // count
             sx, ssrc = keep / count, (1 / count)[index]
         elif reduce == "sum":
             sx, ssrc = keep, np.ones(src.shape)
-        else:  # NOTE: as torch, an x equal to the result counts as a tie even when left
-            # out (it then gets no share), and a nan result (no winner: nan != nan) gives
-            # nan gradients, 0 / 0
-            tied, ssrc = x == out, src == out[index]
-            n = tied.astype(np.int64)
-            np.add.at(n, index, ssrc)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                sx, ssrc = np.where(keep, tied / n, 0), ssrc / n[index]
-        self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype))
+        else:
+            sx, ssrc = _extreme_shares(x, src, index, keep, out)
+        self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype), reduce == "prod")
         return out
 
-    def backward(self, g, index, sx, ssrc):
+    def backward(self, g, index, sx, ssrc, prod):
+        if prod and is_tensor(g):
+            raise NotImplementedError(
+                f"scatter_reduce(reduce='prod'): second derivatives are not implemented in "
+                f"tinygrad_acts (input shape {sx.shape}); backward with create_graph=False")
         need_x, need_src = self.needs_input_grad
         return g * sx if need_x else None, g[index] * ssrc if need_src else None
+
+
+_UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
+           "amin": np.minimum}
+
+
+@quiet
+def _extreme_shares(x: np.ndarray, src: np.ndarray, index: Any, keep: np.ndarray,
+                    out: np.ndarray) -> tuple:
+    """The shares of amax / amin: 1 / (number of tied winners) to each winner.
+
+    NOTE: as torch, an x equal to the result counts as a tie even when left out (it then
+    gets no share), and a nan result (no winner: nan != nan) gives nan gradients, 0 / 0.
+    """
+    tied, won = x == out, src == out[index]
+    n = tied.astype(np.int64)
+    np.add.at(n, index, won)
+    return np.where(keep, tied / n, 0), won / n[index]
+
+
+@quiet
+def _prod_shares(x: np.ndarray, src: np.ndarray, index: Any, keep: np.ndarray,
+                 out: np.ndarray) -> tuple:
+    """The shares of scatter_reduce's prod (torch's formula): an x gets the product of the
+    others (its result with x replaced by 1, so an x of 0 is right); a src gets the result
+    divided by it, or, for the only 0 sent to its position, the product of the others."""
+    def product(base: np.ndarray, values: np.ndarray) -> np.ndarray:
+        res = np.where(keep, base, 1).astype(x.dtype)
+        np.multiply.at(res, index, values)
+        return res
+
+    masked_x = np.where(x == 0, 1, x)
+    sx = np.where(keep, product(masked_x, src) / masked_x, 0)
+    zero = src == 0
+    zeros = np.zeros(x.shape, np.int64)
+    np.add.at(zeros, index, zero)
+    single = zero & (zeros[index] == 1)
+    ssrc = np.where(single, product(x, np.where(single, 1, src))[index],
+                    out[index] / np.where(zero, 1, src))
+    return sx, ssrc
 
 
 # --- selection: where / clamp / maximum / minimum --------------------------------------------

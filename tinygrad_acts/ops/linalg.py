@@ -262,11 +262,17 @@ class SvdVals(Function):
 
     @quiet
     def forward(self, a):
-        # NOTE: LAPACK's SVD may never return on inf / nan: refused first, as torch refuses
-        if not np.isfinite(a).all():
+        # NOTE: LAPACK's SVD may never return on inf / nan, so they never reach it. torch's
+        # LAPACK refuses a nan (its first check) but scales an inf into nan: each matrix
+        # holding an inf gets all-nan singular values (and gradient), a nan raises
+        if np.isnan(a).any():
             raise np.linalg.LinAlgError(f"linalg.svd: the input of shape {a.shape} contains "
-                                        "non-finite values (the SVD cannot converge), as torch")
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+                                        "nan (the SVD cannot converge), as torch")
+        inf = np.isinf(a).any(axis=(-2, -1))
+        u, s, vh = np.linalg.svd(np.where(inf[..., None, None], 0, a) if inf.any() else a,
+                                 full_matrices=False)
+        for x in (u, s, vh):
+            x[inf] = np.nan
         self.save(u, vh)
         return s
 

@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd import Function
 from .fused import F, _row_max
 from .helpers import is_tensor, quiet, shape_of
+from .indexing import where
 from .spec import lib, row
 
 
@@ -123,6 +124,7 @@ class WeightedCrossEntropy(Function):
         s = (g / r.sum() if r.sum() else g * 0.0) if reduction == "mean" else g
         if reduction == "none":
             s = s.reshape(n)[:, None]
+        s = where(valid[:, None], s, 0.0)  # an ignored row gets 0, even for a nan upstream
         # NOTE: in the input's dtype (a Python float times a bool mask is float64)
         a = ((1 - eps) * r + (eps / c) * valid * w.sum()).astype(logp.dtype)[:, None]
         p = x.softmax(-1) if is_tensor(x) else np.exp(logp)  # create_graph: through softmax

@@ -293,8 +293,12 @@ class Xlogy(Function):
         need_x, need_y = self.needs_input_grad
         gx = gy = None
         with np.errstate(**QUIET):
-            if need_x:  # NOTE: torch's mask: 0 where x = 0 and y <= 0 (log y is -inf or nan)
-                gx = unbroadcast(g * where((x == 0) & (y <= 0), 0.0, np.log(y)), x_shape)
+            if need_x:  # NOTE: torch's masks: 0 where x = 0 and y <= 0 (log y is -inf or
+                # nan), and where g = 0 meets log y = inf or nan (no 0 * inf)
+                a, b, c = (np.asarray(v._array if is_tensor(v) else v) for v in (g, x, y))
+                finite = where(((a == 0) | (b == 0)) & (c <= 0), 0.0, np.log(y))
+                zero = ((a == 0) & (c == np.inf)) | ((b == 0) & (c <= 0))
+                gx = unbroadcast(where(zero, 0.0, g * finite), x_shape)
             if need_y:
                 gy = unbroadcast(g * x / y, y_shape)
         return gx, gy

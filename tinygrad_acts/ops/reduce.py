@@ -407,8 +407,11 @@ class Median(Function):
         nans = np.isnan(flat) if flat.dtype.kind == "f" else np.zeros(flat.shape, bool)
         n = flat.size - int(nans.sum()) if ignore_nan else flat.size
         if flat.size == 0 or (nans.any() and not ignore_nan) or n == 0:
-            # NOTE: an empty integer tensor has no nan: torch gives the dtype's minimum
-            m = np.asarray(np.nan if x.dtype.kind == "f" else np.iinfo(x.dtype).min, x.dtype)
+            # NOTE: an empty integer tensor has no nan: torch gives the dtype's minimum (nan
+            # cast to it), and True for bool
+            kind = x.dtype.kind
+            m = np.asarray(np.nan if kind == "f" else True if kind == "b" else
+                           np.iinfo(x.dtype).min, x.dtype)
         else:
             m = np.asarray(flat[(n - 1) // 2])
         mask = np.isnan(x) if np.isnan(m) else x == m

@@ -233,7 +233,8 @@ def _reduce_ref(a: np.ndarray, b: np.ndarray, how: str, include_self: bool) -> n
         got = [b[i, k] for k in range(SCATTER.shape[1]) if SCATTER[i, k] == j]
         if got:
             vals = got + [a[i, j]] * include_self
-            pick: Any = {"mean": np.mean, "amax": np.max, "amin": np.min, "sum": np.sum}[how]
+            pick: Any = {"mean": np.mean, "amax": np.max, "amin": np.min, "sum": np.sum,
+                         "prod": np.prod}[how]
             out[i, j] = pick(vals)
     return out
 
@@ -264,7 +265,9 @@ row("scatter(dim=1, value)", ix.SetItem, lambda a: a.scatter(1, _t(a, SCATTER), 
     lambda a: _scatter_ref(a, np.full((3, 2), 0.5)), ((3, 4),), torch=True)
 row("scatter_add(dim=1)", ix.IndexAdd, lambda a, b: a.scatter_add(1, _t(a, GATHER), b),
     _scatter_add_ref, ((3, 4), (2, 3)), torch=True)
-for _how, _self in (("amax", True), ("amin", False), ("mean", True), ("sum", False)):
+# NOTE: prod is smooth, but its row is not: its second derivative is refused (ScatterReduce)
+for _how, _self in (("amax", True), ("amin", False), ("mean", True), ("sum", False),
+                    ("prod", True)):
     row(f"scatter_reduce({_how}, include_self={_self})", ix.ScatterReduce,
         lambda a, b, h=_how, s=_self: a.scatter_reduce(1, _t(a, SCATTER), b, h,
                                                       include_self=s),

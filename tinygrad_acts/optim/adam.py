@@ -138,7 +138,7 @@ class AdamW(Adam):
         >>> w.grad = ta.zeros(1)          # no gradient: only the decay acts
         >>> opt.step()
         >>> w
-        tensor([0.95], requires_grad=True)
+        tensor([0.9500], requires_grad=True)
     """
 
     decoupled = True

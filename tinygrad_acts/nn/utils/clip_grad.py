@@ -116,7 +116,7 @@ def clip_grad_value_(parameters: Tensors, clip_value: float, foreach: bool | Non
         >>> import tinygrad_acts as ta
         >>> p = ta.nn.Parameter(ta.zeros(2)); p.grad = ta.tensor([3.0, -0.5])
         >>> ta.nn.utils.clip_grad_value_(p, 1.0); p.grad
-        tensor([ 1. , -0.5])
+        tensor([ 1.0000, -0.5000])
     """
     clip_value = float(clip_value)
     with no_grad():
