@@ -19,17 +19,23 @@ from .api.interop import *  # noqa: F403
 from .api.rnn import *  # noqa: F403
 from .api.common import *  # noqa: F403
 from . import api, linalg
+from . import decompositions  # torch.linalg's svd, qr, eigh ...; and torch's old names:
+from .decompositions import *  # noqa: F403  (svd, qr, cholesky, pinverse ...)
 from .activations import register_activation, registry as _registry, unregister_activation
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from . import functional, nn
 from . import data, optim, utils
+from . import distributions  # noqa: F401 (torch.distributions; joins __all__ later)
+from . import composites  # torch's functions composed from the ops (addcmul, cdist ...)
+from .composites import *  # noqa: F403
 from .serialization import load, save
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import diagnostics, plots, viz, whichop  # teaching tools: monitor, plots, graphs, blame
 from . import return_types
 from .compiler import compile  # torch.compile's name: it shadows the builtin here only
 from .dtypes import promote_types, result_type
+from .printing import get_printoptions, set_printoptions  # torch's print options
 # torch's legacy spellings (FloatTensor, autograd.Variable, version) and torch.random
 from . import autograd, legacy, random
 from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
@@ -74,6 +80,7 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "diagnostics", "plots", "viz", "whichop", "optim", "data", "utils", "save", "load",
     "return_types", "promote_types", "result_type", "compile",
+    "set_printoptions", "get_printoptions",
     "legacy", "random", "seed", "initial_seed", "version", "FloatTensor", "DoubleTensor",
     "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
     "BoolTensor",
@@ -89,6 +96,6 @@ __all__ = [
     "short", "int32", "int", "int64", "long", "bool",
     *api.math.__all__, *api.reduce.__all__, *api.selection.__all__, *api.shape.__all__,
     *api.linalg.__all__, *api.factories.__all__, *api.interop.__all__, *api.rnn.__all__,
-    *api.common.__all__,
+    *api.common.__all__, *decompositions.__all__, *composites.__all__,
     "linalg",
 ]

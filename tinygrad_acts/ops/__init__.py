@@ -66,6 +66,7 @@ from .table import OPS, OpSpec, add_row, remove_row
 # the later families: importing each adds its rows to OPS (after table's, so row order holds)
 from . import attention, conv, embedding_bag, linalg, losses, math, norm, rnn, sorting  # isort: skip
 from . import resample  # isort: skip
+from . import decompositions  # isort: skip
 
 __all__ = [
     # elementwise
@@ -81,5 +82,5 @@ __all__ = [
     "expand", "is_tensor", "keepdim_shape", "permute", "shape_of", "unbroadcast", "scatter",
     "where", "OPS", "OpSpec", "add_row", "remove_row", "attention", "conv", "embedding_bag",
     "linalg",
-    "losses", "math", "norm", "rnn", "sorting", "resample",
+    "losses", "math", "norm", "rnn", "sorting", "resample", "decompositions",
 ]

@@ -1,0 +1,647 @@
+"""torch.linalg's decompositions and what is built on them, as ``ta.linalg`` names: svd,
+qr, eigh / eigvalsh, cholesky, solve_triangular, pinv, lstsq, matrix_rank, matrix_power,
+multi_dot; and torch's older names ``ta.svd`` (V, not Vh), ``ta.qr``, ``ta.cholesky``,
+``ta.pinverse``, ``ta.matrix_power``, ``ta.cholesky_solve``, ``ta.cholesky_inverse``,
+``ta.triangular_solve``, with their Tensor methods.
+
+The rules are ops/decompositions.py's (Svd, Qr, Eigh, Cholesky, SolveTriangular, Pinv);
+the rest is written with them and the ops of ops/linalg.py, so every gradient is
+analytic. Several factors come back as torch's named tuples (``U, S, Vh = ...``,
+``.Q``, ``.eigenvalues``), each factor a view of the one node's packed output. Errors are
+torch's: RuntimeError for shapes and dtypes, ``ta.linalg.LinAlgError`` (a RuntimeError)
+for a matrix the factorization cannot take.
+
+Example:
+    >>> import tinygrad_acts as ta
+    >>> A = ta.tensor([[3.0, 0.0], [0.0, -4.0]])
+    >>> ta.linalg.svd(A).S
+    tensor([4., 3.])
+    >>> ta.linalg.eigh(ta.tensor([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
+    tensor([1., 3.])
+"""
+from __future__ import annotations
+
+import bisect
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .api import method
+from .api.linalg import inv, solve
+from .ops import decompositions as D
+from .ops import linalg as L
+from .ops.spec import lib, row
+from .tensor import Tensor, _tensor_arg
+from .tensor import cat as ta_cat
+
+LinAlgError = D.LinAlgError
+
+
+class results:
+    """torch.return_types' named tuples for this module's functions (NOTE: their home is
+    return_types.py, which another helper owns; they move there when the lead merges)."""
+
+    linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
+    linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
+    linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+    linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank",
+                                               "singular_values"])
+    svd = namedtuple("svd", ["U", "S", "V"])
+    qr = namedtuple("qr", ["Q", "R"])
+    triangular_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+__all__ = ["svd", "qr", "cholesky", "pinverse", "matrix_power", "cholesky_solve",
+           "cholesky_inverse", "triangular_solve"]
+
+
+# --- argument checks ---------------------------------------------------------------------
+
+
+def _matrix(who: str, A: Any, name: str = "A", square: bool = False,
+            not_implemented: bool = False) -> Tensor:
+    """A float tensor of at least 2 dims (square matrices if ``square``), or torch's error:
+    RuntimeError, or NotImplementedError for float16 and (where torch has no kernel at
+    all, ``not_implemented``) for integers."""
+    a = _tensor_arg(who, A, name)
+    if (a.dtype.kind != "f" and not_implemented) or a.dtype == np.float16:
+        raise NotImplementedError(f"{who}: not implemented for {a.dtype} (shape {a.shape}), "
+                                  "as in torch")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{who}: Expected a floating point or complex tensor as input. "
+                           f"Got {a.dtype} (shape {a.shape})")
+    if a.ndim < 2:
+        raise RuntimeError(f"{who}: The input tensor {name} must have at least 2 dimensions "
+                           f"(shape {a.shape}).")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{who}: {name} must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    return a
+
+
+def _symmetric(a: Tensor, upper: bool = False) -> Tensor:
+    """The symmetric matrix made of a's lower (or upper) triangle, the one that torch's
+    eigh, cholesky and pinv(hermitian=True) read, as the value; as the gradient, a's
+    own (torch's: the rule assumes a symmetric a, and so gives a symmetric gradient).
+    NOTE: a shift by a constant: exact where a is symmetric; else the mirrored elements
+    may be off by an ulp, which the rules' (a + a^T) / 2 then averages."""
+    x = a._array
+    if np.array_equal(x, np.swapaxes(x, -1, -2)):
+        return a
+    tri, rest = (np.triu(x), np.triu(x, 1)) if upper else (np.tril(x), np.tril(x, -1))
+    with np.errstate(invalid="ignore"):  # (inf - inf: nan, as the mirrored inf reads)
+        return a + Tensor(tri + np.swapaxes(rest, -1, -2) - x)
+
+
+# --- svd / qr / eigh ------------------------------------------------------------------------
+
+
+def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> Any:
+    """A = U diag(S) Vh, S descending (``ta.linalg.svd``). Differentiable for losses that
+    do not depend on the signs of the vector pairs (U S Vh, |U|, S ...); with repeated
+    singular values only S's gradient is finite, as in torch.
+
+    Args:
+        A: (..., m, n), float.
+        full_matrices: U (m, m) and Vh (n, n) (default), else (m, k) and (k, n), k =
+            min(m, n). The extra vectors are any basis: their gradients are ignored.
+        driver: cuSOLVER's choice: refused on the CPU, as torch.
+
+    Shape: ``linalg_svd(U, S, Vh)``, S (..., k).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> U, S, Vh = ta.linalg.svd(ta.tensor([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]), False)
+        >>> S, U.shape, Vh.shape
+        (tensor([2., 1.]), (2, 2), (2, 3))
+    """
+    a = _matrix("linalg.svd", A, not_implemented=A.dtype == np.float16)
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
+                           f"CUDA inputs with cuSOLVER backend (shape {a.shape}).")
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    u, s, vh = D.unpack(D.Svd.apply(a), ((m, k), (k,), (k, n)))
+    if full_matrices and m > k:
+        u = ta_cat([u, Tensor(_complement(u._array))], -1)
+    if full_matrices and n > k:
+        vh = ta_cat([vh, Tensor(_complement(vh.mT._array)).mT], -2)
+    return results.linalg_svd(u, s, vh)
+
+
+def _complement(q: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the space orthogonal to q's columns (a full svd's extra
+    vectors: any basis will do, and nothing flows back through them, as in torch)."""
+    return np.linalg.qr(q, "complete")[0][..., q.shape[-1]:]
+
+
+@method
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
+    """torch.svd: A = U diag(S) V^T, V (not Vh); ``some`` gives the reduced factors.
+    Without ``compute_uv``, U and V are zeros of (m, m) and (n, n) and S alone is computed
+    (its gradient then is torch.linalg.svdvals').
+
+    Shape: ``svd(U, S, V)``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.svd(ta.tensor([[0.0, 2.0], [1.0, 0.0]])).V.abs()
+        tensor([[0., 1.],
+                [1., 0.]])
+    """
+    a = _matrix("svd", input)
+    if not compute_uv:
+        m, n = a.shape[-2:]
+        zeros = (Tensor(np.zeros(a.shape[:-2] + (d, d), a.dtype)) for d in (m, n))
+        return results.svd(next(zeros), L.SvdVals.apply(a), next(zeros))
+    u, s, vh = linalg_svd(a, full_matrices=not some)
+    return results.svd(u, s, vh.mT)
+
+
+_QR_MODES = ("reduced", "complete", "r")
+
+
+def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
+    """A = Q R, Q with orthonormal columns and R upper triangular (``ta.linalg.qr``).
+
+    Args:
+        A: (..., m, n), float.
+        mode: "reduced" (Q (m, k), R (k, n), k = min(m, n)), "complete" (Q (m, m), R (m, n);
+            not differentiable when m > n) or "r" (R only, Q empty; not differentiable),
+            as torch.
+
+    Shape: ``linalg_qr(Q, R)``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.qr(ta.tensor([[3.0], [4.0]])).R.abs()
+        tensor([[5.]])
+    """
+    if mode not in _QR_MODES:
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    a = _matrix("linalg.qr", A)
+    m, n = a.shape[-2:]
+    if mode == "r":
+        return results.linalg_qr(Tensor(np.zeros(0, a.dtype)), D.Qr.apply(a, mode=mode))
+    k = m if mode == "complete" else min(m, n)
+    return results.linalg_qr(*D.unpack(D.Qr.apply(a, mode=mode), ((m, k), (k, n))))
+
+
+@method
+def qr(input: Tensor, some: bool = True) -> Any:
+    """torch.qr: ``linalg.qr(input, "reduced" if some else "complete")``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.qr(ta.ones(3, 2), some=False).Q.shape
+        (3, 3)
+    """
+    return results.qr(*linalg_qr(input, "reduced" if some else "complete"))
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> Any:
+    """A = V diag(L) V^T for a symmetric A, L ascending (``ta.linalg.eigh``); only the
+    triangle ``UPLO`` is read, and the gradient is symmetric (it assumes A is), as torch.
+    Finite only for distinct eigenvalues when the loss reads V.
+
+    Args:
+        A: (..., n, n), float.
+        UPLO: "L" (default) or "U": the triangle read.
+
+    Shape: ``linalg_eigh(eigenvalues (..., n), eigenvectors (..., n, n))``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.eigh(ta.tensor([[2.0, 0.0], [0.0, 1.0]])).eigenvectors.abs()
+        tensor([[0., 1.],
+                [1., 0.]])
+    """
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    a = _symmetric(_matrix("linalg.eigh", A, square=True, not_implemented=True), UPLO == "U")
+    n = a.shape[-1]
+    return results.linalg_eigh(*D.unpack(D.Eigh.apply(a), ((n,), (n, n))))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of a symmetric A, ascending (see ``eigh``); dA = V diag(g) V^T.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.eigvalsh(ta.tensor([[1.0, 2.0], [2.0, 1.0]]))
+        tensor([-1.,  3.])
+    """
+    return eigh(A, UPLO).eigenvalues
+
+
+# --- cholesky and triangular solves ---------------------------------------------------------
+
+
+def _not_positive_definite(who: str, a: np.ndarray) -> LinAlgError:
+    """torch's error: the first failing matrix of the batch and its first leading minor
+    that is not positive-definite (found by bisection: once one fails, all larger do)."""
+    n = a.shape[-1]
+    flat = a.reshape((-1, n, n))
+
+    def fails(m: np.ndarray, k: int) -> bool:
+        try:
+            np.linalg.cholesky(m[:k, :k])
+            return False
+        except np.linalg.LinAlgError:
+            return True
+
+    b = next(i for i, m in enumerate(flat) if fails(m, n))
+    order = bisect.bisect_left(range(1, n + 1), True, key=lambda k: fails(flat[b], k)) + 1
+    where = f"(Batch element {b}): " if a.ndim > 2 else ""
+    return LinAlgError(f"{who}: {where}The factorization could not be completed because the "
+                       f"input is not positive-definite (the leading minor of order {order} "
+                       f"is not positive-definite).")
+
+
+def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """A = L L^T for a symmetric positive-definite A, L lower triangular
+    (``ta.linalg.cholesky``); with ``upper``, U = L^T from A's upper triangle. Only that
+    triangle is read; the gradient is symmetric, as torch's. A matrix that is not
+    positive-definite raises ``ta.linalg.LinAlgError`` naming its leading minor.
+
+    Shape: (..., n, n) -> (..., n, n).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.cholesky(ta.tensor([[4.0, 2.0], [2.0, 2.0]]))
+        tensor([[2., 0.],
+                [1., 1.]])
+    """
+    who = "linalg.cholesky"
+    a = _symmetric(_matrix(who, A, square=True), upper)
+    try:
+        lo = D.Cholesky.apply(a)
+    except np.linalg.LinAlgError:
+        raise _not_positive_definite(who, a._array) from None
+    return lo.mT if upper else lo
+
+
+@method
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky: ``linalg.cholesky(input, upper=upper)``."""
+    return linalg_cholesky(input, upper=upper)
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with T X = B (or X T = B with ``left=False``), T the upper or lower triangle of
+    A (with ones on its diagonal if ``unitriangular``: A's is not read); batch dims
+    broadcast; computed in A's dtype, as torch. dB = T^-T g, dA = -triangle(dB X^T). A
+    zero on T's diagonal gives inf / nan, as torch.
+
+    Shape: B (..., n, k) (or (..., k, n) for ``left=False``) -> X, B's shape.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.solve_triangular(ta.tensor([[2.0, 1.0], [0.0, 1.0]]),
+        ...                            ta.tensor([[3.0], [1.0]]), upper=True)
+        tensor([[1.],
+                [1.]])
+    """
+    who = "linalg.solve_triangular"
+    a = _matrix(who, A, square=True, not_implemented=True)
+    # NOTE: torch computes in A's dtype (B is cast to it; B's gradient comes back in B's)
+    b = _matrix(who, B, "B", not_implemented=True).to(a.dtype)
+    n = a.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        raise RuntimeError(f"{who}: Incompatible shapes of A and B for the equation "
+                           f"{'AX' if left else 'XA'} = B ({n}x{n} and "
+                           f"{b.shape[-2]}x{b.shape[-1]})")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"{who}: the batch dims of A {a.shape} and B {b.shape} do not "
+                           "broadcast") from None
+    if not left:  # X T = B is T^T X^T = B^T
+        return D.SolveTriangular.apply(a.mT, b.mT, upper=not upper, unit=unitriangular).mT
+    return D.SolveTriangular.apply(a, b, upper=upper, unit=unitriangular)
+
+
+@method
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False) -> Any:
+    """torch.triangular_solve (deprecated there): X with op(T) X = b, op the transpose if
+    ``transpose``; returns ``triangular_solve(solution, cloned_coefficient)``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.triangular_solve(ta.ones(2, 1), ta.eye(2) * 2).solution
+        tensor([[0.5000],
+                [0.5000]])
+    """
+    a = A.mT if transpose else A
+    x = solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
+    return results.triangular_solve(x, A.clone())
+
+
+def _triangle(who: str, L_: Tensor, upper: bool) -> Tensor:
+    """L_'s triangle as its value, with the gradient of all of L_: torch's cholesky_solve
+    and cholesky_inverse read one triangle but differentiate as if L_ were all of it."""
+    lo = _matrix(who, L_, "A", square=True)
+    x = lo._array
+    with np.errstate(invalid="ignore"):
+        return lo + Tensor((np.triu(x) if upper else np.tril(x)) - x)
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """X = (L L^T)^-1 B (or (U^T U)^-1 B with ``upper``) from a Cholesky factor (torch's
+    argument order: B first). dB = (L L^T)^-1 g; the factor's gradient is torch's, for
+    all of it (not only its triangle).
+
+    Shape: B (..., n, k), L (..., n, n) -> (..., n, k).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.cholesky_solve(ta.ones(2, 1), ta.tensor([[2.0, 0.0], [0.0, 1.0]]))
+        tensor([[0.2500],
+                [1.0000]])
+    """
+    who = "cholesky_solve"
+    b = _tensor_arg(who, B, "B")
+    if b.ndim < 2:
+        raise RuntimeError(f"{who}: b should have at least 2 dimensions, but has {b.ndim} "
+                           f"dimensions instead (shape {b.shape})")
+    lo = _triangle(who, L, upper)
+    if b.dtype != lo.dtype:
+        raise RuntimeError(f"{who}: Expected b and A to have the same dtype, but found b of "
+                           f"type {b.dtype} and A of type {lo.dtype} instead.")
+    if b.shape[-2] != lo.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{lo.shape[-1]} by {lo.shape[-1]} but each b matrix is "
+                           f"{b.shape[-2]} by {b.shape[-1]}")
+    return solve(lo.mT @ lo if upper else lo @ lo.mT, b)
+
+
+@method(name="cholesky_solve")
+def _cholesky_solve_method(self: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
+    """``B.cholesky_solve(L)`` is ``ta.cholesky_solve(B, L)``."""
+    return cholesky_solve(self, input2, upper)
+
+
+@method
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """(L L^T)^-1 (or (U^T U)^-1 with ``upper``) from a Cholesky factor; the gradient is
+    torch's, for all of the factor.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.cholesky_inverse(ta.tensor([[2.0, 0.0], [0.0, 1.0]]))
+        tensor([[0.2500, 0.0000],
+                [0.0000, 1.0000]])
+    """
+    lo = _triangle("cholesky_inverse", L, upper)
+    return inv(lo.mT @ lo if upper else lo @ lo.mT)
+
+
+# --- pinv / lstsq / matrix_rank -------------------------------------------------------------
+
+
+def _tolerances(a: Tensor, atol: Any, rtol: Any) -> tuple[np.ndarray, np.ndarray]:
+    """torch's atol and rtol, per matrix, as (..., 1) arrays: atol 0 when None; rtol
+    eps * max(m, n) when None, unless atol is given and > 0 (then 0)."""
+    def array(t: Any) -> np.ndarray:
+        x = np.asarray(t._array if isinstance(t, Tensor) else t, dtype=a.dtype)
+        return np.broadcast_to(x, a.shape[:-2])[..., None]
+
+    eps = np.finfo(a.dtype).eps * max(a.shape[-2:])
+    at = array(0.0 if atol is None else atol)
+    if rtol is not None:
+        return at, array(rtol)
+    return at, np.where(at > 0, 0, eps).astype(a.dtype) if atol is not None else array(eps)
+
+
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The pseudo-inverse: V diag(1/s) U^T over the singular values s > max(atol, rtol *
+    s_max) (torch's tolerances); with ``hermitian``, of the symmetric matrix of A's lower
+    triangle (by the SVD all the same: it is a speed hint in torch, not new math).
+    dA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A), as torch.
+
+    Args:
+        A: (..., m, n), float.
+        atol, rtol: numbers or tensors broadcast to the batch (see above; None: 0 and
+            eps * max(m, n), or rtol 0 when atol > 0).
+        hermitian: A is symmetric (only its lower triangle is read).
+
+    Shape: (..., m, n) -> (..., n, m).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.pinv(ta.tensor([[2.0, 0.0], [0.0, 0.0]]))
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.0000]])
+    """
+    who = "linalg.pinv"
+    a = _matrix(who, A, square=hermitian)
+    at, rt = _tolerances(a, atol, rtol)
+    return D.Pinv.apply(_symmetric(a) if hermitian else a, atol=at, rtol=rt)
+
+
+@method
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: ``linalg.pinv(input, rtol=rcond)``."""
+    return pinv(input, rtol=rcond)
+
+
+def _singular_values(a: Tensor, hermitian: bool = False) -> np.ndarray:
+    x = D.no_nan("linalg.svd", a._array)
+    return np.abs(np.linalg.eigvalsh(x)[..., ::-1]) if hermitian else \
+        np.linalg.svd(x, compute_uv=False)
+
+
+def _rank(s: np.ndarray, atol: np.ndarray, rtol: np.ndarray) -> np.ndarray:
+    smax = s.max(-1, keepdims=True, initial=0)
+    return (s > np.maximum(atol, rtol * smax)).sum(-1).astype(np.int64)
+
+
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None,
+                hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max), the tolerances of
+    ``pinv``; int64, of A's batch shape (no gradient).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.matrix_rank(ta.ones(3, 3))
+        tensor(1)
+    """
+    a = _matrix("linalg.matrix_rank", A, square=hermitian)
+    s = _singular_values(a, hermitian)
+    return Tensor(_rank(s, *_tolerances(a, atol, rtol)))
+
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,
+          driver: str | None = None) -> Any:
+    """The least-squares solution of A X = B (the minimum-norm one where A is wide or
+    rank-deficient): X = pinv(A, rtol=rcond) B, differentiable as torch's (through pinv).
+
+    Args:
+        A: (..., m, n), float. B: (..., m, k), or (..., m) as a vector; the same dtype.
+        rcond: singular values below rcond * s_max count as zero (default eps * max(m, n)).
+        driver: LAPACK's, as torch's CPU: "gelsy" (default), "gels", "gelsd" or "gelss".
+            It decides what else is returned, as in torch: rank for all but gels,
+            singular_values for gelsd / gelss, residuals ||A X - B||^2 per column for gels
+            when m > n and for gelsd / gelss when also every A has full rank; the others
+            empty. (These carry no gradient.)
+
+    Shape: ``linalg_lstsq(solution (..., n, k), residuals (..., k), rank (...),
+    singular_values (..., min(m, n)))``.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.lstsq(ta.tensor([[1.0], [1.0]]), ta.tensor([[1.0], [3.0]])).solution
+        tensor([[2.0000]])
+    """
+    who = "torch.linalg.lstsq"
+    driver = "gelsy" if driver is None else driver
+    if driver not in _DRIVERS:
+        raise RuntimeError(f"{who}: parameter `driver` should be one of (gels, gelsy, gelsd, "
+                           "gelss)")
+    a = _matrix(who, A, "input")
+    b = _tensor_arg(who, B, "other")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{who}: Expected input and other to have the same dtype, but got "
+                           f"input's dtype {a.dtype} and other's dtype {b.dtype}")
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    b2 = b.unsqueeze(-1) if vector else b
+    if b2.ndim < 2 or b2.shape[-2] != a.shape[-2]:
+        raise RuntimeError(f"{who}: input.size(-2) should match other.size(-2) (shapes "
+                           f"{a.shape} and {b.shape})")
+    m, n = a.shape[-2:]
+    at, rt = _tolerances(a, 0.0, rcond)
+    x = D.Pinv.apply(a, atol=at, rtol=rt) @ b2
+    empty = Tensor(np.zeros(0, a.dtype))
+    s = _singular_values(a)
+    rank = _rank(s, at, rt)
+    full = bool(np.all(rank == n))
+    residuals = empty
+    if m > n and (driver == "gels" or (driver != "gelsy" and full)):
+        residuals = ((a @ x - b2) ** 2).sum(-2).detach()
+    return results.linalg_lstsq(x.squeeze(-1) if vector else x, residuals,
+                        Tensor(np.zeros(0, np.int64)) if driver == "gels" else Tensor(rank),
+                        Tensor(s) if driver in ("gelsd", "gelss") else empty)
+
+
+# --- matrix_power / multi_dot ---------------------------------------------------------------
+
+
+@method
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A^n for an integer n (``ta.linalg.matrix_power``, ``ta.matrix_power``) by repeated
+    squaring; n = 0 gives the identity (with a zero gradient), n < 0 inv(A)^-n.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.matrix_power(ta.tensor([[1.0, 1.0], [0.0, 1.0]]), 3)
+        tensor([[1., 3.],
+                [0., 1.]])
+    """
+    who = "linalg.matrix_power"
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{who}: argument 'n' must be int, not {type(n).__name__}")
+    a = _tensor_arg(who, A, "A")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{who}: A must be batches of square matrices, but they are "
+                           f"{' by '.join(map(str, a.shape[-2:]))} matrices")
+    if n == 0:
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+        return ops.DependsOn.apply(Tensor(eye), a)
+    base, k = (inv(a) if n < 0 else a), abs(int(n))
+    while not k & 1:  # the lowest bit of |n| that is set
+        base, k = base @ base, k >> 1
+    result = base
+    while k > 1:
+        base, k = base @ base, k >> 1
+        if k & 1:
+            result = result @ base
+    return result
+
+
+def _chain_order(dims: list) -> list:
+    """The cheapest parenthesisation of a matrix chain (dims[i] x dims[i + 1] for matrix
+    i), by the textbook dynamic programme: split[i][j] is where the product i..j splits."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j], split[i][j] = min(
+                (cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1], k)
+                for k in range(i, j))
+    return split
+
+
+def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
+    """The product of a chain of matrices, in the order that costs the fewest
+    multiplications (as torch); the first may be a row vector (1-D), the last a column.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.multi_dot([ta.ones(2), ta.ones(2, 3), ta.ones(3)])
+        tensor(6.)
+    """
+    who = "multi_dot()"
+    ts = [_tensor_arg(who, t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+    if len(ts) < 2:
+        raise RuntimeError(f"{who}: expected at least 2 tensors but got {len(ts)}")
+    for i, t in enumerate(ts):
+        ok = t.ndim in (1, 2) if i in (0, len(ts) - 1) else t.ndim == 2
+        if not ok:
+            what = "first" if i == 0 else "last" if i == len(ts) - 1 else None
+            raise RuntimeError(f"{who}: the {what} tensor must be 1D or 2D but got {t.ndim}D"
+                               if what else f"{who}: tensor {i} must be 2D but got {t.ndim}D")
+        if t.dtype != ts[0].dtype:
+            raise RuntimeError(f"{who}: all tensors must have be the same dtype but tensor 0 "
+                               f"is {ts[0].dtype} and tensor {i} {t.dtype}")
+    row_vec, col_vec = ts[0].ndim == 1, ts[-1].ndim == 1
+    mats = [ts[0].unsqueeze(0) if row_vec else ts[0], *ts[1:-1],
+            ts[-1].unsqueeze(-1) if col_vec else ts[-1]]
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise RuntimeError(f"{who}: tensors {i} and {i + 1} with shapes "
+                               f"{list(ts[i].shape)} and {list(ts[i + 1].shape)} cannot be "
+                               "multiplied")
+    split = _chain_order([m.shape[0] for m in mats] + [mats[-1].shape[1]])
+
+    def product(i: int, j: int) -> Tensor:
+        return mats[i] if i == j else product(i, split[i][j]) @ product(split[i][j] + 1, j)
+
+    out = product(0, len(mats) - 1)
+    if row_vec:
+        out = out.squeeze(0)
+    return out.squeeze(-1) if col_vec else out
+
+
+# --- the rows of what is written with the rules (the rules' own are in ops/) ----------------
+
+row("svd (some, V)", D.Svd, lambda a: D.pairs(*(lambda u, s, v: (u, s, v.mT))(
+    *lib(a).svd(D.spread(a)))), lambda a: D.pairs(*np.linalg.svd(D.spread(a), False)),
+    ((4, 3),), ((3, 3),), torch=True)
+row("linalg.lstsq", L.MatMul, lambda a, b: lib(a).linalg.lstsq(D.spread(a), b).solution,
+    lambda a, b: np.linalg.pinv(D.spread(a)) @ b, ((4, 3), (4, 2)), ((3, 4), (3, 2)),
+    ((2, 4, 3), (2, 4, 2)), torch=True)
+row("cholesky_solve", L.Solve, lambda b, c: lib(b).cholesky_solve(b, D.spread(c).tril()),
+    lambda b, c: np.linalg.solve(np.tril(D.spread(c)) @ np.tril(D.spread(c)).T, b),
+    ((3, 2), (3, 3)), torch=True)
+row("cholesky_inverse(upper=True)", L.Inv,
+    lambda c: lib(c).cholesky_inverse(D.spread(c).triu(), upper=True),
+    lambda c: np.linalg.inv(np.triu(D.spread(c)).T @ np.triu(D.spread(c))), ((3, 3),),
+    torch=True)
+row("linalg.matrix_power(n=3)", L.MatMul, lambda a: lib(a).linalg.matrix_power(a, 3),
+    lambda a: np.linalg.matrix_power(a, 3), ((3, 3),), ((2, 2, 2),), torch=True)
+row("linalg.matrix_power(n=-2)", L.Inv, lambda a: lib(a).linalg.matrix_power(D.spread(a), -2),
+    lambda a: np.linalg.matrix_power(D.spread(a), -2), ((3, 3),), torch=True)
+row("linalg.multi_dot", L.MatMul, lambda *ts: lib(ts[0]).linalg.multi_dot(ts),
+    lambda *ts: np.linalg.multi_dot(ts), ((2, 3), (3, 4), (4, 2)),
+    ((3,), (3, 4), (4,)), torch=True)
