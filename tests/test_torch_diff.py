@@ -251,6 +251,12 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         lambda d: d.kind in ("value", "grad value") and _mentions(d, ("softshrink",
                                                                       "Softshrink"))
         and _same_magnitudes(d)),
+    "a result torch marks differentiable but cannot differentiate": td.Known(
+        "unique_consecutive (and bincount's weights, heaviside) return a tensor that does "
+        "not require grad here; torch's requires grad, but its backward raises 'not "
+        "implemented', so no gradient differs (docs/guarantees.md)",
+        lambda d: d.kind == "requires_grad" and d.ours == "False" and d.theirs == "True"
+        and any(w in d.tag for w in ("unique_consecutive", "bincount", "heaviside"))),
     # last, so that a more specific reason wins
     "a constant: whether it requires grad": td.Known(
         "a value that does not depend on anything that requires grad (its derivative with "
@@ -497,6 +503,10 @@ def _hooked(program: td.Program) -> bool:
 
 #: a program that hits each known difference (checked: it still differs, and is recognised)
 KNOWN_EXAMPLES = {
+    "a result torch marks differentiable but cannot differentiate": """
+        x = $lib.tensor([[1.0, 1.0], [2.0, 3.0]], dtype=$lib.float64, requires_grad=True)
+        y = x.unique_consecutive()  # tag: .unique_consecutive()
+    """,
     "a check an empty tensor never reaches in torch": """
         x = $lib.zeros((2, 0), dtype=$lib.float64)
         y = x.cummin(2)  # tag: .cummin(args)
