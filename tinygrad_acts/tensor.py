@@ -1029,7 +1029,7 @@ class Tensor:
             if ufunc is not None:
                 ufunc(data, arrays[0], out=data, casting="same_kind")
             elif op is ops.SetItem:
-                data[params["index"]] = arrays[0]
+                ops.indexing.assign(data, params["index"], arrays[0])
             else:
                 np.copyto(data, op.run(self._array, *arrays, **params), casting="same_kind")
             self._counter[0] += 1

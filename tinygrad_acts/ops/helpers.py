@@ -65,6 +65,8 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
+    if extra < 0:  # a setitem value with leading 1-dims its target lacks (as torch drops)
+        return unbroadcast(grad, shape[-extra:]).reshape(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     if axes:

@@ -95,13 +95,24 @@ class Scatter(Function):
         return g[index]
 
 
+def assign(out: np.ndarray, index: Any, v: Any) -> None:
+    """``out[index] = v``, where (as torch) v may have leading 1-dims its target lacks."""
+    try:
+        out[index] = v
+    except ValueError:  # numpy refuses z[3] = ones(1) (a sequence into an element)
+        lead = next((i for i, n in enumerate(np.shape(v)) if n != 1), np.ndim(v))
+        if not lead:
+            raise
+        out[index] = np.reshape(v, np.shape(v)[lead:])
+
+
 class SetItem(Function):
     """x with x[index] replaced by v; dx = g with 0 at index, dv = g[index] summed back."""
 
     def forward(self, x, v, index):
         self.save(index, shape_of(v))
         out = x.copy()
-        out[index] = v
+        assign(out, index, v)
         return out
 
     def backward(self, g, index, v_shape):
