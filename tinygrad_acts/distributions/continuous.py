@@ -49,23 +49,9 @@ class _Univariate(Distribution):
         return self._expanded(new, shape)
 
 
-class Normal(_Univariate):
-    """The normal distribution N(loc, scale^2):
-    log p(x) = -(x - loc)^2 / (2 scale^2) - log scale - log sqrt(2 pi).
-
-    Args:
-        loc: the mean (number or Tensor). scale: the standard deviation (> 0).
-        validate_args: check the parameters and the values scored.
-
-    Shape: batch_shape = broadcast(loc, scale); event_shape = ().
-
-    Example:
-        >>> import tinygrad_acts as ta
-        >>> from tinygrad_acts.distributions import Normal
-        >>> d = Normal(ta.tensor(0.0), ta.tensor(1.0))
-        >>> round(d.log_prob(ta.tensor(0.0)).item(), 4)
-        -0.9189
-    """
+class _LocationScale(_Univariate):
+    """Shared by Normal and Laplace: real-valued, a location (the mean and the mode) and a
+    positive scale, broadcast together; reparameterised sampling."""
 
     arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
         "loc": constraints.real, "scale": constraints.positive}
@@ -84,6 +70,25 @@ class Normal(_Univariate):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocationScale):
+    """The normal distribution N(loc, scale^2):
+    log p(x) = -(x - loc)^2 / (2 scale^2) - log scale - log sqrt(2 pi).
+
+    Args:
+        loc: the mean (number or Tensor). scale: the standard deviation (> 0).
+        validate_args: check the parameters and the values scored.
+
+    Shape: batch_shape = broadcast(loc, scale); event_shape = ().
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts.distributions import Normal
+        >>> d = Normal(ta.tensor(0.0), ta.tensor(1.0))
+        >>> round(d.log_prob(ta.tensor(0.0)).item(), 4)
+        -0.9189
+    """
 
     @property
     def stddev(self) -> Tensor:
@@ -311,7 +316,7 @@ class Exponential(_Univariate):
         return 1.0 - self.rate.log()
 
 
-class Laplace(_Univariate):
+class Laplace(_LocationScale):
     """The Laplace distribution: p(x) = exp(-|x - loc| / scale) / (2 scale).
 
     Args:
@@ -325,24 +330,6 @@ class Laplace(_Univariate):
         >>> Laplace(0.0, 1.0).cdf(ta.tensor(0.0))
         tensor(0.5000)
     """
-
-    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
-        "loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _params = ("loc", "scale")
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:
