@@ -107,7 +107,7 @@ class GradScaler:
 
     def _scaled(self, value: Any) -> Any:
         if isinstance(value, Tensor):
-            return value * Tensor(np.array(self._scale, np.float32))
+            return value * Tensor._wrap(np.array(self._scale, np.float32))
         if isinstance(value, Iterable):
             scaled = map(self._scaled, value)
             return type(value)(scaled) if isinstance(value, (list, tuple)) else scaled

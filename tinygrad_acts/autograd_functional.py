@@ -168,14 +168,14 @@ def _jacobian_of(out: Any, index: int, ins: tuple, create_graph: bool, strict: b
     for k in range(out.numel()):
         onehot = np.zeros(out.numel(), out.dtype)
         onehot[k] = 1
-        vector = Tensor(onehot.reshape(out.shape))
+        vector = Tensor._wrap(onehot.reshape(out.shape))
         grads = _vjp_rows((out,), ins, (vector,), create_graph, strict, "jacobian")
         for j, g in enumerate(grads):
             pieces[j].append(g)
     result = []
     for j, x in enumerate(ins):
         if not pieces[j]:
-            result.append(Tensor(np.zeros(out.shape + x.shape, x.dtype)))
+            result.append(Tensor._wrap(np.zeros(out.shape + x.shape, x.dtype)))
             continue
         done = _stack(pieces[j]).reshape(out.shape + x.shape)
         result.append(done if create_graph else done.detach())

@@ -93,7 +93,7 @@ def _symmetric(a: Tensor, upper: bool = False) -> Tensor:
         return a
     tri, rest = (np.triu(x), np.triu(x, 1)) if upper else (np.tril(x), np.tril(x, -1))
     with np.errstate(invalid="ignore"):  # (inf - inf: nan, as the mirrored inf reads)
-        return a + Tensor(tri + np.swapaxes(rest, -1, -2) - x)
+        return a + Tensor._wrap(tri + np.swapaxes(rest, -1, -2) - x)
 
 
 # --- svd / qr / eigh ------------------------------------------------------------------------
@@ -126,9 +126,9 @@ def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = No
     k = min(m, n)
     u, s, vh = D.unpack(D.Svd.apply(a), ((m, k), (k,), (k, n)))
     if full_matrices and m > k:
-        u = ta_cat([u, Tensor(_complement(u._array))], -1)
+        u = ta_cat([u, Tensor._wrap(_complement(u._array))], -1)
     if full_matrices and n > k:
-        vh = ta_cat([vh, Tensor(_complement(vh.mT._array)).mT], -2)
+        vh = ta_cat([vh, Tensor._wrap(_complement(vh.mT._array)).mT], -2)
     return results.linalg_svd(u, s, vh)
 
 
@@ -155,7 +155,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
     a = _matrix("svd", input)
     if not compute_uv:
         m, n = a.shape[-2:]
-        zeros = (Tensor(np.zeros(a.shape[:-2] + (d, d), a.dtype)) for d in (m, n))
+        zeros = (Tensor._wrap(np.zeros(a.shape[:-2] + (d, d), a.dtype)) for d in (m, n))
         return results.svd(next(zeros), L.SvdVals.apply(a), next(zeros))
     u, s, vh = linalg_svd(a, full_matrices=not some)
     return results.svd(u, s, vh.mT)
@@ -186,7 +186,7 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
     a = _matrix("linalg.qr", A)
     m, n = a.shape[-2:]
     if mode == "r":
-        return results.linalg_qr(Tensor(np.zeros(0, a.dtype)), D.Qr.apply(a, mode=mode))
+        return results.linalg_qr(Tensor._wrap(np.zeros(0, a.dtype)), D.Qr.apply(a, mode=mode))
     k = m if mode == "complete" else min(m, n)
     return results.linalg_qr(*D.unpack(D.Qr.apply(a, mode=mode), ((m, k), (k, n))))
 
@@ -349,7 +349,7 @@ def _triangle(who: str, L_: Tensor, upper: bool) -> Tensor:
     lo = _matrix(who, L_, "A", square=True)
     x = lo._array
     with np.errstate(invalid="ignore"):
-        return lo + Tensor((np.triu(x) if upper else np.tril(x)) - x)
+        return lo + Tensor._wrap((np.triu(x) if upper else np.tril(x)) - x)
 
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
@@ -474,7 +474,7 @@ def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None,
     """
     a = _matrix("linalg.matrix_rank", A, square=hermitian)
     s = _singular_values(a, hermitian)
-    return Tensor(_rank(s, *_tolerances(a, atol, rtol)))
+    return Tensor._wrap(_rank(s, *_tolerances(a, atol, rtol)))
 
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -520,7 +520,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,
     m, n = a.shape[-2:]
     at, rt = _tolerances(a, 0.0, rcond)
     x = D.Pinv.apply(a, atol=at, rtol=rt) @ b2
-    empty = Tensor(np.zeros(0, a.dtype))
+    empty = Tensor._wrap(np.zeros(0, a.dtype))
     s = _singular_values(a)
     rank = _rank(s, at, rt)
     full = bool(np.all(rank == n))
@@ -528,8 +528,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,
     if m > n and (driver == "gels" or (driver != "gelsy" and full)):
         residuals = ((a @ x - b2) ** 2).sum(-2).detach()
     return results.linalg_lstsq(x.squeeze(-1) if vector else x, residuals,
-                        Tensor(np.zeros(0, np.int64)) if driver == "gels" else Tensor(rank),
-                        Tensor(s) if driver in ("gelsd", "gelss") else empty)
+                        Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else rank),
+                        Tensor._wrap(s) if driver in ("gelsd", "gelss") else empty)
 
 
 # --- matrix_power / multi_dot ---------------------------------------------------------------
@@ -555,7 +555,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
                            f"{' by '.join(map(str, a.shape[-2:]))} matrices")
     if n == 0:
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
-        return ops.DependsOn.apply(Tensor(eye), a)
+        return ops.DependsOn.apply(Tensor._wrap(eye), a)
     base, k = (inv(a) if n < 0 else a), abs(int(n))
     while not k & 1:  # the lowest bit of |n| that is set
         base, k = base @ base, k >> 1

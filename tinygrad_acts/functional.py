@@ -738,7 +738,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
                            f"({num_classes}); got {int(t.max())} (shape {t.shape})")
     out = np.zeros((*t.shape, num_classes), dtype=np.int64)
     np.put_along_axis(out, t[..., None], 1, axis=-1)
-    return Tensor(out)
+    return Tensor._wrap(out)
 
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -905,7 +905,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         tensor([0.7071])
     """
     a, b, shape = _pair(x1, x2, "cosine_similarity")
-    d = _dim("cosine_similarity", Tensor(np.empty(shape, dtype=bool)), dim)
+    d = _dim("cosine_similarity", Tensor._wrap(np.empty(shape, dtype=bool)), dim)
     # NOTE: broadcast first: a norm over a dim of size 1 is not the norm of its expansion
     a, b = (t if t.shape == shape else t.expand(*shape) for t in (a, b))
     return CosineSimilarity.apply(a, b, dim=d - len(shape), eps=eps)
@@ -1113,7 +1113,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         big = norms > max_norm
         if big.any():
             with no_grad():  # NOTE: in place, as torch's embedding_renorm_ (the version bumps)
-                w[Tensor(rows[big])] = w[Tensor(rows[big])] * Tensor(
+                w[Tensor._wrap(rows[big])] = w[Tensor._wrap(rows[big])] * Tensor._wrap(
                     (max_norm / (norms[big] + 1e-7)).astype(w.dtype)[:, None])
     return Embedding.apply(w, idx=i, padding_idx=padding_idx,
                            scale_grad_by_freq=scale_grad_by_freq)

@@ -404,7 +404,7 @@ Verdict = tuple[str, str]
 
 
 def _leaves(arrays: list[np.ndarray]) -> list[Tensor]:
-    return [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    return [Tensor._wrap(a.copy(), requires_grad=True) for a in arrays]
 
 
 def _grads(target: Target, arrays: list[np.ndarray], g: np.ndarray | None = None) -> list:
@@ -416,7 +416,7 @@ def _grads(target: Target, arrays: list[np.ndarray], g: np.ndarray | None = None
 
 
 def _out_shape(target: Target, arrays: list[np.ndarray]) -> tuple:
-    return target.fn(*[Tensor(a) for a in arrays]).shape
+    return target.fn(*[Tensor._wrap(a) for a in arrays]).shape
 
 
 def _gradcheck(target: Target, fast: bool) -> Verdict:
@@ -483,9 +483,9 @@ def _numeric_vjp(target: Target, arrays: list[np.ndarray], w: np.ndarray, i: int
     for n, idx in enumerate(at):
         old = shifted[i][idx]
         shifted[i][idx] = old + eps
-        plus = np.sum(w * target.fn(*[Tensor(a) for a in shifted])._array)
+        plus = np.sum(w * target.fn(*[Tensor._wrap(a) for a in shifted])._array)
         shifted[i][idx] = old - eps
-        minus = np.sum(w * target.fn(*[Tensor(a) for a in shifted])._array)
+        minus = np.sum(w * target.fn(*[Tensor._wrap(a) for a in shifted])._array)
         shifted[i][idx] = old
         out[n] = (plus - minus) / (2 * eps)
     return out
@@ -646,7 +646,7 @@ def check_shape_dtype(target: Target) -> Verdict:
     the default case, which broadcasts for the broadcasting rows)."""
     xs = _leaves(target.inputs(np.random.default_rng(3), dtype=np.float32))
     y = target.fn(*xs)
-    y.backward(Tensor(np.ones(y.shape, y.dtype)))
+    y.backward(Tensor._wrap(np.ones(y.shape, y.dtype)))
     for i, x in enumerate(xs):
         if x.grad is not None and (x.grad.shape != x.shape or x.grad.dtype != x.dtype):
             return "fail", (f"input {i}: gradient {x.grad.shape} {x.grad.dtype}, input "

@@ -67,14 +67,14 @@ def activation_curve(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     """
     spec = registry[name]
     if spec.elementwise:
-        xt = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
+        xt = Tensor._wrap(np.array(x, dtype=np.float64), requires_grad=True)
         y = spec(xt)
         y.backward(np.ones_like(y._array))
         return y._array, _grad(xt), f"{name}(x)"
     width = _row_width(spec)
     rows = np.zeros((len(x), width), dtype=np.float64)
     rows[:, 0] = x
-    xt = Tensor(rows, requires_grad=True)
+    xt = Tensor._wrap(rows, requires_grad=True)
     y = spec(xt)
     pick = np.zeros_like(y._array)
     pick[:, 0] = 1.0

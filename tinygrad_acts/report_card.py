@@ -181,7 +181,7 @@ class _PReLUCard:
         return None
 
     def __call__(self, x: Tensor) -> Tensor:
-        return apply_prelu(x, Tensor(np.full(1, 0.25, x._array.dtype)))
+        return apply_prelu(x, Tensor._wrap(np.full(1, 0.25, x._array.dtype)))
 
 
 # --- the four properties, measured -------------------------------------------------------
@@ -212,13 +212,13 @@ def _slice(spec: ActivationSpec, dtype: Any) -> Callable[[np.ndarray], tuple]:
     def phi(t: np.ndarray) -> tuple:
         t = np.asarray(t, dtype=dtype)
         if spec.elementwise:
-            x = Tensor(t.copy(), requires_grad=True)
+            x = Tensor._wrap(t.copy(), requires_grad=True)
             y = spec(x)
             y.backward(np.ones(y.shape, dtype=dtype))
             return y.numpy().astype(np.float64), _grad(x).astype(np.float64)
         rows = np.tile(base.astype(dtype), (t.size, 1))
         rows[:, 0] = t
-        x = Tensor(rows, requires_grad=True)
+        x = Tensor._wrap(rows, requires_grad=True)
         y = spec(x)
         pick = np.zeros(y.shape, dtype=dtype)
         pick[:, 0] = 1
@@ -347,7 +347,7 @@ def _cost_ns(spec: Any, budget: float = 0.1) -> float:
     x = x.astype(np.float32)
     best, spent, runs = math.inf, 0.0, 0
     while runs < 6 or (spent < budget and runs < 2000):  # the first run warms up
-        t = Tensor(x, requires_grad=True)
+        t = Tensor._wrap(x, requires_grad=True)
         start = time.perf_counter()
         y = spec(t)
         y.backward(np.ones(y.shape, dtype=np.float32))

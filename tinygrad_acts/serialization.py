@@ -704,7 +704,7 @@ def _unflatten(node: Any, fetch: Callable[[Any], np.ndarray]) -> Any:
         if body[1] and arr.dtype.kind not in "fc":
             raise _BadFile(f"has a damaged structure record (a {arr.dtype} tensor that "
                            "requires grad)")
-        return Tensor(arr, requires_grad=body[1])
+        return Tensor._wrap(arr, requires_grad=body[1])
     if kind == "value":
         if body is not None and not isinstance(body, (bool, int, float, str)):
             raise _BadFile(f"has a damaged structure record (value {str(body)[:80]})")
@@ -999,7 +999,7 @@ def _relocation(map_location: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     def relocate(storage: np.ndarray) -> np.ndarray:
         raw = storage.ravel(order="K").view(np.uint8)
         try:
-            out = map_location(Tensor(raw), "cpu")
+            out = map_location(Tensor._wrap(raw), "cpu")
         except Exception as e:  # (the caller's function: its error, not the file's)
             raise _CallerError(e) from e
         if out is None or (isinstance(out, Tensor) and out._array is raw):

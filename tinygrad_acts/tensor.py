@@ -318,6 +318,9 @@ class Tensor:
             requires_grad = sizes[0]  # Tensor(data, requires_grad), positionally
         elif sizes:
             raise TypeError(f"Tensor: sizes must all be ints, got {(data, *sizes)}")
+        self._init(data, requires_grad, dtype)
+
+    def _init(self, data: Any, requires_grad: Any, dtype: Any) -> None:
         self._data = _as_array(data, dtype)
         if requires_grad:
             _check_float(self._array, "Tensor")
@@ -330,6 +333,14 @@ class Tensor:
         self._base = None  # (base, "index" | "reshape" | "permute" | "expand", arg) for a
         # view made in grad mode; (base, _NO_GRAD_VIEW, base's version then) under no_grad
         self._views = None  # a WeakSet of the views of this tensor that _sync_views updates
+
+    @staticmethod
+    def _wrap(data: Any, requires_grad: Any = False, dtype: Any = None) -> Tensor:
+        """The framework's own wrapping of data: an ndarray keeps its dtype and memory (the
+        public constructor ``Tensor(data)`` is torch's, which makes the default float)."""
+        t = Tensor.__new__(Tensor)
+        t._init(data, requires_grad, dtype)
+        return t
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
@@ -1576,7 +1587,7 @@ def _operand(x: Any) -> Any:
         return x
     if type(x) is np.ndarray and x.dtype.kind in "fiub":  # the common case, without checks
         return Tensor._make(x, False, None)
-    return Tensor(x)
+    return Tensor._wrap(x)
 
 
 def _ufunc_pair(op: Any) -> Callable:

@@ -174,7 +174,7 @@ def tensors(shape: Any = None, dtype: Any = np.float64, requires_grad: bool = Tr
         tensor([0., 0.], dtype=float64, requires_grad=True)
     """
     return arrays(shape, dtype, elements, min_value, max_value).map(
-        lambda a: Tensor(a, requires_grad=requires_grad))
+        lambda a: Tensor._wrap(a, requires_grad=requires_grad))
 
 
 def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3,
@@ -269,7 +269,7 @@ def activation_inputs(name: str, shape: Any = None, dtype: Any = np.float64,
 
     return (arrays(shape, dtype, None, min_value, max_value).map(keep_away)
             .filter(lambda x: _min_distance(x, kinks, spec.ties) >= 0.99 * margin)
-            .map(lambda a: Tensor(a, requires_grad=requires_grad)))
+            .map(lambda a: Tensor._wrap(a, requires_grad=requires_grad)))
 
 
 # --- running a property test in one call ------------------------------------------------

@@ -294,7 +294,7 @@ def _max_pool(who: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding:
         return y
     _, arg = C.max_scan(x._array, kernel, stride, dilation, pads, out)
     index = C.max_indices(arg, x.shape[2:], kernel, stride, dilation, pads)
-    return y, _unbatch(Tensor(index), unbatched)
+    return y, _unbatch(Tensor._wrap(index), unbatched)
 
 
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -508,7 +508,7 @@ def _adaptive_max(who: str, nd: int, x: Any, output_size: Any, return_indices: b
         return _unbatch(y, unbatched)
     index = C.adaptive_max_index(x._array, size) if 0 not in size else np.zeros(
         x.shape[:2] + size, np.int64)
-    return _unbatch(y, unbatched), _unbatch(Tensor(index), unbatched)
+    return _unbatch(y, unbatched), _unbatch(Tensor._wrap(index), unbatched)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:

@@ -72,7 +72,7 @@ def _stats(who: str, running_mean: Any, running_var: Any, x: Tensor, c: int) -> 
 def _update(running: Tensor, batch: np.ndarray, momentum: float) -> None:
     """running <- momentum * batch + (1 - momentum) * running, in place (torch's order)."""
     with no_grad():
-        running.copy_(Tensor(momentum * batch + (1 - momentum) * running._array))
+        running.copy_(Tensor._wrap(momentum * batch + (1 - momentum) * running._array))
 
 
 def _unbiased(var: np.ndarray, n: int) -> np.ndarray:

@@ -39,7 +39,7 @@ def _array(value: Any) -> np.ndarray:
 
 
 def _bool_tensor(arr: Any) -> Tensor:
-    return Tensor(np.asarray(arr, dtype=np.bool_))
+    return Tensor._wrap(np.asarray(arr, dtype=np.bool_))
 
 
 def _shown(value: Any) -> Any:

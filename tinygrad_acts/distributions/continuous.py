@@ -28,12 +28,12 @@ def _value(value: Any, like: Tensor) -> Tensor:
     """value as a Tensor (a number becomes one of like's dtype)."""
     if isinstance(value, Tensor):
         return value
-    return Tensor(np.asarray(value, dtype=like.dtype))
+    return Tensor._wrap(np.asarray(value, dtype=like.dtype))
 
 
 def _noise(draw: Any, shape: tuple, like: Tensor) -> Tensor:
     """A constant Tensor of ``draw(shape)`` (a numpy generator method) in like's dtype."""
-    return Tensor(np.asarray(draw(shape), dtype=like.dtype))
+    return Tensor._wrap(np.asarray(draw(shape), dtype=like.dtype))
 
 
 class _Univariate(Distribution):
@@ -285,7 +285,7 @@ class Exponential(_Univariate):
 
     @property
     def mode(self) -> Tensor:
-        return Tensor(np.zeros(self.rate.shape, dtype=self.rate.dtype))
+        return Tensor._wrap(np.zeros(self.rate.shape, dtype=self.rate.dtype))
 
     @property
     def stddev(self) -> Tensor:

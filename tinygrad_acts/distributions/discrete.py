@@ -27,13 +27,13 @@ def _one_of(probs: Any, logits: Any) -> None:
 
 def _softplus(x: Tensor) -> Tensor:
     """log(1 + e^x), stable for any x, with the exact slope sigmoid(x) (also at 0)."""
-    return logaddexp(x, Tensor(np.zeros((), dtype=x.dtype)))
+    return logaddexp(x, Tensor._wrap(np.zeros((), dtype=x.dtype)))
 
 
 def _as_float(value: Any, like: Tensor) -> Tensor:
     """value as a float Tensor (integers and numbers take like's dtype)."""
     if not isinstance(value, Tensor):
-        return Tensor(np.asarray(value, dtype=like.dtype))
+        return Tensor._wrap(np.asarray(value, dtype=like.dtype))
     return value if value.dtype.kind == "f" else value.to(like.dtype)
 
 
@@ -43,7 +43,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
 
 
 def _constant(arr: np.ndarray) -> Tensor:
-    return Tensor(arr)
+    return Tensor._wrap(arr)
 
 
 class Bernoulli(Distribution):
@@ -224,7 +224,7 @@ class Categorical(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._checked(value)
         if not isinstance(value, Tensor):
-            value = Tensor(np.asarray(value))
+            value = Tensor._wrap(np.asarray(value))
         index = value.long().unsqueeze(-1)
         shape = tuple(np.broadcast_shapes(index.shape[:-1], self.logits.shape[:-1]))
         log_pmf = self.logits.expand(shape + (self._num_events,))

@@ -127,7 +127,7 @@ def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
     shape = t.shape
     q_zero = np.broadcast_to((q.probs == 0).numpy(), shape)
     p_zero = np.broadcast_to((p.probs == 0).numpy(), shape)
-    t = where(Tensor(p_zero), 0.0, _infinite_where(Tensor(q_zero), t))
+    t = where(Tensor._wrap(p_zero), 0.0, _infinite_where(Tensor._wrap(q_zero), t))
     return t.sum(-1)
 
 

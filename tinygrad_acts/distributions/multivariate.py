@@ -69,7 +69,7 @@ class Dirichlet(Distribution):
         all_below = (self.concentration < 1).all(-1, keepdim=True)
         vertex = np.zeros(self.concentration.shape[-1], dtype=mode.dtype)
         vertex[0] = 1
-        return where(all_below, Tensor(vertex), mode)
+        return where(all_below, Tensor._wrap(vertex), mode)
 
     @property
     def variance(self) -> Tensor:
@@ -120,7 +120,7 @@ def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     lf = cholesky(precision.flip((-2, -1)))
     l_inv = lf.flip((-2, -1)).transpose(-2, -1)
     n = precision.shape[-1]
-    return solve_triangular(l_inv, Tensor(np.eye(n, dtype=precision.dtype)), upper=False)
+    return solve_triangular(l_inv, Tensor._wrap(np.eye(n, dtype=precision.dtype)), upper=False)
 
 
 def _matrix_arg(name: str, matrix: Any) -> Tensor:
@@ -231,7 +231,7 @@ class MultivariateNormal(Distribution):
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + L eps, eps ~ N(0, I)."""
         shape = self._extended_shape(sample_shape)
-        eps = Tensor(self._rng().standard_normal(shape).astype(self.loc.dtype))
+        eps = Tensor._wrap(self._rng().standard_normal(shape).astype(self.loc.dtype))
         return self.loc + (self._unbroadcasted_scale_tril @ _column(eps)).squeeze(-1)
 
     def log_prob(self, value: Any) -> Tensor:

@@ -61,8 +61,8 @@ def _split(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     branch it drops, but 0 * inf (a log or a tan at a pole) would still be NaN.
     """
     arr = x.numpy()
-    pole = Tensor((arr <= 0) & (arr == np.floor(arr)))
-    reflect = Tensor(arr < 0.5)
+    pole = Tensor._wrap((arr <= 0) & (arr == np.floor(arr)))
+    reflect = Tensor._wrap(arr < 0.5)
     xr = where(reflect & ~pole, x, 0.25)
     z = where(reflect, 1.0 - where(pole, 0.25, x), x)
     return pole, reflect, xr, z
@@ -73,7 +73,7 @@ def _shift_up(z: Tensor) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
     marks the elements that stepped, the value is 1 where they did not."""
     steps = []
     for _ in range(int(_SHIFT_TO)):
-        small = Tensor(z.numpy() < _SHIFT_TO)
+        small = Tensor._wrap(z.numpy() < _SHIFT_TO)
         if not small.numpy().any():
             break
         steps.append((small, where(small, z, 1.0)))
@@ -95,7 +95,7 @@ def _lgamma64(x: Tensor) -> Tensor:
         out = out - product.log()
     # NOTE: reflection: lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x) for x < 1/2
     reflected = math.log(math.pi) - (math.pi * xr).sin().abs().log() - out
-    infinite = pole | Tensor(x.numpy() == math.inf)  # NOTE: inf - inf above at x = inf
+    infinite = pole | Tensor._wrap(x.numpy() == math.inf)  # NOTE: inf - inf above at x = inf
     return where(infinite, math.inf, where(reflect, reflected, out))
 
 
@@ -109,7 +109,7 @@ def _digamma64(x: Tensor) -> Tensor:
         out = out - where(stepped, 1.0 / value, 0.0)
     # NOTE: reflection: digamma(x) = digamma(1 - x) - pi / tan(pi x) for x < 1/2
     out = where(reflect, out - math.pi / (math.pi * xr).tan(), out)
-    at_zero = Tensor(x.numpy() == 0)
+    at_zero = Tensor._wrap(x.numpy() == 0)
     return where(at_zero, -math.inf, where(pole, math.nan, out))
 
 
@@ -123,7 +123,7 @@ def _apply(fn: Any, x: Any) -> Any:
         arr = np.asarray(x)
         dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float32)
         with no_grad():
-            return fn(Tensor(arr.astype(np.float64))).numpy().astype(dtype, copy=False)
+            return fn(Tensor._wrap(arr.astype(np.float64))).numpy().astype(dtype, copy=False)
 
 
 def lgamma(x: Any) -> Any:
@@ -170,15 +170,15 @@ def _winitzki(y: np.ndarray) -> np.ndarray:
 
 def _erfinv64(y: Tensor) -> Tensor:
     arr = y.numpy()
-    inside = Tensor(np.abs(arr) < 1)
+    inside = Tensor._wrap(np.abs(arr) < 1)
     ys = where(inside, y, 0.0)  # NOTE: +-1 and beyond are handled below, not iterated
-    x = Tensor(_winitzki(ys.numpy()))
+    x = Tensor._wrap(_winitzki(ys.numpy()))
     for _ in range(3):
         slope = (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
         step = (x.erf() - ys) / slope
         x = x - step / (1.0 + x * step)
     edge = np.where(np.abs(arr) == 1, np.copysign(np.inf, arr), np.nan)
-    return where(inside, x, Tensor(edge))
+    return where(inside, x, Tensor._wrap(edge))
 
 
 def erfinv(x: Any) -> Any:

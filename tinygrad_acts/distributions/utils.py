@@ -41,7 +41,7 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
         if isinstance(v, Tensor):
             tensors.append(v)
         elif isinstance(v, numbers.Number):
-            tensors.append(Tensor(np.asarray(v, dtype=dtype)))
+            tensors.append(Tensor._wrap(np.asarray(v, dtype=dtype)))
         else:
             raise ValueError("Input arguments must all be instances of numbers.Number or "
                              f"Tensor (got {type(v).__name__})")

@@ -104,7 +104,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 def _write(tensor: Tensor, values: Any) -> Tensor:
     """Copy ``values`` into ``tensor`` in place (cast to its dtype), outside the graph."""
     with no_grad():
-        tensor.copy_(Tensor(np.asarray(values)))
+        tensor.copy_(Tensor._wrap(np.asarray(values)))
     return tensor
 
 

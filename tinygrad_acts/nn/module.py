@@ -387,7 +387,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             elif p.grad.requires_grad:  # a graph-connected grad (create_graph): cut it
-                p.grad = Tensor(np.zeros_like(p.grad._array))
+                p.grad = Tensor._wrap(np.zeros_like(p.grad._array))
             else:
                 p.grad._array.fill(0)
                 p.grad.bump_version()
@@ -579,7 +579,7 @@ class Module:
         for m in self.modules():
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
-                    new = Tensor(b._array.astype(dtype), requires_grad=b.requires_grad)
+                    new = Tensor._wrap(b._array.astype(dtype), requires_grad=b.requires_grad)
                     m._buffers[name] = new
                     object.__setattr__(m, name, new)
         for p in self.parameters():

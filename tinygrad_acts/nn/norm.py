@@ -53,9 +53,9 @@ class _NormBase(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+            self.register_buffer("running_mean", Tensor._wrap(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", Tensor._wrap(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, np.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -83,7 +83,7 @@ class _NormBase(Module):
         if (version is None or version < 2) and self.track_running_stats \
                 and key not in state_dict:
             counter = self.num_batches_tracked
-            state_dict[key] = Tensor(np.array(0, np.int64)) if counter is None else counter
+            state_dict[key] = Tensor._wrap(np.array(0, np.int64)) if counter is None else counter
 
     def reset_running_stats(self) -> None:
         """running_mean <- 0, running_var <- 1, num_batches_tracked <- 0 (in place)."""

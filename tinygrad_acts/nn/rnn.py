@@ -380,7 +380,7 @@ class RNNCellBase(Module):
         unbatched = x.ndim == 1
         x = x.unsqueeze(0) if unbatched else x
         if hx is None:
-            zeros = Tensor(np.zeros((x.shape[0], self.hidden_size), x.dtype))
+            zeros = Tensor._wrap(np.zeros((x.shape[0], self.hidden_size), x.dtype))
             return x, [zeros] * n, unbatched
         states = list(hx) if n == 2 else [hx]
         states = [s.unsqueeze(0) if unbatched and s.ndim == 1 else s for s in states]

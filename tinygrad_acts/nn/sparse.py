@@ -49,7 +49,7 @@ def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float)
     if big.size:
         scale = (max_norm / (norms[norms > max_norm] + 1e-7)).astype(weight.dtype)
         with no_grad():
-            weight[Tensor(big)] = weight[Tensor(big)] * Tensor(scale[:, None])
+            weight[Tensor._wrap(big)] = weight[Tensor._wrap(big)] * Tensor._wrap(scale[:, None])
 
 
 def _bags(who: str, idx: np.ndarray, offsets: Any, include_last_offset: bool
@@ -168,7 +168,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         keep = flat != pad
         bag = np.repeat(np.arange(counts.size), counts)
         flat, counts = flat[keep], np.bincount(bag[keep], minlength=counts.size)
-        p = None if p is None else p[Tensor(np.flatnonzero(keep))]
+        p = None if p is None else p[Tensor._wrap(np.flatnonzero(keep))]
     if mode == "max":
         return EmbeddingBagMax.apply(weight, idx=flat, counts=counts)
     freq = np.bincount(flat, minlength=n)[flat].astype(weight.dtype) \

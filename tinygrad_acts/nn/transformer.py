@@ -43,7 +43,7 @@ def _float_mask(mask: Any, name: str, dtype: np.dtype) -> Tensor | None:
         raise TypeError(f"MultiheadAttention: {name} must be a Tensor, not "
                         f"{type(mask).__name__}")
     if mask.dtype == np.bool_:
-        return Tensor(np.where(mask.numpy(), -np.inf, 0.0).astype(dtype))
+        return Tensor._wrap(np.where(mask.numpy(), -np.inf, 0.0).astype(dtype))
     if mask.dtype.kind != "f":
         raise AssertionError(f"only bool and floating types of {name} are supported, got "
                              f"{mask.dtype} (shape {mask.shape})")
@@ -604,4 +604,4 @@ class Transformer(Module):
         0 on and below it."""
         check_device(device)
         mask = np.triu(np.full((sz, sz), -np.inf), 1)
-        return Tensor(mask.astype(dtype or get_default_dtype()))
+        return Tensor._wrap(mask.astype(dtype or get_default_dtype()))

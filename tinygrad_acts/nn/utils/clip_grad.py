@@ -39,7 +39,7 @@ def get_total_norm(tensors: Tensors, norm_type: float | str = 2.0,
     order = float(norm_type)
     arrays = [t._array for t in _listed(tensors)]
     if not arrays:
-        return Tensor(np.array(0.0, np.float32))
+        return Tensor._wrap(np.array(0.0, np.float32))
     # NOTE: each tensor's norm in its own dtype, then the norm of the norms (PyTorch's
     # order of operations), so a float32 model gets float32 rounding, as in torch
     norms = [np.asarray(np.linalg.norm(a.ravel(), order), a.dtype) for a in arrays]
@@ -50,7 +50,7 @@ def get_total_norm(tensors: Tensors, norm_type: float | str = 2.0,
                            "is non-finite, so it cannot be clipped. To disable this error and "
                            "scale the gradients by the non-finite norm anyway, set "
                            "`error_if_nonfinite=False`")
-    return Tensor(total)
+    return Tensor._wrap(total)
 
 
 def clip_grads_with_norm_(parameters: Tensors, max_norm: float, total_norm: Tensor,
@@ -74,7 +74,7 @@ def clip_grads_with_norm_(parameters: Tensors, max_norm: float, total_norm: Tens
                       norm.dtype.type(1.0))
     with no_grad():
         for g in grads:
-            g.mul_(Tensor(coef))
+            g.mul_(Tensor._wrap(coef))
 
 
 def clip_grad_norm_(parameters: Tensors, max_norm: float, norm_type: float | str = 2.0,

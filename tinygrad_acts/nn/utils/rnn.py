@@ -34,7 +34,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     p = np.asarray(permutation._array if isinstance(permutation, Tensor) else permutation)
     out = np.empty_like(p, dtype=np.int64)
     out[p] = np.arange(p.size)
-    return Tensor(out)
+    return Tensor._wrap(out)
 
 
 class _PackedFields(NamedTuple):
@@ -225,9 +225,9 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     t, b = np.nonzero(np.arange(lens.max() if lens.size else 0)[:, None] < lens)
     b = b if order is None else order[b]
     data = input[b, t] if batch_first else input[t, b]
-    batch_sizes = Tensor((lens[None, :] > np.arange(lens[0] if lens.size else 0)[:, None])
+    batch_sizes = Tensor._wrap((lens[None, :] > np.arange(lens[0] if lens.size else 0)[:, None])
                          .sum(1).astype(np.int64))
-    sorted_indices = None if order is None else Tensor(order.astype(np.int64))
+    sorted_indices = None if order is None else Tensor._wrap(order.astype(np.int64))
     return PackedSequence(data, batch_sizes, sorted_indices, None)
 
 
@@ -269,7 +269,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     index = np.where(t < lens[cols], first[np.minimum(t, sizes.size)] + cols,
                      sequence.data.shape[0])
     padded = _gather(sequence.data, index.T if batch_first else index, padding_value)
-    return padded, Tensor(lens[cols].astype(np.int64))
+    return padded, Tensor._wrap(lens[cols].astype(np.int64))
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
