@@ -23,7 +23,7 @@ ENGINE = ["tensor.py", "autograd.py"]
 RULES = ["activations.py", *sorted(f"ops/{p.name}" for p in (PACKAGE / "ops").glob("*.py"))]
 SURFACE = sorted(f"api/{p.name}" for p in (PACKAGE / "api").glob("*.py"))
 ENGINE_BUDGET = 1850
-CORE_BUDGET = 10000
+CORE_BUDGET = 12000
 CLASS_BUDGET = 30
 
 
