@@ -218,8 +218,9 @@ def test_parameter_list_as_torch():
     assert pl[0].shape == (7,) and next(n for n, _ in pl.named_parameters()) == "0"
     with pytest.raises(IndexError, match="out of range"):
         pl[5]
-    pl[4] = "not a tensor"  # held, not registered
-    assert len(list(pl.parameters())) == 4
+    with pytest.raises(TypeError, match="cannot assign"):
+        pl[4] = "not a tensor"  # as torch's: an object may not replace a parameter
+    assert len(list(pl.parameters())) == 5
     assert repr(nn.ParameterList([ta.zeros(2, 3)])) == (
         "ParameterList(\n    (0): Parameter containing: [float32 of size 2x3]\n)")
 
@@ -237,7 +238,8 @@ def test_parameter_dict_as_torch():
         pd[3] = ta.ones(1)
     with pytest.raises(KeyError, match="attribute 'keys' already exists"):
         pd["keys"] = ta.ones(1)
-    assert repr(pd).startswith("ParameterDict(\n    (b): Parameter containing: [float32")
+    assert repr(pd).startswith("ParameterDict(\n    (b): Parameter containing: "
+                               "[torch.FloatTensor")  # torch's: the type name
 
 
 def test_containers_match_torch_state_dict_keys():

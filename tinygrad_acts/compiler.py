@@ -1796,7 +1796,8 @@ class _World:
                 for k, x in d.items():
                     if isinstance(x, Tensor):
                         self.entries.append(("hooks", x, None, None, f"{where}.{k}"))
-            for hooks in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks"):
+            for hooks in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
+                          "_backward_pre_hooks"):
                 d = attrs[hooks]
                 self.entries.append(("len", d, None, len(d), f"{where} ({hooks[1:-1]})"))
 

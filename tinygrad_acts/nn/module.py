@@ -9,9 +9,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..tensor import RemovableHandle, Tensor, check_device, is_dtype_name
+from ..autograd import is_recording
+from ..dtypes import get_default_dtype
+from ..tensor import RemovableHandle, Tensor, cat, check_device, is_dtype_name
+from ..views import multi_output
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["Module", "Parameter", "Buffer"]
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -52,10 +55,42 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True):
-        super().__init__(np.empty(0, np.float32) if data is None else data, requires_grad)
+        """As torch's: ``data``'s values and dtype, its memory and version counter shared
+        (a detached alias of a Tensor); an ndarray is taken as it is; ``Parameter()`` is an
+        empty tensor of the default float dtype."""
+        self._init(np.empty(0, get_default_dtype()) if data is None else data, requires_grad,
+                   None)
+        if isinstance(data, Tensor):
+            self._counter = data._counter
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """A Tensor that, assigned as a Module attribute, is registered as a buffer (as
+    torch 2.5+'s ``nn.Buffer``): ``persistent=False`` keeps it out of ``state_dict``.
+    Like torch's it is a detached alias of ``data`` (memory and version counter shared,
+    ``requires_grad`` kept); ``Buffer()`` is an empty tensor of the default float dtype.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> m = ta.nn.Module()
+        >>> m.count = ta.nn.Buffer(ta.zeros(1), persistent=False)
+        >>> [n for n, _ in m.named_buffers()], list(m.state_dict())
+        (['count'], [])
+    """
+
+    __slots__ = ("persistent",)
+    persistent: bool
+
+    def __init__(self, data: Any = None, *, persistent: bool = True):
+        if data is None:
+            data = Tensor._wrap(np.empty(0, get_default_dtype()))
+        alias = data.detach()  # torch's error for a non-tensor: no attribute 'detach'
+        self._init(alias._array, alias.requires_grad or data.requires_grad, None)
+        self._counter = alias._counter
+        self.persistent = bool(persistent)
 
 
 class Module:
@@ -76,12 +111,15 @@ class Module:
     _forward_pre_hooks: OrderedDict[int, Callable]
     _forward_hooks: OrderedDict[int, Callable]
     _backward_hooks: OrderedDict[int, Callable]
+    _backward_pre_hooks: OrderedDict[int, Callable]
+    _is_full_backward_hook: bool | None  # None: no backward hook yet; False: legacy ones
     _hooks_with_kwargs: set[int]  # ids of the (pre-)hooks registered with_kwargs=True
 
     def __init__(self) -> None:
         for name in ("_parameters", "_buffers", "_modules", "_forward_pre_hooks",
-                     "_forward_hooks", "_backward_hooks"):
+                     "_forward_hooks", "_backward_hooks", "_backward_pre_hooks"):
             object.__setattr__(self, name, OrderedDict())
+        object.__setattr__(self, "_is_full_backward_hook", None)
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_hooks_with_kwargs", set())
         object.__setattr__(self, "training", True)
@@ -94,6 +132,9 @@ class Module:
                                  "before assigning parameters or modules") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Module) and name in self.__dict__.get("_parameters", ()):
+            raise TypeError(f"cannot assign {_typename(value)!r} as parameter {name!r} "
+                            "(nn.Parameter or None expected)")
         if isinstance(value, (Parameter, Module)):
             params, modules = self._registries()
             own, other = (params, modules) if isinstance(value, Parameter) else (modules, params)
@@ -106,6 +147,9 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__!r} as buffer {name!r} "
                                 "(Tensor or None expected)")
             self._buffers[name] = value  # self.running_mean = new: the buffer is replaced
+            if isinstance(value, Buffer):  # an nn.Buffer brings its own persistence
+                (self._non_persistent_buffers_set.discard if value.persistent
+                 else self._non_persistent_buffers_set.add)(name)
         elif name in self.__dict__.get("_parameters", ()):
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r} "
@@ -116,6 +160,9 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__!r} as child module "
                                 f"{name!r} (nn.Module or None expected)")
             self._modules[name] = None
+        elif isinstance(value, Buffer):  # registered as a buffer, as in torch 2.5+
+            self.register_buffer(name, value, value.persistent)
+            return
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -189,32 +236,65 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._forward_hooks and not self._backward_hooks and \
-                not self._forward_pre_hooks:
+                not self._forward_pre_hooks and not self.__dict__.get("_backward_pre_hooks") \
+                and not _global.any:
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        for key, hook in list(self._forward_pre_hooks.items()):
-            args, kwargs = self._run_pre_hook(key, hook, args, kwargs)
-        if self._backward_hooks:
-            args, tracker = _BackwardHookCall.wrap_inputs(self, args)
-        out = self.forward(*args, **kwargs)
-        for key, hook in list(self._forward_hooks.items()):
-            if key in self._hooks_with_kwargs:
-                result = hook(self, args, kwargs, out)
-            else:
-                result = hook(self, args, out)
-            if result is not None:
-                out = result
-        if self._backward_hooks and isinstance(out, Tensor) and out.requires_grad:
-            out = tracker.watch_output(out)
-        return out
+        """torch's order: the global forward pre-hooks, then the module's; the backward
+        hooks' wrapping of the inputs; forward; the forward hooks (global first); the
+        wrapping of the outputs. If anything raises, the forward hooks registered with
+        ``always_call=True`` that have not run yet run (with output None) before the
+        error goes on; an error inside one of them becomes a warning."""
+        out: Any = None
+        called: set[int] = set()
+        try:
+            for key, hook in [*_global.forward_pre.items(), *self._forward_pre_hooks.items()]:
+                args, kwargs = self._run_pre_hook(key, hook, args, kwargs)
+            full = [*_global.backward.values(), *self._backward_hooks.values()]
+            pre = [*_global.backward_pre.values(),
+                   *self.__dict__.get("_backward_pre_hooks", {}).values()]
+            tracker = None
+            if full or pre:
+                tracker = _BackwardHookCall(self, len(args), full, pre)
+                args = tracker.wrap_inputs(args)
+            out = self.forward(*args, **kwargs)
+            for key, hook in [*_global.forward.items(), *self._forward_hooks.items()]:
+                called.add(key)
+                result = self._run_forward_hook(key, hook, args, kwargs, out)
+                if result is not None:
+                    out = result
+            if tracker is not None:
+                out = tracker.wrap_outputs(out)
+            return out
+        except Exception:
+            always = self.__dict__.get("_hooks_always_called", set()) | _global.always_called
+            for key, hook in [*_global.forward.items(), *self._forward_hooks.items()]:
+                if key not in always or key in called:
+                    continue
+                try:
+                    result = self._run_forward_hook(key, hook, args, kwargs, out)
+                    if result is not None:
+                        out = result
+                except Exception as e:  # noqa: BLE001 (torch's: the first error goes on)
+                    where = "global module" if key in _global.forward else "module"
+                    warnings.warn(f"{where} forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised "
+                                  f"in forward: {e}", stacklevel=3)
+            raise
+
+    def _run_forward_hook(self, key: int, hook: Callable, args: tuple, kwargs: dict,
+                          out: Any) -> Any:
+        if key in self._hooks_with_kwargs or key in _global.with_kwargs:
+            return hook(self, args, kwargs, out)
+        return hook(self, args, out)
 
     def _run_pre_hook(self, key: int, hook: Callable, args: tuple, kwargs: dict
                       ) -> tuple[tuple, dict]:
         """PyTorch's return-value rules: None keeps the inputs; a plain hook's non-tuple
         result becomes the one positional input; a with_kwargs hook returns (args, kwargs)."""
-        if key in self._hooks_with_kwargs:
+        if key in self._hooks_with_kwargs or key in _global.with_kwargs:
             result = hook(self, args, kwargs)
             if result is None:
                 return args, kwargs
@@ -236,25 +316,62 @@ class Module:
         ``with_kwargs``, ``hook(module, args, kwargs)`` returns None or ``(args, kwargs)``.
         ``prepend`` runs it before the hooks already registered. Returns a handle with
         ``remove()``."""
-        return _add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs and self)
+        return _add_hook(self._forward_pre_hooks, hook, prepend,
+                         self._hooks_with_kwargs if with_kwargs else None)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
         """``hook(module, args, output)`` (with ``with_kwargs``: ``hook(module, args, kwargs,
         output)``) runs after every forward; returning a value replaces the output.
-        ``prepend`` runs it first. Returns a handle with ``remove()``."""
-        return _add_hook(self._forward_hooks, hook, prepend, with_kwargs and self)
+        ``prepend`` runs it first. With ``always_call`` it runs even when forward (or a
+        hook) raised, with output None, as torch's. Returns a handle with ``remove()``."""
+        if always_call and "_hooks_always_called" not in self.__dict__:
+            object.__setattr__(self, "_hooks_always_called", set())
+        return _add_hook(self._forward_hooks, hook, prepend,
+                         self._hooks_with_kwargs if with_kwargs else None,
+                         self.__dict__["_hooks_always_called"] if always_call else None)
 
-    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to
-        the module's inputs have been computed (grad_input holds None for inputs that do
-        not require grad). Returns a handle with ``remove()``.
+        the module's positional inputs have been computed, as in PyTorch: both are tuples
+        (grad_input: None for a non-tensor argument, zeros for a tensor that needs no grad;
+        grad_output: None for an output that got no gradient). Returning a tuple of the
+        same length replaces grad_input (for the next hook, and for the graph: gradient
+        clipping or scaling); None keeps it. Hooks run in registration order (``prepend``
+        puts this one first). If no input requires grad, the hooks fire when the outputs'
+        gradients arrive, with a grad_input of Nones (and a warning, as torch's).
 
-        NOTE: unlike PyTorch, the hook's return value is ignored: it observes, it cannot
-        replace grad_input (use ``Tensor.register_hook`` on the input for that)."""
+        As in torch, the module's inputs and outputs then pass through an identity node
+        whose views may not change in place (``nn.ReLU(inplace=True)`` raises), and the
+        hooks are the ones registered when the module was called. Returns a handle with
+        ``remove()``."""
+        self._backward_kind(True)
+        return _add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs when the gradients with respect to the
+        module's outputs arrive, before the full backward hooks; returning a tuple of the
+        same length replaces grad_output (and so every gradient computed from it), None
+        keeps it. Returns a handle with ``remove()``."""
+        if "_backward_pre_hooks" not in self.__dict__:  # a module unpickled from before
+            object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """torch's deprecated hook. NOTE: here it is a full backward hook (torch's gives the
+        gradients of the last op inside the module, not of its inputs)."""
+        self._backward_kind(False)
         return _add_hook(self._backward_hooks, hook)
 
-    register_backward_hook = register_full_backward_hook
+    def _backward_kind(self, full: bool) -> None:
+        kind = self.__dict__.get("_is_full_backward_hook")
+        if kind is not None and kind != full:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward "
+                               "hooks on a single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", full)
 
     # --- walking the tree ---------------------------------------------------------------
 
@@ -332,6 +449,22 @@ class Module:
             if not isinstance(mod, Module):
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at a dotted path (``"features.0"``), as torch's: the parent must
+        exist; an existing attribute there must be a module; with ``strict`` the
+        attribute must exist already."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at a dotted path (``"fc1.weight"``)."""
@@ -437,9 +570,32 @@ class Module:
             for mname, m in self.named_modules(remove_duplicate=False):
                 key = prefix + mname if mname else prefix[:-1]
                 metadata[key] = {} if m._version is None else {"version": m._version}
-        for name, t in self._state_members():
-            destination[prefix + name] = t if keep_vars else t.detach()
+        extra = dict(self._extra_state_modules("get_extra_state"))
+        for key, m, _, t in self._state_slots(extra):
+            if t is None:  # torch's place for it: after the module's own tensors
+                destination[prefix + key] = m.get_extra_state()
+            else:
+                destination[prefix + key] = t if keep_vars else t.detach()
         return destination
+
+    def get_extra_state(self) -> Any:
+        """What ``state_dict`` saves under ``_extra_state`` for this module, when a subclass
+        overrides it (with ``set_extra_state`` to load it), as in torch."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should "
+                           "never be called: override get_extra_state() in the subclass")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Take back what ``get_extra_state`` returned (override both)."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should "
+                           "never be called: override set_extra_state() in the subclass")
+
+    def _extra_state_modules(self, method: str) -> list[tuple[str, Module]]:
+        """(key, module) for every module (under every name) whose class overrides
+        ``method`` (get_extra_state or set_extra_state)."""
+        base = getattr(Module, method)
+        return [((mname + "." if mname else "") + "_extra_state", m)
+                for mname, m in self.named_modules(remove_duplicate=False)
+                if getattr(type(m), method) is not base]
 
     #: torch's version number of a module's state dict layout (saved in ``_metadata``)
     _version: int | None = 1
@@ -448,15 +604,19 @@ class Module:
         """What a state dict holds: every parameter and persistent buffer under every name."""
         return [(key, t) for key, _, _, t in self._state_slots()]
 
-    def _state_slots(self) -> list[tuple[str, Module, str, Tensor]]:
+    def _state_slots(self, extra: dict | None = None) -> list[tuple[str, Module, str, Any]]:
         """(key, module, attribute name, tensor) of every parameter and persistent buffer,
-        under every name (a tied parameter once per module holding it)."""
-        out: list[tuple[str, Module, str, Tensor]] = []
+        under every name (a tied parameter once per module holding it); with ``extra``
+        (keys of extra states), ``(key, module, "_extra_state", None)`` after each such
+        module's tensors."""
+        out: list[tuple[str, Module, str, Any]] = []
         for mname, m in self.named_modules(remove_duplicate=False):
             dot = mname + "." if mname else ""
             out += [(dot + k, m, k, p) for k, p in m._parameters.items() if p is not None]
             out += [(dot + k, m, k, b) for k, b in m._buffers.items()
                     if b is not None and k not in m._non_persistent_buffers_set]
+            if extra and dot + "_extra_state" in extra:
+                out.append((dot + "_extra_state", m, "_extra_state", None))
         return out
 
     def _upgraded(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -509,8 +669,10 @@ class Module:
         state_dict = self._upgraded(state_dict)
         slots = self._state_slots()
         own = {key: t for key, _, _, t in slots}
+        extra = self._extra_state_modules("set_extra_state")
         missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        missing += [k for k, _ in extra if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own and k not in dict(extra)]
         values, problems = _checked_values(own, state_dict, assign)
         if strict:
             problems += [f"  missing key: {k}" for k in missing]
@@ -523,6 +685,9 @@ class Module:
             _assign_all(slots, state_dict, values)
         else:
             _copy_all_or_nothing([(own[k], v) for k, v in values.items()])
+        for key, m in extra:
+            if key in state_dict:
+                m.set_extra_state(state_dict[key])
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing -----------------------------------------------------------------------
@@ -532,7 +697,7 @@ class Module:
 
     def __repr__(self) -> str:
         lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
-                 for name, m in self.named_children()]
+                 for name, m in self._modules.items()]  # (a None child prints, as torch's)
         extra = self.extra_repr()
         if not lines and "\n" not in extra:
             return f"{type(self).__name__}({extra})"
@@ -568,22 +733,35 @@ class Module:
     def cpu(self) -> Module:
         return self
 
+    def share_memory(self) -> Module:
+        """torch's move of the tensors into shared memory, for multiprocessing: a no-op
+        here (numpy arrays live in this process). Returns self."""
+        return self
+
+    def type(self, dst_type: Any) -> Module:
+        """Every parameter and buffer converted to ``dst_type`` (a dtype, its name, or
+        torch's type string ``"torch.DoubleTensor"``), as torch's. Returns self."""
+        names = {"torch.FloatTensor": np.float32, "torch.DoubleTensor": np.float64,
+                 "torch.HalfTensor": np.float16}
+        return self._convert_floats(np.dtype(names.get(dst_type, dst_type)), every=True)
+
     def cuda(self, device: Any = None) -> Module:
         check_device("cuda")
         return self  # pragma: no cover (check_device raises)
 
-    def _convert_floats(self, dtype: np.dtype) -> Module:
+    def _convert_floats(self, dtype: np.dtype, every: bool = False) -> Module:
         # NOTE: in place, so an optimizer (or anything else) holding the Parameter keeps it;
         # the version bump makes a graph that saved the old array refuse to backward.
-        # Buffers are replaced by converted copies, as in PyTorch; integer ones are kept.
+        # Buffers are replaced by converted copies, as in PyTorch; integer ones are kept
+        # (unless ``every``: Module.type converts all).
         for m in self.modules():
             for name, b in list(m._buffers.items()):
-                if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
+                if b is not None and (every or b.dtype.kind == "f") and b.dtype != dtype:
                     new = Tensor._wrap(b._array.astype(dtype), requires_grad=b.requires_grad)
                     m._buffers[name] = new
                     object.__setattr__(m, name, new)
         for p in self.parameters():
-            if p.dtype.kind == "f" and p.dtype != dtype:
+            if (every or p.dtype.kind == "f") and p.dtype != dtype:
                 p._array = p._array.astype(dtype)  # keeps the memory layout (order "K")
                 p.bump_version()
                 if p.grad is not None and p.grad.dtype.kind == "f":
@@ -695,7 +873,7 @@ def _assign_all(slots: list[tuple[str, Module, str, Tensor]], state: Mapping[str
             new = raw if isinstance(raw, Parameter) else Parameter(values[key])
             new.requires_grad_(old.requires_grad)
         else:
-            new = raw if isinstance(raw, Tensor) else Tensor(values[key])
+            new = raw if isinstance(raw, Tensor) else Tensor._wrap(values[key])
         setattr(module, name, new)
 
 
@@ -727,71 +905,272 @@ class _KeyedHandle(RemovableHandle):
     def remove(self) -> None:
         self._owner.pop(self._key, None)
 
+    def __enter__(self) -> _KeyedHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
 
 def _add_hook(hooks: OrderedDict[int, Callable], hook: Callable, prepend: bool = False,
-              with_kwargs: Any = None) -> RemovableHandle:
-    """Add ``hook`` under a fresh key (first with ``prepend``); ``with_kwargs`` is the
-    module when the hook takes the keyword arguments too."""
+              *flags: set[int] | None) -> RemovableHandle:
+    """Add ``hook`` under a fresh key (first with ``prepend``); the key goes into each of
+    ``flags`` given (the sets of hooks that take the keyword arguments, that always run)."""
     key = next(_hook_ids)
     hooks[key] = hook
     if prepend:
         hooks.move_to_end(key, last=False)
-    if with_kwargs:
-        with_kwargs._hooks_with_kwargs.add(key)
+    for flag in flags:
+        if flag is not None:
+            flag.add(key)
     return _KeyedHandle(hooks, key)
 
 
+class _GlobalHooks:
+    """The hooks of every module (torch's ``nn.modules.module.register_module_*_hook``),
+    run before each module's own."""
+
+    def __init__(self) -> None:
+        self.forward_pre: OrderedDict[int, Callable] = OrderedDict()
+        self.forward: OrderedDict[int, Callable] = OrderedDict()
+        self.backward: OrderedDict[int, Callable] = OrderedDict()
+        self.backward_pre: OrderedDict[int, Callable] = OrderedDict()
+        self.with_kwargs: set[int] = set()
+        self.always_called: set[int] = set()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.forward_pre or self.forward or self.backward or self.backward_pre)
+
+
+_global = _GlobalHooks()
+
+
+def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
+    """``hook(module, args)`` before the forward of every module (before its own
+    pre-hooks), with ``Module.register_forward_pre_hook``'s return rules."""
+    return _add_hook(_global.forward_pre, hook)
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """``hook(module, args, output)`` after the forward of every module (before its own
+    forward hooks), with ``Module.register_forward_hook``'s rules."""
+    return _add_hook(_global.forward, hook, False,
+                     _global.with_kwargs if with_kwargs else None,
+                     _global.always_called if always_call else None)
+
+
+def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
+    """``hook(module, grad_input, grad_output)`` for every module, before its own (see
+    ``Module.register_full_backward_hook``)."""
+    return _add_hook(_global.backward, hook)
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
+    """``hook(module, grad_output)`` for every module, before its own (see
+    ``Module.register_full_backward_pre_hook``)."""
+    return _add_hook(_global.backward_pre, hook)
+
+
+_NO_INPUT_GRAD_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module "
+    "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/main/"
+    "generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more "
+    "details.")
+_HOOK_NODE = "BackwardHookFunction"  # torch's node name, in the in-place error
+
+
+class _Packed:
+    """Tensors that require grad, packed into one flat tensor (``cat`` of their
+    flattenings, in one float dtype) and handed on as views of it: a hook on the flat
+    tensor's node sees all their gradients at once, when every one is complete, and its
+    return value replaces all of them (torch's ``BackwardHookFunction``, one node for
+    several tensors, from the single-output nodes this engine has). As torch's, the views
+    may not change in place (``views.multi_output``).
+
+    NOTE: it keeps shapes and dtypes only: the hook on the flat node refers to it, so a
+    tensor kept here would make a reference cycle through the graph."""
+
+    def __init__(self, tensors: list[Tensor]):
+        self.specs = [(t.shape, t.dtype, t.numel()) for t in tensors]
+        self.dtype = np.result_type(*[t.dtype for t in tensors])
+
+    def pack(self, tensors: list[Tensor], hook: Callable) -> tuple[tuple, list[Tensor]]:
+        """(the pieces of the flat tensor, the views handed on), ``hook`` on its node.
+        One tensor (the common case) needs no flattening: its copy is the flat tensor."""
+        if len(tensors) == 1:
+            flat = tensors[0].clone()
+            flat.register_hook(hook)
+            pieces = multi_output((flat[...],), _HOOK_NODE)
+            return pieces, list(pieces)
+        flat = cat([_cast(t.reshape(-1), self.dtype) for t in tensors])
+        flat.register_hook(hook)
+        pieces = multi_output(tuple(flat[o:o + n] for o, n in self._spans()), _HOOK_NODE)
+        return pieces, [_cast(p.view(shape), dtype) for p, (shape, dtype, _) in
+                        zip(pieces, self.specs)]
+
+    def _spans(self) -> list[tuple[int, int]]:
+        offsets = itertools.accumulate([n for _, _, n in self.specs], initial=0)
+        return [(o, n) for o, (_, _, n) in zip(offsets, self.specs)]
+
+    def split(self, flat: Tensor) -> list[Tensor]:
+        """The flat gradient as one gradient per tensor (its shape and dtype)."""
+        if len(self.specs) == 1:
+            return [flat]
+        return [_cast(flat[o:o + n].reshape(shape), dtype)
+                for (o, n), (shape, dtype, _) in zip(self._spans(), self.specs)]
+
+    def join(self, grads: list, what: str, module: Module) -> Tensor:
+        """The flat gradient of ``grads`` (None: zeros), each checked against its tensor."""
+        parts = []
+        for i, (g, (shape, dtype, _)) in enumerate(zip(grads, self.specs)):
+            if g is None:
+                g = Tensor._wrap(np.zeros(shape, dtype))
+            elif not isinstance(g, Tensor):
+                raise TypeError(f"{type(module).__name__}: a backward hook returned "
+                                f"{type(g).__name__} for {what}[{i}] (a Tensor or None expected)")
+            elif g.shape != shape:
+                raise RuntimeError(f"{type(module).__name__}: a backward hook changed the size "
+                                   f"of {what}[{i}]: {g.shape}, expected {shape}")
+            elif g.dtype != dtype:
+                raise RuntimeError(f"{type(module).__name__}: a backward hook changed the type "
+                                   f"of {what}[{i}]: {g.dtype}, expected {dtype}")
+            parts.append(g)
+        if len(parts) == 1:
+            return parts[0]
+        return cat([_cast(g.reshape(-1), self.dtype) for g in parts])
+
+
+def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
+    return t if t.dtype == dtype else t.to(dtype)
+
+
 class _BackwardHookCall:
-    """One forward call of a module with backward hooks: it records grad_output when the
-    output's gradient arrives and calls the hooks once the inputs' gradients are known.
+    """One forward call of a module with full backward hooks or pre-hooks, as torch's
+    ``BackwardHook``: the tensors that go in and come out are packed (``_Packed``). When
+    the outputs' gradients arrive, the pre-hooks see ``grad_output`` (a tuple, None for a
+    non-tensor output or one that got no gradient) and may replace it; when the inputs'
+    gradients are complete, the hooks see ``(grad_input, grad_output)`` (a tuple over the
+    positional arguments: None for a non-tensor, zeros for a tensor that needs no grad)
+    and each one's return value replaces grad_input for the next and for the graph.
+    The hooks are the ones registered when the module was called."""
 
-    Each backward pass through the call starts afresh when the output's gradient arrives
-    (so ``retain_graph=True`` and a second backward report the second pass's gradients)."""
-
-    def __init__(self, module: Module, n_inputs: int):
+    def __init__(self, module: Module, n_inputs: int, hooks: list[Callable],
+                 pre_hooks: list[Callable]):
         self.module = module
-        self.grad_output: Tensor | None = None
-        self.grad_input: list = [None] * n_inputs
-        self.needed = self.waiting = 0
-        self.input_nodes: list = []
+        self.hooks, self.pre_hooks = hooks, pre_hooks
+        self.n_inputs = n_inputs
+        self.inputs: _Packed | None = None  # None: no input requires grad
+        self.input_index: list[int] = []
+        self.constants: dict[int, tuple] = {}  # position -> (shape, dtype) of the others
+        self.outputs: _Packed | None = None
+        self.output_index: list[int] = []
+        self.n_outputs = 0
+        self.received: set[int] = set()
+        self.grad_outputs: tuple | None = None
 
-    @classmethod
-    def wrap_inputs(cls, module: Module, args: tuple) -> tuple[tuple, _BackwardHookCall]:
-        call = cls(module, len(args))
-        wrapped = []
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor) and a.requires_grad:
-                a = a.clone()  # a node of our own, so the hook sees only this call's gradient
-                a.register_hook(call._input_hook(i))
-                # NOTE: the id, not the node: the node's hooks hold this call, and a
-                # reference back would make a cycle that only gc.collect() frees
-                call.input_nodes.append(id(a.grad_fn))
-                call.needed += 1
-            wrapped.append(a)
-        call.waiting = call.needed
-        return tuple(wrapped), call
+    def wrap_inputs(self, args: tuple) -> tuple:
+        index = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if not index or not is_recording():
+            return args
+        self.input_index = index
+        self.constants = {i: (a.shape, a.dtype) for i, a in enumerate(args)
+                          if isinstance(a, Tensor) and i not in index}
+        tensors = [args[i] for i in index]
+        self.inputs = _Packed(tensors)
+        _, views = self.inputs.pack(tensors, self._input_hook)
+        new = list(args)
+        for i, v in zip(index, views):
+            new[i] = v
+        return tuple(new)
 
-    def watch_output(self, out: Tensor) -> Tensor:
-        if id(out.grad_fn) in self.input_nodes:  # the wrapped inputs are alive here
-            out = out.clone()  # forward returned its input (Identity): give the output a node
-        out.register_hook(self._output_hook)
-        return out
+    def wrap_outputs(self, out: Any) -> Any:
+        if not isinstance(out, (Tensor, tuple)):
+            warnings.warn("For backward hooks to be called, module output should be a Tensor "
+                          f"or a tuple of Tensors but received {type(out)}", stacklevel=4)
+            return out
+        items = (out,) if isinstance(out, Tensor) else tuple(out)
+        index = [i for i, a in enumerate(items) if isinstance(a, Tensor) and a.requires_grad]
+        if not index or not is_recording():
+            return out
+        self.n_outputs, self.output_index = len(items), index
+        tensors = [items[i] for i in index]
+        self.outputs = _Packed(tensors)
+        pieces, views = self.outputs.pack(tensors, self._output_hook)
+        for k, piece in enumerate(pieces):  # (to know which outputs got a gradient)
+            piece.register_hook(self._received(k))
+        new = list(items)
+        for i, v in zip(index, views):
+            new[i] = v
+        if isinstance(out, Tensor):
+            return new[0]
+        return tuple(new) if type(out) is tuple else type(out)(*new)
 
-    def _output_hook(self, grad: Tensor) -> None:
-        self.grad_output = grad
-        self.grad_input = [None] * len(self.grad_input)
-        self.waiting = self.needed
-        if self.waiting == 0:
-            self._fire()
-
-    def _input_hook(self, i: int) -> Callable:
+    def _received(self, k: int) -> Callable:
         def hook(grad: Tensor) -> None:
-            self.grad_input[i] = grad
-            self.waiting -= 1
-            if self.waiting == 0:
-                self._fire()
+            self.received.add(k)
         return hook
 
-    def _fire(self) -> None:
-        for hook in list(self.module._backward_hooks.values()):
-            hook(self.module, tuple(self.grad_input), (self.grad_output,))
+    def _output_hook(self, flat: Tensor) -> Tensor | None:
+        assert self.outputs is not None
+        grads: list = [None] * self.n_outputs
+        for k, (i, g) in enumerate(zip(self.output_index, self.outputs.split(flat))):
+            grads[i] = g if k in self.received else None
+        self.received = set()
+        grad_outputs = changed = tuple(grads)
+        for hook in self.pre_hooks:
+            result = hook(self.module, grad_outputs)
+            if result is None:
+                continue
+            if len(result) != len(grad_outputs):
+                raise RuntimeError(f"Backward pre hook returned an invalid number of "
+                                   f"grad_output, got {len(result)}, but expected "
+                                   f"{len(grad_outputs)}")
+            grad_outputs = result
+        self.grad_outputs = grad_outputs
+        if self.inputs is None:
+            self._fire_without_inputs()
+        if changed is grad_outputs:
+            return None
+        return self.outputs.join([grad_outputs[i] for i in self.output_index],
+                                 "grad_output", self.module)
+
+    def _fire_without_inputs(self) -> None:
+        """torch's special case: no input requires grad, so the hooks fire now, with a
+        grad_input of Nones, and may not return gradients."""
+        warnings.warn(_NO_INPUT_GRAD_WARNING, stacklevel=2)
+        grad_inputs = (None,) * self.n_inputs
+        for hook in self.hooks:
+            result = hook(self.module, grad_inputs, self.grad_outputs)
+            if result is not None and not (isinstance(result, tuple)
+                                           and all(r is None for r in result)):
+                raise RuntimeError("Backward hook for Modules where no input requires "
+                                   "gradient should always return None or None for all "
+                                   "gradients.")
+        self.grad_outputs = None
+
+    def _input_hook(self, flat: Tensor) -> Tensor | None:
+        if self.grad_outputs is None:  # reached without the outputs (double backward)
+            return None
+        assert self.inputs is not None
+        grads: list = [None] * self.n_inputs
+        for i, g in zip(self.input_index, self.inputs.split(flat)):
+            grads[i] = g
+        for i, (shape, dtype) in self.constants.items():
+            grads[i] = Tensor._wrap(np.zeros(shape, dtype))
+        grad_input: Any = tuple(grads)
+        changed = False
+        for hook in self.hooks:
+            result = hook(self.module, grad_input, self.grad_outputs)
+            if result is None:
+                continue
+            if len(result) != len(grad_input):
+                raise RuntimeError(f"Backward hook returned an invalid number of grad_input, "
+                                   f"got {len(result)}, but expected {len(grad_input)}")
+            grad_input, changed = result, True
+        self.grad_outputs = None
+        if not changed:
+            return None
+        return self.inputs.join([grad_input[i] for i in self.input_index], "grad_input",
+                                self.module)
