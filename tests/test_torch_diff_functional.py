@@ -103,7 +103,6 @@ DELIBERATE: dict[str, td.Known] = {
 
 #: Differences still to fix, and where the fix lies.
 OPEN: dict[str, td.Known] = {
-    "interpolate(mode='bicubic')": _we_raise("mode 'bicubic'"),
     "interpolate(mode='area') of a 5-d input (adaptive_avg_pool3d)": _we_raise(
         "mode 'area' on a 5-d input"),
     "second derivatives of svdvals (nuclear / spectral norms) and scatter_reduce(prod)":

@@ -80,18 +80,6 @@ KNOWN: dict[str, Known] = {
         "into the last bag, float32 counts them in its mean only) (nn/sparse.py's NOTE)",
         lambda d: d.kind == "value" and _subject("EmbeddingBag")(d)
         and "include_last_offset=True" in d.source, ("EmbeddingBag", 8, "float64")),
-    "a loss of a float32 input and a float64 target": Known(
-        "mse_loss and binary_cross_entropy_with_logits keep the input's dtype where torch "
-        "promotes to float64, and binary_cross_entropy runs where torch refuses the mix "
-        "('Found dtype Double but expected Float')",
-        lambda d: _subject("MSELoss", "BCEWithLogitsLoss", "BCELoss", "L1Loss",
-                           "SmoothL1Loss", "HuberLoss")(d) and d.kind in ("dtype", "we-run")
-        and d.stage.endswith("forward"), ("MSELoss", 7, "float64"),
-        "tinygrad_acts/functional.py (mse_loss, binary_cross_entropy*)"),
-    "interpolate: bicubic is missing": Known(
-        "F.interpolate has no mode='bicubic' (NotImplementedError)",
-        lambda d: d.kind == "we-raise" and "bicubic" in d.ours, ("Upsample", 7, "float64"),
-        "tinygrad_acts/functional.py (interpolate)"),
     "prelu second derivative at 0": Known(
         "at x = 0 torch's prelu double backward gives 0 for the weight's second derivative, "
         "which contradicts finite differences of its own first derivative; the rule here "

@@ -8,7 +8,9 @@ losses (``F.cross_entropy``, ``F.nll_loss``, ``F.mse_loss``, ``F.binary_cross_en
 """
 from __future__ import annotations
 
+import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,7 +33,7 @@ from .ops.fused import (
     PairwiseDistance,
 )
 from .ops.losses import KLDiv, SmoothL1, SoftMargin, WeightedCrossEntropy
-from .ops.resample import Resample, linear_plan, nearest_plan
+from .ops.resample import Resample, cubic_plan, linear_plan, nearest_plan
 from .tensor import Tensor, _dim, generator
 
 # convolution, pooling and normalization live in api/conv.py and api/norm.py (their
@@ -40,10 +42,12 @@ from .api import conv as _conv  # isort: skip
 from .api import norm as _norm  # isort: skip
 from .api import attention as _attention  # isort: skip
 from .api import rnn as _rnn  # isort: skip
+from .api import functional_extras as _extras  # isort: skip
 from .api.conv import *  # noqa: F403  isort: skip
 from .api.norm import *  # noqa: F403  isort: skip
 from .api.attention import *  # noqa: F403  isort: skip
 from .api.rnn import *  # noqa: F403  isort: skip
+from .api.functional_extras import *  # noqa: F403  isort: skip
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu",
            "softplus", "silu", "gelu", "hardtanh", "maxout", "relu_", "sigmoid_", "tanh_",
@@ -54,11 +58,15 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "e
            "binary_cross_entropy_with_logits",
            # functional ops and the further losses
            "one_hot", "pad", "normalize", "cosine_similarity", "pairwise_distance", "softmin",
-           "glu", "dropout1d", "dropout2d", "embedding", "l1_loss", "smooth_l1_loss",
+           "glu", "dropout1d", "dropout2d", "dropout3d", "embedding", "l1_loss",
+           "smooth_l1_loss",
            "huber_loss", "kl_div", "embedding_bag", "interpolate", "upsample",
            "upsample_nearest", "upsample_bilinear", "margin_ranking_loss",
            "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
-           "multilabel_soft_margin_loss", "triplet_margin_loss", *_conv.__all__, *_norm.__all__,
+           "multilabel_soft_margin_loss", "triplet_margin_loss", "poisson_nll_loss",
+           "triplet_margin_with_distance_loss", "rrelu", "rrelu_", *_conv.__all__,
+           *_norm.__all__,
+           *_extras.__all__,
            *_attention.__all__,
            *_rnn.__all__]
 
@@ -529,7 +537,7 @@ def _soft_cross_entropy(x: Tensor, target: Any, reduction: str, w: Any = None,
     shape): l = -sum_c w_c t_c log_softmax(x)_c, the class dim being 1 (0 for one sample);
     with label smoothing e the target is (1 - e) t + e / C. The mean is over the samples."""
     dim = 1 if x.ndim > 1 else 0
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=x.dtype))
+    t = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target, dtype=x.dtype))
     if smoothing:
         t = t * (1 - smoothing) + smoothing / x.shape[dim]
     logp = x.log_softmax(dim)
@@ -576,6 +584,26 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
                      out_shape=shape if shape is not None else (len(t),))
 
 
+def _torch_name(t: Tensor) -> str:
+    """torch's name of a dtype in its messages (Float, Double, Long, Bool ...)."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return names.get(str(t.dtype), str(t.dtype))
+
+
+def _target_kind(who: str, x: Tensor, target: Tensor) -> None:
+    """torch's refusals of a bool or integer target tensor where a loss subtracts it or
+    writes the float result into the target's dtype."""
+    if target.dtype == np.bool_:
+        raise RuntimeError(f"{who}: Subtraction, the `-` operator, with a bool tensor is not "
+                           f"supported (target of shape {target.shape}); convert it with "
+                           ".float()")
+    if target.dtype.kind != "f":
+        raise RuntimeError(f"{who}: result type {_torch_name(x)} can't be cast to the desired "
+                           f"output type {_torch_name(target)} (target of shape "
+                           f"{target.shape}); convert it with .float()")
+
+
 def _same_shape_target(x: Tensor, target: Any, who: str) -> Any:
     t = target if isinstance(target, Tensor) else np.asarray(target)
     if t.shape != x.shape:
@@ -611,8 +639,8 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     """
     reduction = _legacy(size_average, reduce, reduction, "mse_loss")
     _check_reduction(reduction, "mse_loss")
-    x = _t(input, "mse_loss")
-    diff = x - _same_shape_target(x, target, "mse_loss")
+    x, t = _loss_pair(input, target, "mse_loss")  # NOTE: promotes, as torch (f32, f64 -> f64)
+    diff = x - t
     return _elementwise_loss(diff * diff, weight, reduction, "mse_loss")
 
 
@@ -644,6 +672,10 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     reduction = _legacy(size_average, reduce, reduction, "binary_cross_entropy")
     _check_reduction(reduction, "binary_cross_entropy")
     x = _t(input, "binary_cross_entropy")
+    if isinstance(target, Tensor) and target.dtype != x.dtype:  # NOTE: torch never casts here
+        raise RuntimeError(f"binary_cross_entropy: Found dtype {_torch_name(target)} but "
+                           f"expected {_torch_name(x)} (target of shape {target.shape}); "
+                           "convert the target with .to(input.dtype)")
     t = _same_shape_target(x, target, "binary_cross_entropy")
     _constant_weight(weight, "binary_cross_entropy")
     lo, hi = (float(x._array.min()), float(x._array.max())) if x._array.size else (0.0, 0.0)
@@ -685,6 +717,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     reduction = _legacy(size_average, reduce, reduction, "binary_cross_entropy_with_logits")
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x = _t(input, "binary_cross_entropy_with_logits")
+    if isinstance(target, Tensor) and target.dtype != x.dtype:
+        _target_kind("binary_cross_entropy_with_logits", x, target)
+        x = x.to(target.dtype)  # NOTE: torch computes in the target's float dtype
     t = _same_shape_target(x, target, "binary_cross_entropy_with_logits")
     _constant_weight(weight, "binary_cross_entropy_with_logits")
     _constant_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
@@ -745,18 +780,20 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
-    """The source position of each output position along one dim of size n. As torch, a
-    negative width crops first, and the padding wraps or mirrors the cropped part."""
-    lo = max(-before, 0)
-    n = max(n - lo - max(-after, 0), 0)
-    j = np.arange(-max(before, 0), n + max(after, 0))
+    """The source position of each output position along one dim of size n. As torch,
+    reflect and replicate mirror or repeat at the edges of the whole input (a negative
+    width only moves the window: reflect (-2, 3) of [1, 2, 3, 4] is [3, 4, 3, 2, 1]);
+    circular wraps around the part that the negative widths keep."""
+    j = np.arange(-before, n + after)  # each output's position in the whole input
     if mode == "replicate":
-        return lo + np.clip(j, 0, n - 1)
-    if mode == "circular":
-        return lo + j % n
-    period = 2 * (n - 1)  # reflect (the edge is not repeated)
-    j = np.abs(j) % period if period else np.zeros_like(j)
-    return lo + np.where(j >= n, period - j, j)
+        return np.clip(j, 0, n - 1)
+    if mode == "reflect":
+        period = 2 * (n - 1)  # the edge is not repeated
+        j = np.abs(j) % period if period else np.zeros_like(j)
+        return np.where(j >= n, period - j, j)
+    lo = max(-before, 0)  # circular wraps around the part the negative widths keep
+    kept = n - lo - max(-after, 0)
+    return lo + (j - lo) % kept if kept > 0 else j[:0]
 
 
 def _check_pad(x: Tensor, pad: Any, widths: list, mode: str, value: Any) -> None:
@@ -780,6 +817,17 @@ def _check_pad(x: Tensor, pad: Any, widths: list, mode: str, value: Any) -> None
         if mode == "circular" and (a > n or b > n):
             raise RuntimeError(f"pad: Padding value causes wrapping around more than once "
                                f"(padding ({a}, {b}) at dimension {d} of input {x.shape})")
+        kept = n - max(-a, 0) - max(-b, 0)
+        size = n + a + b  # NOTE: torch allows an empty result unless it pads one dim only
+        if size < 0 or (size == 0 and k == 1 and mode != "circular"):
+            raise RuntimeError(f"pad: input (size {n} at dimension {d}) is too small: the "
+                               f"padding ({a}, {b}) makes it {size} (input {list(x.shape)}, "
+                               f"mode {mode!r})")
+        if mode == "circular" and size > 0 and max(a, b, 0) > kept:
+            # NOTE: torch runs here and reads memory it never wrote (its result is garbage)
+            raise RuntimeError(f"pad: circular padding ({a}, {b}) at dimension {d} of input "
+                               f"{list(x.shape)} wraps more than the {max(kept, 0)} cells "
+                               "left after the negative padding crops it")
 
 
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -792,6 +840,10 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         mode: 'constant' (fill with ``value``, default 0), 'reflect' (mirror without the
             edge), 'replicate' (repeat the edge) or 'circular' (wrap around).
         value: the fill of 'constant' mode.
+
+    NOTE: with a negative width, reflect and replicate still mirror or repeat at the
+    edges of the whole input, and circular wraps the part that is kept, as torch; a
+    circular wrap wider than that part is refused (torch reads uninitialized memory).
 
     Shape:
         Input (*, d_k, ..., d_1), output with d_i + pad[2i - 2] + pad[2i - 1]. The other modes
@@ -931,6 +983,9 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
         >>> F.pairwise_distance(ta.tensor([[3.0, 0.0]]), ta.tensor([[0.0, 4.0]]), eps=0.0)
         tensor([5.])
     """
+    for t in (x1, x2):  # NOTE: torch subtracts first, and refuses a bool tensor there
+        if isinstance(t, Tensor) and t.dtype == np.bool_:
+            _target_kind("pairwise_distance", t, t)
     a, b, shape = _pair(x1, x2, "pairwise_distance")
     if not shape:  # two 0-d tensors: one-element vectors, as torch
         out = PairwiseDistance.apply(a.reshape(1), b.reshape(1), p=float(p), eps=eps,
@@ -1054,13 +1109,47 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.dropout2d(ta.ones(1, 2, 2, 2), training=False).shape
-        (1, 2, 2, 2)
+        torch.Size([1, 2, 2, 2])
     """
     x = _t(input, "dropout2d")
     if x.ndim < 2:
         raise RuntimeError(f"dropout2d: Feature dropout requires at least 2 dimensions in the "
                            f"input (shape {x.shape})")
     return _channel_dropout(x, p, training, inplace, "dropout2d", x.ndim > 1)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """dropout3d: zero each channel of a (N, C, D, H, W) or (C, D, H, W) input with
+    probability p and scale the rest by 1 / (1 - p). As torch, another number of dims warns
+    and is taken as unbatched (C, *).
+
+    Args:
+        input: (N, C, D, H, W) or (C, D, H, W).
+        p: the probability of zeroing a channel.
+        training: apply it (default True); with False, y = x.
+        inplace: multiply ``input`` in place.
+
+    Shape:
+        Input (N, C, D, H, W) or (C, D, H, W), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.dropout3d(ta.ones(1, 2, 2, 2, 2), training=False).shape
+        torch.Size([1, 2, 2, 2, 2])
+    """
+    x = _t(input, "dropout3d")
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if x.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. "
+                      "Note that dropout3d exists to provide channel-wise dropout on inputs "
+                      "with 3 spatial dimensions, a channel dimension, and an optional batch "
+                      "dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    return _channel_dropout(x, p, training, inplace, "dropout3d", x.ndim == 5)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
@@ -1170,6 +1259,8 @@ def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = 
         tensor(1.5000)
     """
     reduction = _legacy(size_average, reduce, reduction, "l1_loss")
+    if isinstance(target, Tensor) and target.dtype == np.bool_:
+        _target_kind("l1_loss", _t(input, "l1_loss"), target)
     x, t = _loss_pair(input, target, "l1_loss")
     return _elementwise_loss(SmoothL1.apply(x, t, beta=0.0, huber=False), weight, reduction,
                              "l1_loss")
@@ -1266,7 +1357,7 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     batchmean = reduction == "batchmean"
     reduction = _legacy(size_average, reduce, "mean" if batchmean else reduction, "kl_div")
     x = _t(input, "kl_div")
-    if x.dtype.kind != "f" and _t(target, "kl_div").dtype.kind != "f":
+    if x.dtype.kind != "f" or _t(target, "kl_div").dtype.kind != "f":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     x, t = _loss_pair(x, target, "kl_div")
     loss = KLDiv.apply(x, t, log_target=log_target)
@@ -1493,7 +1584,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,
     if x.ndim == 0:
         raise IndexError(f"{who}: Dimension specified as -1 but tensor has no dimensions "
                          f"(input shape {x.shape}: it needs a class dim)")
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    t = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target))
     _broadcast(who, x.shape, t.shape)
     loss = -(t * logsigmoid(x) + (1 - t) * logsigmoid(-x))
     if weight is not None:
@@ -1535,6 +1626,9 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     a, pos, neg = (_t(v, who) for v in (anchor, positive, negative))
+    for t in (pos, neg):
+        if t.dtype == np.bool_:
+            _target_kind(who, a, t)
     if not a.ndim == pos.ndim == neg.ndim:
         raise RuntimeError(f"{who}: The anchor, positive, and negative tensors are expected "
                            f"to have the same number of dimensions, but got: anchor "
@@ -1546,6 +1640,134 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     if swap:
         d_neg = d_neg.minimum(pairwise_distance(pos, neg, p, eps))
     return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """poisson_nll_loss: loss = exp(input) - target * input (log_input, the default), or
+    input - target * log(input + eps); with ``full``, Stirling's term target log(target) -
+    target + 0.5 log(2 pi target) is added where target > 1.
+
+    Args:
+        input: the predicted log-rates (or rates with log_input=False).
+        target: the counts, broadcastable against input.
+        log_input, full, eps: as above.
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        A scalar, or the broadcast shape with reduction='none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.poisson_nll_loss(ta.zeros(2), ta.ones(2))
+        tensor(1.)
+    """
+    reduction = _legacy(size_average, reduce, reduction, "poisson_nll_loss")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    x, t = _t(input, "poisson_nll_loss"), _t(target, "poisson_nll_loss")
+    try:
+        np.broadcast_shapes(x.shape, t.shape)
+    except ValueError:
+        raise RuntimeError(f"poisson_nll_loss: the shapes of input {x.shape} and target "
+                           f"{t.shape} do not broadcast") from None
+    loss = x.exp() - t * x if log_input else x - t * (x + eps).log()
+    if full:
+        stirling = t * t.log() - t + 0.5 * (2 * math.pi * t).log()
+        loss = loss + stirling.masked_fill(t <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Callable | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """triplet_margin_with_distance_loss: loss = max(d(a, p) - d(a, n) + margin, 0), with
+    any distance d (default F.pairwise_distance); ``swap`` uses min(d(a, n), d(p, n)).
+
+    Args:
+        anchor, positive, negative: tensors of one number of dims.
+        distance_function: (x1, x2) -> distances; None is pairwise_distance.
+        margin: a positive margin (default 1).
+        swap: the distance swap of Balntas et al.
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        A scalar, or the distances' shape with reduction='none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> a, p, n = ta.zeros(1, 2), ta.zeros(1, 2), ta.ones(1, 2)
+        >>> F.triplet_margin_with_distance_loss(a, p, n, margin=2.0).item() > 0.5
+        True
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, p, n = (_t(t, "triplet_margin_with_distance_loss") for t in (anchor, positive,
+                                                                     negative))
+    if not a.ndim == p.ndim == n.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {a.ndim}D, "
+                           f"positive {p.ndim}D, and negative {n.ndim}D inputs")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = dist(a, p), dist(a, n)
+    if swap:
+        d_neg = d_neg.minimum(dist(p, n))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """rrelu (randomized leaky relu): y = x for x > 0, a x otherwise, with a ~ U(lower,
+    upper) drawn per element in training, and a = (lower + upper) / 2 in eval (then it is
+    leaky_relu). dy/dx = 1 or a (a at x = 0, as torch).
+
+    Args:
+        input: a float tensor.
+        lower, upper: the range of the slope a (lower <= upper).
+        training: draw the slopes (default False).
+        inplace: overwrite ``input``.
+
+    Shape:
+        Output the same as input.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.rrelu(ta.tensor([-2.0, 1.0]), 0.25, 0.75)
+        tensor([-1.,  1.])
+    """
+    x = _t(input, "rrelu")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'rrelu: "leaky_relu_cpu" not implemented for {x.dtype} '
+                                  f"(input of shape {x.shape}), as in torch")
+    if lower > upper:
+        raise RuntimeError(f"rrelu: Lower bound should be less than or equal to the upper "
+                           f"bound (lower={lower}, upper={upper})")
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2, inplace)
+    slope = generator().uniform(lower, upper, x.shape)
+    noise = np.where(x._array > 0, 1, slope).astype(x.dtype)
+    return x.mul_(noise) if inplace else x * noise
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """rrelu in place (see ``rrelu``).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.rrelu_(ta.tensor([-2.0, 1.0]), 0.25, 0.75)
+        tensor([-1.,  1.])
+    """
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 # --- resampling: interpolate (upsample) -------------------------------------------------------
@@ -1615,7 +1837,13 @@ def _resample_mode(x: Tensor, mode: str, align_corners: Any) -> None:
     if mode in _LINEAR_MODES and x.ndim != _LINEAR_MODES[mode]:
         raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR_MODES[mode]}D input")
-    if mode in ("bicubic", "lanczos") or (mode == "area" and x.ndim == 5):
+    if mode == "bicubic" and x.ndim != 4:
+        raise NotImplementedError(f"Got {x.ndim}D input, but bicubic mode needs 4D input")
+    if mode == "bicubic" and x.dtype.kind != "f":
+        raise NotImplementedError(f'"compute_indices_weights_cubic" not implemented for '
+                                  f"{x.dtype} (interpolate, input shape {x.shape}; torch's "
+                                  "uint8 bicubic is not implemented in tinygrad_acts)")
+    if mode == "lanczos" or (mode == "area" and x.ndim == 5):
         raise NotImplementedError(f"interpolate: mode {mode!r} on a {x.ndim}-d input (shape "
                                   f"{x.shape}) is not implemented in tinygrad_acts")
     kind = "linear" if mode in _LINEAR_MODES else "nearest"
@@ -1640,7 +1868,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         size: the output's spatial size (an int for every dim, or one per dim).
         scale_factor: a multiplier per spatial dim instead (the size is floor(n * s)).
         mode: 'nearest' (default), 'nearest-exact' (floor((i + 0.5) s)), 'linear' (3-d),
-            'bilinear' (4-d), 'trilinear' (5-d) or 'area' (adaptive average pooling).
+            'bilinear' (4-d), 'bicubic' (4-d; 4 taps per dim, Keys' kernel a = -0.75,
+            border pixels repeated), 'trilinear' (5-d) or 'area' (adaptive average pooling).
         align_corners: linear modes only: False (None, the default, means False, without
             a warning, as torch 2.x) samples at pixel centres; True lines up the corners.
         recompute_scale_factor: with ``scale_factor``, sample at n_in / n_out (the size's
@@ -1676,7 +1905,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if mode == "area":
         pool = _conv.adaptive_avg_pool1d if x.ndim == 3 else _conv.adaptive_avg_pool2d
         return pool(x, tuple(out))
-    if mode in _LINEAR_MODES:
+    if mode == "bicubic":
+        plans = tuple(cubic_plan(n, m, s, bool(align_corners), x.dtype)
+                      for n, m, s in zip(x.shape[2:], out, scales))
+    elif mode in _LINEAR_MODES:
         plans = tuple(linear_plan(n, m, s, bool(align_corners), x.dtype)
                       for n, m, s in zip(x.shape[2:], out, scales))
     else:

@@ -1,5 +1,5 @@
-"""F.conv1d / conv2d / conv_transpose2d / max_pool / avg_pool / adaptive pools / unfold /
-fold: the functional forms (functional.py exports this module's __all__).
+"""F.conv1d / 2d / 3d, conv_transpose1d / 2d / 3d, max / avg / adaptive pools (1-d to 3-d),
+unfold / fold: the functional forms (functional.py exports this module's __all__).
 
 These check the arguments as torch does (same errors, naming the op and the shapes), turn
 an unbatched input into a batch of one, and call the rules in ``ops/conv.py``.
@@ -17,7 +17,11 @@ from ..tensor import Tensor, _tensor_arg
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "unfold",
-           "fold"]
+           "fold", "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d",
+           "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices"]
 
 
 # --- argument checks -------------------------------------------------------------------------
@@ -250,7 +254,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         >>> import tinygrad_acts as ta
         >>> import tinygrad_acts.functional as F
         >>> F.conv_transpose2d(ta.ones(1, 1, 2, 2), ta.ones(1, 1, 2, 2), stride=2).shape
-        (1, 1, 4, 4)
+        torch.Size([1, 1, 4, 4])
     """
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
@@ -598,8 +602,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
         raise RuntimeError(f"unfold: given input of shape {x.shape}, kernel_size={kernel}, "
                            f"dilation={dilation}, padding={pads}, the array of sliding "
                            f"blocks {out} is empty")
-    cols = C.Unfold.apply(x, kernel=kernel, stride=stride, dilation=dilation, pads=pads)
-    y = cols.reshape(x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out))
+    y = C.Unfold.apply(x, kernel=kernel, stride=stride, dilation=dilation, pads=pads,
+                       flat=True)
     return _unbatch(y, unbatched)
 
 
@@ -643,6 +647,235 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
                            f"dilation={dilation}, padding={pads}, stride={stride}, expected "
                            f"input's dimension 2 to be the number of blocks {out}, but got "
                            f"input of shape {x.shape}")
-    cols = cols.reshape(cols.shape[0], cols.shape[1] // k, *kernel, *out)
-    y = C.Fold.apply(cols, size=size, stride=stride, dilation=dilation, pads=pads)
+    y = C.Fold.apply(cols, size=size, stride=stride, dilation=dilation, pads=pads,
+                     kernel=kernel)
     return _unbatch(y, x.ndim == 2)
+
+
+# --- 3-d forms and the *_with_indices names (the same rules, three spatial dims) ------------
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D convolution (cross-correlation, as torch): y[n, o, d, h, w] = b[o] +
+    sum_{c, i, j, k} W[o, c, i, j, k] x[n, c, d s + i, h s + j, w s + k] (x zero-padded).
+
+    Args:
+        input: (N, C_in, D, H, W) or (C_in, D, H, W).
+        weight: (C_out, C_in / groups, kD, kH, kW), torch's layout.
+        bias: (C_out,) or None.
+        stride, padding, dilation: ints or triples; padding also "valid" or "same".
+        groups: split the channels into this many independent convolutions.
+
+    Shape:
+        Output (N, C_out, D_out, H_out, W_out), D_out = floor((D + 2 p - d (kD - 1) - 1) / s)
+        + 1 (H, W likewise).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.conv3d(ta.ones(1, 1, 3, 3, 3), ta.ones(1, 1, 2, 2, 2)).shape
+        torch.Size([1, 1, 2, 2, 2])
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """3-D transposed convolution (the gradient of conv3d with respect to its input).
+
+    Args:
+        input: (N, C_in, D, H, W) or (C_in, D, H, W).
+        weight: (C_in, C_out / groups, kD, kH, kW), torch's layout.
+        bias: (C_out,) or None.
+        stride, padding, output_padding, dilation: ints or triples.
+        groups: independent channel groups.
+
+    Shape:
+        Output D_out = (D - 1) s - 2 p + d (kD - 1) + output_padding + 1 (H, W likewise).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.conv_transpose3d(ta.ones(1, 1, 2, 2, 2), ta.ones(1, 1, 2, 2, 2), stride=2).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """3-D max pooling: y[n, c, d, h, w] = the max of x's window at (d s - p, h s - p,
+    w s - p); the gradient goes to the window's first max (row-major), as torch.
+
+    Args:
+        input: (N, C, D, H, W) or (C, D, H, W).
+        kernel_size: the window (int or triple); stride: its step (default: kernel_size).
+        padding: -inf border (at most half the kernel); dilation: cell spacing.
+        ceil_mode: round the output size up (last, partial windows).
+        return_indices: also return each winner's flat position (d H + h) W + w (int64).
+
+    Shape:
+        Output (N, C, D_out, H_out, W_out), D_out = floor((D + 2 p - d (kD - 1) - 1) / s) + 1.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.max_pool3d(ta.arange(8.0).reshape(1, 1, 2, 2, 2), 2)
+        tensor([[[[[7.]]]]])
+    """
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, return_indices)
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """3-D average pooling: y = the sum of x's window divided by its size (its cells inside
+    x only, without count_include_pad), or by divisor_override.
+
+    Args:
+        input: (N, C, D, H, W) or (C, D, H, W).
+        kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override: as
+            avg_pool2d's, with triples.
+
+    Shape:
+        Output (N, C, D_out, H_out, W_out), D_out = floor((D + 2 p - kD) / s) + 1.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.avg_pool3d(ta.arange(8.0).reshape(1, 1, 2, 2, 2), 2)
+        tensor([[[[[3.5000]]]]])
+    """
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """3-D adaptive average pooling: output (i, j, k) is the mean of x over the adaptive
+    window [floor(i D / D_out), ceil((i + 1) D / D_out)) by the H and W windows likewise.
+
+    Args:
+        input: (N, C, D, H, W) or (C, D, H, W).
+        output_size: an int or (D_out, H_out, W_out); None keeps that input size.
+
+    Shape:
+        Output (N, C, D_out, H_out, W_out).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.adaptive_avg_pool3d(ta.arange(8.0).reshape(1, 1, 2, 2, 2), 1)
+        tensor([[[[[3.5000]]]]])
+    """
+    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """3-D adaptive max pooling: output (i, j, k) is the max of x over its adaptive window;
+    the gradient goes to the window's first max (row-major), as torch.
+
+    Args:
+        input: (N, C, D, H, W) or (C, D, H, W).
+        output_size: an int or (D_out, H_out, W_out); None keeps that input size.
+        return_indices: also return each winner's flat position (d H + h) W + w (int64).
+
+    Shape:
+        Output (N, C, D_out, H_out, W_out).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.adaptive_max_pool3d(ta.arange(8.0).reshape(1, 1, 2, 2, 2), 1)
+        tensor([[[[[7.]]]]])
+    """
+    return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """max_pool1d that always returns (values, indices), as torch's (``return_indices`` is
+    accepted and ignored, as there).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.max_pool1d_with_indices(ta.tensor([[[1.0, 3.0, 2.0, 5.0]]]), 2)
+        (tensor([[[3., 5.]]]), tensor([[[1, 3]]]))
+    """
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """max_pool2d that always returns (values, indices), each index h * W + w.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.max_pool2d_with_indices(ta.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2)[1]
+        tensor([[[[2]]]])
+    """
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, True)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """max_pool3d that always returns (values, indices), each index (d H + h) W + w.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.max_pool3d_with_indices(ta.arange(8.0).reshape(1, 1, 2, 2, 2), 2)[1]
+        tensor([[[[[7]]]]])
+    """
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """adaptive_max_pool1d that always returns (values, indices).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.adaptive_max_pool1d_with_indices(ta.tensor([[[1.0, 4.0, 3.0, 2.0]]]), 2)[1]
+        tensor([[[1, 2]]])
+    """
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """adaptive_max_pool2d that always returns (values, indices), each index h * W + w.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.adaptive_max_pool2d_with_indices(ta.arange(4.0).reshape(1, 1, 2, 2), 1)[1]
+        tensor([[[[3]]]])
+    """
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """adaptive_max_pool3d that always returns (values, indices), each index
+    (d H + h) W + w.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.adaptive_max_pool3d_with_indices(ta.arange(8.0).reshape(1, 1, 2, 2, 2), 1)[1]
+        tensor([[[[[7]]]]])
+    """
+    return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, True)

@@ -1,4 +1,4 @@
-"""F.batch_norm / layer_norm / group_norm / instance_norm: the functional forms
+"""F.batch_norm / layer_norm / group_norm / instance_norm / rms_norm: the functional forms
 (functional.py exports this module's __all__).
 
 Each checks its arguments as torch does (the same errors, naming the op and the shapes),
@@ -17,7 +17,7 @@ from ..autograd import no_grad
 from ..ops.norm import Norm, moments
 from ..tensor import Tensor
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
 
 
 def _input(who: str, x: Any, kernel: str) -> Tensor:
@@ -279,3 +279,49 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     mean, var = moments(x._array.reshape(view), axes)
     return Norm.apply(x, w, b, view=view, axes=axes, wview=(1, g, c // g, 1), eps=eps,
                       mean=mean, var=var, batch=True)
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """rms_norm: y = x / sqrt(mean(x^2) + eps) * weight, the mean over the last
+    len(normalized_shape) dims (no centring, no bias), composed from the ops.
+
+    NOTE: eps=None is torch's default: the machine epsilon of x's dtype
+    (``finfo(dtype).eps``, 1.19e-07 for float32), not a fixed number. The result has x's
+    dtype, as torch's.
+
+    Args:
+        input: (*, normalized_shape), a float tensor.
+        normalized_shape: the trailing shape normalized over (a tuple or list of ints).
+        weight: of shape normalized_shape, or None.
+        eps: added to the mean square; None for the dtype's epsilon.
+
+    Shape:
+        Input (*, normalized_shape), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.rms_norm(ta.tensor([[3.0, -4.0]]), (2,), eps=0.0)
+        tensor([[ 0.8485, -1.1314]])
+    """
+    x = _input("rms_norm", input, "rms_norm")
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if not k:
+        raise RuntimeError("rms_norm: Expected normalized_shape to be at least "
+                           "1-dimensional, i.e., containing at least one element, but got "
+                           "normalized_shape = []")
+    if k > x.ndim or x.shape[x.ndim - k:] != shape:
+        raise RuntimeError(f"rms_norm: Given normalized_shape={list(shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+                           f"size {x.shape}")
+    w = _param("rms_norm", "weight", weight, x, math.prod(shape), shape, like=None)
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+    if w is not None:
+        y = y * w
+    return y if y.dtype == x.dtype else y.to(x.dtype)

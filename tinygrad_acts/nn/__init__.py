@@ -14,7 +14,9 @@ from . import (
     layers,
     losses,
     module,
+    modules,  # noqa: F401 (torch.nn.modules.module)
     norm,
+    padding,
     rnn,
     sparse,
     transformer,
@@ -27,6 +29,7 @@ from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .module import *  # noqa: F403
 from .norm import *  # noqa: F403
+from .padding import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403
 from .transformer import *  # noqa: F403
@@ -37,7 +40,7 @@ sys.modules[__name__ + ".functional"] = functional
 # each module's __all__ is what nn exports: a new layer or loss is listed there only
 __all__ = [*module.__all__, *layers.__all__, *activation.__all__, *losses.__all__,
            *conv.__all__, *norm.__all__, *rnn.__all__, *sparse.__all__, *transformer.__all__,
-           *upsampling.__all__,
+           *upsampling.__all__, *padding.__all__,
            "init", "utils", "functional"]
 
 _made: dict = {}

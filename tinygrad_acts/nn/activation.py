@@ -18,7 +18,8 @@ from .module import Module, Parameter
 __all__ = ["Activation", "activation_module", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "ELU", "Softplus", "SiLU", "GELU", "Hardtanh",
            "ReLU6", "Hardsigmoid", "Softsign", "SELU", "CELU", "Softshrink", "Hardshrink",
-           "Threshold", "Tanhshrink", "Mish", "Hardswish", "LogSigmoid", "PReLU"]
+           "Threshold", "Tanhshrink", "Mish", "Hardswish", "LogSigmoid", "PReLU", "RReLU",
+           "Softmax2d"]
 
 
 class Activation(Module):
@@ -193,3 +194,60 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.weight.shape[0]}"
+
+
+# --- RReLU and Softmax2d: torch's activation modules built on F. ---------------------------
+
+
+class RReLU(Module):
+    """rrelu: y = x if x > 0 else a * x, a ~ U(lower, upper) per element in training, and
+    a = (lower + upper) / 2 in eval mode (``F.rrelu``).
+
+    Args:
+        lower, upper: the slope's range (defaults 1/8 and 1/3).
+        inplace: overwrite the input (default False).
+
+    Shape:
+        Input (*), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> m = ta.nn.RReLU(0.25, 0.75).eval()
+        >>> m(ta.tensor([-2.0, 3.0]))
+        tensor([-1.,  3.])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        from .. import functional as F
+
+        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")
+
+
+class Softmax2d(Module):
+    """softmax over the channels of each pixel: y = softmax(x, dim=-3).
+
+    Shape:
+        Input (N, C, H, W) or (C, H, W), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.Softmax2d()(ta.zeros(1, 2, 1, 1)).flatten()
+        tensor([0.5000, 0.5000])
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Softmax2d: argument 'input' must be Tensor, not "
+                            f"{type(x).__name__}")
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {x.ndim}D "
+                             f"instead (shape {x.shape})")
+        return x.softmax(-3)

@@ -271,7 +271,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.init.xavier_normal_(ta.empty(3, 4)).shape
-        (3, 4)
+        torch.Size([3, 4])
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
@@ -315,7 +315,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.init.kaiming_normal_(ta.empty(8, 3, 5, 5), mode="fan_out").shape
-        (8, 3, 5, 5)
+        torch.Size([8, 3, 5, 5])
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:

@@ -1,5 +1,6 @@
-"""Layers: Linear, Dropout, Maxout, Identity, Flatten, and the containers Sequential,
-ModuleList, ModuleDict, ParameterList and ParameterDict."""
+"""Layers: Linear, LazyLinear, Bilinear, the dropouts, Maxout, Identity, Flatten, the
+shuffles, and the containers Sequential, ModuleList, ModuleDict, ParameterList and
+ParameterDict."""
 from __future__ import annotations
 
 import math
@@ -15,7 +16,9 @@ from .module import Module, Parameter
 
 __all__ = ["Linear", "Dropout", "Maxout", "Identity", "Flatten", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict",
-           "Dropout1d", "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Softmin", "GLU"]
+           "Dropout1d", "Dropout2d", "CosineSimilarity", "PairwiseDistance", "Softmin", "GLU",
+           "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "PixelShuffle",
+           "PixelUnshuffle", "ChannelShuffle", "Bilinear", "LazyLinear"]
 
 
 def _check_tensor(x: Any, who: str, op: str) -> None:
@@ -60,7 +63,7 @@ class Linear(Module):
         >>> import tinygrad_acts as ta
         >>> layer = ta.nn.Linear(3, 4)
         >>> layer(ta.randn(2, 3)).shape
-        (2, 4)
+        torch.Size([2, 4])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -145,7 +148,7 @@ class Maxout(Module):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.Maxout(3, 4, pieces=2)(ta.randn(5, 3)).shape
-        (5, 4)
+        torch.Size([5, 4])
     """
 
     def __init__(self, in_features: int, out_features: int, pieces: int = 2, bias: bool = True):
@@ -284,6 +287,48 @@ class Sequential(Module):
         del self[key]
         return popped
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of both's modules, numbered 0, 1, ... (torch's)."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        offset = len(self)
+        for i, m in enumerate(list(other)):
+            self.add_module(str(i + offset), m)
+        return self
+
+    def _factor(self, other: Any) -> int:
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return other
+
+    def __mul__(self, other: int) -> Sequential:
+        """The modules repeated ``other`` times (the same module objects, as torch's)."""
+        return Sequential(*(list(self) * self._factor(other)))
+
+    def __rmul__(self, other: int) -> Sequential:
+        return self.__mul__(other)
+
+    def __imul__(self, other: int) -> Sequential:
+        modules = list(self)
+        offset = len(self)
+        for _ in range(self._factor(other) - 1):
+            for i, m in enumerate(modules):
+                self.add_module(str(i + offset), m)
+            offset += len(modules)
+        return self
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
 
 class ModuleList(Module):
     """A list of modules whose parameters are registered (index it; it has no forward).
@@ -306,11 +351,61 @@ class ModuleList(Module):
             self.append(m)
         return self
 
+    def _key(self, index: int) -> str:
+        """torch's: the key of the index-th module (negative counts from the end)."""
+        n, i = len(self), operator.index(index)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range")
+        return str(i % n)
+
     def __getitem__(self, index: int | slice) -> Any:
-        items = list(_held(self).values())
         if isinstance(index, slice):
-            return ModuleList(items[index])
-        return items[index]
+            return type(self)(list(_held(self).values())[index])
+        return _held(self)[self._key(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        setattr(self, self._key(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove a module (or a slice of them); the rest are renumbered 0, 1, ... as torch."""
+        keys = list(_held(self))[index] if isinstance(index, slice) else [self._key(index)]
+        gone = set(keys)
+        self._renumber([m for k, m in _held(self).items() if k not in gone])
+
+    def _renumber(self, modules: list[Module]) -> None:
+        for key in list(_held(self)):
+            delattr(self, key)
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index`` (0 <= index; past the end appends).
+        NOTE: torch's own insert fails on a negative index (a KeyError), so it is refused."""
+        index = operator.index(index)
+        if index < 0:
+            raise IndexError(f"ModuleList.insert: index {index} is negative (torch's "
+                             "ModuleList.insert does not support negative indices)")
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        items = list(_held(self).values())
+        items.insert(index, module)
+        self._renumber(items)
+
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module at ``key`` (a slice gives a ModuleList)."""
+        popped = self[key]
+        del self[key]
+        return popped
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of both's modules (``other`` any iterable of modules)."""
+        return ModuleList([*self, *other])
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -472,10 +567,9 @@ class ParameterList(Module):
         return getattr(self, self._index(idx))
 
     def __setitem__(self, idx: int, value: Any) -> None:
-        name, value = self._index(idx), _as_parameter(value)
-        if name in self._parameters and not isinstance(value, Parameter):
-            del self._parameters[name]  # an object replaces a parameter: unregister it
-        setattr(self, name, value)
+        """As torch's: a Tensor becomes a Parameter; an object cannot replace a parameter
+        (``setattr``'s TypeError), only another object."""
+        setattr(self, self._index(idx), _as_parameter(value))
 
     def __len__(self) -> int:
         return self._size
@@ -501,6 +595,9 @@ class ParameterList(Module):
 
     def __repr__(self) -> str:
         return _entries_repr(self, enumerate(self))
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
 
 
 class ParameterDict(Module):
@@ -600,8 +697,32 @@ class ParameterDict(Module):
         for key, value in _pairs("ParameterDict", parameters):
             self[key] = value
 
-    def __repr__(self) -> str:
-        return _entries_repr(self, self.items())
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: Any) -> Any:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
+
+    def extra_repr(self) -> str:
+        """torch's lines (the tensor's type name, ``torch.FloatTensor``); Module's repr
+        puts them on the first line when there is one."""
+        lines = []
+        for k, v in self.items():
+            if isinstance(v, Tensor):
+                kind = "Parameter" if isinstance(v, Parameter) else "Tensor"
+                size = "x".join(str(n) for n in v.shape)
+                lines.append(f"  ({k}): {kind} containing: [{v.type()} of size {size}]")
+            else:
+                lines.append(f"  ({k}): Object of type: {type(v).__name__}")
+        return "\n".join(lines)
 
 
 # --- functional ops as modules: channel dropout, distances, softmin, glu ----------------------
@@ -614,7 +735,7 @@ class Dropout1d(Dropout):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.Dropout1d(0.5).eval()(ta.ones(1, 2, 3)).shape
-        (1, 2, 3)
+        torch.Size([1, 2, 3])
     """
 
     def forward(self, x: Tensor) -> Tensor:
@@ -628,7 +749,7 @@ class Dropout2d(Dropout):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.Dropout2d(0.5).eval()(ta.ones(1, 2, 3, 3)).shape
-        (1, 2, 3, 3)
+        torch.Size([1, 2, 3, 3])
     """
 
     def forward(self, x: Tensor) -> Tensor:
@@ -713,3 +834,198 @@ class GLU(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+# --- nn breadth: 3-d and alpha dropouts, shuffles, Bilinear, LazyLinear ------------------------
+
+
+class Dropout3d(Dropout):
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W): each channel zeroed with
+    probability p, the rest scaled by 1 / (1 - p); identity in eval mode (``F.dropout3d``).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.Dropout3d(0.5).eval()(ta.ones(1, 2, 2, 2, 2)).shape
+        torch.Size([1, 2, 2, 2, 2])
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout3d(x, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout (for SELU networks): dropped elements set to SELU's saturation value
+    and the result scaled and shifted to keep zero mean and unit variance
+    (``F.alpha_dropout``); identity in eval mode.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.AlphaDropout(0.2)
+        AlphaDropout(p=0.2, inplace=False)
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.alpha_dropout(x, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels of an (N, C, *) input (``F.feature_alpha_dropout``);
+    identity in eval mode.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.FeatureAlphaDropout(0.2).eval()(ta.ones(2, 3, 4)).shape
+        torch.Size([2, 3, 4])
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(x, self.p, self.training, self.inplace)
+
+
+class PixelShuffle(Module):
+    """Sub-pixel upsampling: (*, C r^2, H, W) -> (*, C, H r, W r) (``F.pixel_shuffle``).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.PixelShuffle(2)(ta.ones(1, 8, 3, 3)).shape
+        torch.Size([1, 2, 6, 6])
+    """
+
+    def __init__(self, upscale_factor: int):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """PixelShuffle's inverse: (*, C, H r, W r) -> (*, C r^2, H, W) (``F.pixel_unshuffle``).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.PixelUnshuffle(2)(ta.ones(1, 2, 6, 6)).shape
+        torch.Size([1, 8, 3, 3])
+    """
+
+    def __init__(self, downscale_factor: int):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """ShuffleNet's channel shuffle: channels as (groups, C / groups), transposed
+    (``F.channel_shuffle``).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.ChannelShuffle(2)(ta.arange(4.0).reshape(1, 4, 1)).flatten()
+        tensor([0., 2., 1., 3.])
+    """
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b: y[..., o] = sum_ij x1[..., i] weight[o, i, j] x2[..., j] + bias[o].
+
+    Args:
+        in1_features, in2_features: the sizes of the two inputs' last dims.
+        out_features: the output's last dim.
+        bias: learn an additive bias (default True).
+        device, dtype: None or "cpu"; the parameters' dtype.
+
+    Shape:
+        Inputs (*, in1) and (*, in2), output (*, out). ``weight`` is (out, in1, in2) and
+        ``bias`` (out,), both uniform in +-1/sqrt(in1_features), torch's init.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> m = ta.nn.Bilinear(2, 3, 4)
+        >>> m
+        Bilinear(in1_features=2, in2_features=3, out_features=4, bias=True)
+        >>> m(ta.randn(5, 2), ta.randn(5, 3)).shape
+        torch.Size([5, 4])
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        check_device(device)
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        dtype = dtype or get_default_dtype()
+        bound = 1 / math.sqrt(in1_features) if in1_features else 0.0
+        rng = generator()
+        self.weight = Parameter(rng.uniform(-bound, bound, (
+            out_features, in1_features, in2_features)).astype(dtype))
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, out_features).astype(dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """A Linear whose in_features is read from its first input: until then ``weight`` is
+    (out_features, 0); the first forward makes (out_features, in_features) parameters with
+    Linear's init and turns the module into a ``Linear``, as torch's LazyLinear.
+
+    NOTE: an optimizer made before that first forward holds the empty parameters; make it
+    after one forward (a dry run), as torch advises.
+
+    Args:
+        out_features: size of each output sample.
+        bias, device, dtype: as Linear's.
+
+    Shape:
+        Input (*, in_features), output (*, out_features).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> m = ta.nn.LazyLinear(3)
+        >>> m
+        LazyLinear(in_features=0, out_features=3, bias=True)
+        >>> m(ta.randn(2, 5)).shape, m
+        (torch.Size([2, 3]), Linear(in_features=5, out_features=3, bias=True))
+    """
+
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None):
+        super().__init__(0, out_features, bias, device, dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_tensor(x, "LazyLinear", "linear")
+        if x.ndim == 0:
+            raise RuntimeError("LazyLinear: the input must have at least one dim, got a 0-d "
+                               "tensor")
+        fresh = Linear(x.shape[-1], self.out_features, self.bias is not None,
+                       dtype=self.weight.dtype)
+        self.in_features = fresh.in_features
+        self.weight, self.bias = fresh.weight, fresh.bias
+        # NOTE: from now on a plain Linear, as torch's LazyLinear becomes one (cls_to_become)
+        self.__class__ = Linear  # type: ignore[assignment]
+        return Linear.forward(self, x)

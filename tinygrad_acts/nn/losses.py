@@ -9,12 +9,14 @@ from typing import Any
 
 from .. import functional as F
 from ..tensor import Tensor, tensor
+from .layers import PairwiseDistance
 from .module import Module
 
 __all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
            "CosineEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-           "TripletMarginLoss"]
+           "TripletMarginLoss", "GaussianNLLLoss", "TripletMarginWithDistanceLoss",
+           "PoissonNLLLoss"]
 
 
 class _Loss(Module):
@@ -453,3 +455,97 @@ class TripletMarginLoss(_Loss):
         return F.triplet_margin_loss(self._checked(anchor), positive, negative,
                                      margin=self.margin, p=self.p, eps=self.eps,
                                      swap=self.swap, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log likelihood: loss = 0.5 (log(max(var, eps)) + (input -
+    target)^2 / max(var, eps)) (+ 0.5 log(2 pi) with ``full``), ``F.gaussian_nll_loss``.
+
+    Args:
+        full: add the constant term (default False).
+        eps: the clamp of var (default 1e-6); the gradient is var's own, as torch.
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (N, *) or (*); target input's shape (or broadcastable); var input's shape,
+        or with one dim of size 1, or without its last dim, or a float.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.GaussianNLLLoss()(ta.zeros(2), ta.ones(2), ta.ones(2))
+        tensor(0.5000)
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(None, None, reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
+        return F.gaussian_nll_loss(self._checked(input), target, var, full=self.full,
+                                   eps=self.eps, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """l = max(d(a, p) - d(a, n) + margin, 0) with any distance d, default
+    ``nn.PairwiseDistance()`` (``F.triplet_margin_with_distance_loss``).
+
+    Args:
+        distance_function: (x1, x2) -> distances; None is nn.PairwiseDistance() (a child
+            module, as torch).
+        margin: a positive margin (default 1). swap: use min(d(a, n), d(p, n)).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        anchor, positive, negative (N, D) or (D,); output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> loss = ta.nn.TripletMarginWithDistanceLoss(margin=2.0)
+        >>> loss(ta.zeros(1, 2), ta.zeros(1, 2), ta.ones(1, 2)).item() > 0.5
+        True
+    """
+
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean"):
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            self._checked(anchor), positive, negative,
+            distance_function=self.distance_function, margin=self.margin, swap=self.swap,
+            reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log likelihood: loss = exp(input) - target * input (log_input), or
+    input - target * log(input + eps) (``F.poisson_nll_loss``).
+
+    Args:
+        log_input: the input is the log-rate (default True).
+        full: add Stirling's approximation of log(target!) where target > 1.
+        size_average, reduce: PyTorch's deprecated flags; eps: as F.poisson_nll_loss.
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (*), target broadcastable to it; output a scalar, or (*) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.PoissonNLLLoss()(ta.zeros(2), ta.ones(2))
+        tensor(1.)
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: Any = None,
+                 eps: float = 1e-8, reduce: Any = None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
+        return F.poisson_nll_loss(self._checked(log_input), target, log_input=self.log_input,
+                                  full=self.full, eps=self.eps, reduction=self.reduction)

@@ -1,5 +1,5 @@
-"""Normalization layers: BatchNorm1d / BatchNorm2d / BatchNorm3d, InstanceNorm1d /
-InstanceNorm2d, LayerNorm and GroupNorm, as torch.nn's: the same arguments and defaults,
+"""Normalization layers: BatchNorm1d / 2d / 3d, InstanceNorm1d / 2d / 3d, LayerNorm,
+GroupNorm, RMSNorm and LocalResponseNorm, as torch.nn's: the same arguments and defaults,
 parameters (``weight``, ``bias``) and buffers (``running_mean``, ``running_var``,
 ``num_batches_tracked``), so their ``state_dict`` keys and values are torch's."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..tensor import Tensor, check_device, get_default_dtype
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "LayerNorm", "GroupNorm"]
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 def _affine(m: Module, shape: tuple, affine: bool, bias: bool, dtype: Any) -> None:
@@ -180,7 +180,7 @@ class BatchNorm2d(_BatchNorm):
         >>> import tinygrad_acts as ta
         >>> bn = ta.nn.BatchNorm2d(3)
         >>> bn(ta.randn(4, 3, 5, 5)).shape
-        (4, 3, 5, 5)
+        torch.Size([4, 3, 5, 5])
         >>> list(bn.state_dict())
         ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
     """
@@ -201,7 +201,7 @@ class BatchNorm3d(_BatchNorm):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.BatchNorm3d(2)(ta.randn(2, 2, 3, 3, 3)).shape
-        (2, 2, 3, 3, 3)
+        torch.Size([2, 2, 3, 3, 3])
     """
 
     dims = (5,)
@@ -250,7 +250,7 @@ class InstanceNorm1d(_InstanceNorm):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.InstanceNorm1d(2)(ta.randn(4, 2, 5)).shape
-        (4, 2, 5)
+        torch.Size([4, 2, 5])
     """
 
     dims = (2, 3)
@@ -273,10 +273,30 @@ class InstanceNorm2d(_InstanceNorm):
         >>> m.affine, m.track_running_stats, list(m.state_dict())
         (False, False, [])
         >>> m(ta.randn(2, 3, 4, 4)).shape
-        (2, 3, 4, 4)
+        torch.Size([2, 3, 4, 4])
     """
 
     dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of volumes: each sample's channel standardised over
+    (D, H, W); arguments as ``InstanceNorm1d``'s.
+
+    Args:
+        num_features, eps, momentum, affine, track_running_stats, device, dtype, bias:
+            as ``InstanceNorm1d``'s.
+
+    Shape:
+        Input (N, C, D, H, W) or (C, D, H, W), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.InstanceNorm3d(3)(ta.randn(2, 3, 2, 4, 4)).shape
+        torch.Size([2, 3, 2, 4, 4])
+    """
+
+    dims = (4, 5)
 
 
 class LayerNorm(Module):
@@ -300,7 +320,7 @@ class LayerNorm(Module):
         >>> ln
         LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)
         >>> ln(ta.randn(2, 3, 4)).shape
-        (2, 3, 4)
+        torch.Size([2, 3, 4])
     """
 
     weight: Parameter | None
@@ -348,7 +368,7 @@ class GroupNorm(Module):
         >>> gn
         GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)
         >>> gn(ta.randn(3, 4, 5)).shape
-        (3, 4, 5)
+        torch.Size([3, 4, 5])
     """
 
     weight: Parameter | None
@@ -372,3 +392,81 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization: y = x / sqrt(mean(x^2) + eps) * weight, the mean
+    over the last dims of each sample (LayerNorm without centring or bias).
+
+    Args:
+        normalized_shape: the trailing shape to normalize over (an int or a sequence).
+        eps: added to the mean square; None (default) is the input dtype's machine
+            epsilon, as torch.
+        elementwise_affine: learn ``weight`` (ones) of normalized_shape (default True).
+        device, dtype: None or "cpu"; the parameter's dtype.
+
+    Shape:
+        Input (*, normalized_shape), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.RMSNorm(4)
+        RMSNorm((4,), eps=None, elementwise_affine=True)
+        >>> ta.nn.RMSNorm([2, 3])(ta.randn(5, 2, 3)).shape
+        torch.Size([5, 2, 3])
+    """
+
+    weight: Parameter | None
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        check_device(device)
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+            else normalized_shape
+        self.normalized_shape = tuple(int(s) for s in shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape,
+                                            np.dtype(dtype or get_default_dtype())))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Local response normalization across channels (AlexNet): y = x / (k + alpha / size *
+    sum of x^2 over the ``size`` neighbouring channels)^beta (``F.local_response_norm``).
+
+    Args:
+        size: the number of neighbouring channels summed.
+        alpha, beta, k: the formula's constants (defaults 1e-4, 0.75, 1.0).
+
+    Shape:
+        Input (N, C, *), output the same.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.LocalResponseNorm(2)
+        LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
+        >>> ta.nn.LocalResponseNorm(2)(ta.randn(1, 4, 3, 3)).shape
+        torch.Size([1, 4, 3, 3])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -261,7 +261,7 @@ class RNN(RNNBase):
         >>> import tinygrad_acts as ta
         >>> out, h = ta.nn.RNN(4, 3, num_layers=2)(ta.randn(5, 2, 4))
         >>> out.shape, h.shape
-        ((5, 2, 3), (2, 2, 3))
+        (torch.Size([5, 2, 3]), torch.Size([2, 2, 3]))
     """
 
     def __init__(self, *args: Any, nonlinearity: str = "tanh", **kwargs: Any) -> None:
@@ -295,10 +295,10 @@ class LSTM(RNNBase):
         >>> import tinygrad_acts as ta
         >>> out, (h, c) = ta.nn.LSTM(4, 3, batch_first=True)(ta.randn(2, 5, 4))
         >>> out.shape, h.shape, c.shape
-        ((2, 5, 3), (1, 2, 3), (1, 2, 3))
+        (torch.Size([2, 5, 3]), torch.Size([1, 2, 3]), torch.Size([1, 2, 3]))
         >>> out, (h, c) = ta.nn.LSTM(4, 3, proj_size=2)(ta.randn(5, 2, 4))
         >>> out.shape, h.shape, c.shape
-        ((5, 2, 2), (1, 2, 2), (1, 2, 3))
+        (torch.Size([5, 2, 2]), torch.Size([1, 2, 2]), torch.Size([1, 2, 3]))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -322,7 +322,7 @@ class GRU(RNNBase):
         >>> import tinygrad_acts as ta
         >>> out, h = ta.nn.GRU(4, 3, bidirectional=True)(ta.randn(5, 4))   # unbatched
         >>> out.shape, h.shape
-        ((5, 6), (2, 3))
+        (torch.Size([5, 6]), torch.Size([2, 3]))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -412,7 +412,7 @@ class RNNCell(RNNCellBase):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.RNNCell(4, 3)(ta.randn(2, 4)).shape
-        (2, 3)
+        torch.Size([2, 3])
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
@@ -444,7 +444,7 @@ class LSTMCell(RNNCellBase):
         >>> import tinygrad_acts as ta
         >>> h, c = ta.nn.LSTMCell(4, 3)(ta.randn(2, 4))
         >>> h.shape, c.shape
-        ((2, 3), (2, 3))
+        (torch.Size([2, 3]), torch.Size([2, 3]))
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
@@ -470,7 +470,7 @@ class GRUCell(RNNCellBase):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.GRUCell(4, 3)(ta.randn(4)).shape
-        (3,)
+        torch.Size([3])
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,

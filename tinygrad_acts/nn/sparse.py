@@ -263,7 +263,7 @@ class Embedding(_EmbeddingBase):
         >>> emb
         Embedding(10, 3, padding_idx=0)
         >>> emb(ta.tensor([[0, 2], [4, 9]])).shape
-        (2, 2, 3)
+        torch.Size([2, 2, 3])
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
@@ -335,7 +335,7 @@ class EmbeddingBag(_EmbeddingBase):
         >>> bag
         EmbeddingBag(10, 3, mode='sum')
         >>> bag(ta.tensor([1, 2, 4, 5, 4]), ta.tensor([0, 2])).shape
-        (2, 3)
+        torch.Size([2, 3])
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,

@@ -97,7 +97,7 @@ class MultiheadAttention(Module):
         >>> x = ta.randn(3, 5, 8)
         >>> out, weights = mha(x, x, x)
         >>> out.shape, weights.shape
-        ((3, 5, 8), (3, 5, 5))
+        (torch.Size([3, 5, 8]), torch.Size([3, 5, 5]))
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
@@ -292,7 +292,7 @@ class TransformerEncoderLayer(Module):
         >>> import tinygrad_acts as ta
         >>> layer = ta.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
         >>> layer(ta.randn(3, 5, 8)).shape
-        (3, 5, 8)
+        torch.Size([3, 5, 8])
     """
 
     linear1: Linear
@@ -378,7 +378,7 @@ class TransformerEncoder(Module):
         >>> layer = ta.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
         >>> enc = ta.nn.TransformerEncoder(layer, num_layers=2)
         >>> enc(ta.randn(5, 3, 8)).shape
-        (5, 3, 8)
+        torch.Size([5, 3, 8])
     """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
@@ -423,7 +423,7 @@ class TransformerDecoderLayer(Module):
         >>> import tinygrad_acts as ta
         >>> layer = ta.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16)
         >>> layer(ta.randn(4, 3, 8), ta.randn(6, 3, 8)).shape
-        (4, 3, 8)
+        torch.Size([4, 3, 8])
     """
 
     self_attn: MultiheadAttention
@@ -503,7 +503,7 @@ class TransformerDecoder(Module):
         >>> layer = ta.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16)
         >>> dec = ta.nn.TransformerDecoder(layer, num_layers=2)
         >>> dec(ta.randn(4, 3, 8), ta.randn(6, 3, 8)).shape
-        (4, 3, 8)
+        torch.Size([4, 3, 8])
     """
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
@@ -547,7 +547,7 @@ class Transformer(Module):
         >>> import tinygrad_acts as ta
         >>> model = ta.nn.Transformer(8, 2, 1, 1, dim_feedforward=16)
         >>> model(ta.randn(6, 3, 8), ta.randn(4, 3, 8)).shape
-        (4, 3, 8)
+        torch.Size([4, 3, 8])
         >>> ta.nn.Transformer.generate_square_subsequent_mask(3)
         tensor([[0., -inf, -inf],
                 [0., 0., -inf],

@@ -18,9 +18,9 @@ class Upsample(Module):
     Args:
         size: the output's spatial size (one int for every dim, or one per dim).
         scale_factor: a multiplier per spatial dim instead (kept as floats, as torch).
-        mode: 'nearest' (default), 'nearest-exact', 'linear', 'bilinear', 'trilinear'
-            or 'area'.
-        align_corners: linear modes only (None means False).
+        mode: 'nearest' (default), 'nearest-exact', 'linear', 'bilinear', 'bicubic',
+            'trilinear' or 'area'.
+        align_corners: linear and bicubic modes only (None means False).
         recompute_scale_factor: sample at the size's own ratio, not 1 / scale_factor.
 
     Shape:
@@ -73,7 +73,7 @@ class UpsamplingNearest2d(Upsample):
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.nn.UpsamplingNearest2d(scale_factor=2)(ta.ones(1, 1, 2, 2)).shape
-        (1, 1, 4, 4)
+        torch.Size([1, 1, 4, 4])
     """
 
     def __init__(self, size: Any = None, scale_factor: Any = None) -> None:

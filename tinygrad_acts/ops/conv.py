@@ -1,7 +1,7 @@
-"""Convolution and pooling rules: conv (1-d and 2-d, transposed), max / avg / adaptive
+"""Convolution and pooling rules: conv (1-d, 2-d and 3-d, transposed), max / avg / adaptive
 pooling, unfold / fold (im2col / col2im).
 
-Every rule works on ``(N, C, *spatial)`` arrays with one or two spatial dims and is built
+Every rule works on ``(N, C, *spatial)`` arrays with one, two or three spatial dims and is built
 on two linear maps that are each other's adjoint:
 
 - ``windows`` / ``unfold``: im2col, a strided view ``(N, C, *kernel, *out)`` of the padded
@@ -110,24 +110,34 @@ class Unfold(Function):
     """F.unfold (im2col): y[n, c, *i, *o] = xp[n, c, *(o s + i d)] (xp: x zero-padded);
     dx = fold(g), the sum of each window's gradient back where it was read."""
 
-    def forward(self, x, kernel, stride, dilation, pads):
-        self.save(x.shape[2:], stride, dilation, pads)
-        return unfold(x, kernel, stride, dilation, pads)
+    def forward(self, x, kernel, stride, dilation, pads, flat=False):
+        cols = unfold(x, kernel, stride, dilation, pads)
+        self.save(x.shape[2:], stride, dilation, pads, cols.shape if flat else None)
+        # flat: F.unfold's (N, C * K, L) layout made here, so the result is no view
+        return cols.reshape(cols.shape[0], cols.shape[1] * math.prod(kernel),
+                            math.prod(cols.shape[2 + len(kernel):])) if flat else cols
 
-    def backward(self, g, size, stride, dilation, pads):
-        return fold(g, size, stride, dilation, pads)
+    def backward(self, g, size, stride, dilation, pads, shape):
+        return fold(g if shape is None else g.reshape(shape), size, stride, dilation, pads)
 
 
 class Fold(Function):
     """F.fold (col2im): y = the windows in x added into an input of spatial ``size``
     (overlaps accumulate, padding cropped); dx = unfold(g), each window's part of g."""
 
-    def forward(self, cols, size, stride, dilation, pads):
-        self.save(cols.shape[2:2 + len(size)], stride, dilation, pads)
+    def forward(self, cols, size, stride, dilation, pads, kernel=None):
+        flat = cols.shape if kernel is not None else None  # F.fold's (N, C * K, L) layout
+        if kernel is not None:
+            out = tuple(out_size(n, k, s, p, d) for n, k, s, p, d in
+                        zip(size, kernel, stride, pads, dilation))
+            cols = cols.reshape(cols.shape[0], cols.shape[1] // math.prod(kernel), *kernel,
+                                *out)
+        self.save(cols.shape[2:2 + len(size)], stride, dilation, pads, flat)
         return fold(cols, size, stride, dilation, pads)
 
-    def backward(self, g, kernel, stride, dilation, pads):
-        return unfold(g, kernel, stride, dilation, pads)
+    def backward(self, g, kernel, stride, dilation, pads, flat):
+        cols = unfold(g, kernel, stride, dilation, pads)
+        return cols if flat is None else cols.reshape(flat)
 
 
 # --- convolution: conv1d / conv2d, conv_transpose ----------------------------------------
@@ -512,7 +522,11 @@ def _window_means_grad(g: np.ndarray, axis: int, bounds: tuple) -> np.ndarray:
 
 
 def _adaptive_eq(nd: int) -> str:
-    return "ncl,ol->nco" if nd == 1 else "nchw,ih,jw->ncij"
+    """The pooling as an einsum of x with one (out, in) matrix per spatial dim:
+    "ncl,ol->nco", "nchw,ih,jw->ncij", "ncdhw,id,jh,kw->ncijk"."""
+    ins, outs = "dhw"[3 - nd:] if nd > 1 else "l", "ijk"[:nd] if nd > 1 else "o"
+    mats = ",".join(o + i for o, i in zip(outs, ins))
+    return f"nc{ins},{mats}->nc{outs}"
 
 
 def adaptive_max_index(x: np.ndarray, out: tuple) -> np.ndarray:
@@ -522,10 +536,12 @@ def adaptive_max_index(x: np.ndarray, out: tuple) -> np.ndarray:
     # NOTE: a window shorter than the longest repeats its last cell: a repeat never wins
     idx = [np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
            for (start, end), k in zip(bounds, span)]
-    flat = idx[0].reshape(idx[0].shape + (1, 1) * (len(idx) - 1))  # (o0, k0[, 1, 1])
-    for n, ix in zip(x.shape[3:], idx[1:]):
-        flat = flat * n + ix[:, :]  # (o0, k0, o1, k1) for 2-d
-    flat = flat.transpose(0, 2, 1, 3) if len(idx) == 2 else flat  # (*out, k0[, k1])
+    nd = len(idx)
+    flat = np.zeros((1,) * (2 * nd), np.int64)
+    for d, (n, ix) in enumerate(zip(x.shape[2:], idx)):  # axes (*out, *kernel), row-major
+        shape = [1] * (2 * nd)
+        shape[d], shape[nd + d] = ix.shape
+        flat = flat * n + ix.reshape(shape)
     flat = flat.reshape(*out, -1)
     planes = x.reshape(*x.shape[:2], -1)
     _, arg = scan_max(planes[:, :, flat[..., j]] for j in range(flat.shape[-1]))
@@ -534,7 +550,7 @@ def adaptive_max_index(x: np.ndarray, out: tuple) -> np.ndarray:
 
 
 class AdaptiveMaxPool(Function):
-    """adaptive_max_pool1d / 2d: y = the max of each adaptive window (torch's scan picks
+    """adaptive_max_pool1d / 2d / 3d: y = the max of each adaptive window (torch's scan picks
     the winner); dx = g added at the winners.
 
     NOTE: x is kept (not only the winners), as torch keeps it: under create_graph the

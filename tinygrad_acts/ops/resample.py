@@ -78,6 +78,46 @@ def linear_plan(n_in: int, n_out: int, scale: float | None, align_corners: bool,
     return ("linear", i0, i1, dtype(1) - l1, l1)
 
 
+def cubic_plan(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+               dtype: Any) -> tuple:
+    """("cubic", i0, i1, i2, i3, w0, w1, w2, w3): output i = sum_k w_k[i] x[i_k[i]].
+
+    The source position p is linear_plan's but not clamped at 0; f = floor(p) (in float32,
+    as torch), t = p - f, the taps are f - 1 .. f + 2 clamped into the input (a border
+    pixel repeats), and the weights Keys' cubic kernel with a = -0.75 at the distances
+    1 + t, t, 1 - t, 2 - t: k(d) = ((a + 2) d - (a + 3)) d^2 + 1 for d <= 1 and
+    ((a d - 5 a) d + 8 a) d - 4 a for 1 < d < 2. Computed in ``dtype`` (float32 for
+    float16, torch's opmath), the weights then rounded to the input's type."""
+    store = np.dtype(dtype).type
+    dtype = np.float32 if np.dtype(dtype).itemsize < 4 else store
+    i = np.arange(n_out).astype(dtype)
+    if align_corners:
+        s = dtype(n_in - 1) / dtype(n_out - 1) if n_out > 1 else dtype(0)
+        pos = s * i
+    else:
+        pos = source_scale(n_in, n_out, scale, dtype) * (i + dtype(0.5)) - dtype(0.5)
+    f = np.minimum(np.floor(pos.astype(np.float32)).astype(np.int64), n_in - 1)
+    t = np.clip(pos - f.astype(dtype), dtype(0), dtype(1)).astype(dtype)
+    a = dtype(-0.75)
+
+    def near(d: Any) -> Any:
+        return ((a + dtype(2)) * d - (a + dtype(3))) * d * d + dtype(1)
+
+    def far(d: Any) -> Any:
+        return ((a * d - dtype(5) * a) * d + dtype(8) * a) * d - dtype(4) * a
+
+    one = dtype(1)
+    weights = (far(t + one), near(t), near(one - t), far(one - t + one))
+    taps = tuple(np.clip(f + k, 0, n_in - 1) for k in (-1, 0, 1, 2))
+    return ("cubic", *taps, *(w.astype(store) for w in weights))
+
+
+def _taps(plan: tuple) -> tuple:
+    """(indices, weights) of a linear or cubic plan."""
+    n = (len(plan) - 1) // 2
+    return plan[1:1 + n], plan[1 + n:]
+
+
 def _along(axis: int, index: np.ndarray) -> tuple:
     return (slice(None),) * axis + (index,)
 
@@ -116,18 +156,22 @@ class Resample(Function):
 def _step(x: np.ndarray, axis: int, plan: tuple) -> np.ndarray:
     if plan[0] == "nearest":
         return x[_along(axis, plan[1])]
-    _, i0, i1, l0, l1 = plan
-    return _column(l0, axis, x.ndim) * x[_along(axis, i0)] + \
-        _column(l1, axis, x.ndim) * x[_along(axis, i1)]
+    index, weight = _taps(plan)
+    out = _column(weight[0], axis, x.ndim) * x[_along(axis, index[0])]
+    for i, w in zip(index[1:], weight[1:]):
+        out = out + _column(w, axis, x.ndim) * x[_along(axis, i)]
+    return out
 
 
 def _step_transposed(g: Any, axis: int, plan: tuple, shape: tuple) -> Any:
     """The transpose of ``_step`` (on arrays, or on Tensors under create_graph)."""
     if plan[0] == "nearest":
         return scatter(g, _along(axis, plan[1]), shape)
-    _, i0, i1, l0, l1 = plan
-    return scatter(g * _column(l0, axis, g.ndim), _along(axis, i0), shape) + \
-        scatter(g * _column(l1, axis, g.ndim), _along(axis, i1), shape)
+    index, weight = _taps(plan)
+    out = scatter(g * _column(weight[0], axis, g.ndim), _along(axis, index[0]), shape)
+    for i, w in zip(index[1:], weight[1:]):
+        out = out + scatter(g * _column(w, axis, g.ndim), _along(axis, i), shape)
+    return out
 
 
 # --- the rows ------------------------------------------------------------------------------
@@ -144,8 +188,9 @@ def _ref(x: np.ndarray, plans: list) -> np.ndarray:
         if p[0] == "nearest":
             out = moved[..., p[1]]
         else:
-            out = np.stack([a * moved[..., j] + b * moved[..., k]
-                            for j, k, a, b in zip(p[1], p[2], p[3], p[4])], -1)
+            index, weight = _taps(p)
+            out = np.stack([sum(w[o] * moved[..., i[o]] for i, w in zip(index, weight))
+                            for o in range(len(index[0]))], -1)
         x = np.moveaxis(out, -1, axis)
     return x
 
@@ -174,3 +219,11 @@ row("interpolate(bilinear, scale_factor=1.7)", Resample,
 row("interpolate(bilinear, align_corners, downsample)", Resample,
     lambda x: _interp(x, size=(3, 2), mode="bilinear", align_corners=True),
     lambda x: _ref(x, [_lin(5, 3, True), _lin(4, 2, True)]), ((1, 1, 5, 4),), torch=True)
+row("interpolate(bicubic, scale_factor=1.5)", Resample,
+    lambda x: _interp(x, scale_factor=1.5, mode="bicubic"),
+    lambda x: _ref(x, [cubic_plan(3, 4, 1.5, False, np.float64),
+                       cubic_plan(4, 6, 1.5, False, np.float64)]), ((1, 2, 3, 4),), torch=True)
+row("interpolate(bicubic, align_corners, downsample)", Resample,
+    lambda x: _interp(x, size=(3, 5), mode="bicubic", align_corners=True),
+    lambda x: _ref(x, [cubic_plan(5, 3, None, True, np.float64),
+                       cubic_plan(4, 5, None, True, np.float64)]), ((1, 1, 5, 4),), torch=True)
