@@ -61,14 +61,34 @@ def _mask(attn_mask: Any, q: Tensor) -> tuple[Any, Any]:
 
 
 def _weights_shape(q: Tensor, k: Tensor, mask: Any) -> tuple:
-    """The attention weights' shape (..., L, S), with the mask broadcast in."""
+    """The attention weights' shape (..., L, S): the scores q k^T's. The mask must
+    broadcast to it without growing it (torch adds it in place: a mask with more or larger
+    batch dims is its "output with shape ... doesn't match the broadcast shape" error)."""
     try:
-        return np.broadcast_shapes(q.shape[:-1] + (1,), k.shape[:-2] + (1, k.shape[-2]),
-                                   np.shape(mask))
+        shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (q.shape[-2], k.shape[-2])
+        both = np.broadcast_shapes(shape, np.shape(mask))
     except ValueError:
         raise RuntimeError(f"{_WHO}: attn_mask of shape {np.shape(mask)} does not broadcast "
                            f"to the attention weights of query {q.shape} and key "
                            f"{k.shape}") from None
+    if both != shape:
+        raise RuntimeError(f"{_WHO}: output with shape {list(shape)} doesn't match the "
+                           f"broadcast shape {list(both)}: attn_mask of shape "
+                           f"{np.shape(mask)} has dims the attention weights of query "
+                           f"{q.shape} and key {k.shape} lack")
+    return shape
+
+
+def _fused_path(q: Tensor, k: Tensor, v: Tensor, mask: Any, dropout_p: float) -> bool:
+    """Whether torch 2.13 runs these inputs through its fused CPU kernel (flash attention),
+    which reads the mask's dim -2: 4-d query, key and value (key and value after grouped
+    heads are repeated) of one batch size and one number of heads, nothing empty, no
+    dropout, and no float mask that requires grad."""
+    if not q.ndim == k.ndim == v.ndim == 4 or dropout_p > 0 or (
+            mask is not None and mask.requires_grad):
+        return False
+    same = all(q.shape[d] == k.shape[d] == v.shape[d] for d in (0, 1))
+    return same and 0 not in (*q.shape, *k.shape, *v.shape)
 
 
 def _dropout(shape: tuple, p: float, dtype: np.dtype) -> np.ndarray:
@@ -126,6 +146,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             raise RuntimeError(f"_{_WHO}: Explicit attn_mask should not be set when "
                                "is_causal=True")
         mask, keep = _mask(attn_mask, q)
+        if (keep if mask is None else mask).ndim < 2 and _fused_path(q, k, v, mask, dropout_p):
+            # NOTE: torch's fused kernel for 4-d inputs takes the mask's dim -2 (IndexError);
+            # its other paths broadcast a 0- or 1-d mask as numpy does
+            raise IndexError(f"{_WHO}: attn_mask of shape {tuple(np.shape(attn_mask))} needs at "
+                             f"least 2 dims (..., L, S) with 4-d query {q.shape}, key "
+                             f"{k.shape} and value {v.shape}, as in torch")
     elif is_causal:
         keep = np.tril(np.ones((q.shape[-2], k.shape[-2]), bool))
     scale = 1 / math.sqrt(q.shape[-1]) if scale is None else float(scale)

@@ -12,7 +12,9 @@ run at step t and the others keep their state. An LSTM over a padded batch (the 
 case) takes ``_lstm_scan``: the same elementwise arithmetic on every element, feature-major
 (each gate a contiguous block) with nothing allocated per step (gates activated in place,
 reordered so one sigmoid call covers i, f, o), and a backward that takes the rules' slopes
-for runs of steps at once; a padded Elman RNN takes ``_rnn_scan``, in place in its output.
+for runs of steps at once; a padded GRU takes ``_gru_scan``, built the same way (r and z
+side by side for one sigmoid call, gh_n kept for the backward), and a padded Elman RNN
+``_rnn_scan``, in place in its output.
 Their large arrays are reused from one training step to the next (``_empty``).
 """
 from __future__ import annotations
@@ -471,12 +473,99 @@ def _rnn_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, w: np.ndarray,
     return dz, (carry,), _dw_hh(dz, y, h0, batch, reverse), _col_sum(dz), None
 
 
+def _gru_scan(gx: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any, steps: int,
+              reverse: bool) -> tuple:
+    """Every step of a GRU over a padded batch, as ``_gru`` does it step by step (the same
+    elementwise operations; W_hh h instead of h W_hh^T, so equal to rounding), feature-major
+    with nothing allocated per step. Its cache ``acts`` (steps, 4H, B) holds r, z (the
+    registry's sigmoid, in place: one call), n (its tanh) and gh_n = W_hn h + b_hn (r gates
+    all of it: b_hn cannot join the input's bias); the states h go to slots and to the
+    output y (N, H) rows once at the end. Returns y and the caches (acts, the h slots)."""
+    batch, n = h0.shape
+    dtype = np.result_type(gx, w)
+    acts = _empty((steps, 4 * n, batch), dtype)
+    bias = np.zeros((3, n), dtype) if b is None else b.reshape(3, n)
+    fold = bias.copy()
+    fold[2] = 0  # NOTE: b_hh's r and z parts join gx; b_hn stays out, as r gates it
+    # NOTE: gx is not written; this add is also its transposition
+    np.add(_by_step(gx, steps, 3), fold[:, :, None],
+           out=acts[:, :3 * n].reshape(steps, 3, n, batch))
+    hs = _states(h0, steps, reverse, dtype)
+    rec, b_n = np.empty((3 * n, batch), dtype), bias[2][:, None]
+    sigmoid, tanh = _rule("sigmoid").forward, _rule("tanh").forward
+    for t in _order(steps, reverse):
+        before, after = _slots(t, reverse)
+        a = acts[t]
+        np.matmul(w, hs[before], out=rec)
+        a[:2 * n] += rec[:2 * n]
+        sigmoid(a[:2 * n], out=a[:2 * n])
+        ghn = np.add(rec[2 * n:], b_n, out=a[3 * n:])
+        new = a[2 * n:3 * n]
+        new += np.multiply(a[:n], ghn, out=rec[:n])
+        tanh(new, out=new)
+        h2 = np.subtract(hs[before], new, out=hs[after])  # h' = n + z (h - n)
+        h2 *= a[n:2 * n]
+        h2 += new
+    y = _to_rows(_outputs(hs, reverse))
+    return y, (acts, hs)
+
+
+def _gru_slopes(k: np.ndarray, acts: np.ndarray, h_prev: np.ndarray) -> None:
+    """The multipliers of backprop through a run of GRU steps, into k (steps, 4H, B) in the
+    order the step uses them: kr = sigmoid'(r) gh_n, kz = sigmoid'(z) (h - n), r, and
+    kn = tanh'(n) (1 - z); then dz = dh kz, dn = dh kn, dr = dn kr, d gh_n = dn r. The
+    registry's output-based rules (linear in the upstream gradient: rule(1, y) is the slope)."""
+    n = h_prev.shape[1]
+    r, z, new, ghn = (acts[:, j * n:(j + 1) * n] for j in range(4))
+    sig, tanh = _rule("sigmoid").backward, _rule("tanh").backward
+    slope = sig(1, acts[:, :2 * n])
+    np.multiply(slope[:, :n], ghn, out=k[:, :n])
+    np.multiply(slope[:, n:], np.subtract(h_prev, new, out=k[:, n:2 * n]), out=k[:, n:2 * n])
+    k[:, 2 * n:3 * n] = r
+    np.multiply(tanh(1, new), np.subtract(1, z, out=k[:, 3 * n:]), out=k[:, 3 * n:])
+
+
+def _gru_scan_back(g: np.ndarray, y: np.ndarray, h0: np.ndarray, w: np.ndarray,
+                   caches: tuple, reverse: bool) -> tuple:
+    """Backprop through time for ``_gru_scan``, feature-major: the slopes of a run of steps
+    at once (``_gru_slopes``), then each step in place: dh += g_t; [dz, dn] = [kz, kn] dh;
+    [dr, d gh_n] = [kr, r] dn; dh = W_hh^T [dr, dz, d gh_n] + z dh for the step before.
+    d gx = [dr, dz, dn]; dW_hh = sum_t [dr, dz, d gh_n]_t h_{t-1}^T and d b_hh their sum.
+    Returns as ``_scan_back``."""
+    acts, hs = caches
+    batch, n = h0.shape
+    steps = acts.shape[0]
+    runs = _runs(steps, max(1, _RUN // max(1, batch * n)), reverse)
+    g_t = _swap_into(_empty((steps, n, batch), g.dtype), g.reshape(steps, batch, n))
+    d = _empty((steps, 4 * n, batch), g.dtype)  # per step dr, dz, d gh_n, dn
+    dh, rec = np.zeros((n, batch), g.dtype), np.empty((n, batch), g.dtype)
+    w_t = w.T
+    for t in _order(steps, reverse, backward=True):
+        if t in runs:
+            r = runs[t]
+            _gru_slopes(d[r], acts[r], hs[slice(r.start + 1, r.stop + 1) if reverse else r])
+        dh += g_t[t]
+        blocks = d[t].reshape(4, n, batch)
+        blocks[1::2] *= dh
+        blocks[0::2] *= blocks[3]
+        np.matmul(w_t, d[t, :3 * n], out=rec)
+        dh *= acts[t, n:2 * n]
+        dh += rec
+    rows = _to_rows(d)  # (N, 4H): dr, dz, d gh_n, dn
+    dgx = np.concatenate([rows[:, :2 * n], rows[:, 3 * n:]], axis=1)
+    dgh = rows[:, :3 * n]
+    dw = _dw_hh(dgh, y, h0, batch, reverse)
+    return dgx, (dh.T.copy(),), dw, _col_sum(dgh), None
+
+
 def _padded_scan(how: tuple, gx: np.ndarray, h0: np.ndarray, c0: Any, w: np.ndarray,
                  b: Any, wr: Any) -> tuple:
-    """The padded batch's forward, LSTM or Elman RNN: (y, the caches)."""
+    """The padded batch's forward, LSTM, GRU or Elman RNN: (y, the caches)."""
     mode, act, sizes, reverse = how
     if mode == "lstm":
         return _lstm_scan(gx, h0, c0, w, b, len(sizes), reverse, wr)
+    if mode == "gru":
+        return _gru_scan(gx, h0, w, b, len(sizes), reverse)
     return _rnn_scan(gx, h0, w, b, len(sizes), reverse, act), None
 
 
@@ -485,6 +574,8 @@ def _padded_scan_back(how: tuple, g: np.ndarray, y: np.ndarray, h0: np.ndarray, 
     mode, act, _, reverse = how
     if mode == "lstm":
         return _lstm_scan_back(g, y, h0, c0, w, caches, reverse, wr)
+    if mode == "gru":
+        return _gru_scan_back(g, y, h0, w, caches, reverse)
     return _rnn_scan_back(g, y, h0, w, reverse, act)
 
 
@@ -507,7 +598,7 @@ class Scan(Function):
                 act: str = "tanh") -> Any:
         states = (h0,) if c0 is None else (h0, c0)
         how = (mode, act, sizes, reverse)
-        if mode != "gru" and len(set(sizes)) == 1:  # the hot path: a padded batch
+        if len(set(sizes)) == 1 and sizes[0]:  # the hot path: a padded batch
             y, caches = _padded_scan(how, gx, h0, c0, w_hh, b_hh, w_hr)
             # NOTE: the backward reads the states back from y: saving y itself makes the
             # engine refuse a backward after an in-place change of the output
