@@ -680,7 +680,8 @@ def test_vae_style_kl_and_rsample_gradients():
 # --- docs ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("module", ["__init__", "constraints", "continuous", "discrete",
-                                    "multivariate", "independent", "kl", "special", "utils"])
+                                    "multivariate", "independent", "kl", "special", "utils",
+                                    "transforms", "transformed", "univariate"])
 def test_doctests_pass(module):
     import importlib
     name = "tinygrad_acts.distributions" + ("" if module == "__init__" else "." + module)

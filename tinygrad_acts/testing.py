@@ -22,6 +22,9 @@ numpy and always work.
 """
 from __future__ import annotations
 
+import collections.abc
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,7 +34,8 @@ import numpy as np
 from .activations import ActivationSpec, registry
 from .compare import assert_close
 from .gradcheck import CheckResult, GradcheckError, _check, _gradgrad
-from .tensor import Tensor
+from .tensor import Tensor, check_device, generator
+from .tensor import tensor as new_tensor
 
 try:
     from hypothesis import HealthCheck, Phase, given, settings
@@ -42,7 +46,7 @@ except ImportError:  # pragma: no cover - exercised only without the dev extra
 
 __all__ = ["shapes", "arrays", "tensors", "broadcastable_shapes", "activation_inputs",
            "check_op", "check_activation", "sweep", "away_from_kinks", "separate_ties",
-           "assert_close"]
+           "assert_close", "make_tensor", "assert_allclose"]
 
 
 def _need_hypothesis() -> None:
@@ -404,3 +408,148 @@ def check_activation(name: str, second_order: bool = True, max_examples: int | N
     check_op(lambda x: spec(x, **params), activation_inputs(name, **params),
              second_order=second_order, kinks=spec.kink_points(**params),
              max_examples=max_examples)
+
+
+# --- torch.testing.make_tensor / assert_allclose -----------------------------------------------
+
+
+def _low_high(dtype: np.dtype, low: Any, high: Any, lowest: float, highest: float,
+              default: tuple[float, float]) -> tuple[Any, Any]:
+    """low / high as make_tensor uses them: the defaults, torch's checks, then clamped to
+    [lowest, highest) (and rounded up for bool and integer dtypes)."""
+    low = default[0] if low is None else low
+    high = default[1] if high is None else high
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
+    if low == high and dtype.kind in "fc":
+        warnings.warn("Passing `low==high` to `torch.testing.make_tensor` for floating or "
+                      "complex types is deprecated since 2.1 and will be removed in 2.3. Use "
+                      "`torch.full(...)` instead.", FutureWarning, stacklevel=3)
+    elif low >= high:
+        raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
+    elif high < lowest or low >= highest:
+        raise ValueError(f"The value interval specified by `low` and `high` is [{low}, "
+                         f"{high}), but {dtype} only supports [{lowest}, {highest})")
+    low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
+    if dtype.kind in "biu":
+        return math.ceil(low), math.ceil(high)
+    return low, high
+
+
+def _uniform(rng: np.random.Generator, dtype: np.dtype, shape: tuple, low: float,
+             high: float) -> np.ndarray:
+    """Uniform [low, high) draws in dtype (a complex dtype: both parts so drawn)."""
+    real = np.dtype(np.float32 if dtype == np.complex64 else np.float64) \
+        if dtype.kind == "c" else dtype
+    draws = rng.uniform(low, high, shape + ((2,) if dtype.kind == "c" else ()))
+    arr = draws.astype(real)
+    if high > low:  # rounding to the dtype may reach high: keep the bound exclusive
+        arr = np.where(arr >= high, np.nextafter(real.type(high), real.type(-np.inf)), arr)
+    if dtype.kind == "c":
+        return (arr[..., 0] + 1j * arr[..., 1]).astype(dtype)
+    return arr.astype(dtype)
+
+
+def _draw(np_dtype: np.dtype, size: tuple, low: Any, high: Any) -> np.ndarray:
+    """make_tensor's draws for one dtype from the package generator."""
+    rng = generator()
+    if np_dtype.kind == "b":
+        lo, hi = _low_high(np_dtype, low, high, 0, 2, (0, 2))
+        arr = rng.integers(lo, hi, size).astype(np.bool_)
+    elif np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        top = info.max + (1 if np_dtype != np.int64 else 0)
+        lo, hi = _low_high(np_dtype, low, high, info.min, top, (-9, 10))
+        arr = rng.integers(lo, hi, size, dtype=np_dtype)
+    else:
+        finfo = np.finfo(np_dtype)
+        lo, hi = _low_high(np_dtype, low, high, float(finfo.min), float(finfo.max), (-9, 9))
+        arr = _uniform(rng, np_dtype, size, lo, hi)
+    return arr
+
+
+def make_tensor(*shape: Any, dtype: Any, device: Any, low: float | None = None,
+                high: float | None = None, requires_grad: bool = False,
+                noncontiguous: bool = False, exclude_zero: bool = False,
+                memory_format: Any = None) -> Tensor:
+    """A tensor of ``shape`` filled with values drawn uniformly from [low, high)
+    (torch.testing.make_tensor; the draws come from the package generator, so
+    ``ta.manual_seed`` makes them repeatable, though not torch's numbers).
+
+    Defaults by dtype: bool [0, 2), unsigned [0, 10), signed integers [-9, 10), floating
+    and complex [-9, 9); a given low / high is clamped to the dtype's finite range.
+
+    Raises (as torch): ValueError for ``requires_grad`` with a bool or integer dtype, for
+    ``low >= high``, a NaN bound, an interval outside the dtype's, or both
+    ``noncontiguous`` and ``memory_format``; TypeError for an unsupported dtype.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts.testing import make_tensor
+        >>> t = make_tensor(2, 3, dtype=ta.float32, device="cpu", low=-1, high=1)
+        >>> tuple(t.shape), bool(((t >= -1) & (t < 1)).all())
+        ((2, 3), True)
+    """
+    if len(shape) == 1 and isinstance(shape[0], collections.abc.Sequence):
+        shape = tuple(shape[0])
+    size = tuple(int(s) for s in shape)
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"make_tensor: Trying to create tensor with negative dimension "
+                           f"{min(size)}: {list(size)}")
+    check_device(device)
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        np_dtype = None
+    if np_dtype is None or np_dtype.kind not in "biufc":
+        raise TypeError(f"The requested dtype '{dtype}' is not supported by "
+                        "torch.testing.make_tensor().")
+    if noncontiguous and memory_format is not None:
+        raise ValueError("The parameters `noncontiguous` and `memory_format` are mutually "
+                         f"exclusive, but got noncontiguous={noncontiguous} and "
+                         f"memory_format={memory_format}")
+    if requires_grad and np_dtype.kind in "biu":
+        raise ValueError("`requires_grad=True` is not supported for boolean and integral "
+                         f"dtypes, but got dtype={dtype}")
+    noncontiguous = noncontiguous and math.prod(size) > 1
+    if noncontiguous:
+        size = size[:-1] + (2 * size[-1],)
+    arr = _draw(np_dtype, size, low, high)
+    if noncontiguous:
+        arr = arr[..., 1::2]
+    if exclude_zero:
+        arr[arr == 0] = 1 if np_dtype.kind in "biu" else np.finfo(np_dtype).tiny
+    result = Tensor._wrap(arr)
+    if memory_format is not None:
+        result = result.clone(memory_format=memory_format)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+#: assert_allclose's own default (rtol, atol) per dtype (looser than assert_close's)
+_ALLCLOSE_PRECISIONS = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+                        np.dtype(np.float64): (1e-5, 1e-8)}
+
+
+def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
+                    atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
+    """The deprecated torch.testing.assert_allclose (a FutureWarning): ``assert_close``
+    with its own defaults: ``expected`` takes actual's dtype, dtypes are not compared, NaNs
+    equal by default, and the tolerances are the loosest of the two dtypes' in
+    float16 (1e-3, 1e-3), float32 (1e-4, 1e-5), float64 (1e-5, 1e-8), else exact."""
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be "
+                  "removed in a future release. Please use `torch.testing.assert_close()` "
+                  "instead. You can find detailed upgrade instructions in "
+                  "https://github.com/pytorch/pytorch/issues/61844.", FutureWarning,
+                  stacklevel=2)
+    if not isinstance(actual, Tensor):
+        actual = new_tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = new_tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        pairs = [_ALLCLOSE_PRECISIONS.get(np.dtype(t.dtype), (0.0, 0.0))
+                 for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                 check_dtype=False, check_stride=False, msg=msg or None)

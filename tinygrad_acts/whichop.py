@@ -45,6 +45,7 @@ import numpy as np
 from . import ops
 from .activations import ActivationSpec
 from .autograd import Function, IndexedGrad
+from .ops import decompositions as _decomp
 from .ops.linalg import SlogDet
 from .ops.norm import Norm, moments
 from .tensor import Tensor
@@ -147,10 +148,17 @@ def _slogdet_value(arrays: list, params: dict) -> tuple[list, dict]:
     return arrays, {**params, "logabsdet": np.linalg.slogdet(arrays[0])[1]}
 
 
+def _lu_factors(arrays: list, params: dict) -> tuple[list, dict]:
+    """Lu is handed LU and P (the api gets them with the pivots in one LAPACK call)."""
+    lu, piv, _ = _decomp.lu_factor(arrays[0])
+    return arrays, {**params, "lu": lu, "perm": _decomp.permutation(piv, arrays[0].shape[-2],
+                                                                     arrays[0].dtype)}
+
+
 #: NOTE: the ops that are handed something their caller computed from an input (as a
 #: parameter or a constant input): re-run on a perturbed input, it must be computed anew
 _COMPUTED_BY_CALLER: dict[type, Callable[[list, dict], tuple[list, dict]]] = {
-    Norm: _norm_statistics, SlogDet: _slogdet_value}
+    Norm: _norm_statistics, SlogDet: _slogdet_value, _decomp.Lu: _lu_factors}
 
 
 def _run(call: _Call, arrays: list) -> tuple[Function, np.ndarray]:

@@ -20,13 +20,14 @@ import numpy as np
 
 from .. import dtypes, ops, return_types
 from ..ops import linalg as L
+from ..ops.spec import lib, row
 from ..tensor import Tensor, _dim, _matmul, _tensor_arg
 from . import method
 from .reduce import vector_norm
 
 __all__ = ["mm", "mv", "bmm", "dot", "vdot", "outer", "ger", "inner", "tensordot", "einsum",
            "kron", "cross", "matmul", "addmm", "baddbmm", "det", "inverse", "slogdet",
-           "logdet"]
+           "logdet", "matrix_exp"]
 
 
 def _same_dtype(who: str, *ts: Tensor) -> None:
@@ -106,7 +107,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.bmm(ta.ones(2, 1, 3), ta.ones(2, 3, 1)).shape
+        >>> tuple(ta.bmm(ta.ones(2, 1, 3), ta.ones(2, 3, 1)).shape)
         (2, 1, 1)
     """
     mat2 = _tensor_arg("bmm", mat2, "mat2")
@@ -177,7 +178,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.matmul(ta.ones(3), ta.ones(2, 3, 4)).shape
+        >>> tuple(ta.matmul(ta.ones(3), ta.ones(2, 3, 4)).shape)
         (2, 4)
     """
     return _matmul(_tensor_arg("matmul", input, "input"), other)
@@ -215,7 +216,8 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.baddbmm(ta.zeros(2, 1, 1), ta.ones(2, 1, 3), ta.ones(2, 3, 1)).shape
+        >>> out = ta.baddbmm(ta.zeros(2, 1, 1), ta.ones(2, 1, 3), ta.ones(2, 3, 1))
+        >>> tuple(out.shape)
         (2, 1, 1)
     """
     return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
@@ -269,7 +271,7 @@ def ger(input: Tensor, vec2: Tensor) -> Tensor:
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.ger(ta.ones(2), ta.ones(3)).shape
+        >>> tuple(ta.ger(ta.ones(2), ta.ones(3)).shape)
         (2, 3)
     """
     return outer(input, vec2)
@@ -287,7 +289,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.inner(ta.ones(2, 3), ta.ones(4, 3)).shape
+        >>> tuple(ta.inner(ta.ones(2, 3), ta.ones(4, 3)).shape)
         (2, 4)
     """
     other = _tensor_arg("inner", other)
@@ -332,7 +334,8 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
 
     Example:
         >>> import tinygrad_acts as ta
-        >>> ta.tensordot(ta.ones(2, 3, 4), ta.ones(4, 3, 5), dims=([1, 2], [1, 0])).shape
+        >>> a, b = ta.ones(2, 3, 4), ta.ones(4, 3, 5)
+        >>> tuple(ta.tensordot(a, b, dims=([1, 2], [1, 0])).shape)
         (2, 5)
     """
     a, b = _tensor_arg("tensordot", a, "a"), _tensor_arg("tensordot", b, "b")
@@ -881,3 +884,204 @@ def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = Fal
             (dims is not None and len(dims) == 2) or (dims is None and a.ndim == 2))):
         return matrix_norm(a, ord, (0, 1) if dims is None else dims, keepdim, dtype=dtype)
     return vector_norm(a, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+
+
+# --- matrix_exp, vecdot, vander, tensorinv / tensorsolve, diagonal (torch.linalg's) ---------
+
+#: Pade(13, 13) coefficients of e^x (Higham 2005), b_0 ... b_13
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
+           1187353796428800.0, 129060195264000.0, 10559470521600.0, 670442572800.0,
+           33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152  # the 1-norm up to which Pade(13) is exact to float64
+
+
+@method
+def matrix_exp(A: Tensor) -> Tensor:
+    """e^A = sum_k A^k / k! of each square matrix (``ta.linalg.matrix_exp``,
+    ``ta.matrix_exp``) by scaling and squaring (Higham 2005): A / 2^s with |A / 2^s|_1 <=
+    5.37, its Pade(13, 13) approximant (one ``solve``), squared s times. Written with
+    matmul and solve, so it is differentiable to any order.
+
+    Shape: (..., n, n) -> (..., n, n).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.matrix_exp(ta.tensor([[0.0, 1.0], [0.0, 0.0]]))
+        tensor([[1., 1.],
+                [0., 1.]])
+    """
+    who = "linalg.matrix_exp"
+    a = _tensor_arg(who, A, "A")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{who}: Expected a floating point or complex tensor as input. Got "
+                           f"{a.dtype} (shape {a.shape})")
+    a = _square(who, a)
+    if a.numel() == 0:
+        return a.clone()
+    with np.errstate(invalid="ignore", over="ignore"):
+        norm = float(np.abs(a._array).sum(-2).max())
+    s = max(0, math.ceil(math.log2(norm / _THETA13))) if math.isfinite(norm) and norm > 0 else 0
+    b = a / 2.0 ** s if s else a
+    eye = Tensor._wrap(np.eye(a.shape[-1], dtype=a.dtype))
+    c = _PADE13
+    b2 = b @ b
+    b4 = b2 @ b2
+    b6 = b4 @ b2
+    u = b @ (b6 @ (c[13] * b6 + c[11] * b4 + c[9] * b2) + c[7] * b6 + c[5] * b4 + c[3] * b2
+             + c[1] * eye)
+    v = b6 @ (c[12] * b6 + c[10] * b4 + c[8] * b2) + c[6] * b6 + c[4] * b4 + c[2] * b2 \
+        + c[0] * eye
+    r = solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """sum_i x_i y_i along ``dim`` (``ta.linalg.vecdot``), the other dims broadcast.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.vecdot(ta.ones(2, 3), ta.tensor([1.0, 2.0, 3.0]))
+        tensor([6., 6.])
+    """
+    who = "linalg.vecdot"
+    x, y = _tensor_arg(who, x, "x"), _tensor_arg(who, y, "y")
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"{who}: Expected x and y to have the same dtype, but found x of "
+                           f"type {x.dtype} and y of type {y.dtype} instead.")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{who}: Expected a floating point or complex tensor as input. Got "
+                           f"{x.dtype}")
+    try:
+        shape = np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise RuntimeError(f"{who}: the shapes of x {x.shape} and y {y.shape} do not "
+                           "broadcast") from None
+    _dim(who, Tensor._wrap(np.empty(shape, np.bool_)), dim)
+    return (x * y).sum(dim)
+
+
+def vander(x: Tensor, N: int | None = None) -> Tensor:
+    """The Vandermonde matrix (``ta.linalg.vander``): out[..., i, j] = x[..., i]^j for j <
+    N (increasing powers; N = x.shape[-1] by default, at least 2), in x's dtype (integers
+    stay integers). Built with cumprod: differentiable in x.
+
+    Shape: (..., n) -> (..., n, N).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.vander(ta.tensor([1, 2, 3]))
+        tensor([[1, 1, 1],
+                [1, 2, 4],
+                [1, 3, 9]])
+    """
+    who = "linalg.vander"
+    x = _tensor_arg(who, x, "x")
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{who} supports floating point, complex, and integer tensors, but "
+                           "got Bool")
+    n = N if N is not None else (x.shape[-1] if x.ndim else 1)
+    if n <= 1:
+        raise RuntimeError(f"{who}: N must be greater than 1 (got {n}).")
+    ones = Tensor._wrap(np.ones(x.shape + (1,), x.dtype))
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
+    return ops.Cat.apply(ones, powers, axis=-1)
+
+
+def _prod(shape: tuple) -> int:
+    return math.prod(shape)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A for ``tensordot(A, X, ind)``: A's first ``ind`` dims against the
+    rest, as one square matrix, inverted (``ta.linalg.tensorinv``).
+
+    Shape: (*a, *b) with prod(a) == prod(b) -> (*b, *a).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> tuple(ta.linalg.tensorinv(ta.eye(6).reshape(6, 2, 3), ind=1).shape)
+        (2, 3, 6)
+    """
+    who = "linalg.tensorinv"
+    a = _tensor_arg(who, A, "A")
+    if isinstance(ind, bool) or not isinstance(ind, int) or ind <= 0:
+        raise RuntimeError(f"{who}: Expected a strictly positive integer for 'ind', but got "
+                           f"{ind}")
+    rows, cols = a.shape[:ind], a.shape[ind:]
+    if _prod(rows) != _prod(cols):
+        raise RuntimeError(f"{who}: Expected self to satisfy the requirement "
+                           f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got "
+                           f"{_prod(cols)} != {_prod(rows)} (shape {a.shape})")
+    return inv(a.reshape(_prod(rows), _prod(cols))).reshape(*cols, *rows)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
+    """X with ``tensordot(A, X, X.ndim) == B`` (``ta.linalg.tensorsolve``); ``dims`` are
+    dims of A moved to its end first.
+
+    Shape: A (*b, *x) with B of shape b -> X of shape x (prod(x) == prod(b)).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> tuple(ta.linalg.tensorsolve(ta.eye(6).reshape(6, 2, 3), ta.ones(6)).shape)
+        (2, 3)
+    """
+    who = "linalg.tensorsolve"
+    a, b = _tensor_arg(who, A, "A"), _tensor_arg(who, B, "B")
+    if dims is not None:
+        dims = [_dim(who, a, d) for d in dims]
+        a = a.movedim(dims, list(range(a.ndim - len(dims), a.ndim)))
+    rows, cols = a.shape[:b.ndim], a.shape[b.ndim:]
+    if _prod(rows) != _prod(cols):
+        raise RuntimeError(f"{who}: Expected self to satisfy the requirement "
+                           f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), "
+                           f"but got {_prod(cols)} != {_prod(rows)} (shapes {a.shape} and "
+                           f"{b.shape})")
+    return solve(a.reshape(_prod(rows), _prod(cols)), b.reshape(-1)).reshape(*cols)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """``ta.linalg.diagonal``: ``A.diagonal(offset, dim1, dim2)``, the last two dims by
+    default (a view).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.linalg.diagonal(ta.eye(3) * 2)
+        tensor([2., 2., 2.])
+    """
+    return _tensor_arg("linalg.diagonal", A, "A").diagonal(offset, dim1, dim2)
+
+
+# --- the rows of what is written with the rules above ---------------------------------------
+
+
+def _expm_ref(a: np.ndarray) -> np.ndarray:
+    """e^a by its Taylor series at a / 2^10, squared back (a numpy reference)."""
+    b, term = a / 1024.0, np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+    out = term.copy()
+    for k in range(1, 20):
+        term = term @ b / k
+        out = out + term
+    for _ in range(10):
+        out = out @ out
+    return out
+
+
+row("linalg.matrix_exp", L.Solve, lambda a: lib(a).linalg.matrix_exp(a), _expm_ref, ((3, 3),),
+    ((2, 2, 2),), torch=True)
+row("linalg.matrix_exp (scaled)", L.Solve, lambda a: lib(a).linalg.matrix_exp(a * 4),
+    lambda a: _expm_ref(a * 4), ((3, 3),), torch=True)
+row("linalg.vecdot", ops.Mul, lambda x, y: lib(x).linalg.vecdot(x, y),
+    lambda x, y: (x * y).sum(-1), ((2, 3), (3,)), torch=True)
+row("linalg.vander", ops.reduce.Cumprod, lambda x: lib(x).linalg.vander(x, N=4),
+    lambda x: x[..., None] ** np.arange(4), ((3,),), ((2, 3),), torch=True)
+row("linalg.tensorinv", L.Inv, lambda a: lib(a).linalg.tensorinv(
+    (a / 4 + lib(a).eye(6, dtype=a.dtype) * 3).reshape(2, 3, 6), ind=2),
+    lambda a: np.linalg.tensorinv((a / 4 + np.eye(6) * 3).reshape(2, 3, 6), ind=2),
+    ((6, 6),), torch=True)
+row("linalg.tensorsolve", L.Solve, lambda a, b: lib(a).linalg.tensorsolve(
+    (a / 4 + lib(a).eye(6, dtype=a.dtype) * 3).reshape(6, 2, 3), b),
+    lambda a, b: np.linalg.tensorsolve((a / 4 + np.eye(6) * 3).reshape(6, 2, 3), b),
+    ((6, 6), (6,)), torch=True)

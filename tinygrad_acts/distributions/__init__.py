@@ -13,6 +13,9 @@ Where the modules are:
     discrete.py       Bernoulli, Categorical, OneHotCategorical, Binomial, Poisson
     multivariate.py   Dirichlet, MultivariateNormal
     independent.py    Independent (batch dims as event dims)
+    transforms.py     Exp/Affine/Sigmoid/Tanh/Power/Softmax/Abs/ComposeTransform
+    transformed.py    TransformedDistribution
+    univariate.py     Cauchy, HalfCauchy, HalfNormal, Gumbel, Chi2, StudentT, Weibull, Pareto
     kl.py             kl_divergence, register_kl
     special.py        lgamma, digamma, erfinv, cholesky, Gamma sampling with its gradient
     utils.py          broadcast_all, probs/logits conversions, lazy_property
@@ -25,22 +28,29 @@ Example (a policy-gradient step's loss):
     >>> action = policy.sample()
     >>> loss = -(policy.log_prob(action) * ta.tensor([1.0, -1.0])).sum()
     >>> loss.backward()
-    >>> logits.grad.shape
+    >>> tuple(logits.grad.shape)
     (2, 3)
 """
 from __future__ import annotations
 
-from . import constraints
+from . import (
+    constraints,
+    transforms,
+)
 from .continuous import Beta, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
 from .discrete import Bernoulli, Binomial, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate import Dirichlet, MultivariateNormal
+from .transformed import TransformedDistribution
+from .univariate import Cauchy, Chi2, Gumbel, HalfCauchy, HalfNormal, Pareto, StudentT, Weibull
 
 __all__ = [
     "Distribution", "constraints", "kl_divergence", "register_kl",
     "Normal", "LogNormal", "Uniform", "Exponential", "Laplace", "Gamma", "Beta",
     "Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Poisson",
-    "Dirichlet", "MultivariateNormal", "Independent",
+    "Dirichlet", "MultivariateNormal", "Independent", "TransformedDistribution",
+    "transforms", "Cauchy", "Chi2", "Gumbel", "HalfCauchy", "HalfNormal", "Pareto",
+    "StudentT", "Weibull",
 ]

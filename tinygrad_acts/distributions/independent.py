@@ -27,7 +27,7 @@ class Independent(Distribution):
         >>> import tinygrad_acts as ta
         >>> from tinygrad_acts.distributions import Independent, Normal
         >>> d = Independent(Normal(ta.zeros(3, 2), ta.ones(3, 2)), 1)
-        >>> d.batch_shape, d.event_shape, d.log_prob(ta.zeros(3, 2)).shape
+        >>> d.batch_shape, d.event_shape, tuple(d.log_prob(ta.zeros(3, 2)).shape)
         ((3,), (2,), (3,))
     """
 

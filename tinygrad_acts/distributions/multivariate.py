@@ -17,7 +17,7 @@ __all__ = ["Dirichlet", "MultivariateNormal"]
 
 
 def _value(value: Any, like: Tensor) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=like.dtype))
+    return value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=like.dtype))
 
 
 class Dirichlet(Distribution):

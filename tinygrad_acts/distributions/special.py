@@ -24,6 +24,7 @@ import numpy as np
 
 from ..autograd import Function, no_grad
 from ..linalg import cholesky as _linalg_cholesky
+from ..ops import special as _rules
 from ..tensor import Tensor, where
 
 __all__ = ["lgamma", "digamma", "erfinv", "cholesky", "standard_gamma"]
@@ -126,6 +127,14 @@ def _apply(fn: Any, x: Any) -> Any:
             return fn(Tensor._wrap(arr.astype(np.float64))).numpy().astype(dtype, copy=False)
 
 
+def _rule(node: Any, x: Any, fn: Any) -> Any:
+    """A Tensor goes through the op table's rule (``ops/special.py``: torch's gradients,
+    which end in the values below); an array is computed directly."""
+    if isinstance(x, Tensor):
+        return node.apply(x if x.dtype.kind == "f" else x.to(np.float32))
+    return _apply(fn, x)
+
+
 def lgamma(x: Any) -> Any:
     """log |Gamma(x)|, elementwise, of a Tensor (differentiable) or an array: +inf at the
     poles 0, -1, -2, ... (as torch.lgamma).
@@ -136,23 +145,23 @@ def lgamma(x: Any) -> Any:
         >>> round(lgamma(ta.tensor(5.0)).item(), 4)  # log(4!) = log 24
         3.1781
     """
-    return _apply(_lgamma64, x)
+    return _rule(_rules.Lgamma, x, _lgamma64)
 
 
 def digamma(x: Any) -> Any:
     """digamma(x) = d/dx lgamma(x), of a Tensor (differentiable) or an array: -inf at 0
     and NaN at the negative integers (as torch.digamma)."""
-    return _apply(_digamma64, x)
+    return _rule(_rules.Digamma, x, _digamma64)
 
 
 def lgamma_array(x: Any) -> np.ndarray:
     """lgamma of an array, as an array."""
-    return lgamma(np.asarray(x))
+    return _apply(_lgamma64, np.asarray(x))
 
 
 def digamma_array(x: Any) -> np.ndarray:
     """digamma of an array, as an array."""
-    return digamma(np.asarray(x))
+    return _apply(_digamma64, np.asarray(x))
 
 
 # --- erfinv -----------------------------------------------------------------------------------
@@ -191,12 +200,12 @@ def erfinv(x: Any) -> Any:
         >>> round(erfinv(ta.tensor(0.5)).item(), 6)
         0.476936
     """
-    return _apply(_erfinv64, x)
+    return _rule(_rules.Erfinv, x, _erfinv64)
 
 
 def erfinv_array(x: Any) -> np.ndarray:
     """erfinv of an array, as an array."""
-    return erfinv(np.asarray(x))
+    return _apply(_erfinv64, np.asarray(x))
 
 
 def cholesky(a: Tensor) -> Tensor:

@@ -32,7 +32,7 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
     Example:
         >>> import tinygrad_acts as ta
         >>> loc, scale = broadcast_all(ta.zeros(3), 1.0)
-        >>> scale.shape, scale.dtype
+        >>> tuple(scale.shape), scale.dtype
         ((3,), dtype('float32'))
     """
     dtype = _float_dtype(values)

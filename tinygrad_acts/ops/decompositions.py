@@ -216,6 +216,29 @@ class Eigh(Function):
         return v @ inner @ swap_last(v)
 
 
+def cholesky_steps(a: np.ndarray, partial: bool = False) -> tuple:
+    """(L, info) of a symmetric a by the textbook column loop (a's lower triangle read),
+    info per matrix the order of the first leading minor whose pivot is not > 0 (0: none);
+    with ``partial``, (L, info, pivots) with each failed matrix's failing pivot value.
+    NOTE: for inputs holding inf or nan, where numpy's and torch's LAPACK part ways: this
+    loop fails and propagates exactly where torch's potrf does (an inf on the diagonal
+    passes, with L_jj = inf and zeros below it; an inf below the diagonal makes a later
+    pivot -inf and fails; nan fails at its pivot)."""
+    n = a.shape[-1]
+    lo, info = np.zeros_like(a), np.zeros(a.shape[:-2], np.int64)
+    pivots = np.zeros(a.shape[:-2], a.dtype)
+    with np.errstate(all="ignore"):
+        for j in range(n):
+            row = lo[..., j, :j]
+            d = a[..., j, j] - (row[..., None, :] @ row[..., :, None])[..., 0, 0]
+            new = ~(d > 0) & (info == 0)
+            info[new], pivots[new] = j + 1, d[new]
+            lo[..., j, j] = np.sqrt(d)
+            rest = a[..., j + 1:, j] - (lo[..., j + 1:, :j] @ row[..., :, None])[..., 0]
+            lo[..., j + 1:, j] = rest / lo[..., j, j, None]
+    return (lo, info, pivots) if partial else (lo, info)
+
+
 class Cholesky(Function):
     """L = cholesky(sym(A)), lower (sym(A) = (A + A^T) / 2 positive-definite); with phi(X)
     = X's lower triangle with half its diagonal, G = L^-T phi(L^T gL) L^-1 and dA = (G +
@@ -223,7 +246,8 @@ class Cholesky(Function):
 
     @quiet
     def forward(self, a):
-        lo = np.linalg.cholesky(_sym(a))  # (the api turns numpy's error into torch's)
+        s = _sym(a)  # (the api turns numpy's error into torch's, and checks non-finite a)
+        lo = np.linalg.cholesky(s) if np.isfinite(s).all() else cholesky_steps(s)[0]
         self.save(lo)
         return lo
 
@@ -237,6 +261,91 @@ class Cholesky(Function):
         return (ga + swap_last(ga)) * 0.5
 
 
+def lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(LU, pivots, info) of a (..., m, n) by Gaussian elimination with partial pivoting,
+    LAPACK's getrf: L unit lower (below LU's diagonal), U upper; pivots (..., k) int32,
+    1-based (row i was swapped with row pivots[i] - 1, in order); info the 1-based column of
+    the first zero pivot (0: none), where nothing is divided (getrf goes on past it).
+    NOTE: the pivot is the first largest |a_ij| of the column (idamax): a nan wins only as
+    the column's first element, as there."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    lu = np.array(a.reshape((math.prod(a.shape[:-2]), m, n)), dtype=a.dtype, copy=True)
+    piv = np.zeros((lu.shape[0], k), np.int32)
+    info = np.zeros(lu.shape[0], np.int32)
+    at = np.arange(lu.shape[0])
+    with np.errstate(all="ignore"):
+        for j in range(k):
+            col = np.abs(lu[:, j:, j])
+            p = np.argmax(np.where(np.isnan(col), -1, col), -1)
+            p[np.isnan(col[:, 0])] = 0
+            p += j
+            piv[:, j] = p + 1
+            lu[at, j], lu[at, p] = lu[at, p], lu[at, j]
+            pivot = lu[:, j, j]
+            zero = pivot == 0
+            info[zero & (info == 0)] = j + 1
+            lu[:, j + 1:, j] = np.divide(lu[:, j + 1:, j], pivot[:, None],
+                                         where=~zero[:, None], out=lu[:, j + 1:, j])
+            lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    batch = a.shape[:-2]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def permutation(piv: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+    """P (..., m, m) with A = P L U from getrf's pivots (the row swaps, in order)."""
+    rows = np.broadcast_to(np.arange(m), piv.shape[:-1] + (m,)).copy()
+    count = math.prod(piv.shape[:-1])
+    flat, fp = rows.reshape(count, m), piv.reshape(count, piv.shape[-1]).astype(np.int64) - 1
+    at = np.arange(flat.shape[0])
+    for j in range(fp.shape[-1]):
+        p = fp[:, j]
+        flat[at, j], flat[at, p] = flat[at, p], flat[at, j]
+    # (P^T A)[i] = A[rows[i]]: P[rows[i], i] = 1
+    eye = np.eye(m, dtype=dtype)
+    return np.swapaxes(eye[rows], -1, -2)
+
+
+class Lu(Function):
+    """LU = getrf(A) packed (A (..., m, n) = P L U, k = min(m, n): L (m, k) unit lower, U
+    (k, n) upper; the api computes it, with the pivots, and passes LU and P in). With gL
+    = LU's gradient below the diagonal and gU on and above it (torch's rules):
+    square: dA = P L^-T [tril_-1(L^T gL) + triu(gU U^T)] U^-T; wide (m < n, U = [U1 U2]):
+    dA = P L^-T [triu(gU1) + X | gU2], X = tril_-1(L^T gL - triu(gU) U^T) U1^-T; tall:
+    dA = P [tril_-1(gL1) + Y; gL2] U^-T, Y = L1^-T triu(gU U^T - L^T tril_-1(gL))."""
+
+    def forward(self, a, lu, perm):
+        self.save(lu, perm)
+        return lu
+
+    @quiet
+    def backward(self, g, lu, perm):
+        m, n = lu.shape[-2:]
+        k = min(m, n)
+        gl, gu = _tri(g, False, 1)[..., :, :k], _tri(g, True)[..., :k, :]
+        lo, up = lu[..., :, :k], lu[..., :k, :]  # (the solves read their triangles only)
+        lt = swap_last(_tri(lo, False, 1) + np.eye(m, k, dtype=lu.dtype))
+        ut = swap_last(_tri(up, True))
+
+        def right_u(x: Any, u: Any) -> Any:  # x U^-T, U upper (k, k)
+            return swap_last(solve_triangular(u, swap_last(x), True))
+
+        if m == n:
+            inner = _tri(lt @ gl, False, 1) + _tri(gu @ ut, True)
+            ga = solve_triangular(lt, right_u(inner, up), True, True)
+        elif m < n:
+            x = right_u(_tri(lt @ gl - gu @ ut, False, 1),
+                        up[..., :, :k])
+            ga = solve_triangular(lt, _cat(x + _tri(gu[..., :, :k], True), gu[..., :, k:]),
+                                  True, True)
+        else:
+            l1t = swap_last(lo[..., :k, :])
+            y = solve_triangular(l1t, _tri(gu @ ut - lt @ gl, True), True, True)
+            top = y + _tri(gl[..., :k, :], False, 1)
+            ga = right_u(swap_last(_cat(swap_last(top), swap_last(gl[..., k:, :]))), up)
+        return perm @ ga
+
+
 class Pinv(Function):
     """P = pinv(A) = V diag(1/s) U^T from A's SVD, 1/s only where s > max(atol, rtol s_max)
     (arrays, per matrix); dA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A), as
@@ -248,6 +357,7 @@ class Pinv(Function):
         keep = s > np.maximum(atol, rtol * s.max(-1, keepdims=True, initial=0))
         inv = np.divide(1, s, out=np.zeros_like(s), where=keep)
         p = (swap_last(vh) * inv[..., None, :]) @ swap_last(u)
+        p[np.isinf(a).any(axis=(-2, -1))] = np.nan  # NOTE: torch's is nan (or raises) there
         self.save(a, p)
         return p
 
@@ -338,3 +448,138 @@ row("linalg.pinv", Pinv, lambda a: lib(a).linalg.pinv(spread(a)),
 row("linalg.pinv(hermitian=True)", Pinv,
     lambda a: lib(a).linalg.pinv(spread_sym(a), hermitian=True),
     lambda a: np.linalg.pinv(spread_sym(a)), ((3, 3),), torch=True)
+
+
+# --- LDL^T (Bunch-Kaufman), LAPACK's sytrf / sytrs, lower: no gradient (as torch's) ---------
+
+_BK_ALPHA = (1 + math.sqrt(17)) / 8
+
+
+def _idamax(x: np.ndarray) -> int:
+    """LAPACK's idamax: the first index of the largest |x_i| (a nan wins only first)."""
+    v = np.abs(x)
+    best, at = v[0], 0
+    for i in range(1, len(v)):
+        if v[i] > best:
+            best, at = v[i], i
+    return at
+
+
+def _sytf2(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(LD, pivots, info) of one symmetric matrix (its lower triangle read), LAPACK's
+    dsytf2 with UPLO = 'L', step for step: 1x1 or 2x2 pivots by Bunch-Kaufman's test."""
+    n = a.shape[-1]
+    a = np.tril(a).astype(a.dtype, copy=True)
+    piv = np.zeros(n, np.int32)
+    info, k = 0, 0
+    with np.errstate(all="ignore"):
+        while k < n:
+            kstep, absakk = 1, abs(a[k, k])
+            imax = k + 1 + _idamax(a[k + 1:, k]) if k < n - 1 else k
+            colmax = abs(a[imax, k]) if k < n - 1 else 0.0
+            if max(absakk, colmax) == 0 or np.isnan(absakk):
+                info = info or k + 1
+                kp = k
+            else:
+                if absakk >= _BK_ALPHA * colmax:
+                    kp = k
+                else:
+                    rowmax = abs(a[imax, k + _idamax(a[imax, k:imax])])
+                    if imax < n - 1:
+                        rowmax = max(rowmax, abs(a[imax + 1 + _idamax(a[imax + 1:, imax]),
+                                                   imax]))
+                    if absakk >= _BK_ALPHA * colmax * (colmax / rowmax):
+                        kp = k
+                    elif abs(a[imax, imax]) >= _BK_ALPHA * rowmax:
+                        kp = imax
+                    else:
+                        kp, kstep = imax, 2
+                kk = k + kstep - 1
+                if kp != kk:  # swap rows and columns kk and kp of the trailing matrix
+                    a[kp + 1:, [kk, kp]] = a[kp + 1:, [kp, kk]]
+                    seg = a[kk + 1:kp, kk].copy()
+                    a[kk + 1:kp, kk] = a[kp, kk + 1:kp]
+                    a[kp, kk + 1:kp] = seg
+                    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+                    if kstep == 2:
+                        a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+                if kstep == 1:
+                    d11 = 1 / a[k, k]
+                    x = a[k + 1:, k].copy()
+                    a[k + 1:, k + 1:] -= np.tril(d11 * np.outer(x, x))
+                    a[k + 1:, k] *= d11
+                elif k < n - 2:
+                    d21 = a[k + 1, k]
+                    d11, d22 = a[k + 1, k + 1] / d21, a[k, k] / d21
+                    d21 = (1 / (d11 * d22 - 1)) / d21
+                    wk = d21 * (d11 * a[k + 2:, k] - a[k + 2:, k + 1])
+                    wkp1 = d21 * (d22 * a[k + 2:, k + 1] - a[k + 2:, k])
+                    a[k + 2:, k + 2:] -= np.tril(np.outer(a[k + 2:, k], wk)
+                                                 + np.outer(a[k + 2:, k + 1], wkp1))
+                    a[k + 2:, k], a[k + 2:, k + 1] = wk, wkp1
+            if kstep == 1:
+                piv[k] = kp + 1
+            else:
+                piv[k] = piv[k + 1] = -(kp + 1)
+            k += kstep
+    return a, piv, info
+
+
+def ldl_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_sytf2`` over a batch: (LD, pivots, info)."""
+    n = a.shape[-1]
+    flat = a.reshape((math.prod(a.shape[:-2]), n, n))
+    out = [_sytf2(m) for m in flat]
+    batch = a.shape[:-2]
+    return (np.array([o[0] for o in out], a.dtype).reshape(a.shape),
+            np.array([o[1] for o in out], np.int32).reshape(batch + (n,)),
+            np.array([o[2] for o in out], np.int32).reshape(batch))
+
+
+def _sytrs(ld: np.ndarray, piv: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """X with A X = B from one ``_sytf2`` factor: LAPACK's dsytrs, UPLO = 'L'."""
+    n, b = ld.shape[-1], b.astype(np.result_type(ld, b), copy=True)
+    with np.errstate(all="ignore"):
+        k = 0
+        while k < n:  # L D X = P B
+            if piv[k] > 0:
+                kp = piv[k] - 1
+                b[[k, kp]] = b[[kp, k]]
+                b[k + 1:] -= np.outer(ld[k + 1:, k], b[k])
+                b[k] /= ld[k, k]
+                k += 1
+            else:
+                kp = -piv[k] - 1
+                b[[k + 1, kp]] = b[[kp, k + 1]]
+                b[k + 2:] -= np.outer(ld[k + 2:, k], b[k]) + np.outer(ld[k + 2:, k + 1], b[k + 1])
+                akm1k = ld[k + 1, k]
+                akm1, ak = ld[k, k] / akm1k, ld[k + 1, k + 1] / akm1k
+                denom = akm1 * ak - 1
+                bkm1, bk = b[k] / akm1k, b[k + 1] / akm1k
+                b[k], b[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
+                k += 2
+        k = n - 1
+        while k >= 0:  # L^T X = B, then the swaps back
+            if piv[k] > 0:
+                b[k] -= ld[k + 1:, k] @ b[k + 1:]
+                kp = piv[k] - 1
+                b[[k, kp]] = b[[kp, k]]
+                k -= 1
+            else:
+                b[k] -= ld[k + 1:, k] @ b[k + 1:]
+                b[k - 1] -= ld[k + 1:, k - 1] @ b[k + 1:]
+                kp = -piv[k] - 1
+                b[[k, kp]] = b[[kp, k]]
+                k -= 2
+    return b
+
+
+def ldl_solve(ld: np.ndarray, piv: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``_sytrs`` over broadcast batches."""
+    batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
+    n = ld.shape[-1]
+    lds = np.broadcast_to(ld, batch + ld.shape[-2:]).reshape((-1, n, n))
+    ps = np.broadcast_to(piv, batch + (n,)).reshape((-1, n))
+    bs = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+    out = [_sytrs(x, p, y) for x, p, y in zip(lds, ps, bs)]
+    return np.array(out).reshape(batch + b.shape[-2:])

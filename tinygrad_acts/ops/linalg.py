@@ -3,6 +3,7 @@ with it or with matmul), cross, det / slogdet / inv / solve, svdvals (for the nu
 spectral norms)."""
 from __future__ import annotations
 
+import math
 import string
 from typing import Any
 
@@ -16,7 +17,8 @@ from .spec import lib, row
 
 
 class MatMul(Function):
-    """a @ b (1-D, 2-D or batched); da = g @ b^T, db = a^T @ g (batch dims summed back)."""
+    """a @ b (1-D, 2-D or batched); da = g @ b^T, db = a^T @ g (batch dims summed back).
+    As torch's, it keeps b only for a's gradient and a only for b's (and both shapes)."""
 
     @quiet
     def forward(self, a, b):
@@ -27,26 +29,106 @@ class MatMul(Function):
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not line up "
                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
         need_a, need_b = self.needs_input_grad
-        batched = a.ndim != 2 or b.ndim != 2  # the shapes of both are needed then
-        self.save(b if need_a or batched else None, a if need_b or batched else None)
+        self.save(b if need_a else None, a if need_b else None, a.shape, b.shape)
         return a @ b
 
     @quiet
-    def backward(self, g, b, a):
+    def backward(self, g, b, a, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
-        if a is None or b is None or (a.ndim == 2 and b.ndim == 2):  # no reshaping
+        if len(a_shape) == 2 and len(b_shape) == 2:  # no reshaping
             return (g @ b.T if need_a else None, a.T @ g if need_b else None)
         # Promote 1-D operands to matrices, as matmul itself does, then undo it.
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:])
-        if b.ndim == 1:
-            g2 = g2.reshape(g2.shape + (1,))
-        ga = unbroadcast(g2 @ swap_last(b2), a2.shape).reshape(a.shape) if need_a else None
-        gb = unbroadcast(swap_last(a2) @ g2, b2.shape).reshape(b.shape) if need_b else None
-        return ga, gb
+        a_vec, b_vec = len(a_shape) == 1, len(b_shape) == 1
+        a2, b2 = (1, *a_shape) if a_vec else a_shape, (*b_shape, 1) if b_vec else b_shape
+        g = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) if a_vec else g
+        g = g.reshape(g.shape + (1,)) if b_vec else g
+        ga = unbroadcast(g @ swap_last(b.reshape(b2) if b_vec else b), a2) if need_a else None
+        gb = unbroadcast(swap_last(a.reshape(a2) if a_vec else a) @ g, b2) if need_b else None
+        return (None if ga is None else ga.reshape(a_shape),
+                None if gb is None else gb.reshape(b_shape))
+
+
+def saved_copies(a: np.ndarray, b: np.ndarray, grad_a: bool, grad_b: bool) -> tuple[bool, bool]:
+    """Whether torch's matmul computes with a copy of ``a`` (of ``b``) rather than a view:
+    an operand it expands to the broadcast batch and cannot then reshape without copying
+    (or, folding a batch into one matrix, cannot fold without copying). torch saves that
+    copy for backward, so the operand may change in place after the call and backward
+    uses the values it had (``grad_a``, ``grad_b``: whether each requires grad)."""
+    d1, d2 = a.ndim, b.ndim
+    if d1 == 0 or d2 == 0 or (d1 <= 2 and d2 <= 2):
+        return False, False
+    if d1 == d2 == 3 and (a.shape[0] == 1) != (b.shape[0] == 1):
+        # NOTE: torch squeezes a 3-D operand's batch of 1 when it requires grad (it folds)
+        if a.shape[0] == 1 and grad_a:
+            return saved_copies(a[0], b, grad_a, grad_b)
+        if b.shape[0] == 1 and grad_b:
+            return saved_copies(a, b[0], grad_a, grad_b)
+    big, small = (_geometry(a), d2) if d1 >= d2 else (_geometry(b, transpose=True), d1)
+    if small <= 2 and _folds(big, grad_b if d1 >= d2 else grad_a, d1):
+        shape, strides = big
+        fine = _viewable(shape, strides, (math.prod(shape[:-1]), shape[-1]))
+        return (not fine, False) if d1 >= d2 else (False, not fine)
+    n, m1, m2 = a.shape[-2] if d1 > 1 else 1, a.shape[-1], b.shape[-2] if d2 > 1 else b.shape[0]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    size = math.prod(batch)
+    ta = _expanded(a, (*batch, n, m1))
+    tb = _expanded(b, (*batch, m2) if d2 == 1 else (*batch, m2, b.shape[-1]))
+    return (not _viewable(*ta, (size, n, m1)),
+            not _viewable(*tb, (size, m2) if d2 == 1 else (size, m2, b.shape[-1])))
+
+
+def _geometry(x: np.ndarray, transpose: bool = False) -> tuple[tuple, tuple]:
+    """Shape and strides in elements (torch's), of x or of its batched transpose x.mT."""
+    shape, strides = list(x.shape), [s // x.itemsize for s in x.strides]
+    if transpose:
+        shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
+    return tuple(shape), tuple(strides)
+
+
+def _folds(big: tuple, small_grad: bool, d1: int) -> bool:
+    """torch's ``should_fold``: the larger operand (at least 3-D, the other at most 2-D) is
+    folded into one matrix when the smaller requires grad, or when it folds as a view."""
+    shape, strides = big
+    if small_grad:
+        return True
+    if d1 == 2:
+        return False
+    return math.prod(shape) == 0 or all(
+        n == 1 or strides[i] == strides[i + 1] * shape[i + 1]
+        for i, n in enumerate(shape[:-2]))
+
+
+def _expanded(x: np.ndarray, shape: tuple) -> tuple[tuple, tuple]:
+    """torch's geometry of ``x.expand(shape)``: a broadcast dim and a new one of size > 1
+    have stride 0; a new dim of size 1 gets the stride a contiguous layout would give it."""
+    size, stride = _geometry(x)
+    out_size, out_stride = list(shape), [0] * len(shape)
+    for i in range(len(shape) - 1, -1, -1):
+        j = i - (len(shape) - len(size))
+        n, s = (size[j], stride[j]) if j >= 0 else (1, out_size[i + 1] * out_stride[i + 1]
+                                                     if i + 1 < len(shape) else 1)
+        out_stride[i] = s if n == shape[i] else 0
+    return tuple(out_size), tuple(out_stride)
+
+
+def _viewable(shape: tuple, strides: tuple, new: tuple) -> bool:
+    """Whether torch's ``reshape(new)`` of a tensor of this geometry is a view (its
+    ``computeStride``): each run of dims that is contiguous in memory must be split into
+    dims of the new shape exactly."""
+    if math.prod(shape) == 0:
+        return True
+    view_d, chunk, numel, view_numel = len(new) - 1, strides[-1], 1, 1
+    for d in range(len(shape) - 1, -1, -1):
+        numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != numel * chunk):
+            while view_d >= 0 and (view_numel < numel or new[view_d] == 1):
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != numel:
+                return False
+            if d > 0:
+                chunk, numel, view_numel = strides[d - 1], 1, 1
+    return view_d == -1
 
 
 # --- contractions: einsum (tensordot, inner and the products are written with it) ------------

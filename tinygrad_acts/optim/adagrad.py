@@ -64,7 +64,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, self.state[p])
+                self._init_state(p, self._state[p])
 
     def _init_state(self, p: Tensor, state: dict[str, Any]) -> None:
         # NOTE: PyTorch fills from the constructor's value even for a group that sets its own

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
 
 from ..autograd import enable_grad
-from ..tensor import Tensor, from_numpy
+from ..tensor import Tensor, from_numpy, get_default_dtype
 
 __all__ = ["Optimizer"]
 
@@ -124,6 +124,90 @@ def check_betas_range(who: str, betas: Any) -> None:
             raise ValueError(f"{who}: Invalid beta parameter at index {i}: {betas[i]}")
 
 
+def _as_tensors(value: Any) -> Any:
+    """A state value as a state_dict holds it: arrays (also in lists, as LBFGS's history)
+    as Tensors of their own (copies), anything else as it is."""
+    if isinstance(value, np.ndarray):
+        return from_numpy(value.copy())
+    if isinstance(value, list):
+        return [_as_tensors(v) for v in value]
+    return value
+
+
+#: the state entries that torch keeps as 0-d tensors of its scalar dtype (float32, or
+#: float64 under a float64 default dtype); here they are Python numbers inside the step
+SCALAR_STATE = frozenset({"step", "eta", "mu", "mu_product"})
+
+
+class ParamState(MutableMapping):
+    """``opt.state[p]`` as torch shows it: array entries (``exp_avg``, ``momentum_buffer``
+    ...) as Tensors sharing the optimizer's arrays (so a later step shows through), and
+    ``step`` (also ASGD's ``eta`` / ``mu``, NAdam's ``mu_product``) as a 0-d Tensor of
+    torch's scalar dtype. The step itself reads the plain dict underneath, so showing
+    the state costs the step nothing. A Tensor written in is kept as its array."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict):
+        self._raw = raw
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._raw[key]
+        if isinstance(value, np.ndarray):
+            return Tensor._wrap(value)
+        if key in SCALAR_STATE and isinstance(value, numbers.Real):
+            dtype = np.float64 if np.dtype(get_default_dtype()) == np.float64 else np.float32
+            return Tensor._wrap(np.asarray(value, dtype))
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value._array.item() if key in SCALAR_STATE and value.ndim == 0 \
+                else value._array
+        self._raw[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+class StateView(Mapping):
+    """``opt.state``: parameter -> ``ParamState`` over the optimizer's own dict of dicts
+    (a defaultdict, as torch's: ``opt.state[p]`` of a parameter not yet stepped is an
+    empty state, and is kept)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: defaultdict):
+        self._raw = raw
+
+    def __getitem__(self, p: Tensor) -> ParamState:
+        return ParamState(self._raw[p])
+
+    def get(self, p: Any, default: Any = None) -> Any:
+        return ParamState(self._raw[p]) if p in self._raw else default
+
+    def __contains__(self, p: object) -> bool:
+        return p in self._raw
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts, each with its own ``params`` and
     hyper-parameters) and ``state`` (parameter -> dict of arrays, e.g. momentum buffers).
@@ -146,8 +230,9 @@ class Optimizer:
                             "in a list")
         self.defaults = dict(defaults)
         # NOTE: a defaultdict, as in PyTorch: opt.state[p] is {} for a parameter not yet
-        # stepped (keyed by the Tensor object: Tensors hash by identity)
-        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        # stepped (keyed by the Tensor object: Tensors hash by identity); the steps read
+        # it, users read it through ``state`` (Tensors, as torch's)
+        self._state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if not groups:
@@ -157,6 +242,17 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+
+    @property
+    def state(self) -> StateView:
+        """parameter -> its state, as torch shows it (see ``ParamState``)."""
+        return StateView(self._state)
+
+    @state.setter
+    def state(self, value: Mapping) -> None:
+        self._state = defaultdict(dict, {p: {k: (v._array if isinstance(v, Tensor) else v)
+                                             for k, v in dict(st).items()}
+                                         for p, st in value.items()})
 
     def add_param_group(self, group: dict) -> None:
         """Add a group of parameters with its own hyper-parameters (defaults fill the rest).
@@ -227,7 +323,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        update, state = self._update, self.state
+        update, state = self._update, self._state
         for group in self.param_groups:
             if group.get("capturable"):
                 self._refuse_capturable(group)
@@ -280,10 +376,9 @@ class Optimizer:
         state: dict[int, dict[str, Any]] = {}
         for group in self.param_groups:
             for p in group["params"]:
-                if self.state.get(p):
+                if self._state.get(p):
                     # (arrays as Tensors, as torch's state values are; copies of them)
-                    state[index[id(p)]] = {k: from_numpy(v.copy()) if isinstance(
-                        v, np.ndarray) else v for k, v in self.state[p].items()}
+                    state[index[id(p)]] = {k: _as_tensors(v) for k, v in self._state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -314,7 +409,7 @@ class Optimizer:
                 raise ValueError(f"{who}: state for parameter {key}, which no group lists")
             new_state[p] = {name: self._load_value(who, key, name, v, p)
                             for name, v in values.items()}
-        self.state = defaultdict(dict, new_state)
+        self._state = defaultdict(dict, new_state)
         for saved, group in zip(saved_groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
 
