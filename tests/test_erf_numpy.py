@@ -1,4 +1,4 @@
-"""tinygrad_acts.special: the vectorized erf / erfc against the C library's math.erf / erfc.
+"""tinygrad_acts.erf_numpy: the vectorized erf / erfc against the C library's math.erf / erfc.
 
 Agreement is measured in ulps (units in the last place, counted exactly on the float64
 grid). Inputs under special._MATH_BELOW elements are handed to math.erf itself, so the
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_acts import special
+from tinygrad_acts import erf_numpy as special
 
 _math_erf = np.frompyfunc(math.erf, 1, 1)
 _math_erfc = np.frompyfunc(math.erfc, 1, 1)

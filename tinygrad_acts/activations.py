@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, dtypes, special
+from . import autograd, dtypes, erf_numpy
 from .autograd import Function
 from .ops.helpers import is_tensor, masked
 from .ops.indexing import where
@@ -268,6 +268,11 @@ def apply(name: str, x: Any, **params: Any) -> Any:
 _INTEGER_MODES = ("float", "float_no_bool", "keep", "refuse", "refuse_nonempty")
 
 
+class NotForIntegers(NotImplementedError, TypeError):
+    """An activation refused for an integer or bool input: torch's NotImplementedError
+    ("not implemented for 'Long'"), and a TypeError (the wrong kind of input)."""
+
+
 def _integer_input(spec: ActivationSpec, x: Any) -> Any:
     """An integer or bool input, as the entry's ``integers`` says (PyTorch's behaviour)."""
     is_bool, mode = x._array.dtype.kind == "b", spec.integers
@@ -275,8 +280,8 @@ def _integer_input(spec: ActivationSpec, x: Any) -> Any:
         return x.astype(dtypes.get_default_dtype())
     if (mode == "keep" and not is_bool) or (mode == "refuse_nonempty" and not x._array.size):
         return x
-    raise TypeError(f"{spec.name}: not defined for a {x.dtype} input (shape {x.shape}), as "
-                    "in PyTorch; convert it with .float() first")
+    raise NotForIntegers(f"{spec.name}: not defined for a {x.dtype} input (shape "
+                         f"{x.shape}), as in PyTorch; convert it with .float() first")
 
 
 def inplace_node(name: str, **params: Any) -> tuple[Any, dict]:
@@ -300,18 +305,20 @@ def apply_(name: str, x: Any, **params: Any) -> Any:
 def _stable_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """sigmoid(x) into ``out`` (a new array by default; ``out=x`` works in place).
 
-    NOTE: two branches, each computed from e = exp(-|x|) <= 1, so nothing overflows:
-    x >= 0: 1 / (1 + e^-x);  x < 0: e^x / (1 + e^x), taken as r * m with r = 1 / (1 + e)
-    and m = max(e, [x >= 0]), which is 1 for x >= 0 and e for x < 0 (NaN stays NaN). The
-    product picks the branch with no select: a select (np.where) on random signs costs a
-    branch misprediction per element, three times the rest on a (32, 256) batch."""
+    NOTE: torch's formula, 1 / (1 + e^-x), in four in-place passes. It is stable: nothing
+    cancels, and e^-x overflows only where the true value is below the smallest normal
+    number (x < -88.7 in float32, -709.8 in float64), where 1 / (1 + inf) = 0 is torch's
+    answer too (so overflow is silenced, not avoided). +inf gives 1, -inf 0, nan nan,
+    -0 0.5. For x < 0 the result keeps full relative precision (e^-x is large, not 1 minus
+    a rounding), which the output-based rule y (1 - y) relies on; the tanh spelling
+    0.5 tanh(x / 2) + 0.5 is cheaper but rounds y to multiples of 2^-25 there."""
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)  # integers: float64, as np.exp's
-    e, m = np.empty_like(x), np.empty_like(x)
-    np.exp(np.negative(np.abs(x, out=e), out=e), out=e)
-    np.maximum(e, np.greater_equal(x, 0, out=m, casting="unsafe"), out=m)
-    np.divide(1, np.add(e, 1, out=e), out=e)
-    return np.multiply(e, m, out=e if out is None else out)
+    e = np.negative(x, out=np.empty_like(x) if out is None else out)
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)
+    e += 1
+    return np.divide(1, e, out=e)
 
 
 def _sigmoid(x: Any) -> Any:
@@ -324,7 +331,7 @@ def _normal_cdf(x: Any) -> Any:
         return 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
     # NOTE: 0.5 * erfc(-x / sqrt 2) rather than 0.5 * (1 + erf(x / sqrt 2)): for x < -5
     # the 1 + erf(...) cancels to rounding noise, while erfc keeps full relative precision.
-    return 0.5 * special.erfc(x * (-1 / math.sqrt(2)))
+    return 0.5 * erf_numpy.erfc(x * (-1 / math.sqrt(2)))
 
 
 def _dim(x: Any, dim: Any, who: str = "softmax") -> Any:
@@ -987,8 +994,8 @@ def apply_prelu(x: Any, weight: Any) -> Any:
         raise RuntimeError(f"prelu: Type promoting not supported. Got {x.dtype} and "
                            f"{weight.dtype} (input shape {x.shape}, weight {weight.shape})")
     if x._array.dtype.kind != "f":
-        raise TypeError(f"prelu: not defined for a {x.dtype} input (shape {x.shape}), as "
-                        "in PyTorch; convert it with .float() first")
+        raise NotForIntegers(f"prelu: not defined for a {x.dtype} input (shape {x.shape}), "
+                             "as in PyTorch; convert it with .float() first")
     channels = x.shape[1] if x.ndim >= 2 else 1
     if weight._array.size != 1 and weight._array.size != channels:
         raise RuntimeError(f"prelu: Mismatch of parameter numbers and input channel size. "

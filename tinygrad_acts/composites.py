@@ -32,12 +32,13 @@ import numpy as np
 from . import dtypes, ops
 from .api import method
 from .api.idioms import _inplace_form, _scalar_name, mul, sub
-from .api.linalg import vector_norm
+from .api.linalg import _scaled_sum, bmm, mv, outer, vector_norm
 from .api.math import lerp, logaddexp
 from .api.selection import take_along_dim as _take_along_dim
 from .api.shape import meshgrid
 from .distributions import special as _special
 from .functional import cosine_similarity
+from .ops import special as _rules
 from .tensor import (
     Tensor,
     _array,
@@ -59,6 +60,7 @@ __all__ = [
     "cdist", "cartesian_prod", "combinations", "block_diag", "vander", "cosine_similarity",
     "select", "ravel", "index_put",
     "bincount", "histc", "isin", "tril_indices", "triu_indices", "unique_consecutive",
+    "addmv", "addr", "addbmm",
 ]
 
 _INT64 = np.dtype(np.int64)
@@ -199,10 +201,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
         >>> ta.logit(ta.tensor([0.5, 0.0, 1.0]), eps=0.25).tolist()
         [0.0, -1.0986123085021973, 1.0986123085021973]
     """
-    x = _floating(_tensor_arg("logit", input, "input"))
-    z = x if eps is None else x.clamp(eps, 1 - eps)
-    with np.errstate(divide="ignore", invalid="ignore"):  # NOTE: logit(0) = -inf, quietly
-        return (z / (1 - z)).log()
+    return _rules.Logit.apply(_floating(_tensor_arg("logit", input, "input")), eps=eps)
 
 
 @method
@@ -1152,8 +1151,54 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
     return out[0] if len(out) == 1 else tuple(out)
 
 
+# --- products added to a tensor: addmv / addr / addbmm ------------------------------------
+
+
+@method
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec): mat (n, m), vec (m,), input broadcastable to
+    (n,); beta = 0 ignores input (its nan and inf too), as torch.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.addmv(ta.ones(2), ta.ones(2, 3), ta.ones(3), beta=2).tolist()
+        [5.0, 5.0]
+    """
+    return _scaled_sum("addmv", input, mv(mat, vec), beta, alpha)
+
+
+@method
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2): vec1 (n,), vec2 (m,), input broadcastable
+    to (n, m).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.addr(ta.zeros(2, 2), ta.tensor([1.0, 2.0]), ta.tensor([3.0, 4.0])).tolist()
+        [[3.0, 4.0], [6.0, 8.0]]
+    """
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if _tensor_arg("addr", v, name).ndim != 1:
+            raise RuntimeError(f"addr: {name} must be a 1-d tensor, got shape {v.shape}")
+    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
+
+
+@method
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
+           alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b]: batch1 (b, n, k), batch2
+    (b, k, m), input broadcastable to (n, m) (the batch summed away, unlike baddbmm).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.addbmm(ta.zeros(1, 1), ta.ones(2, 1, 3), ta.ones(2, 3, 1)).tolist()
+        [[6.0]]
+    """
+    return _scaled_sum("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
 # --- the in-place forms: x.addcmul_(...) writes x.addcmul(...) into x ------------------------
 
 for _name in ("addcmul", "addcdiv", "copysign", "sgn", "heaviside", "logit", "renorm",
-              "lgamma", "digamma", "erfinv"):
+              "lgamma", "digamma", "erfinv", "addmm", "baddbmm", "addmv", "addr", "addbmm"):
     method(_inplace_form(_name))

@@ -10,7 +10,7 @@
   default), ``.type()`` (torch's type string, or a cast), ``.mT / .mH / .H``;
 - layout queries on the ndarray underneath: ``stride()`` (in elements), ``is_contiguous()``,
   ``storage_offset()``, ``element_size()``, ``nbytes``, ``itemsize``;
-- ``ta.Size`` (torch.Size: a tuple of ints with ``numel()``), ``ta.inference_mode`` (no_grad
+- ``ta.Size`` (torch.Size, from ``size.py``), ``ta.inference_mode`` (no_grad
   as torch's inference mode: context manager and decorator) and
   ``ta.is_inference_mode_enabled()``;
 - the in-place forms of the elementwise ops (``sqrt_``, ``exp_``, ``clamp_min_`` ...):
@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import autograd, dtypes, ops, views
+from ..creation import laid_out, relaid
+from ..size import Size  # ta.Size, torch.Size
 from ..tensor import (
     Tensor,
     _as_array,
@@ -43,6 +47,8 @@ __all__ = ["Size", "inference_mode", "is_inference_mode_enabled", "gt", "ge", "l
            "ne", "eq", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_not", "logical_and", "logical_or", "logical_xor", "div", "divide",
            "true_divide", "add", "sub", "mul", "pow", "clone"]
+# (more of torch's functions, which join ta. from __init__.py: rsub, detach, is_complex,
+# typename, chain_matmul)
 
 
 # --- comparisons: gt / ge / lt / le / ne / eq, functions and methods --------------------------
@@ -244,7 +250,7 @@ def _like(self: Tensor, arr: np.ndarray, dtype: Any, device: Any, requires_grad:
 
 
 @method
-def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+def new_zeros(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, layout: Any = None,
               pin_memory: bool = False) -> Tensor:
     """Zeros of ``size``, in this tensor's dtype unless ``dtype`` is given.
@@ -255,27 +261,27 @@ def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
         dtype('int64')
     """
     _layout("new_zeros", layout, pin_memory)
-    return _like(self, np.zeros(_size_arg("new_zeros", size, "size")), dtype, device,
+    return _like(self, np.zeros(_size_arg("new_zeros", args, "size", size)), dtype, device,
                  requires_grad)
 
 
 @method
-def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+def new_ones(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, layout: Any = None,
              pin_memory: bool = False) -> Tensor:
     """Ones of ``size``, in this tensor's dtype unless ``dtype`` is given."""
     _layout("new_ones", layout, pin_memory)
-    return _like(self, np.ones(_size_arg("new_ones", size, "size")), dtype, device,
+    return _like(self, np.ones(_size_arg("new_ones", args, "size", size)), dtype, device,
                  requires_grad)
 
 
 @method
-def new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+def new_empty(self: Tensor, *args: Any, size: Any = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, layout: Any = None,
               pin_memory: bool = False) -> Tensor:
     """A tensor of ``size`` in this tensor's dtype (zeros here: never uninitialised memory)."""
     _layout("new_empty", layout, pin_memory)
-    return _like(self, np.zeros(_size_arg("new_empty", size, "size")), dtype, device,
+    return _like(self, np.zeros(_size_arg("new_empty", args, "size", size)), dtype, device,
                  requires_grad)
 
 
@@ -289,8 +295,7 @@ def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
     shape = _size_arg("new_full", (size,), "size")
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     dt = self.dtype if dtype is None else np.dtype(dtype)
-    if dt.kind in "iu" and isinstance(value, float):
-        value = int(value)
+    value = dtypes.fill_value(value, dt)  # checked, as torch's: 300 is no uint8
     return _like(self, np.full(shape, value, dt), dtype, device, requires_grad)
 
 
@@ -311,6 +316,103 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None
     target = self.dtype if dtype is None else np.dtype(dtype)
     arr = np.array(_as_array(data, target), copy=True)
     return _like(self, arr, dtype, device, requires_grad)
+
+
+@method
+def new(self: Tensor, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """torch's legacy constructor in this tensor's dtype: no argument, an empty tensor;
+    ints (or a ``Size``), zeros of that size (torch leaves them uninitialised); a list or
+    tuple, a copy of that data (``x.new((2, 3))`` holds 2 and 3). A Tensor is refused, as
+    torch's (use ``new_tensor`` or ``clone``)."""
+    check_device(device)
+    target = self.dtype if dtype is None else np.dtype(dtype)
+    if any(isinstance(a, Tensor) for a in args):
+        raise TypeError(f"new(): a Tensor argument is not accepted (got "
+                        f"{[type(a).__name__ for a in args]}); use x.new_tensor(t) or "
+                        "t.clone()")
+    if not args:
+        return Tensor._make(np.zeros(0, target), False, None)
+    if len(args) == 1 and not isinstance(args[0], Size) and isinstance(
+            args[0], (list, tuple, np.ndarray)):
+        return Tensor._make(np.array(_as_array(args[0], target), copy=True), False, None)
+    return Tensor._make(np.zeros(_size_arg("new", args, "size", None), target), False, None)
+
+
+@method
+def data_ptr(self: Tensor) -> int:
+    """The address of this tensor's first element (0 for an empty tensor), as torch's: a
+    view at offset 0 has its base's address."""
+    return 0 if self._array.size == 0 else int(self._array.__array_interface__["data"][0])
+
+
+@method
+def is_same_size(self: Tensor, other: Tensor) -> bool:
+    """Whether ``other`` has this tensor's shape."""
+    return self.shape == _tensor_arg("is_same_size", other, "other").shape
+
+
+def _resized(self: Tensor, who: str, shape: tuple) -> Tensor:
+    """This tensor, given ``shape`` in place: the same memory when the element count
+    stays (and the memory is contiguous), else a new array keeping the first elements
+    (the new ones are 0; torch leaves them uninitialised)."""
+    if self.requires_grad:
+        raise RuntimeError(f"{who}: cannot resize variables that require grad (shape "
+                           f"{self.shape})")
+    n = int(np.prod(shape, dtype=np.int64))
+    if n == self._array.size and self._array.flags.c_contiguous:
+        self._data = self._array.reshape(shape)
+    else:
+        flat = np.zeros(n, self._array.dtype)
+        keep = min(n, self._array.size)
+        flat[:keep] = self._array.reshape(-1)[:keep]
+        self._data = flat.reshape(shape)
+    self._counter[0] += 1
+    return self
+
+
+@method
+def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
+    """This tensor with the size ``sizes``, in place (see ``resize_as_``)."""
+    return _resized(self, "resize_", _size_arg("resize_", sizes, "size", None))
+
+
+@method
+def resize_as_(self: Tensor, the_template: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor with ``the_template``'s size, in place: the same memory if the number
+    of elements is unchanged, else new memory keeping the first elements. A tensor that
+    requires grad is refused, as in torch."""
+    return _resized(self, "resize_as_",
+                    tuple(_tensor_arg("resize_as_", the_template, "the_template").shape))
+
+
+_SHARED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+@method
+def share_memory_(self: Tensor) -> Tensor:
+    """Mark this tensor as shared (torch moves it to shared memory for multiprocessing;
+    here it stays where it is) and return it; ``is_shared()`` then says True."""
+    _SHARED[id(self)] = self
+    return self
+
+
+@method
+def is_shared(self: Tensor) -> bool:
+    """Whether ``share_memory_()`` was called on this tensor."""
+    return _SHARED.get(id(self)) is self
+
+
+@method
+def pin_memory(self: Tensor, device: Any = None) -> Tensor:
+    """Pinned memory needs an accelerator: refused here, as torch refuses it without one."""
+    raise RuntimeError("pin_memory: Cannot access accelerator device when none is available "
+                       "(tinygrad_acts runs on the CPU only)")
+
+
+@method
+def is_pinned(self: Tensor, device: Any = None) -> bool:
+    """Never pinned (CPU only)."""
+    return False
 
 
 def _layout(who: str, layout: Any, pin_memory: bool) -> None:
@@ -512,36 +614,7 @@ def _bind_inplace() -> None:
 _bind_inplace()
 
 
-# --- Size, inference_mode ---------------------------------------------------------------------
-
-class Size(tuple):
-    """torch.Size: a tuple of ints (a shape) with ``numel()``; it compares equal to the
-    plain tuple of the same ints.
-
-    Example:
-        >>> import tinygrad_acts as ta
-        >>> s = ta.Size([2, 3])
-        >>> s, s.numel(), s == (2, 3)
-        (Size([2, 3]), 6, True)
-    """
-
-    def __new__(cls, sizes: Any = ()) -> Size:
-        items = tuple(sizes)
-        if not all(isinstance(n, (int, np.integer)) for n in items):
-            raise TypeError(f"Size: expected a sequence of ints, got {items}")
-        return super().__new__(cls, (int(n) for n in items))
-
-    def numel(self) -> int:
-        """The number of elements a tensor of this shape holds."""
-        return int(np.prod(self, dtype=np.int64))
-
-    def __repr__(self) -> str:
-        return f"Size({list(self)})"
-
-    def __getitem__(self, index: Any) -> Any:
-        item = super().__getitem__(index)
-        return Size(item) if isinstance(index, slice) else item
-
+# --- inference_mode (ta.Size is size.py's) ------------------------------------------------------
 
 def is_inference_mode_enabled() -> bool:
     """True inside ``inference_mode()`` (in this thread)."""
@@ -616,8 +689,44 @@ def is_floating_point(self: Tensor) -> bool:
 
 @method
 def is_complex(self: Tensor) -> bool:
-    """Whether the dtype is complex: never here (tensors hold float, int or bool)."""
-    return self._array.dtype.kind == "c"
+    """Whether the dtype is complex: never here (tensors hold float, int or bool); also
+    ``ta.is_complex(x)``."""
+    return _tensor_arg("is_complex", self, "input")._array.dtype.kind == "c"
+
+
+def detach(input: Tensor) -> Tensor:
+    """``ta.detach(x)`` is ``x.detach()``: the same memory, out of the graph."""
+    return _tensor_arg("detach", input, "input").detach()
+
+
+def typename(obj: Any) -> str:
+    """torch's name of an object's type: ``'torch.FloatTensor'`` for a float32 tensor (as
+    ``x.type()``), else the class's qualified name (``'int'``, ``'torch.nn...Linear'`` is
+    this package's module path here)."""
+    if isinstance(obj, Tensor):
+        return type_(obj)
+    cls = type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module in (None, "builtins") else f"{module}.{cls.__qualname__}"
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """The product of the matrices, left to right (torch's deprecated name for
+    ``linalg.multi_dot``, which takes a list); one matrix is returned as a copy."""
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release. Use torch.linalg.multi_dot instead, which accepts a list of two "
+                  "or more tensors rather than multiple parameters.", UserWarning,
+                  stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if _tensor_arg("chain_matmul", m, "matrices").ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Expected 2-d tensors, got shapes "
+                               f"{[tuple(t.shape) for t in matrices]}")
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = out @ m
+    return out.clone() if len(matrices) == 1 else out
 
 
 @method
@@ -677,6 +786,12 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     return _into("sub", out, input - (other if alpha == 1 else other * alpha), input, other)
 
 
+def rsub(input: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input`` (``sub`` with its operands swapped), as torch's ``rsub``:
+    ``input`` must be a Tensor, ``other`` a tensor or a number."""
+    return sub(other, _tensor_arg("rsub", input, "input"), alpha=alpha)
+
+
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """``input * other``, as ``add``."""
     _either("mul", input, other)
@@ -717,9 +832,21 @@ def to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bo
 
 
 @method
-def cpu(self: Tensor) -> Tensor:
-    """Itself: tensors live on the CPU."""
+def cpu(self: Tensor, memory_format: Any = None) -> Tensor:
+    """Itself: tensors live on the CPU (``memory_format`` is taken, as torch's, which
+    returns the tensor itself on the CPU too)."""
+    laid_out("cpu", self._array, memory_format)  # checked only (no copy: nothing moves)
     return self
+
+
+def _converted(self: Tensor, dtype: np.dtype, fmt: Any, who: str) -> Tensor:
+    """The cast of ``x.float()`` and friends: itself when the dtype already matches (torch
+    ignores the format then), else a new tensor in ``fmt`` (default preserve_format)."""
+    if dtype == self._array.dtype:
+        if fmt is not None:
+            laid_out(who, self._array, fmt)  # checked, as torch's (channels_last of 2-d)
+        return self
+    return relaid(who, self.astype(dtype), fmt)
 
 
 @method
@@ -735,50 +862,64 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 
 @method(name="float")
-def float_(self: Tensor) -> Tensor:
-    """``x.float()`` is ``x.to(float32)``."""
-    return self.astype(np.float32)
+def float_(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.float()`` is ``x.to(float32)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is float32 already)."""
+    return _converted(self, np.dtype(np.float32), memory_format, "float")
 
 
 @method(name="double")
-def double(self: Tensor) -> Tensor:
-    """``x.double()`` is ``x.to(float64)``."""
-    return self.astype(np.float64)
+def double(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.double()`` is ``x.to(float64)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is float64 already)."""
+    return _converted(self, np.dtype(np.float64), memory_format, "double")
 
 
 @method(name="half")
-def half(self: Tensor) -> Tensor:
-    """``x.half()`` is ``x.to(float16)``."""
-    return self.astype(np.float16)
+def half(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.half()`` is ``x.to(float16)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is float16 already)."""
+    return _converted(self, np.dtype(np.float16), memory_format, "half")
 
 
 @method(name="long")
-def long(self: Tensor) -> Tensor:
-    """``x.long()`` is ``x.to(int64)``."""
-    return self.astype(np.int64)
+def long(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.long()`` is ``x.to(int64)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is int64 already)."""
+    return _converted(self, np.dtype(np.int64), memory_format, "long")
 
 
 @method(name="int")
-def int_(self: Tensor) -> Tensor:
-    """``x.int()`` is ``x.to(int32)``."""
-    return self.astype(np.int32)
+def int_(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.int()`` is ``x.to(int32)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is int32 already)."""
+    return _converted(self, np.dtype(np.int32), memory_format, "int")
 
 
 @method(name="short")
-def short(self: Tensor) -> Tensor:
-    """``x.short()`` is ``x.to(int16)``."""
-    return self.astype(np.int16)
+def short(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.short()`` is ``x.to(int16)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is int16 already)."""
+    return _converted(self, np.dtype(np.int16), memory_format, "short")
 
 
 @method(name="bool")
-def bool_(self: Tensor) -> Tensor:
-    """``x.bool()`` is ``x.to(bool)``."""
-    return self.astype(np.bool_)
+def bool_(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``x.bool()`` is ``x.to(bool)`` (a new tensor in ``memory_format``, by default
+    its layout, unless it is bool already)."""
+    return _converted(self, np.dtype(np.bool_), memory_format, "bool")
 
 
 @method
-def contiguous(self: Tensor) -> Tensor:
-    """Itself if its memory is C-contiguous, else a row-major copy (in the graph)."""
+def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    """Itself if its memory is C-contiguous, else a row-major copy (in the graph);
+    ``memory_format=ta.channels_last`` lays a 4-d tensor out as N, H, W, C instead (and
+    ``preserve_format`` keeps its layout), as torch."""
+    if "preserve_format" in str(memory_format):
+        raise RuntimeError("contiguous: preserve memory format is unsupported by the "
+                           "contiguous operator (as torch's)")
+    if memory_format is not None and "contiguous_format" not in str(memory_format):
+        return relaid("contiguous", self, memory_format)
     if self._array.flags.c_contiguous:
         return self
     if not self.requires_grad:

@@ -462,15 +462,20 @@ def xlogy(input: Any, other: Any) -> Tensor:
         >>> ta.xlogy(ta.tensor([0.0, 2.0]), ta.tensor([0.0, 1.0])).tolist()
         [0.0, 0.0]
     """
+    return _xlogy("xlogy", input, other)
+
+
+def _xlogy(name: str, input: Any, other: Any, plus_one: bool = False) -> Tensor:
+    """xlogy, or (``plus_one``) torch.special.xlog1py."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"xlogy(): one of input and other must be a Tensor, got "
+        raise TypeError(f"{name}(): one of input and other must be a Tensor, got "
                         f"{type(input).__name__} and {type(other).__name__}")
-    x, y = _floats("xlogy", _operand(input), _operand(other))
+    x, y = _floats(name, _operand(input), _operand(other))
     dtype = dtypes.result_type(x, y)
     # NOTE: a number stays a weak constant as an array of the result's dtype (np.log of a
     # Python number is a numpy float64, which would widen a float32 result)
     x, y = (v if isinstance(v, Tensor) else np.asarray(v, dtype) for v in (x, y))
-    return M.Xlogy.apply(x, y)
+    return M.Xlogy.apply(x, y, plus_one=plus_one)
 
 
 # --- degrees, rounding, nan handling ---------------------------------------------------------

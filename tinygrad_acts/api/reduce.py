@@ -581,7 +581,13 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     return ops.reduce.NanSum.apply(x, axis=d, keepdims=keepdim, scale=scale)
 
 
-@method
+@method(name="count_nonzero")
+def _count_nonzero_method(self: Tensor, dim: Any = None, *dims: Any) -> Tensor:
+    """``x.count_nonzero(dim)``; the method also takes the dims one by one
+    (``x.count_nonzero(0, 1)``), as torch's (the function ``ta.count_nonzero`` does not)."""
+    return count_nonzero(self, (dim, *dims) if dims else dim)
+
+
 def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements (over ``dim``), as int64; no gradient.
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import autograd
 from ..ops import shape as S
 from ..tensor import Tensor, _dim, _size_arg, _tensor_arg, cat
 from ..views import multi_output
@@ -30,7 +32,8 @@ __all__ = [
     "meshgrid", "atleast_1d", "atleast_2d", "atleast_3d", "tril", "triu", "diag",
     "diag_embed", "diagonal", "trace", "hstack", "vstack", "dstack", "column_stack",
     "swapdims", "swapaxes", "reshape", "permute", "transpose", "squeeze", "unsqueeze",
-    "flatten", "t", "concat", "concatenate",
+    "flatten", "t", "concat", "concatenate", "unsafe_split", "unsafe_chunk",
+    "unsafe_split_with_sizes",
 ]
 
 
@@ -88,7 +91,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     Example:
         >>> import tinygrad_acts as ta
         >>> [p.shape for p in ta.arange(5).split(2)]
-        [(2,), (2,), (1,)]
+        [torch.Size([2]), torch.Size([2]), torch.Size([1])]
     """
     x = _at_least("split", tensor, 1)
     d = _dim("split", x, dim)
@@ -227,7 +230,7 @@ def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
     Example:
         >>> import tinygrad_acts as ta
         >>> [p.shape for p in ta.zeros(2, 4).hsplit(2)]
-        [(2, 2), (2, 2)]
+        [torch.Size([2, 2]), torch.Size([2, 2])]
     """
     dim = 0 if _tensor_arg("hsplit", input, "input").ndim == 1 else 1
     return _even_split("hsplit", input, indices_or_sections, dim, 1)
@@ -247,7 +250,7 @@ def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
     Example:
         >>> import tinygrad_acts as ta
         >>> [p.shape for p in ta.zeros(4, 2).vsplit([1])]
-        [(1, 2), (3, 2)]
+        [torch.Size([1, 2]), torch.Size([3, 2])]
     """
     return _even_split("vsplit", input, indices_or_sections, 0, 2)
 
@@ -266,7 +269,7 @@ def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
     Example:
         >>> import tinygrad_acts as ta
         >>> [p.shape for p in ta.zeros(1, 2, 4).dsplit(2)]
-        [(1, 2, 2), (1, 2, 2)]
+        [torch.Size([1, 2, 2]), torch.Size([1, 2, 2])]
     """
     return _even_split("dsplit", input, indices_or_sections, 2, 3)
 
@@ -472,12 +475,12 @@ def repeat(self: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
 
 
 @method
-def tile(input: Tensor, *dims: Any) -> Tensor:
+def tile(input: Tensor, *args: Any, dims: Any = None) -> Tensor:
     """repeat with fewer counts allowed: missing leading counts are 1 (numpy's tile).
 
     Args:
         input: the tensor.
-        dims: ints, or one tuple of ints, each >= 0.
+        dims: ints, or one tuple of ints, each >= 0 (positionally, or as ``dims=``).
 
     Shape:
         as repeat's, after padding ``dims`` with leading 1s to input's ndim.
@@ -488,7 +491,7 @@ def tile(input: Tensor, *dims: Any) -> Tensor:
         [[1, 2, 1, 2]]
     """
     x = _tensor_arg("tile", input, "input")
-    reps = _size_arg("tile", dims, "dims")
+    reps = _size_arg("tile", args, "dims", dims)
     return repeat(x, (1,) * (x.ndim - len(reps)) + tuple(reps))
 
 
@@ -582,7 +585,7 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(2, 3, 4).movedim(0, -1).shape
-        (3, 4, 2)
+        torch.Size([3, 4, 2])
     """
     x = _tensor_arg("movedim", input, "input")
     src, dst = _ints("movedim", source, "source"), _ints("movedim", destination, "destination")
@@ -618,7 +621,7 @@ def moveaxis(input: Tensor, source: Any, destination: Any) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(2, 3).moveaxis(1, 0).shape
-        (3, 2)
+        torch.Size([3, 2])
     """
     return movedim(input, source, destination)
 
@@ -638,7 +641,7 @@ def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(2, 3).swapdims(0, 1).shape
-        (3, 2)
+        torch.Size([3, 2])
     """
     return _tensor_arg("swapdims", input, "input").transpose(dim0, dim1)
 
@@ -658,7 +661,7 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(2, 6).unflatten(1, (3, -1)).shape
-        (2, 3, 2)
+        torch.Size([2, 3, 2])
     """
     x = _at_least("unflatten", input, 1)
     d = _dim("unflatten", x, dim)
@@ -688,7 +691,7 @@ def view_as(self: Tensor, other: Tensor) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(6).view_as(ta.zeros(2, 3)).shape
-        (2, 3)
+        torch.Size([2, 3])
     """
     return self.view(_tensor_arg("view_as", other).shape)
 
@@ -706,7 +709,7 @@ def reshape_as(self: Tensor, other: Tensor) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(6).reshape_as(ta.zeros(3, 2)).shape
-        (3, 2)
+        torch.Size([3, 2])
     """
     return self.reshape(_tensor_arg("reshape_as", other).shape)
 
@@ -724,7 +727,7 @@ def expand_as(self: Tensor, other: Tensor) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(3, 1).expand_as(ta.zeros(3, 4)).shape
-        (3, 4)
+        torch.Size([3, 4])
     """
     return self.expand(_tensor_arg("expand_as", other).shape)
 
@@ -784,7 +787,7 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     Example:
         >>> import tinygrad_acts as ta
         >>> [t.shape for t in ta.broadcast_tensors(ta.zeros(2, 1), ta.zeros(3))]
-        [(2, 3), (2, 3)]
+        [torch.Size([2, 3]), torch.Size([2, 3])]
     """
     ts = [_tensor_arg("broadcast_tensors", t, "tensors") for t in tensors]
     shape = broadcast_shapes(*[t.shape for t in ts])
@@ -807,7 +810,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         >>> import tinygrad_acts as ta
         >>> x, y = ta.meshgrid(ta.tensor([1, 2]), ta.tensor([3, 4, 5]), indexing="ij")
         >>> x.shape, y[0].tolist()
-        ((2, 3), [3, 4, 5])
+        (torch.Size([2, 3]), [3, 4, 5])
     """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
@@ -822,7 +825,8 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         raise ValueError(f'meshgrid: indexing must be one of "xy" or "ij", got {indexing!r}')
     if any(t.ndim > 1 for t in ts) or len({t.dtype for t in ts}) > 1:
         raise RuntimeError(f"meshgrid expects 0-d or 1-d tensors of one dtype, got shapes "
-                           f"{[t.shape for t in ts]} and dtypes {[str(t.dtype) for t in ts]}")
+                           f"{[t._array.shape for t in ts]} and dtypes "
+                           f"{[str(t.dtype) for t in ts]}")
     place = list(range(len(ts)))
     if indexing == "xy" and len(ts) > 1:
         place[0], place[1] = 1, 0
@@ -854,7 +858,7 @@ def atleast_1d(*tensors: Any) -> Any:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.atleast_1d(ta.tensor(3.0)).shape
-        (1,)
+        torch.Size([1])
     """
     return _atleast("atleast_1d", tensors, lambda t: t.reshape(1) if not t.ndim else t)
 
@@ -872,7 +876,7 @@ def atleast_2d(*tensors: Any) -> Any:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.atleast_2d(ta.zeros(3)).shape
-        (1, 3)
+        torch.Size([1, 3])
     """
     return _atleast("atleast_2d", tensors,
                     lambda t: t.reshape(1, t.numel()) if t.ndim < 2 else t)
@@ -891,7 +895,7 @@ def atleast_3d(*tensors: Any) -> Any:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.atleast_3d(ta.zeros(2, 3)).shape
-        (2, 3, 1)
+        torch.Size([2, 3, 1])
     """
     def grow(t: Tensor) -> Tensor:
         shape = {0: (1, 1, 1), 1: (1, t.numel(), 1)}.get(t.ndim, t.shape + (1,))
@@ -958,7 +962,7 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.dstack([ta.tensor([1, 2]), ta.tensor([3, 4])]).shape
-        (1, 2, 2)
+        torch.Size([1, 2, 2])
     """
     return cat(list(atleast_3d(_seq("dstack", tensors))), 2)
 
@@ -1245,3 +1249,108 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """``ta.cat(tensors, axis)`` under numpy's name (torch's ``concatenate``)."""
     return cat(list(tensors), axis)
 
+
+# --- unsafe_split / unsafe_chunk, and the in-place metadata ops (t_, transpose_ ...) ----------
+
+@method
+def unsafe_split(tensor: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """``split`` under torch's "unsafe" name (torch skips a view check there; the pieces
+    and their gradients are the same)."""
+    return split(tensor, split_size, dim)
+
+
+@method
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``chunk`` under torch's "unsafe" name."""
+    return chunk(input, chunks, dim)
+
+
+@method
+def unsafe_split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """``split`` with a list of sizes, under torch's "unsafe" name."""
+    return split(input, list(split_sizes), dim)
+
+
+_STATE = ("_data", "_requires_grad", "grad_fn", "_counter", "_retains_grad", "_hooks", "_base",
+          "_views")
+
+
+def _reshaped_in_place(self: Tensor, name: str, make: Any) -> Tensor:
+    """This very tensor becomes ``make(self)`` (a view of its memory with new sizes and
+    strides), as torch's in-place metadata ops: the version counter moves (a node that saved
+    it refuses it then), and in grad mode the change is a node of the graph (a leaf that
+    requires grad, or a view of one, refuses it). Recording, the old state lives on as a
+    hidden tensor that this one is a view of, so the view machinery stays exact."""
+    if not autograd.is_recording():
+        out = make(self)
+        self._data = out._array
+        self._counter[0] += 1
+        return self
+    self._check_graph(name)
+    ghost = Tensor.__new__(type(self))
+    for slot in _STATE:
+        setattr(ghost, slot, getattr(self, slot))
+    ghost._grad = None
+    for view in list(self._views or ()):  # the old tensor's views are views of the ghost
+        if view._base is not None and view._base[0] is self:
+            view._base = (ghost, *view._base[1:])
+    if self._base is not None and self._base[0]._views is not None:
+        _swap(self._base[0], self, ghost)
+    out = make(ghost)
+    for slot in ("_data", "_requires_grad", "grad_fn", "_counter", "_base"):
+        setattr(self, slot, getattr(out, slot))
+    self._views = None
+    if ghost._views is not None:
+        _swap(ghost, out, self)
+    self._counter[0] += 1
+    return self
+
+
+def _swap(base: Tensor, old: Tensor, new: Tensor) -> None:
+    """In base's set of views, ``new`` in place of ``old`` (a new WeakSet: its ``discard``
+    would compare tensors with ``==``)."""
+    kept = [v for v in base._views or () if v is not old]
+    if len(kept) < len(base._views or ()):
+        base._views = weakref.WeakSet([*kept, new])
+
+
+@method
+def t_(self: Tensor) -> Tensor:
+    """``t()`` in place: this tensor becomes its transpose (at most 2 dims)."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                           f"{self.ndim}D (shape {self.shape})")
+    return _reshaped_in_place(self, "t_", lambda x: x.t())
+
+
+@method
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``transpose(dim0, dim1)`` in place: this tensor's sizes and strides change."""
+    _dim("transpose_", self, dim0), _dim("transpose_", self, dim1)
+    return _reshaped_in_place(self, "transpose_", lambda x: x.transpose(dim0, dim1))
+
+
+@method
+def swapaxes_(self: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``swapaxes`` in place (``transpose_``)."""
+    return transpose_(self, axis0, axis1)
+
+
+@method
+def swapdims_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``swapdims`` in place (``transpose_``)."""
+    return transpose_(self, dim0, dim1)
+
+
+@method
+def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
+    """``squeeze(dim)`` in place: this tensor drops the size-1 dims."""
+    self.squeeze(dim)  # checks the dims
+    return _reshaped_in_place(self, "squeeze_", lambda x: x.squeeze(dim))
+
+
+@method
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    """``unsqueeze(dim)`` in place: this tensor gains a size-1 dim at ``dim``."""
+    _dim("unsqueeze_", self, dim, extra=1)
+    return _reshaped_in_place(self, "unsqueeze_", lambda x: x.unsqueeze(dim))

@@ -115,6 +115,7 @@ class SetItem(Function):
         assign(out, index, v)
         return out
 
+    @quiet
     def backward(self, g, index, v_shape):
         need_x, need_v = self.needs_input_grad
         gx = gv = None
@@ -138,6 +139,7 @@ class TakeAlong(Function):
         self.save(x.shape, where_)
         return x[where_] if x.ndim else np.full(index.shape, x, x.dtype)
 
+    @quiet
     def backward(self, g, in_shape, where_):
         if not in_shape:  # NOTE: a 0-d x: every pick is x itself
             return g.sum()
@@ -209,6 +211,7 @@ class ScatterReduce(Function):
         self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype), reduce == "prod")
         return out
 
+    @quiet
     def backward(self, g, index, sx, ssrc, prod):
         if prod and is_tensor(g):
             raise NotImplementedError(
@@ -269,6 +272,7 @@ class Where(Function):
         self.save(cond, shape_of(a), shape_of(b))
         return np.where(cond, a, b)
 
+    @quiet
     def backward(self, g, cond, a_shape, b_shape):
         _, need_a, need_b = self.needs_input_grad
         return (None,
@@ -283,6 +287,7 @@ class Clamp(Function):
     dhi = g where x > hi or hi < lo (an empty range gives hi, as min(max(x, lo), hi) does).
     """
 
+    @quiet
     def forward(self, x, lo, hi):
         _, need_lo, need_hi = self.needs_input_grad
         inside = np.ones(np.broadcast_shapes(*(np.shape(v) for v in (x, lo, hi)
@@ -299,6 +304,7 @@ class Clamp(Function):
         y = np.maximum(x, lo) if lo is not None else x
         return np.minimum(y, hi) if hi is not None else y
 
+    @quiet
     def backward(self, g, inside, below, above, x_shape, lo_shape, hi_shape):
         need_x, need_lo, need_hi = self.needs_input_grad
         return (unbroadcast(masked(g, inside), x_shape) if need_x else None,  # torch's where
@@ -313,10 +319,12 @@ class Maximum(Function):
 
     pick = staticmethod(np.maximum)
 
+    @quiet
     def forward(self, a, b):
         self.save(a, b, shape_of(a), shape_of(b))
         return self.pick(a, b)
 
+    @quiet
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
         a, b = (v._array if is_tensor(v) else v for v in (a, b))  # masks: constants

@@ -108,10 +108,12 @@ class Acos(Function):
 class Atan(Function):
     """atan x; dx = g / (1 + x**2)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         return np.arctan(x)
 
+    @quiet
     def backward(self, g, x):
         return g / (1 + x * x)
 
@@ -119,6 +121,7 @@ class Atan(Function):
 class Sinc(Function):
     """y = sin(pi x) / (pi x), 1 at 0; dx = g * (cos(pi x) - y) / x, 0 at x = 0 (torch)."""
 
+    @quiet
     def forward(self, x):
         px = np.pi * x
         with np.errstate(**QUIET):
@@ -127,6 +130,7 @@ class Sinc(Function):
         self.save(x, y)
         return y
 
+    @quiet
     def backward(self, g, x, y):
         # NOTE: the slope's limit at 0 is 0 (sinc is even), as torch's masked_fill
         with np.errstate(**QUIET):
@@ -167,10 +171,12 @@ class Cosh(Function):
 class Asinh(Function):
     """asinh x; dx = g / sqrt(x**2 + 1)."""
 
+    @quiet
     def forward(self, x):
         self.save(x)
         return np.arcsinh(x)
 
+    @quiet
     def backward(self, g, x):
         return g / np.sqrt(x * x + 1)
 
@@ -209,12 +215,14 @@ class Atanh(Function):
 class Exp2(Function):
     """y = 2**x; dx = g * y * ln 2 (from the output)."""
 
+    @quiet
     def forward(self, x):
         with np.errstate(**QUIET):
             y = np.exp2(x)
         self.save(y)
         return y
 
+    @quiet
     def backward(self, g, y):
         return g * y * LN2
 
@@ -253,12 +261,14 @@ class Rsqrt(Function):
     NOTE: at 0 y is inf and the slope -inf (at -0: y = -inf, slope +inf), as torch.
     """
 
+    @quiet
     def forward(self, x):
         with np.errstate(**QUIET):
             y = 1 / np.sqrt(x)
         self.save(y)
         return y
 
+    @quiet
     def backward(self, g, y):
         with np.errstate(**QUIET):  # y**3 overflows for tiny x: -inf, as torch
             return -0.5 * g * y * y * y
@@ -267,12 +277,14 @@ class Rsqrt(Function):
 class Reciprocal(Function):
     """y = 1 / x; dx = -g * y**2 (from the output). NOTE: 1 / 0 is inf, as torch."""
 
+    @quiet
     def forward(self, x):
         with np.errstate(**QUIET):
             y = np.reciprocal(x)
         self.save(y)
         return y
 
+    @quiet
     def backward(self, g, y):
         with np.errstate(**QUIET):
             return -g * y * y
@@ -280,27 +292,32 @@ class Reciprocal(Function):
 
 class Xlogy(Function):
     """x * log y, 0 where x = 0 (but nan where y is nan); dx = g * log y, but 0 where x = 0
-    and y <= 0; dy = g * x / y (torch's rule)."""
+    and y <= 0; dy = g * x / y (torch's rule). ``plus_one``: xlog1py, x * log1p y, with
+    y + 1 for y in the rule (torch's too)."""
 
-    def forward(self, x, y):
-        self.save(x, y, shape_of(x), shape_of(y))
+    @quiet
+    def forward(self, x, y, plus_one=False):
+        self.save(x, y, shape_of(x), shape_of(y), plus_one)
         with np.errstate(**QUIET):
-            out = np.where(np.equal(x, 0), 0.0, x * np.log(y))
+            out = np.where(np.equal(x, 0), 0.0, x * (np.log1p(y) if plus_one else np.log(y)))
         # NOTE: 0 * log(nan) is nan, not 0: the nan wins over the x = 0 rule (torch)
         return np.where(np.isnan(y), np.nan, out)
 
-    def backward(self, g, x, y, x_shape, y_shape):
+    @quiet
+    def backward(self, g, x, y, x_shape, y_shape, plus_one):
         need_x, need_y = self.needs_input_grad
         gx = gy = None
+        edge = -1.0 if plus_one else 0.0  # (where the log is -inf)
         with np.errstate(**QUIET):
             if need_x:  # NOTE: torch's masks: 0 where x = 0 and y <= 0 (log y is -inf or
                 # nan), and where g = 0 meets log y = inf or nan (no 0 * inf)
                 a, b, c = (np.asarray(v._array if is_tensor(v) else v) for v in (g, x, y))
-                finite = where(((a == 0) | (b == 0)) & (c <= 0), 0.0, np.log(y))
-                zero = ((a == 0) & (c == np.inf)) | ((b == 0) & (c <= 0))
+                log = np.log1p(y) if plus_one else np.log(y)
+                finite = where(((a == 0) | (b == 0)) & (c <= edge), 0.0, log)
+                zero = ((a == 0) & (c == np.inf)) | ((b == 0) & (c <= edge))
                 gx = unbroadcast(where(zero, 0.0, g * finite), x_shape)
             if need_y:
-                gy = unbroadcast(g * x / y, y_shape)
+                gy = unbroadcast(g * x / (y + 1 if plus_one else y), y_shape)
         return gx, gy
 
 
@@ -313,9 +330,11 @@ class Floor(Function):
 
     rounding = staticmethod(np.floor)
 
+    @quiet
     def forward(self, x):
         return self.rounding(x)
 
+    @quiet
     def backward(self, g):
         return _zeros(g)
 
@@ -335,6 +354,7 @@ class Trunc(Floor):
 class Round(Floor):
     """x rounded to ``decimals`` places, halves to even (as torch and numpy); dx = 0."""
 
+    @quiet
     def forward(self, x, decimals=0):
         # NOTE: x * 10**d rounded, then / 10**d (d < 0: / 10**-d, then *): torch's order
         return np.round(x, decimals)
@@ -345,10 +365,12 @@ class Degrees(Function):
     parameter, not a saved input: as torch's own ops, nothing is kept, so the graph can run
     backward twice (x * 2.0 keeps its number, as torch's mul)."""
 
+    @quiet
     def forward(self, x, factor):
         self.save(factor)
         return x * factor
 
+    @quiet
     def backward(self, g, factor):
         return g * factor
 
@@ -356,10 +378,12 @@ class Degrees(Function):
 class Frac(Function):
     """x - trunc(x) (the sign of x); dx = g (trunc's zero gradient does not subtract)."""
 
+    @quiet
     def forward(self, x):
         with np.errstate(**QUIET):  # NOTE: frac(inf) is inf - inf = nan, as torch
             return x - np.trunc(x)
 
+    @quiet
     def backward(self, g):
         return g
 
@@ -371,10 +395,12 @@ class NanToNum(Function):
     -inf -> its most negative (float32: +-3.4028e38, not float64's 1.8e308).
     """
 
+    @quiet
     def forward(self, x, nan=0.0, posinf=None, neginf=None):
         self.save(np.isfinite(x))
         return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
+    @quiet
     def backward(self, g, finite):
         return g * finite
 
@@ -410,12 +436,14 @@ class Hypot(Function):
     NOTE: at (0, 0) both are 0 / 0 = nan, as torch's (hypot has no slope there).
     """
 
+    @quiet
     def forward(self, a, b):
         y = np.hypot(a, b)
         need_a, need_b = self.needs_input_grad
         self.save(a if need_a else None, b if need_b else None, y, shape_of(a), shape_of(b))
         return y
 
+    @quiet
     def backward(self, g, a, b, y, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
         with np.errstate(**QUIET):
@@ -433,11 +461,13 @@ class Logaddexp(Function):
     combine: Any = staticmethod(np.logaddexp)
     power: Any = staticmethod(np.exp)
 
+    @quiet
     def forward(self, a, b, bools=False):
         self.save(a, b, shape_of(a), shape_of(b), bools)
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as torch
             return self.combine(a, b)
 
+    @quiet
     def backward(self, g, a, b, a_shape, b_shape, bools):
         if bools:  # NOTE: torch's backward subtracts the inputs as given, and refuses bools
             raise RuntimeError(f"{self.name}: Subtraction, the `-` operator, with a bool "
@@ -462,12 +492,14 @@ class Fmod(Function):
     the sign of b (rounding down): fmod(-3, 2) = -1, remainder(-3, 2) = 1.
     """
 
+    @quiet
     def forward(self, a, b):
         need_b = self.needs_input_grad[1]  # only db reads a and b: save nothing otherwise
         self.save(a if need_b else None, b if need_b else None, shape_of(a), shape_of(b))
         with np.errstate(**QUIET):  # a float fmod by 0 is nan, as torch
             return np.fmod(a, b)
 
+    @quiet
     def backward(self, g, a, b, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
         with np.errstate(**QUIET):
@@ -481,11 +513,13 @@ class Fmax(Function):
 
     pick = staticmethod(np.fmax)
 
+    @quiet
     def forward(self, a, b):
         wins = (a >= b) if self.pick is np.fmax else (a <= b)
         self.save(wins | np.isnan(b), shape_of(a), shape_of(b))
         return self.pick(a, b)
 
+    @quiet
     def backward(self, g, a_wins, a_shape, b_shape):
         need_a, need_b = self.needs_input_grad
         return (unbroadcast(where(a_wins, g, 0.0), a_shape) if need_a else None,
@@ -512,6 +546,11 @@ class Lerp(Function):
     def forward(self, a, b, w):
         need_a, need_b, need_w = self.needs_input_grad
         # the ends, not their difference: under create_graph dw must stay a function of them
+        # NOTE: a number weight is a parameter in torch (a Scalar, not a saved tensor), so a
+        # second backward runs there: a copy of it is kept, which the engine does not take
+        # for a saved input (that frees the node after one backward)
+        if type(w) is float:
+            w = w * 1.0
         self.save(w if need_a or need_b else None, a if need_w else None,
                   b if need_w else None, shape_of(a), shape_of(b), shape_of(w))
         d = b - a
@@ -557,6 +596,9 @@ row("reciprocal", Reciprocal, lambda a: a.reciprocal(), np.reciprocal, *ONE,
     domain=("nonzero",), **UNARY)
 row("xlogy", Xlogy, lambda a, b: lib(a).xlogy(a, b), lambda a, b: a * np.log(b), *BCAST,
     kind="broadcast", domain=("real", "positive"), torch=True)
+row("special.xlog1py", Xlogy, lambda a, b: lib(a).special.xlog1py(a, b),
+    lambda a, b: a * np.log1p(b), *BCAST, kind="broadcast", domain=("real", "positive"),
+    torch=True)
 row("xlogy(2, x)", Xlogy, lambda a: lib(a).xlogy(2, a), lambda a: 2 * np.log(a), *ONE,
     domain=("positive",), **UNARY)
 row("floor", Floor, lambda a: a.floor(), np.floor, *ONE, kinks=INTEGERS, **UNARY)

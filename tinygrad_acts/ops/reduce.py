@@ -8,6 +8,7 @@ midway comes back. (prod and nansum / nanmean stay in float16, as torch's.)
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,7 @@ class Max(Function):
     reduce = staticmethod(np.max)
     masks_only = True
 
+    @quiet
     def forward(self, x, axis=None, keepdims=False, evenly=False):
         reduced = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         if any(x.shape[i] == 0 for i in reduced) or (x.ndim == 0 and x.size == 0):
@@ -80,6 +82,7 @@ class Max(Function):
         self.save(x, out, axis, keepdims, evenly)
         return out
 
+    @quiet
     def backward(self, g, x, out, axis, keepdims, evenly):
         x, out = _data(x), _data(out)
         if evenly:
@@ -162,9 +165,14 @@ class Var(Function):
         n = x.size if axis is None else int(np.prod([x.shape[a] for a in (
             (axis,) if isinstance(axis, int) else axis)]))
         wide = x if _wide(x) is None else x.astype(_wide(x))
-        centred = wide - wide.mean(axis=axis, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            v = (centred * centred).sum(axis=axis, keepdims=keepdims) / max(n - correction, 0)
+        # NOTE: sum / n is numpy's mean bit for bit, without its "Mean of empty slice"
+        # warning: an empty reduction is nan quietly, with torch's own warning below
+        centred = wide - wide.sum(axis=axis, keepdims=True) / n
+        v = (centred * centred).sum(axis=axis, keepdims=keepdims) / max(n - correction, 0)
+        if x.size // max(v.size, 1) - correction <= 0:  # (torch's count: numel per output)
+            warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly "
+                          "less than the reduction factor (input numel divided by output "
+                          "numel).", UserWarning, stacklevel=5)
         out = np.asarray(np.sqrt(v) if root else v, dtype=x.dtype)
         self.save(x, axis, keepdims, n - correction, out if root else None)
         return out
@@ -315,6 +323,7 @@ class LogSumExp(Function):
     inf gives inf, as in torch.
     """
 
+    @quiet
     def forward(self, x, axis=None, keepdims=False):
         wide = x if _wide(x) is None else x.astype(_wide(x))
         m = np.max(wide, axis=axis, keepdims=True, initial=-np.inf)
@@ -325,6 +334,7 @@ class LogSumExp(Function):
         self.save(x, y, axis)
         return y
 
+    @quiet
     def backward(self, g, x, y, axis):
         shape = keepdim_shape(x.shape, axis)
         with np.errstate(invalid="ignore"):  # inf - inf: nan, as torch
@@ -366,6 +376,7 @@ class VectorNorm(Function):
     large p overflows as in torch.
     """
 
+    @quiet
     def forward(self, x, p=2.0, axis=None, keepdims=False):
         x16, x = x, x if _wide(x) is None else x.astype(_wide(x))
         a = np.abs(x)
@@ -378,6 +389,7 @@ class VectorNorm(Function):
         self.save(x, y, p, axis, keepdims)
         return y
 
+    @quiet
     def backward(self, g, x, y, p, axis, keepdims):
         shape = keepdim_shape(x.shape, axis)
         g, y = g.reshape(shape), y.reshape(shape)
@@ -402,6 +414,7 @@ class Median(Function):
     then the nans share the gradient.
     """
 
+    @quiet
     def forward(self, x, ignore_nan=False):
         flat = np.sort(x.reshape(-1))  # nan sorts last
         nans = np.isnan(flat) if flat.dtype.kind == "f" else np.zeros(flat.shape, bool)
@@ -418,6 +431,7 @@ class Median(Function):
         self.save((mask / max(mask.sum(), 1)).astype(np.result_type(x.dtype, np.float32)))
         return m
 
+    @quiet
     def backward(self, g, share):
         # NOTE: torch's rule for median, as for the full max(): exactly 0 at the losers,
         # even where g is inf or nan

@@ -146,6 +146,7 @@ class Tile(Function):
         self.save(x.shape, reps)
         return np.tile(x, reps)
 
+    @quiet
     def backward(self, g, in_shape, reps):
         full = (1,) * (len(reps) - len(in_shape)) + tuple(in_shape)
         split = tuple(n for pair in zip(reps, full) for n in pair)
@@ -163,6 +164,7 @@ class RepeatInterleave(Function):
         self.save(x.shape, repeats, dim)
         return np.repeat(x, repeats, axis=dim)
 
+    @quiet
     def backward(self, g, in_shape, repeats, dim):
         if isinstance(repeats, int):
             split = in_shape[:dim] + (in_shape[dim], repeats) + in_shape[dim + 1:]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import special
+from .. import erf_numpy
 from . import elementwise as E
 from . import fused, indexing, linalg, reduce, shape
 from .spec import OPS, OpSpec, Shapes, add_row, remove_row, sample
@@ -94,7 +94,7 @@ _row("log1p", E.Log1p, lambda a: a.log1p(), np.log1p, *ONE, kind="elementwise",
      domain=("positive",), torch=True)
 _row("sqrt", E.Sqrt, lambda a: a.sqrt(), np.sqrt, *ONE, kind="elementwise",
      domain=("positive",), torch=True)
-_row("erf", E.Erf, lambda a: a.erf(), special.erf, *ONE, kind="elementwise", torch=True)
+_row("erf", E.Erf, lambda a: a.erf(), erf_numpy.erf, *ONE, kind="elementwise", torch=True)
 
 # --- reductions ---------------------------------------------------------------------------
 _row("sum", reduce.Sum, lambda a: a.sum(), np.sum, *ONE, kind="elementwise", torch=True)
