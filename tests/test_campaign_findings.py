@@ -75,7 +75,6 @@ def test_row_results_are_contiguous_where_torchs_are(name):
 # --- requires_grad_(False) on a no-grad view of a tensor that requires grad ---------------------
 
 
-@xfail("requires_grad @ requires_grad_", "views.py / tensor.py requires_grad_ (engine)")
 def test_requires_grad_false_on_a_no_grad_view_keeps_its_base():
     """torch: a view's requires_grad follows its base, so requires_grad_(False) on a no-grad
     view of a tensor that requires grad leaves it True (and is not an error)."""

@@ -95,7 +95,7 @@ CASES = [
     # --- integer tensors cannot require grad ----------------------------------------------
     ("int-tensor-requires-grad", lambda: ta.tensor([1, 2], requires_grad=True),
      RuntimeError, ["tensor", "int64", "(2,)", "floating"]),
-    ("int-Tensor-requires-grad", lambda: ta.Tensor(np.arange(3), requires_grad=True),
+    ("int-Tensor-requires-grad", lambda: ta.nn.Parameter(ta.tensor(np.arange(3))),
      RuntimeError, ["Tensor", "int64", "(3,)"]),
     ("int-requires_grad_", lambda: ta.tensor([[1, 2]]).requires_grad_(),
      RuntimeError, ["requires_grad_", "int64", "(1, 2)"]),

@@ -56,7 +56,7 @@ def test_tensor_from_a_list_with_dtype_float64_keeps_every_digit():
     """Found while reproducing a fuzzer report: ``ta.tensor([1.1], dtype=np.float64)``
     went through float32 first and held 1.100000023841858."""
     assert ta.tensor([0.1, 1.1], dtype=np.float64).tolist() == [0.1, 1.1]
-    assert ta.Tensor([[0.1]], dtype=np.float64).tolist() == [[0.1]]
+    assert ta.tensor([[0.1]], dtype=np.float64).tolist() == [[0.1]]
     assert ta.tensor([0.1]).dtype == np.float32          # the default is unchanged
 
 

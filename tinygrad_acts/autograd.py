@@ -13,7 +13,6 @@ frees its array unless a backward rule saved it (see the output-based activation
 """
 from __future__ import annotations
 
-import copy
 import functools
 import heapq
 import itertools
@@ -23,6 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .engine_sparse import IndexedGrad
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor as TensorT
@@ -153,10 +154,25 @@ def is_anomaly_enabled() -> bool:
     return _anomaly_enabled
 
 
-def set_detect_anomaly(mode: bool) -> None:
-    """Turn anomaly detection on or off (see ``detect_anomaly``)."""
+def _set_anomaly(mode: bool) -> bool:
     global _anomaly_enabled
-    _anomaly_enabled = bool(mode)
+    prev, _anomaly_enabled = _anomaly_enabled, bool(mode)
+    return prev
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off (see ``detect_anomaly``): at once, as a function;
+    restored on exit, as a context manager (PyTorch's two uses). ``check_nan`` is
+    accepted for torch's signature; nan and inf are always checked."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._prev = _set_anomaly(mode)
+
+    def __enter__(self) -> None:
+        pass  # already set by the constructor (as in PyTorch)
+
+    def __exit__(self, *exc: Any) -> None:
+        _set_anomaly(self._prev)
 
 
 class detect_anomaly:
@@ -174,12 +190,14 @@ class detect_anomaly:
         FloatingPointError: backward of SqrtBackward produced inf ...
     """
 
+    def __init__(self, check_nan: bool = True) -> None:
+        pass  # (torch's signature: nan and inf are always checked)
+
     def __enter__(self) -> None:
-        self._prev = _anomaly_enabled
-        set_detect_anomaly(True)
+        self._prev = _set_anomaly(True)
 
     def __exit__(self, *exc: Any) -> None:
-        set_detect_anomaly(self._prev)
+        _set_anomaly(self._prev)
 
 
 def _user_frame() -> str:
@@ -205,6 +223,13 @@ _depends_on: Any = None  # ops.DependsOn, bound with it
 def bind_tensor_class(cls: type, depends_on: type) -> None:
     global Tensor, _depends_on
     Tensor, _depends_on = cls, depends_on
+
+
+class _NodeName(str):
+    """A node's name, also callable (torch's ``grad_fn.name()`` is a method)."""
+
+    def __call__(self) -> str:
+        return str(self)
 
 
 class Function:
@@ -234,7 +259,7 @@ class Function:
     frees: bool              # whether backward frees the saved items (they hold values)
     hooks: list | None
     trace: str
-    seq: float  # (an int; a bypass() copy sits half a step after its node)
+    seq: int
 
     is_view = False  # True for the ops whose output may share the input's memory
     # True for a rule that reads its saved values only through comparisons (max's winner
@@ -263,7 +288,8 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__ + "Backward"
+        """"MulBackward": read as an attribute, or called as torch's ``grad_fn.name()``."""
+        return _NodeName(type(self).__name__ + "Backward")
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -294,8 +320,8 @@ class Function:
         grad_mode = _state.grad_enabled
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x._array)
-                if x._requires_grad and grad_mode:  # (the slot: the hot path)
+                arrays.append(x._data)  # (the slot, not the _array property: the hot path)
+                if x._requires_grad and grad_mode:
                     record = True
                     # NOTE: a view made under no_grad requires grad but has no edge back
                     # (torch: its gradient goes nowhere), so no gradient is wanted for it
@@ -356,15 +382,6 @@ class AccumulateGrad:
 
 
 _OUTPUT = "output"  # where a watched item comes from when it is the node's own output
-
-
-def bypass(node: Function) -> Function:
-    """A copy of ``node`` without its hooks, for the graph that an in-place change of a
-    view builds: as torch's CopySlices, it skips the view's old node, whose hooks then run
-    only in the graphs made before the change. Ordered just after the node it copies."""
-    twin = copy.copy(node)
-    twin.hooks, twin.seq = None, node.seq + 0.5
-    return twin
 
 
 def _unaliased(out: np.ndarray, arrays: list) -> np.ndarray:
@@ -452,53 +469,6 @@ def rebind_inplace(node: Function, old: np.ndarray, new: Any, aliased: bool) -> 
 
 
 # --- backward ---------------------------------------------------------------------------
-
-
-class IndexedGrad:
-    """A gradient that is zero except at a few basic indices: what ``x[i]`` sends back.
-
-    ``for row in x`` makes one such gradient per row; summing them as dense arrays would
-    cost O(rows^2), so the engine keeps the (index, values) parts and writes them into one
-    array when the gradient is used: linear in the number of rows. Engine-owned: ``add``
-    extends it in place.
-    """
-
-    __slots__ = ("shape", "dtype", "parts")
-
-    def __init__(self, shape: tuple, dtype: np.dtype, parts: list) -> None:
-        self.shape, self.dtype, self.parts = shape, dtype, parts
-
-    def add(self, other: Any) -> Any:
-        if type(other) is IndexedGrad:
-            self.parts.extend(other.parts)
-            return self
-        out = np.array(np.broadcast_to(other, self.shape), dtype=np.result_type(
-            self.dtype, other), copy=True)
-        for index, values in self.parts:
-            _accumulate(out, index, values)
-        return out
-
-    def dense(self) -> np.ndarray:
-        out = np.zeros(self.shape, dtype=self.dtype)
-        for index, values in self.parts:
-            _accumulate(out, index, values)
-        return out
-
-    def __neg__(self) -> IndexedGrad:
-        return IndexedGrad(self.shape, self.dtype, [(i, -v) for i, v in self.parts])
-
-    def __mul__(self, k: Any) -> IndexedGrad:  # by a number
-        return IndexedGrad(self.shape, self.dtype, [(i, v * k) for i, v in self.parts])
-
-    __rmul__ = __mul__
-
-
-def _accumulate(out: np.ndarray, index: Any, values: Any) -> None:
-    """out[index] += values; an index array may repeat (embedding rows): add.at sums them."""
-    if type(index) is np.ndarray:
-        np.add.at(out, index, values)
-    else:
-        out[index] += values
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -599,11 +569,13 @@ def _owned(g: np.ndarray, leaf: TensorT, seen: set) -> np.ndarray:
     memory with another leaf's gradient from this backward (``seen`` holds the ids of the
     memory blocks already handed out). Gradients are made fresh by the rules, so this
     copies only when two leaves got the same block, e.g. both inputs of an add."""
+    dtype = leaf._data.dtype
     if type(g) is not np.ndarray:  # NOTE: numpy hands back 0-d results as scalars
-        return np.array(g, dtype=leaf._array.dtype)
-    if g.dtype != leaf._array.dtype:
-        g = g.astype(leaf._array.dtype)
-    base, block = g.base, _block(g)
+        return np.array(g, dtype=dtype)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    base = g.base
+    block = id(g if base is None else base)
     # NOTE: only views can be read-only here (np.broadcast_to and friends)
     if block in seen or (base is not None and not g.flags.writeable):
         g = g.copy()
@@ -625,6 +597,8 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
     ``capture`` maps id(node-or-leaf) -> None; when given, gradients that reach those are
     stored there instead of being accumulated into ``.grad`` (used by ``grad()``).
     """
+    if capture is None and not create_graph and not _anomaly_enabled:
+        return _plain_backward(roots, root_grads, retain_graph)
     grads: dict[Function, Any] = {}
     heap: list = []
     leaves: dict[int, list] = {}  # id -> [leaf, the sum of its gradients so far]
@@ -640,8 +614,6 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
     heappop = heapq.heappop
     try:
         _seed(roots, root_grads, grads, heap, leaves)  # summed in backward's grad mode
-        if needed is None and not create_graph and quiet is None:
-            _propagate(heap, grads, leaves, retain_graph)
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
@@ -676,10 +648,10 @@ def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
     case, a leaf with no hooks and no ``.grad`` yet, takes the array as it is (owned)."""
     seen = _state.exposed  # NOTE: a block a hook saw is "handed out" already
     for leaf, g in leaves.values():
-        if capture is None and not leaf.requires_grad:
+        if capture is None and not leaf._requires_grad:
             continue  # NOTE: requires_grad_(False) after the forward, as torch's AccumulateGrad
         if leaf.grad is None and capture is None and not create_graph and not leaf._hooks \
-                and type(g) is np.ndarray and g.dtype is leaf._array.dtype:
+                and type(g) is np.ndarray and g.dtype is leaf._data.dtype:
             leaf.grad = Tensor._make(_owned(g, leaf, seen), False, None)
         else:
             _accumulate_leaf(leaf, g, create_graph, capture, seen, roots)
@@ -699,42 +671,68 @@ def _seed(roots: Sequence, root_grads: Sequence, grads: dict, heap: list,
             heapq.heappush(heap, (-node.seq, node))
 
 
-def _propagate(heap: list, grads: dict, leaves: dict, retain_graph: bool) -> None:  # noqa: C901
+def _plain_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool) -> None:  # noqa: C901
     """The common backward (a plain ``backward()``: no grad(), create_graph or anomaly
-    mode) in one loop: the same steps as ``_run_node`` and ``_hand_over``, inlined,
-    because this loop is most of the framework's per-op cost in a training step."""
+    mode) in one loop: the steps of ``_run_node`` and ``_hand_over``, inlined, because this
+    loop is most of the framework's per-op cost in a training step. Where the graph is a
+    chain (a node hands its gradient to the one node left to run) the heap is skipped."""
+    state = _state
+    prev = state.grad_mode, state.grad_enabled, state.exposed
+    state.grad_mode = state.grad_enabled = False
+    state.exposed = set()  # (a backward inside a hook: nested)
+    grads: dict = {}
+    heap: list = []
+    leaves: dict = {}
     heappop, heappush = heapq.heappop, heapq.heappush
-    while heap:
-        node = heappop(heap)[1]
-        g = grads.pop(node)
-        if type(g) is IndexedGrad:
-            g = g.dense()
-        if node.hooks:
-            g = _run_hooks(node.hooks, g, False)
-        saved = node.saved
-        if saved is _FREED:
-            _saved_for_backward(node, False)  # raises, naming the op
-        for _, cell, version, _ in node.watched:
-            if cell[0] != version:
-                _check_versions(node)  # raises, naming the op
-        # NOTE: a grad_outputs that requires grad seeds its values only (no create_graph)
-        in_grads = node.backward(g._array if isinstance(g, Tensor) else g, *saved)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        if node.frees and not retain_graph:
-            node.saved = _FREED
-        for p, pg in zip(node.parents, in_grads):
-            if p is None or pg is None:
-                continue
-            if p in grads:
-                grads[p] = _add(grads[p], pg)
-            elif not isinstance(p, Tensor):
-                grads[p] = pg
-                heappush(heap, (-p.seq, p))
-            elif id(p) in leaves or type(pg) is not np.ndarray or pg.shape != p._array.shape:
-                _collect_leaf(leaves, p, pg, node)  # a sum, or a shape to check and name
-            else:
-                leaves[id(p)] = [p, pg]
+    try:
+        node = roots[0].grad_fn if len(roots) == 1 else None
+        if node is not None:  # (one root with a node: what backward() gives, no heap)
+            grads[node] = root_grads[0]
+        else:
+            _seed(roots, root_grads, grads, heap, leaves)
+            node = heappop(heap)[1] if heap else None
+        while node is not None:
+            g = grads.pop(node)
+            if type(g) is IndexedGrad:
+                g = g.dense()
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, False)
+            saved = node.saved
+            if saved is _FREED:
+                _saved_for_backward(node, False)  # raises, naming the op
+            for _, cell, version, _ in node.watched:
+                if cell[0] != version:
+                    _check_versions(node)  # raises, naming the op
+            # NOTE: a grad_outputs that requires grad seeds its values only (no create_graph)
+            in_grads = node.backward(g if type(g) is np.ndarray or not isinstance(g, Tensor)
+                                     else g._data, *saved)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if node.frees and not retain_graph:
+                node.saved = _FREED
+            chain = None  # a new node to run next, while no other waits (no heap)
+            for p, pg in zip(node.parents, in_grads):
+                if p is None or pg is None:
+                    continue
+                if p in grads:
+                    grads[p] = _add(grads[p], pg)
+                elif not isinstance(p, Tensor):
+                    grads[p] = pg
+                    if chain is None and not heap:
+                        chain = p
+                        continue
+                    if chain is not None:
+                        heappush(heap, (-chain.seq, chain))
+                        chain = None
+                    heappush(heap, (-p.seq, p))
+                elif id(p) in leaves or type(pg) is not np.ndarray or pg.shape != p._data.shape:
+                    _collect_leaf(leaves, p, pg, node)  # a sum, or a shape to check and name
+                else:
+                    leaves[id(p)] = [p, pg]
+            node = chain if chain is not None else heappop(heap)[1] if heap else None
+        _accumulate_leaves(leaves, False, None, roots)
+    finally:
+        state.grad_mode, state.grad_enabled, state.exposed = prev
 
 
 def _hand_over(node: Function, in_grads: Sequence, grads: dict, heap: list, leaves: dict,
@@ -764,7 +762,7 @@ def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool) ->
         _check_versions(node)
     if create_graph:
         in_grads = _differentiable_backward(node, g, saved)
-    else:  # (a grad_outputs that requires grad: its values only, as in _propagate)
+    else:  # (a grad_outputs that requires grad: its values only, as in _plain_backward)
         in_grads = node.backward(g._array if isinstance(g, Tensor) else g, *saved)
     # one input: one gradient (variadic ops return a tuple, even of one)
     in_grads = in_grads if type(in_grads) is tuple else (in_grads,)
@@ -853,6 +851,11 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
                     g, dtype=leaf._array.dtype)
             capture[key] = g
         return
+    _store_grad(leaf, g, create_graph, seen)
+
+
+def _store_grad(leaf: TensorT, g: Any, create_graph: bool, seen: set) -> None:
+    """Add ``g`` into ``leaf.grad`` (hooks already run)."""
     if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
         _accumulate_in_graph(leaf, g, seen)
         return
@@ -879,7 +882,8 @@ def _in_dtype(g: Any, dtype: np.dtype) -> Any:
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+         create_graph: bool = False, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
 
     Args:
@@ -891,6 +895,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         create_graph: make the returned gradients differentiable (higher derivatives).
         allow_unused: return None for an input the outputs do not depend on, instead of
             raising.
+        materialize_grads: return zeros instead of None for such an input (implies
+            allow_unused, as in torch).
 
     Example:
         >>> import tinygrad_acts as ta
@@ -900,6 +906,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         >>> float(dx), float(d2x)
         (27.0, 18.0)
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got allow_unused=False")
+    allow_unused = bool(allow_unused) or materialize_grads
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
@@ -927,7 +937,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 raise RuntimeError(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it")
-            result.append(None)
+            result.append(Tensor._make(np.zeros_like(t._array), False, None)
+                          if materialize_grads else None)
             continue
         if key not in made:
             if type(g) is IndexedGrad:
@@ -959,17 +970,17 @@ def _needed(roots: Sequence, capture: dict) -> set:
 
 def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True) -> Any:
     """The starting gradient for ``root``: ones for a scalar, else the one given."""
-    if not root.requires_grad or (root._no_edge and root.grad_fn is None):
+    if not root._requires_grad or (root._no_edge and root.grad_fn is None):
         raise RuntimeError(f"{who}: the tensor (shape {root.shape}) does not require grad "
                            "and has no grad_fn (element 0 of tensors); did you compute it "
                            "inside no_grad()?")
     if gradient is None:
-        if root._array.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"{who}: grad can be implicitly created only for scalar outputs; this tensor "
                 f"has shape {root.shape}. Pass gradient= (a tensor of shape {root.shape}), "
                 "or reduce it first, e.g. y.sum().backward()")
-        return np.array(1, root._array.dtype).reshape(root._array.shape)  # 4x cheaper than ones
+        return np.array(1, root._data.dtype).reshape(root._data.shape)  # 4x cheaper than ones
     if isinstance(gradient, Tensor) and gradient.requires_grad:  # for higher derivatives
         if gradient.shape != root.shape:
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
@@ -987,6 +998,7 @@ def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True
 
 from . import autograd_functional as functional  # noqa: E402,F401 (torch.autograd.functional)
 from . import custom_function as function  # noqa: E402 (torch's autograd.function; it uses us)
+from .autograd_backward import backward  # noqa: E402,F401 (torch.autograd.backward)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,7 @@
-"""The views PyTorch treats specially: the pieces of ``split``, ``chunk`` and ``unbind``,
-and views that partially overlap the memory an in-place op writes.
+"""Views and in-place changes: the graphs an in-place change gives a view's base and its
+other views (``sync``, ``rebase``, as torch's CopySlices), the views PyTorch treats
+specially (the pieces of ``split``, ``chunk`` and ``unbind``), and views that partially
+overlap the memory an in-place op writes.
 
 ``split``, ``chunk`` and ``unbind`` return several views of one tensor from one node, and
 PyTorch will not rebuild the graph of such a view after an in-place change (as it does for
@@ -35,12 +37,95 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
-from .tensor import _GRAD_FN, _MULTI_OUTPUT, Tensor
+from . import autograd, ops
+from .tensor import _GRAD_FN, _MULTI_OUTPUT, _NO_GRAD_VIEW, Tensor, _NoGradViewTensor
 
 _WHY = ("This view is the output of a function that returns multiple views. Such functions "
         "do not allow the output views to be modified inplace (as in PyTorch). You should "
         "replace the inplace operation by an out-of-place one (or clone() the piece first).")
+
+
+# --- the graphs of views after an in-place change (torch's CopySlices and view replay) ------
+
+
+def replay(me: Tensor, how: str, arg: Any, shape: tuple) -> Tensor:
+    """The view ``how`` of ``me`` (see ``Tensor._view_of``), as a new node."""
+    return (ops.GetItem.apply(me, index=arg) if how == "index" else
+            ops.Reshape.apply(me, shape=shape) if how == "reshape" else
+            ops.Expand.apply(me, shape=shape) if how == "expand" else
+            ops.Permute.apply(me, axes=arg))
+
+
+def sync(tensor: Tensor) -> None:
+    """After an in-place change of ``tensor`` inside a graph, rebuild the graph of each of
+    its live views from its new graph: their values changed too. As torch, a view of a view
+    reads from this graph through nodes of its own, not through the view between (whose
+    hooks do not run for it, and grad() with respect to which finds it unused). Iterative,
+    so views of views of ... any depth need no deep Python stack."""
+    # (a leaf that requires grad is its own edge)
+    me = Tensor._make(tensor._array, True, tensor.grad_fn) if tensor.grad_fn else tensor
+    stack: list[tuple[Tensor, Tensor]] = [(tensor, me)]
+    while stack:
+        tensor, me = stack.pop()
+        for view in list(tensor._views or ()):
+            if view._base is None:
+                continue
+            _, how, arg = view._base
+            if how is _MULTI_OUTPUT:  # stale now, as in torch (see MultiOutputView)
+                continue
+            if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is stale
+                view._requires_grad, view.__class__ = True, _NoGradViewTensor
+                continue
+            view._set_graph(replay(me, how, arg, view.shape).grad_fn)
+            if view._views:  # its views read from this graph through a twin of its node
+                stack.append((view, replay(me, how, arg, view.shape)))
+
+
+def replayed(view: Tensor) -> list[Tensor]:
+    """The first base of ``view`` that is not a view, then each view down to ``view``, as
+    fresh views of that base's graph: as torch's CopySlices, an in-place change of a view
+    reads the old value from there, so the old nodes of the views (and their hooks) are not
+    in the new graph."""
+    chain, root = [], view
+    while root._base is not None:
+        chain.append((root, root._base))
+        root = root._base[0]
+    olds = [Tensor._make(root._array, True, root.grad_fn) if root.grad_fn else root]
+    for v, (_, how, arg) in reversed(chain):
+        olds.append(replay(olds[-1], how, arg, v.shape))
+    return olds
+
+
+def rebase(view: Tensor, olds: list[Tensor]) -> None:
+    """After an in-place change of ``view`` inside a graph, give its base a graph that says
+    so: the base becomes its old value (``olds``, from ``replayed``) with the view's part
+    replaced by the view's new value (PyTorch's CopySlices), and so on up to the first
+    tensor that is not a view. Without it the base's values would change while its graph
+    did not: a silent wrong gradient."""
+    while view._base is not None:
+        base, how, arg = view._base
+        olds.pop()
+        if how == "index":
+            new = ops.SetItem.apply(olds[-1], view, index=arg)
+        elif how == "reshape":
+            new = ops.Reshape.apply(view, shape=base.shape)
+        elif how == "expand":  # the base: the view's first element along the new dims
+            if not view._array.size:
+                return
+            lead = view.ndim - base.ndim
+            first = tuple(0 if i < lead or (n != 1 and base.shape[i - lead] == 1)
+                          else slice(None) for i, n in enumerate(view.shape))
+            new = ops.Reshape.apply(ops.GetItem.apply(view, index=first), shape=base.shape)
+        else:
+            new = ops.Permute.apply(view, axes=tuple(int(a) for a in np.argsort(arg)))
+        base._set_graph(new.grad_fn)
+        view = base
+    # NOTE: then every view, this one too, reads from the first base's new graph (torch:
+    # the view's grad_fn views CopySlices), so grad() wrt the base sees this change
+    sync(view)
+
+
+# --- split / chunk / unbind: views that may not change in place --------------------------
 
 
 def multi_output(pieces: tuple, op: str) -> tuple:
