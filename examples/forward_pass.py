@@ -30,11 +30,11 @@ def network(hidden_layers: list[list[list[float]]], output: list[float],
     for rows in hidden_layers:
         linear = nn.Linear(len(rows[0]), len(rows), bias=False, dtype=np.float64)
         with ta.no_grad():
-            linear.weight[...] = np.array(rows, dtype=np.float64)
+            linear.weight[...] = ta.tensor(rows, dtype=ta.float64)
         layers += [linear, ta.nn.Tanh() if activation == "tanh" else ta.nn.ReLU()]
     out = nn.Linear(len(output), 1, bias=False, dtype=np.float64)
     with ta.no_grad():
-        out.weight[...] = np.array([output], dtype=np.float64)
+        out.weight[...] = ta.tensor([output], dtype=ta.float64)
     return nn.Sequential(*layers, out)
 
 

@@ -70,8 +70,8 @@ class Chapter9Net(nn.Module):
         self.activation = activation
         rng = ta.generator()
         with ta.no_grad():  # the book: uniform in [-0.01, 0.01] and [-0.1, 0.1]
-            self.hidden.weight[...] = rng.uniform(-0.01, 0.01, self.hidden.weight.shape)
-            self.output.weight[...] = rng.uniform(-0.1, 0.1, self.output.weight.shape)
+            self.hidden.weight.copy_(ta.from_numpy(rng.uniform(-0.01, 0.01, (hidden, 784))))
+            self.output.weight.copy_(ta.from_numpy(rng.uniform(-0.1, 0.1, (10, hidden))))
 
     def forward(self, x: ta.Tensor) -> ta.Tensor:
         h = ta.activations[self.activation](self.hidden(x))

@@ -30,14 +30,14 @@ DTYPE_CASES = [
 def test_dtype_inference(data, dtype):
     assert ta.tensor(data).dtype == dtype
     if type(data) is not int:  # Tensor(7) is a size, as torch.Tensor(7): see below
-        assert Tensor(data).dtype == dtype
+        assert ta.as_tensor(data).dtype == dtype  # (Tensor(data) is torch's: float32)
     np.testing.assert_array_equal(ta.tensor(data).numpy(), np.asarray(data))
 
 
 def test_tensor_of_ints_is_a_new_tensor_of_that_size_as_in_torch():
     assert Tensor(2, 3).shape == (2, 3) and Tensor(2, 3).dtype == np.float32
     assert Tensor(7).shape == (7,)
-    assert Tensor([1.0, 2.0], True).requires_grad     # data, requires_grad: positionally
+    assert ta.tensor([1.0, 2.0], requires_grad=True).requires_grad  # (torch.Tensor takes none)
 
 
 @pytest.mark.parametrize("data", [[1.0, 2.0], 3.0, [[0.5]]])
@@ -60,7 +60,7 @@ def test_set_default_dtype_refuses_non_floats(dtype):
 @pytest.mark.parametrize("make", [
     lambda: ta.tensor([1, 2], requires_grad=True),
     lambda: ta.tensor([True], requires_grad=True),
-    lambda: Tensor(np.arange(3), requires_grad=True),
+    lambda: ta.tensor(np.arange(3), requires_grad=True),
     lambda: ta.zeros(2, dtype=np.int64, requires_grad=True),
     lambda: ta.arange(4, requires_grad=True),
     lambda: ta.tensor([1, 2]).requires_grad_(),
@@ -92,7 +92,7 @@ def test_bad_data_is_a_clear_error(data, error):
 
 
 def test_tensor_copies_but_Tensor_and_from_numpy_share():
-    a = np.arange(3.0)
+    a = np.arange(3.0, dtype=np.float32)  # (Tensor(a) shares an array of the default dtype)
     assert not np.shares_memory(ta.tensor(a).numpy(), a)       # torch.tensor copies
     assert np.shares_memory(Tensor(a).numpy(), a)
     assert np.shares_memory(ta.from_numpy(a).numpy(), a)

@@ -25,6 +25,9 @@ from .activations import register_activation, registry as _registry, unregister_
 from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from . import functional, nn
+from . import func
+from . import functional_aliases
+from .functional_aliases import *  # noqa: F403  (torch's top-level F. names: ta.conv2d ...)
 from . import data, optim, utils
 from . import distributions  # noqa: F401 (torch.distributions; joins __all__ later)
 from . import composites  # torch's functions composed from the ops (addcmul, cdist ...)
@@ -35,6 +38,8 @@ from . import diagnostics, plots, viz, whichop  # teaching tools: monitor, plots
 from . import return_types
 from .compiler import compile  # torch.compile's name: it shadows the builtin here only
 from .dtypes import promote_types, result_type
+from .creation import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
+                       memory_format, preserve_format)  # torch's memory formats
 from .printing import get_printoptions, set_printoptions  # torch's print options
 # torch's legacy spellings (FloatTensor, autograd.Variable, version) and torch.random
 from . import autograd, legacy, random
@@ -76,7 +81,8 @@ __all__ = [
     "manual_seed", "generator", "set_default_dtype", "get_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "grad",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-    "activations", "register_activation", "unregister_activation", "functional", "nn",
+    "activations", "register_activation", "unregister_activation", "functional", "nn", "func",
+    "special",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "diagnostics", "plots", "viz", "whichop", "optim", "data", "utils", "save", "load",
     "return_types", "promote_types", "result_type", "compile",
@@ -96,6 +102,19 @@ __all__ = [
     "short", "int32", "int", "int64", "long", "bool",
     *api.math.__all__, *api.reduce.__all__, *api.selection.__all__, *api.shape.__all__,
     *api.linalg.__all__, *api.factories.__all__, *api.interop.__all__, *api.rnn.__all__,
-    *api.common.__all__, *decompositions.__all__, *composites.__all__,
+    *api.common.__all__, *decompositions.__all__, *composites.__all__, *functional_aliases.__all__,
     "linalg",
 ]
+from . import special  # noqa: E402 (torch.special)
+from .pointwise import *  # noqa: E402,F403 (torch's remaining pointwise functions)
+from .view_copies import *  # noqa: E402,F403 (views as copies, the scatters, diagflat, put ...)
+from .windows import *  # noqa: E402,F403 (windows, histogram, gradient)
+
+# torch's dtype class (numpy's: every dtype here is a numpy dtype), so isinstance(x.dtype,
+# ta.dtype) and annotations `dtype: ta.dtype` work; and a few more of torch's functions
+dtype = _np.dtype
+from .api.factories import range, scalar_tensor  # noqa: E402 (torch's deprecated range)
+from .api.idioms import chain_matmul, detach, is_complex, rsub, typename  # noqa: E402
+
+__all__ += ["dtype", "range", "scalar_tensor", "chain_matmul", "detach", "is_complex", "rsub",
+            "typename"]

@@ -341,7 +341,7 @@ class TensorDataset(Dataset[tuple]):
         sizes = [len(t) for t in tensors]
         if any(n != sizes[0] for n in sizes):
             raise AssertionError(f"Size mismatch between tensors: first dimensions {sizes} "
-                                 f"(shapes {[t.shape for t in tensors]})")
+                                 f"(shapes {[t._array.shape for t in tensors]})")
         self.tensors = tensors
 
     def __getitem__(self, index: Any) -> tuple:

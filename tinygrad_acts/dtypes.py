@@ -26,10 +26,18 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def set_default_dtype(dtype: Any) -> None:
-    """Set the float dtype used for Python floats and factories (float32 by default)."""
+    """Set the float dtype used for Python floats and factories (float32 by default):
+    ``ta.float16``, ``ta.float32`` or ``ta.float64`` (numpy's ``np.float64`` and friends
+    are those dtypes too). As torch, anything that is not a dtype (a string, the Python
+    ``float``, a tensor) is a TypeError, and so is a dtype that is not floating."""
     global _default
+    if not isinstance(dtype, np.dtype) and not (
+            isinstance(dtype, type) and issubclass(dtype, np.generic)):
+        raise TypeError(f"set_default_dtype: invalid dtype object {dtype!r} (a "
+                        f"{type(dtype).__name__}): only floating-point types are supported "
+                        "as the default type (ta.float16, ta.float32, ta.float64)")
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
+    if dtype.kind != "f" or dtype.itemsize > 8:
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
     _default = dtype
 
@@ -110,6 +118,63 @@ def wrap_int(value: int, dtype: np.dtype) -> int:
     bits = dtype.itemsize * 8
     wrapped = value % (1 << bits)
     return wrapped - (1 << bits) if dtype.kind == "i" and wrapped >> (bits - 1) else wrapped
+
+
+_RANGES = {np.dtype(t): range(int(np.iinfo(t).min), int(np.iinfo(t).max) + 1)
+           for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+                     np.uint64)}
+
+
+def int_scalar(value: int, dtype: np.dtype, wrap: bool = False) -> int:
+    """A Python int meeting an integer tensor of ``dtype``, as torch converts it. ``wrap``
+    (the arithmetic ops: ``+ - * // %``): wrapped around the dtype as a C cast does
+    (``uint8 + 300`` adds 44, ``int8 + 200`` adds -56). Otherwise (a power's exponent, a
+    fill, a bound, ``where``'s value) checked: outside the dtype it is torch's RuntimeError,
+    but for a negative int into an unsigned dtype (-1 as uint8 is 255). Outside what int64
+    or uint64 can hold, OverflowError either way (as torch).
+
+    Example:
+        >>> import numpy as np
+        >>> int_scalar(300, np.dtype(np.uint8), wrap=True), int_scalar(-1, np.dtype(np.uint8))
+        (44, 255)
+    """
+    span = _RANGES[dtype]
+    if value in span:
+        return value
+    unsigned_wrap = dtype.kind == "u" and -span.stop < value < 0
+    if not wrap and not unsigned_wrap and -(1 << 63) <= value < 1 << 64:
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow (the "
+                           f"number {value}; {dtype} holds {span.start} to {span.stop - 1})")
+    return wrap_int(value, dtype)
+
+
+def fill_value(value: Any, dtype: np.dtype) -> Any:
+    """A number written into a tensor of ``dtype`` (``fill_``, ``full``, ``new_full``,
+    ``where``), checked as torch checks it: into an integer dtype, an int must fit (but for
+    a negative one into an unsigned dtype, see ``int_scalar``) and a float must lie in its
+    range (NaN never does), else RuntimeError; a float is then truncated, as a C cast.
+    Into a float dtype, a finite number beyond the dtype's largest is that RuntimeError too
+    (1e300 as float32; inf and NaN pass). Anything else is returned as it is."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if dtype.kind == "f" and isinstance(value, (int, float, np.number)):
+        big = float(np.finfo(dtype).max)
+        if abs(value) > big and (isinstance(value, (int, np.integer)) or np.isfinite(value)):
+            raise RuntimeError(f"value cannot be converted to type {dtype} without overflow "
+                               f"(the number {value}; {dtype} holds at most {big:g})")
+        return value
+    if dtype.kind not in "iu":
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int_scalar(int(value), dtype)
+    if isinstance(value, (float, np.floating)):
+        span = _RANGES[dtype]
+        if not span.start <= value <= span.stop - 1:
+            raise RuntimeError(f"value cannot be converted to type {dtype} without overflow "
+                               f"(the number {value}; {dtype} holds {span.start} to "
+                               f"{span.stop - 1})")
+        return int(value)
+    return value
 
 
 def true_divide_type(dtype: np.dtype) -> np.dtype:

@@ -13,7 +13,7 @@ Example:
     >>> x.dtype, isinstance(x, ta.FloatTensor), isinstance(x, ta.LongTensor)
     (dtype('float32'), True, False)
     >>> ta.LongTensor(2, 3).shape
-    (2, 3)
+    torch.Size([2, 3])
 """
 from __future__ import annotations
 

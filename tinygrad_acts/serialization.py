@@ -25,6 +25,7 @@ The tree describes the object, one node per value::
     {"value": JSON value}   {"complex": [re, im]}   {"bytes": base64}   {"dtype": "<f4"}
     {"list" | "tuple" | "set" | "frozenset": [node, ...], "memo": n}
     {"namedtuple": [node, ...], "type": [module, qualname, fields], "memo": n}
+    {"size": [node, ...], "memo": n}   (a ta.Size, torch.Size: a tensor's shape)
     {"dict" | "odict": [[key, node], ...], "attrs": [[name, node], ...], "memo": n}
     {"array": leaf, "memo": n}   {"scalar": leaf}   {"ref": n}
     {"tensor" | "parameter": {"data": array node, "requires_grad": bool}, "memo": n}
@@ -77,6 +78,7 @@ from typing import IO, Any, BinaryIO
 import numpy as np
 from numpy.lib import format as npy_format
 
+from .size import Size
 from .tensor import Tensor, check_device
 
 __all__ = ["save", "load", "atomic_write", "save_safetensors", "load_safetensors"]
@@ -309,9 +311,11 @@ class _Packer:
     def _collection(self, obj: tuple | set | frozenset, path: list) -> dict:
         items = [self.node(v, path + [i]) for i, v in enumerate(obj)]
         fields = getattr(type(obj), "_fields", None)
-        if isinstance(obj, tuple) and fields is not None:
+        if isinstance(obj, Size):
+            node: dict = {"size": items}
+        elif isinstance(obj, tuple) and fields is not None:
             cls = type(obj)
-            node: dict = {"namedtuple": items,
+            node = {"namedtuple": items,
                           "type": [cls.__module__, cls.__qualname__, list(fields)]}
         else:
             kind = "tuple" if isinstance(obj, tuple) else type(obj).__name__ \
@@ -731,6 +735,7 @@ _NAMEDTUPLES: dict[tuple, type] = {}  # the named tuple types load had to make, 
 _KINDS = {"value": (), "ref": (), "array": ("memo",), "scalar": (), "dtype": (),
           "complex": (), "bytes": (), "tensor": ("memo",), "parameter": ("memo",),
           "list": ("memo",), "tuple": ("memo",), "set": ("memo",), "frozenset": ("memo",),
+          "size": ("memo",),
           "namedtuple": ("memo", "type"), "dict": ("memo", "attrs"),
           "odict": ("memo", "attrs")}  # node kind -> the other keys its node may have
 
@@ -852,6 +857,12 @@ class _Unpacker:
     def _tuple(self, body: Any, node: dict) -> tuple:
         return tuple(self._items(body))
 
+    def _size(self, body: Any, node: dict) -> Size:
+        items = self._items(body)
+        if not all(type(n) is int and n >= 0 for n in items):
+            raise _damaged(f"Size {items}")
+        return Size(items)
+
     def _set(self, body: Any, node: dict) -> set:
         try:
             return set(self._items(body))
@@ -906,7 +917,7 @@ class _Unpacker:
         if body["requires_grad"] and data.dtype.kind != "f":
             raise _BadFile(f"has a damaged structure record (a {data.dtype} tensor that "
                            "requires grad)")
-        return cls(data, requires_grad=body["requires_grad"])
+        return (Tensor._wrap if cls is Tensor else cls)(data, requires_grad=body["requires_grad"])
 
     def _parameter(self, body: Any, node: dict) -> Tensor:
         return self._tensor(body, node, _parameter_class())

@@ -23,6 +23,8 @@ from .activations import inplace_node as _inplace_node
 from .activations import registry as _registry
 from .devices import CPU_DEVICE
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: F401 (re-exported)
+from .size import Size, dim_int, shape_of
+from .size import size_arg as _size_arg
 
 # --- dtype defaults and the package-level random generator ------------------------------
 
@@ -44,36 +46,6 @@ def generator() -> np.random.Generator:
     return _rng
 
 
-def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """Turn list / scalar / ndarray data into an ndarray following PyTorch's dtype rules:
-    Python floats become the default float dtype; an ndarray keeps its dtype."""
-    if isinstance(data, Tensor):
-        arr = data._array
-    elif isinstance(data, np.ndarray):
-        arr = data
-    else:
-        try:
-            arr = np.asarray(data)
-        except ValueError as e:
-            lengths = [len(row) if hasattr(row, "__len__") else "scalar" for row in data] \
-                if isinstance(data, (list, tuple)) else "?"
-            raise ValueError(f"tensor: cannot make a tensor from ragged data (row lengths "
-                             f"{lengths} differ): {e}") from None
-        if arr.dtype == object:
-            kinds = sorted({type(v).__name__ for v in arr.flat})
-            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data "
-                            f"holding {', '.join(kinds)} (numpy made an object array of shape "
-                            f"{arr.shape}); tensors hold numbers only (float, int or bool)")
-        # NOTE: not via the default dtype when one is given: float32 would round the values
-        if dtype is None and arr.dtype.kind == "f" and not isinstance(data, np.generic):
-            arr = arr.astype(dtypes.get_default_dtype())
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: unsupported dtype {arr.dtype} (need float, int or bool)")
-    if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
-    return arr
-
-
 def _check_float(arr: np.ndarray, what: str) -> None:
     if arr.dtype.kind != "f":
         raise RuntimeError(f"{what}: only floating point tensors can require gradients; this "
@@ -93,7 +65,7 @@ def _dim(who: str, t: Tensor, dim: Any, extra: int = 0) -> int:
     """``dim`` as a non-negative index into t's dims (``extra=1``: one past the end, for
     unsqueeze); out of range is an IndexError naming the op, the dim and the shape."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{who}: dim must be an int, got {dim!r}")
+        dim = dim_int(who, dim)  # a 0-d integer tensor too, as torch; else a TypeError
     n = max(t.ndim + extra, 1)  # NOTE: a 0-d tensor takes dim 0 or -1, as in PyTorch
     if not -n <= dim < n:
         raise IndexError(f"{who}: dim {dim} is out of range for a tensor of shape {t.shape} "
@@ -121,34 +93,6 @@ def _dims(who: str, t: Tensor, dim: Any, axis: Any) -> Any:
         return dims if t.ndim else None
     d = _dim(who, t, d)  # NOTE: checked on a 0-d tensor too: only 0 and -1 are its dims
     return d if t.ndim else None
-
-
-def _size(args: tuple) -> tuple:
-    """A size given as ``f(2, 3)`` or ``f((2, 3))``."""
-    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-
-
-def _size_arg(who: str, args: tuple, name: str = "shape", keyword: Any = None) -> tuple:
-    """PyTorch's size argument: ``f(2, 3)`` or ``f((2, 3))`` (a list too), or ``keyword``,
-    the same as torch's keyword (``view(size=(2, 3))``), of ints (numpy's and 0-d integer
-    tensors included); none at all, a float or a bool is a TypeError."""
-    if keyword is not None:
-        if args:
-            raise TypeError(f"{who}() got multiple values for argument '{name}'")
-        args = (keyword,)
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    elif not args:
-        raise TypeError(f"{who}() missing 1 required positional argument: '{name}'")
-    if all(type(n) is int for n in args):  # the common case
-        return args
-    try:
-        if not any(isinstance(n, (bool, np.bool_)) for n in args):
-            return tuple(operator.index(n) for n in args)
-    except TypeError:
-        pass
-    raise TypeError(f"{who}(): {name} must be ints or one tuple of ints, got "
-                    f"{tuple(type(n).__name__ for n in args)}")
 
 
 def _fits(shape: tuple, size: int) -> bool:
@@ -296,9 +240,9 @@ class Tensor:
         tensor([[ 2., -4.]])
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_counter", "_retains_grad",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_counter", "_retains_grad",
                  "_hooks", "_base", "_views", "__weakref__")
-    grad: Tensor | None
+    _grad: Tensor | None
     grad_fn: Any
     _counter: list[int]  # the version counter, one list shared by a base and its views
     _hooks: list | None
@@ -309,30 +253,22 @@ class Tensor:
     _no_edge = False  # True for a view made under no_grad (see _NoGradViewTensor)
     _stale_with_base = False  # True for the views whose own views are marked like them
 
-    def __init__(self, data: Any = (), *sizes: int, requires_grad: Any = False,
-                 dtype: Any = None):
-        if type(data) is int and (not sizes or all(type(n) is int for n in sizes)):
-            # NOTE: PyTorch's Tensor(2, 3) is a new (2, 3) tensor (filled with zeros here)
-            data = np.zeros((data, *sizes), dtype=_float(dtype))
-        elif len(sizes) == 1 and requires_grad is False:
-            requires_grad = sizes[0]  # Tensor(data, requires_grad), positionally
-        elif sizes:
-            raise TypeError(f"Tensor: sizes must all be ints, got {(data, *sizes)}")
-        self._init(data, requires_grad, dtype)
+    def __init__(self, *args: Any, **kwargs: Any):
+        _construct(self, args, kwargs)  # torch.Tensor's constructor: see creation.py
 
     def _init(self, data: Any, requires_grad: Any, dtype: Any) -> None:
         self._data = _as_array(data, dtype)
         if requires_grad:
             _check_float(self._array, "Tensor")
         self._requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._counter = [0]
         self._retains_grad = False
         self._hooks = None
         self._base = None  # (base, "index" | "reshape" | "permute" | "expand", arg) for a
         # view made in grad mode; (base, _NO_GRAD_VIEW, base's version then) under no_grad
-        self._views = None  # a WeakSet of the views of this tensor that _sync_views updates
+        self._views = None  # a WeakSet of the views of this tensor that views.sync updates
 
     @staticmethod
     def _wrap(data: Any, requires_grad: Any = False, dtype: Any = None) -> Tensor:
@@ -346,7 +282,7 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """Wrap an array without any checks (the engine's fast path)."""
         t = Tensor.__new__(Tensor)
-        t._data, t._requires_grad, t.grad, t.grad_fn = data, requires_grad, None, grad_fn
+        t._data, t._requires_grad, t._grad, t.grad_fn = data, requires_grad, None, grad_fn
         t._counter, t._retains_grad, t._hooks, t._base, t._views = [0], False, None, None, None
         return t
 
@@ -354,13 +290,13 @@ class Tensor:
         """``out``, made by a shape op or basic indexing; if its array is a numpy view of
         this tensor's, it shares the version counter (PyTorch's rule), so an in-place change
         through either one is caught by every node that saved the other's array, and it
-        remembers how it views this tensor (see ``_rebase``)."""
+        remembers how it views this tensor (see ``views.rebase``)."""
         owner = self._array if self._array.base is None else self._array.base
         if getattr(out._array, "base", None) is owner:
             out._counter = self._counter
             # A view made while recording links back, so that an in-place change through
-            # it gives its base a graph (_rebase), and one of its base gives it one
-            # (_sync_views); one made under no_grad is marked (as torch, it may not change
+            # it gives its base a graph (views.rebase), and one of its base gives it one
+            # (views.sync); one made under no_grad is marked (as torch, it may not change
             # in place in grad mode). A WeakSet forgets views that are gone.
             if autograd.is_recording():
                 out._base = (self, how, arg)
@@ -373,10 +309,9 @@ class Tensor:
                 out._base = (self, _NO_GRAD_VIEW, self._counter[0])
                 if self.requires_grad:  # PyTorch's view then requires grad, as a leaf
                     out._requires_grad, out.__class__ = True, _NoGradViewTensor
-                else:  # it will if this tensor gets a graph (see _sync_views)
-                    if self._views is None:
-                        self._views = weakref.WeakSet()
-                    self._views.add(out)
+                if self._views is None:  # it follows this tensor's requires_grad (and its
+                    self._views = weakref.WeakSet()  # graph, see views.sync)
+                self._views.add(out)
         return out
 
     def _set_graph(self, node: Any) -> None:
@@ -391,31 +326,6 @@ class Tensor:
                 node.hooks = []
             node.hooks.append(keep)
 
-    def _sync_views(self, source: Tensor | None = None) -> None:
-        """After an in-place change of this tensor inside a graph, rebuild the graph of each
-        of its live views (but ``source``) from its new graph: their values changed too.
-        Iterative, so views of views of ... any depth need no deep Python stack."""
-        stack: list[tuple[Tensor, Tensor | None]] = [(self, source)]
-        while stack:
-            tensor, skip = stack.pop()
-            for view in list(tensor._views or ()):
-                if view is skip or view._base is None:
-                    continue
-                _, how, arg = view._base
-                if how is _MULTI_OUTPUT:  # stale now, as in torch (see views.py)
-                    continue
-                if how is _NO_GRAD_VIEW:  # as in PyTorch: it requires grad now, and is
-                    view._requires_grad, view.__class__ = True, _NoGradViewTensor  # stale
-                    continue
-                # (a leaf that requires grad is its own edge)
-                me = Tensor._make(tensor._array, True, tensor.grad_fn) if tensor.grad_fn else tensor
-                new = (ops.GetItem.apply(me, index=arg) if how == "index" else
-                       ops.Reshape.apply(me, shape=view.shape) if how == "reshape" else
-                       ops.Expand.apply(me, shape=view.shape) if how == "expand" else
-                       ops.Permute.apply(me, axes=arg))
-                view._set_graph(new.grad_fn)
-                stack.append((view, None))
-
     def _renew_views(self) -> None:
         """After an in-place change outside the graph, give every view of this memory a new
         node, as torch regenerates a view's grad_fn once its version moved: hooks stay with
@@ -425,36 +335,7 @@ class Tensor:
             root = root._base[0]
         if root.requires_grad and root._views and not autograd._state.inference:
             with autograd.enable_grad():
-                root._sync_views()
-
-    def _rebase(self) -> None:
-        """After an in-place change of this view inside a graph, give its base a graph that
-        says so: the base becomes itself with the view's part replaced by the view's new
-        value (PyTorch's CopySlices), and so on up to the first tensor that is not a view.
-        Without it the base's values would change while its graph did not: a silent wrong
-        gradient."""
-        view = self
-        while view._base is not None:
-            base, how, arg = view._base
-            if how == "index":
-                old = Tensor._make(base._array, base.requires_grad, base.grad_fn)
-                new = ops.SetItem.apply(old, view, index=arg)
-            elif how == "reshape":
-                new = ops.Reshape.apply(view, shape=base.shape)
-            elif how == "expand":  # the base: the view's first element along the new dims
-                if not view._array.size:
-                    return
-                lead = view.ndim - base.ndim
-                first = tuple(0 if i < lead or (n != 1 and base.shape[i - lead] == 1)
-                              else slice(None) for i, n in enumerate(view.shape))
-                new = ops.Reshape.apply(ops.GetItem.apply(view, index=first), shape=base.shape)
-            else:
-                new = ops.Permute.apply(view, axes=tuple(int(a) for a in np.argsort(arg)))
-            base._set_graph(new.grad_fn)
-            view = base
-        # NOTE: then every view, this one too, reads from the first base's new graph (torch:
-        # the view's grad_fn views CopySlices), so grad() wrt the base sees this change
-        view._sync_views()
+                _views.sync(root)
 
     # --- properties -------------------------------------------------------------------
 
@@ -481,8 +362,8 @@ class Tensor:
     _version = property(lambda self: self._counter[0])
 
     @property
-    def shape(self) -> tuple:
-        return self._array.shape
+    def shape(self) -> Size:
+        return shape_of(Size, self._array.shape)
 
     @property
     def ndim(self) -> int:
@@ -505,7 +386,7 @@ class Tensor:
         return CPU_DEVICE  # torch.device("cpu"): .type, .index, its repr
 
     def size(self, dim: int | None = None) -> Any:
-        return self._array.shape if dim is None else self._array.shape[dim]
+        return shape_of(Size, self._array.shape) if dim is None else self._array.shape[dim]
 
     def dim(self) -> int: return self._array.ndim
     def numel(self) -> int: return self._array.size
@@ -516,7 +397,7 @@ class Tensor:
 
     # --- conversion -------------------------------------------------------------------
 
-    def numpy(self) -> np.ndarray:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying ndarray, shared, not copied (as in PyTorch)."""
         return self._array
 
@@ -553,12 +434,15 @@ class Tensor:
         t._counter = self._counter
         return t
 
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy of the data that stays in the graph, in torch's layout (preserve_format: a
         transpose's clone is a transpose, a slice's is compact, an expand's row-major)."""
+        if memory_format is not None:  # (contiguous_format, channels_last: see creation.py)
+            return relaid("clone", self.clone(), memory_format, preserve=True)
         if not self.requires_grad:
             return Tensor._make(self._array.copy(order=preserved(self._array)), False, None)
-        return ops.Add.apply(self, np.zeros((), dtype=self.dtype))  # (numpy's K layout)
+        # NOTE: + (-0.0) is exact for every value (+ 0.0 would turn -0.0 into 0.0)
+        return ops.Add.apply(self, np.array(-0.0, dtype=self.dtype))  # (numpy's K layout)
 
     def __repr__(self) -> str:
         """torch's layout and number format (printing.py; ta.set_printoptions changes it)."""
@@ -585,6 +469,9 @@ class Tensor:
     def _leaf_requires_grad(self, who: str, flag: Any) -> None:
         if flag:
             _check_float(self._array, who)
+        elif self._base is not None and self._base[1] is _NO_GRAD_VIEW and \
+                self._base[0].requires_grad:
+            return  # NOTE: as torch, a no_grad view requires grad while its base does
         self._requires_grad = bool(flag)
         stack = [self] if self._base is None else []  # as in torch, the views of a tensor
         while stack:  # (that is not a view) with no graph follow it
@@ -611,18 +498,37 @@ class Tensor:
     requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad)
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (only into ``inputs``'
+        when given).
 
         ``gradient`` is required when self is not a scalar (it is the vector in the
         vector-Jacobian product). Without ``retain_graph=True`` the saved arrays are freed.
         """
+        if inputs is not None:
+            from .autograd_backward import backward  # (torch.autograd.backward)
+            return backward(self, gradient, retain_graph, create_graph, inputs)
         g = autograd._root_grad(self, gradient, "backward", create_graph)
         keep = create_graph if retain_graph is None else retain_graph
         autograd.run_backward([self], [g], keep, create_graph)
 
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward accumulated into this tensor (None until then). Assigned,
+        it must be None or a Tensor of this tensor's shape and dtype (torch's checks)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too after backward."""
+        if not self._requires_grad:
+            raise RuntimeError(f"retain_grad: can't retain_grad on Tensor that has "
+                               f"requires_grad=False (shape {self.shape})")
         if self.is_leaf or self._retains_grad:
             return
         ref = weakref.ref(self)
@@ -688,9 +594,9 @@ class Tensor:
     def __abs__(self) -> Tensor: return ops.Abs.apply(_not_bool(self, "abs", NotImplementedError))
 
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return self + (other if alpha == 1 else other * alpha)
+        return self + (other if alpha == 1 else _scaled(self, other, alpha))
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return self - (other if alpha == 1 else other * alpha)
+        return self - (other if alpha == 1 else _scaled(self, other, alpha))
     def mul(self, other: Any) -> Tensor: return self * other
     def floor_divide(self, other: Any) -> Tensor: return self // other
     def remainder(self, other: Any) -> Tensor: return self % other
@@ -795,7 +701,9 @@ class Tensor:
     # --- reductions: sum / mean / max / min / amax / amin / var / std / argmax ---------
 
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> Tensor:
+            keepdims: bool | None = None, dtype: Any = None) -> Tensor:
+        if dtype is not None:  # torch's: the input cast first
+            return self.astype(dtype).sum(dim, keepdim, axis=axis, keepdims=keepdims)
         keep = keepdim if keepdims is None else keepdims
         if dim is None and axis is None:
             return ops.Sum.apply(self, axis=None, keepdims=keep)
@@ -803,14 +711,16 @@ class Tensor:
         return ops.Sum.apply(self, axis=None if d == () else d, keepdims=keep)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: bool | None = None) -> Tensor:
+             keepdims: bool | None = None, dtype: Any = None) -> Tensor:
+        if dtype is not None:  # torch's: the input cast first (mean(dtype=float64) of ints)
+            return self.astype(dtype).mean(dim, keepdim, axis=axis, keepdims=keepdims)
         if self._array.dtype.kind not in "fc":
             raise RuntimeError(f"mean: needs a floating-point tensor, got dtype {self.dtype} "
                                f"(shape {self.shape}); use .float() first, as in PyTorch")
         d = _dims("mean", self, dim, axis)
         d = None if d == () else d  # NOTE: as sum, no dims is all of them
         reduced = range(self.ndim) if d is None else (d,) if isinstance(d, int) else d
-        n = math.prod(self.shape[i] for i in reduced)
+        n = math.prod(self._array.shape[i] for i in reduced)
         # NOTE: one node, as torch's MeanBackward, so a second backward is allowed too;
         # the mean of nothing is nan (0 / 0), as in torch
         return ops.Sum.apply(self, axis=d, keepdims=keepdim if keepdims is None else keepdims,
@@ -910,9 +820,12 @@ class Tensor:
         shape = _check_shape("reshape", self, _size_arg("reshape", sizes, "shape", shape))
         return self._view_of(ops.Reshape.apply(self, shape=shape), "reshape")
 
-    def view(self, *shape: Any, size: Any = None) -> Tensor:
+    def view(self, *shape: Any, size: Any = None, dtype: Any = None) -> Tensor:
         """The same memory seen with another shape; refused where that needs a copy (a
-        non-contiguous tensor, e.g. a transpose), as in PyTorch: use ``reshape`` there."""
+        non-contiguous tensor, e.g. a transpose), as in PyTorch: use ``reshape`` there.
+        ``view(dtype)``: the same bytes read as another dtype (see ``_view_as_dtype``)."""
+        if dtype is not None or (len(shape) == 1 and _is_dtype(shape[0])):
+            return _view_as_dtype(self, np.dtype(shape[0] if dtype is None else dtype))
         shape = _check_shape("view", self, _size_arg("view", shape, "size", size))
         if not _fits(shape, self._array.size):
             raise _invalid_shape("view", self, shape)
@@ -929,7 +842,7 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """As torch: a 0-d tensor becomes shape (1,); flattening one dim is the tensor
         itself (not a new view)."""
-        s = self.shape
+        s = self._array.shape
         if start_dim == 0 and end_dim == -1 and len(s) != 1:  # the common case
             return self.reshape(-1 if s else 1)
         start, end = _dim("flatten", self, start_dim), _dim("flatten", self, end_dim)
@@ -968,19 +881,23 @@ class Tensor:
 
     def swapaxes(self, axis0: int, axis1: int) -> Tensor: return self.transpose(axis0, axis1)
 
-    def squeeze(self, dim: Any = None) -> Tensor:
-        """Drop size-1 dims: all of them, the one ``dim`` or those in a tuple of dims;
-        always a new view (even when nothing is dropped), as torch."""
+    def squeeze(self, dim: Any = None, *dims: Any) -> Tensor:
+        """Drop size-1 dims: all of them, the one ``dim`` or those in a tuple of dims (or
+        given one by one, ``squeeze(0, 2)``); always a new view (even when nothing is
+        dropped), as torch."""
+        if dims:
+            dim = (dim, *dims)
         if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
+            return self.reshape(tuple(n for n in self._array.shape if n != 1))
         dims = _dims("squeeze", self, dim, None)
         dims = () if dims is None else (dims,) if isinstance(dims, int) else dims
-        return self.reshape(tuple(n for i, n in enumerate(self.shape)
+        return self.reshape(tuple(n for i, n in enumerate(self._array.shape)
                                   if n != 1 or i not in dims))
 
     def unsqueeze(self, dim: int) -> Tensor:
         d = _dim("unsqueeze", self, dim, extra=1)
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        s = self._array.shape
+        return self.reshape(s[:d] + (1,) + s[d:])
 
     def expand(self, *sizes: Any, size: Any = None, implicit: bool = False) -> Tensor:
         shape = _size_arg("expand", sizes, "size", size)
@@ -1038,33 +955,43 @@ class Tensor:
             arrays = [a._array if isinstance(a, Tensor) else a for a in args]
             ufunc = _INPLACE_UFUNCS.get(op)
             if ufunc is not None:
-                ufunc(data, arrays[0], out=data, casting="same_kind")
+                ufunc(data, arrays[0], out=data, casting="unsafe")  # (torch's rule: checked)
             elif op is ops.SetItem:
                 ops.indexing.assign(data, params["index"], arrays[0])
             else:
-                np.copyto(data, op.run(self._array, *arrays, **params), casting="same_kind")
+                out = op.run(self._array, *arrays, **params)
+                _check_cast(name, self, out.dtype)  # (then an integer result wraps, as torch)
+                np.copyto(data, out, casting="unsafe")
             self._counter[0] += 1
             self._renew_views()
             return self
-        snapshot = Tensor._make(self._array, self.requires_grad, self.grad_fn)
+        # NOTE: as torch's CopySlices, a view's change reads its old value from the first
+        # base's graph through nodes of its own: the old nodes of the views (and their
+        # hooks) are not in the new graph
+        olds = _views.replayed(self) if self._base is not None else [self]
+        snapshot = Tensor._make(self._array, self.requires_grad, olds[-1].grad_fn)
         snapshot._counter = self._counter
-        out = op.apply(snapshot, *args, **params)
+        aliased = any(isinstance(a, Tensor) and a._counter is self._counter for a in args)
+        first = snapshot
+        if op in _INPLACE_UFUNCS and any(isinstance(a, Tensor) and a._array.dtype != data.dtype
+                                         for a in args):  # NOTE: in torch's result dtype
+            dtype = dtypes.result_type(self, *args)  # (so each node's gradient has its dtype)
+            dtype = dtypes.true_divide_type(dtype) if op is _DIV else dtype
+            first, args = _cast(snapshot, dtype), tuple(_cast(a, dtype) for a in args)
+        out = op.apply(first, *args, **params)
         node = out.grad_fn
         # what the node saved of the old values gets a copy; its output is this array now
-        autograd.rebind_inplace(node, self._array, self, any(
-            isinstance(a, Tensor) and a._counter is self._counter for a in args))
+        autograd.rebind_inplace(node, self._array, self, aliased)
         if data is not self._array and op is ops.SetItem:  # the part only: memory is shared
             data[params["index"]] = out._array[params["index"]]
         else:
             np.copyto(data, out._array, casting="same_kind")
         self._counter[0] += 1
-        old = self.grad_fn
         self._set_graph(node)
-        self._sync_views()
-        if self._base is not None:
-            if old is not None:  # NOTE: as torch, the base now carries the change, and the
-                node.parents[0] = autograd.bypass(old)  # new graph skips the view's old node
-            self._rebase()
+        if self._base is None:
+            _views.sync(self)
+        else:
+            _views.rebase(self, olds)
         return self
 
     def _check_graph(self, name: str) -> None:
@@ -1099,8 +1026,9 @@ class Tensor:
             if name in _SCALAR_FILLS:  # NOTE: torch reads their (0-d) value as a number
                 return
             index = params["index"]
-            if index is not Ellipsis and not _is_advanced(index):
-                out = out[(*index, ...) if type(index) is tuple else (index, ...)]
+            if index is not Ellipsis and not _is_advanced(index):  # (an Ellipsis: a view)
+                index = index if type(index) is tuple else (index,)
+                out = out[index if any(i is Ellipsis for i in index) else (*index, ...)]
         _views.check_overlap(name, out, args)
 
     def _writable(self, name: str, op: Any, args: tuple, params: dict) -> np.ndarray:
@@ -1124,10 +1052,12 @@ class Tensor:
         return alias
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return self._inplace(ops.Add, _operand(other if alpha == 1 else other * alpha))
+        return self._inplace(ops.Add, _wrapped(self, other if alpha == 1 else _scaled(
+            self, other, alpha)))
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return self._inplace(ops.Sub, _operand(other if alpha == 1 else other * alpha))
-    def mul_(self, other: Any) -> Tensor: return self._inplace(ops.Mul, _operand(other))
+        return self._inplace(ops.Sub, _wrapped(self, other if alpha == 1 else _scaled(
+            self, other, alpha)))
+    def mul_(self, other: Any) -> Tensor: return self._inplace(ops.Mul, _wrapped(self, other))
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         if rounding_mode is not None:  # (api/idioms.py rounds, and writes it back)
             return self.divide_(other, rounding_mode=rounding_mode)
@@ -1141,7 +1071,7 @@ class Tensor:
         return self._inplace(ops.SetItem, 0, index=Ellipsis, _name="zero_")
 
     def fill_(self, value: Any) -> Tensor:
-        value = _operand(value)
+        value = dtypes.fill_value(_operand(value), self._array.dtype)  # checked, as torch
         if isinstance(value, Tensor) and value.ndim:
             raise RuntimeError(f"fill_: only supports a 0-dimension value tensor, got shape "
                                f"{value.shape}")
@@ -1151,6 +1081,10 @@ class Tensor:
     def __isub__(self, other: Any) -> Tensor: return self.sub_(other)
     def __imul__(self, other: Any) -> Tensor: return self.mul_(other)
     def __itruediv__(self, other: Any) -> Tensor: return self.div_(other)
+    # (pow_, floor_divide_ and remainder_ are rows of the op table, attached at import)
+    def __ipow__(self, other: Any) -> Tensor: return self.pow_(other)
+    def __ifloordiv__(self, other: Any) -> Tensor: return self.floor_divide_(other)
+    def __imod__(self, other: Any) -> Tensor: return self.remainder_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """As torch: the value is a number or a Tensor, cast to this tensor's dtype; with
@@ -1181,10 +1115,14 @@ class Tensor:
         return _activation("leaky_relu", self, negative_slope=negative_slope)
     def sigmoid(self) -> Tensor: return _activation("sigmoid", self)
     def tanh(self) -> Tensor: return _activation("tanh", self)
-    def softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        return _activation("softmax", self, dim=_required_dim("softmax", dim, axis))
-    def log_softmax(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        return _activation("log_softmax", self, dim=_required_dim("log_softmax", dim, axis))
+    def softmax(self, dim: int | None = None, dtype: Any = None, *,
+                axis: int | None = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)  # torch casts the input first
+        return _activation("softmax", x, dim=_required_dim("softmax", dim, axis))
+    def log_softmax(self, dim: int | None = None, dtype: Any = None, *,
+                    axis: int | None = None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)
+        return _activation("log_softmax", x, dim=_required_dim("log_softmax", dim, axis))
     def elu(self, alpha: builtins.float = 1.0) -> Tensor:
         return _activation("elu", self, alpha=alpha)
     def softplus(self, beta: builtins.float = 1.0, threshold: builtins.float = 20.0) -> Tensor:
@@ -1288,6 +1226,8 @@ class _NoGradViewTensor(Tensor):
 
     @grad.setter
     def grad(self, value: Any) -> None:
+        if value is not None:
+            _check_grad(self, value)
         if _GRAD_FN.__get__(self) is not None:  # a leaf's gradient goes nowhere
             _GRAD.__set__(self, value)
 
@@ -1328,7 +1268,8 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
     dtype = dtypes.result_type(a, b)
     if op is ops.Div:
         dtype = dtypes.true_divide_type(dtype)
-    return op.apply(_cast(a, dtype), _cast(b, dtype))
+    wrap = op is not ops.Pow  # NOTE: torch wraps an arithmetic op's int, checks a power's
+    return op.apply(_cast(a, dtype, wrap), _cast(b, dtype, wrap))
 
 
 def _check_sub(*operands: Any) -> None:
@@ -1449,17 +1390,17 @@ def _check_inplace(name: str, t: Tensor, op: Any, args: tuple) -> None:
 
 def _number(who: str, t: Tensor, value: Any) -> Any:
     """A value to write that is not a Tensor: a Python number (numpy's ints and float64,
-    which is a float, too), cast to t's dtype; as torch, other numpy numbers are a
-    TypeError. (Arrays and lists are taken too, cast: torch refuses them.)"""
+    which is a float, too), checked against t's dtype as torch's fill is (-0.5 or 256 into
+    uint8 is a RuntimeError, see ``dtypes.fill_value``); as torch, lists, arrays and other
+    numpy numbers are a TypeError."""
     if isinstance(value, (int, float)):
-        return value
+        return dtypes.fill_value(value, t._array.dtype)
     if isinstance(value, np.integer):
-        return int(value)
-    if not isinstance(value, np.generic):
-        return np.asarray(_operand(value)._array, dtype=t._array.dtype)
-    raise TypeError(f"{who}: can't assign a {type(value).__module__}.{type(value).__name__} "
-                    f"to a tensor (dtype {t.dtype}, shape {t.shape}); assign a Python number "
-                    "or a Tensor")
+        return dtypes.fill_value(int(value), t._array.dtype)
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"{who}: can't assign a {name} to a {t.type()} (shape {t.shape}); assign "
+                    "a Python number or a Tensor (ta.tensor(...) of a list)")
 
 
 def _tensor_arg(who: str, x: Any, name: str = "other") -> Tensor:
@@ -1497,15 +1438,34 @@ def _dtype_of(x: Any) -> np.dtype:
     return x._array.dtype if isinstance(x, Tensor) else dtypes.result_type(x)
 
 
-def _cast(x: Any, dtype: np.dtype) -> Any:
+def _cast(x: Any, dtype: np.dtype, wrap: bool = False) -> Any:
     if isinstance(x, Tensor):
         return x if x._array.dtype == dtype else x.astype(dtype)
     if isinstance(x, np.generic):  # a numpy scalar acts as the Python number it holds
         x = x.item()
-    if (dtype.kind == "f" and isinstance(x, (int, float))) or (dtype.kind in "iu" and type(
-            x) is int) or (dtype.kind == "b" and type(x) is bool):
+    if dtype.kind in "iu" and type(x) is int:  # wrapped (+ - * // %) or checked, as torch
+        return dtypes.int_scalar(x, dtype, wrap)
+    if (dtype.kind == "f" and isinstance(x, (int, float))) or (
+            dtype.kind == "b" and type(x) is bool):
         return x  # numpy keeps a Python number weak, as torch does
     return np.asarray(x, dtype=dtype)
+
+
+def _scaled(t: Tensor, other: Any, alpha: Any) -> Any:
+    """``other * alpha`` for add / sub; as torch, with integer tensors alpha is an int that
+    fits the result's dtype (checked: ``uint8.add(1, alpha=300)`` is a RuntimeError)."""
+    dtype = dtypes.result_type(t, _operand(other))
+    if dtype.kind in "iu" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           f"point number (alpha={alpha}, dtype {dtype})")
+    return other * dtypes.fill_value(alpha, dtype)
+
+
+def _wrapped(t: Tensor, x: Any) -> Any:
+    """An in-place ``+ - *``'s operand: a Python int wrapped into t's integer dtype (torch)."""
+    x = _operand(x)
+    return dtypes.int_scalar(x, t._array.dtype, True) if type(x) is int and \
+        t._array.dtype.kind in "iu" else x
 
 
 def _matmul(a: Any, b: Any) -> Tensor:
@@ -1519,6 +1479,13 @@ def _matmul(a: Any, b: Any) -> Tensor:
         raise RuntimeError(f"matmul: both operands must have the same dtype, got {da} and "
                            f"{db} (shapes {np.shape(a)} and {np.shape(b)}); convert one "
                            "with .to(dtype)")
+    grads = isinstance(a, Tensor) and a.requires_grad, isinstance(b, Tensor) and b.requires_grad
+    if (x.ndim > 2 or y.ndim > 2) and any(grads) and autograd.is_recording():
+        # NOTE: where torch's matmul computes with a copy of an operand (see saved_copies),
+        # its backward uses the values of the call, and the operand may change in place
+        copies = ops.linalg.saved_copies(x, y, *grads)
+        a = a.clone() if copies[0] and grads[1] else a  # (a is kept for b's gradient only)
+        b = b.clone() if copies[1] and grads[0] else b
     return ops.MatMul.apply(a, b)
 
 
@@ -1533,6 +1500,10 @@ def _not_bool(x: Tensor, who: str, error: type[Exception] = TypeError) -> Tensor
         raise error(f"{who}: not defined for a bool tensor (shape {x.shape}); use ~x "
                     "for logical not, or convert with .int() / .float()")
     return x
+
+
+def _is_dtype(x: Any) -> bool:
+    return isinstance(x, np.dtype) or (isinstance(x, type) and issubclass(x, np.generic))
 
 
 def is_dtype_name(name: str) -> bool:
@@ -1646,7 +1617,7 @@ def _joined(who: str, tensors: Any) -> list[Tensor]:
     """The tensors to join, in their common dtype (PyTorch's promotion)."""
     if isinstance(tensors, Tensor) or not len(tensors):
         raise TypeError(f"{who}: expects a non-empty list or tuple of tensors")
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else Tensor._wrap(t) for t in tensors]
     dtype = dtypes.result_type(*[t._array for t in tensors])
     return [_cast(t, dtype) for t in tensors]
 
@@ -1656,7 +1627,7 @@ def cat(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
     tensors = _joined("cat", tensors)
     if any(t.ndim == 0 for t in tensors):
         raise RuntimeError(f"cat: a zero-dimensional tensor cannot be concatenated (shapes "
-                           f"{[t.shape for t in tensors]}); use stack, or reshape(1) first")
+                           f"{[t._array.shape for t in tensors]}); use stack, or reshape(1) first")
     # NOTE: as torch, legacy empty 1-d tensors (shape (0,)) join anything: they are skipped
     kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
     d = _dim("cat", kept[0], _axis(dim if axis is None else None, axis)) \
@@ -1664,7 +1635,8 @@ def cat(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
     try:
         out = ops.Cat.apply(*kept, axis=d)
     except ValueError as e:
-        raise ValueError(f"cat: {e} (shapes {[t.shape for t in tensors]}, dim={d})") from None
+        shapes = [t._array.shape for t in tensors]
+        raise ValueError(f"cat: {e} (shapes {shapes}, dim={d})") from None
     if not out._array.flags.c_contiguous:  # NOTE: numpy may keep an input's layout; torch not
         out._array = np.ascontiguousarray(out._array)
     skipped = [t for t in tensors if t.requires_grad and t.shape == (0,) and t is not kept[0]]
@@ -1678,7 +1650,7 @@ def stack(tensors: list, dim: int = 0, *, axis: int | None = None) -> Tensor:
     try:
         return ops.Stack.apply(*tensors, axis=d)
     except ValueError as e:
-        raise ValueError(f"stack: {e} (shapes {[t.shape for t in tensors]})") from None
+        raise ValueError(f"stack: {e} (shapes {[t._array.shape for t in tensors]})") from None
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -1690,7 +1662,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
                         f"{cond.dtype} (shape {cond.shape}); compare first, e.g. x > 0")
     a, b = _operand(a), _operand(b)
     dtype = dtypes.result_type(a, b)
-    a, b = (x.astype(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype) for x in (a, b))
+    a, b = (x.astype(dtype) if isinstance(x, Tensor) else np.asarray(dtypes.fill_value(
+        x, dtype), dtype) for x in (a, b))
     return ops.Where.apply(cond, a, b)
 
 
@@ -1707,6 +1680,10 @@ autograd.bind_tensor_class(Tensor, ops.DependsOn)
 # NOTE: these build on the Tensor, so they come after it (the factories are re-exported)
 from . import views as _views  # noqa: E402
 from .creation import (  # noqa: E402,F401
+    _as_array,
+    _check_grad,
+    _construct,
+    _view_as_dtype,
     arange,
     eye,
     full,
@@ -1714,6 +1691,7 @@ from .creation import (  # noqa: E402,F401
     ones_like,
     rand,
     randn,
+    relaid,
     zeros,
     zeros_like,
 )

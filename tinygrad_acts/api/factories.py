@@ -21,13 +21,15 @@ along).
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import dtypes, ops
+from ..creation import laid_out
 from ..devices import CPU_DEVICE, device
-from ..tensor import Tensor, _new, _size_arg, _tensor_arg, check_device, generator
+from ..tensor import Tensor, _new, _size_arg, _tensor_arg, check_device, generator, preserved
 from ..tensor import arange as _arange
 from ..tensor import eye as _eye
 from ..tensor import full as _full
@@ -247,16 +249,109 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         >>> ta.tensor([1.0, 2.0], device="cpu").dtype
         dtype('float32')
     """
-    _torch_keywords("tensor", device, None, pin_memory)
-    if dtype is None and isinstance(data, (list, tuple)):
-        # NOTE: inferred first, so numpy never rounds a float64 element through float32
-        dtype = _inferred(data)
+    if device is not None or pin_memory:
+        _torch_keywords("tensor", device, None, pin_memory)
+    if dtype is None:
+        fast = _plain(data)
+        if fast is not None and (fast.kind == "f" or not requires_grad):  # flat Python
+            # numbers of one kind, or one number: nothing to check
+            return _new(np.array(data, fast), requires_grad)
+    if isinstance(data, (list, tuple)):
+        data, inferred = _scanned(data)
+        if dtype is None:  # NOTE: inferred first, so numpy never rounds a float64 element
+            dtype = inferred  # through float32
     target = np.dtype(np.int64) if dtype is None and type(data) is int else dtype
     if target is not None and np.dtype(target).kind in "iu":
         _check_fits("tensor", data, np.dtype(target))
     # (past the check, a cast that overflows is torch's too: 1e5 as float16 is inf, silently)
     with np.errstate(over="ignore", invalid="ignore"):
         return _tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+_INT64_RANGE = range(-(2 ** 63), 2 ** 63)
+_BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
+
+
+def _plain(data: Any) -> np.dtype | None:
+    """The dtype of ``data`` when it is one Python number or a flat list or tuple of them
+    of one kind that needs no check (ints within int64, floats the default float dtype
+    holds without overflow); None for anything else (the general path decides)."""
+    kinds: Any = type(data)
+    if kinds is list or kinds is tuple:
+        if not data:
+            return None
+        kinds = set(map(type, data))
+        if len(kinds) != 1:
+            return dtypes.get_default_dtype() if (kinds == {int, float} and _finite(data)) \
+                else None
+        (kinds,) = kinds
+    if kinds is float:
+        return dtypes.get_default_dtype() if _finite(data) else None
+    if kinds is int:
+        lo, hi = (min(data), max(data)) if type(data) is not int else (data, data)
+        return _INT64 if lo in _INT64_RANGE and hi in _INT64_RANGE else None  # type: ignore[operator]
+    return _BOOL if kinds is bool else None
+
+
+def _finite(data: Any) -> bool:
+    """Whether the numbers all fit the default float dtype (no overflow to warn about;
+    NaN falls to the general path too)."""
+    big = float(np.finfo(dtypes.get_default_dtype()).max)
+    if type(data) is float:
+        return -big <= data <= big
+    return -big <= min(data) and max(data) <= big
+
+
+_NUMBERS = {bool: _BOOL, int: _INT64, float: None}  # float: the default float dtype
+
+
+def _scanned(data: Any) -> tuple[Any, np.dtype | None]:
+    """One pass over nested data: the data with each Tensor inside taken as the number it
+    holds, and the dtype torch infers (None when nothing tells: an empty list). As torch's,
+    a tensor in a list is one element (of any shape, holding one value; its dtype joins the
+    inference as a numpy scalar's does); one of more elements is torch's ValueError, a 0-d
+    ndarray inside a list its TypeError."""
+    kinds = set(map(type, data))
+    if kinds <= _NUMBERS.keys():  # a row of Python numbers (the common case)
+        out_dtype = None
+        for kind in kinds:
+            out_dtype = dtypes.promote_types(out_dtype, _NUMBERS[kind] or
+                                             dtypes.get_default_dtype())
+        return data, out_dtype
+    out, out_dtype = None, None
+    # NOTE: torch reads the shape from the first elements: a tensor there is one number,
+    # but where the first element is a sequence, a tensor is a sequence too
+    rows = isinstance(data[0], (list, tuple)) or (getattr(data[0], "ndim", 0) > 0 and not \
+        isinstance(data[0], Tensor))
+    for i, item in enumerate(data):
+        new, dtype = item, None
+        if type(item) in _NUMBERS:
+            dtype = _NUMBERS[type(item)] or dtypes.get_default_dtype()
+        elif rows and isinstance(item, Tensor) and item.ndim:
+            new = item._array
+            dtype = new.dtype
+        elif isinstance(item, Tensor):
+            if item._array.size != 1:
+                raise ValueError(f"tensor: only one element tensors can be converted to Python "
+                                 f"scalars (a tensor of shape {item._array.shape} inside the "
+                                 "list; use ta.stack to join tensors)")
+            new = item._array.reshape(())[()]  # a numpy scalar: its dtype is kept
+            dtype = new.dtype
+        elif isinstance(item, (list, tuple)):
+            new, dtype = _scanned(item)
+        elif isinstance(item, np.ndarray) and item.ndim == 0:
+            raise TypeError("tensor: len() of unsized object (a 0-d ndarray inside the list; "
+                            "use its .item())")
+        else:
+            try:
+                dtype = dtypes.infer_dtype(item)
+            except TypeError:  # numpy's own error explains it better
+                return data, None
+        out_dtype = dtypes.promote_types(out_dtype, dtype)
+        if new is not item:
+            out = list(data) if out is None else out
+            out[i] = new
+    return (data if out is None else out), out_dtype
 
 
 def _check_fits(who: str, data: Any, dtype: np.dtype) -> None:
@@ -287,14 +382,6 @@ def _check_fits(who: str, data: Any, dtype: np.dtype) -> None:
                        f"(the element {data})")
 
 
-def _inferred(data: Any) -> Any:
-    """torch's dtype for nested data (None where numpy's own error explains it better)."""
-    try:
-        return dtypes.infer_dtype(data)
-    except TypeError:
-        return None
-
-
 def zeros(*args: Any, size: Any = None, out: Any = None, dtype: Any = None,
           layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros, ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``, the
@@ -303,7 +390,7 @@ def zeros(*args: Any, size: Any = None, out: Any = None, dtype: Any = None,
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.zeros(2, device="cpu"), ta.zeros(size=(1, 2)).shape
-        (tensor([0., 0.]), (1, 2))
+        (tensor([0., 0.]), torch.Size([1, 2]))
     """
     _torch_keywords("zeros", device, layout)
     made = _zeros(*_sizes("zeros", args, size), dtype=dtype, requires_grad=requires_grad)
@@ -414,7 +501,7 @@ def randn(*args: Any, size: Any = None, generator: Any = None, out: Any = None,
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.randn(2, 3, generator=ta.Generator().manual_seed(1)).shape
-        (2, 3)
+        torch.Size([2, 3])
     """
     _torch_keywords("randn", device, layout, pin_memory)
     shape = _sizes("randn", args, size)
@@ -435,7 +522,7 @@ def rand(*args: Any, size: Any = None, generator: Any = None, out: Any = None,
 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, layout: Any = None) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included:
     out[i] = start + i * (end - start) / (steps - 1).
 
@@ -451,7 +538,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
         >>> ta.linspace(0, 1, 5)
         tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
-    check_device(device)
+    _torch_keywords("linspace", device, layout)
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     values = np.linspace(_number(start), _number(end), steps)
@@ -459,7 +546,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
 
 
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,
-             device: Any = None, requires_grad: bool = False) -> Tensor:
+             device: Any = None, requires_grad: bool = False, layout: Any = None) -> Tensor:
     """``steps`` values base ** linspace(start, end, steps).
 
     Args:
@@ -473,7 +560,7 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
         >>> ta.logspace(0, 2, 3)
         tensor([  1.,  10., 100.])
     """
-    check_device(device)
+    _torch_keywords("logspace", device, layout)
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
     values = float(base) ** np.linspace(_number(start), _number(end), steps)
@@ -482,31 +569,37 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
 
 def empty(*args: Any, size: Any = None, out: Any = None, dtype: Any = None,
           layout: Any = None, device: Any = None, requires_grad: bool = False,
-          pin_memory: bool = False) -> Tensor:
+          pin_memory: bool = False, memory_format: Any = None) -> Tensor:
     """A new tensor of ``size``. torch leaves its memory uninitialised; here it is zeros
     (never garbage or nan that a forgotten write would let through).
 
     Args:
         size: ints, or one tuple, positionally or as ``size=``.
         dtype: default the default float dtype. out, layout, pin_memory: as ``zeros``.
+        memory_format: contiguous_format (the default) or channels_last (a 4-d size).
 
     Shape: size.
 
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.empty(2, 3).shape
-        (2, 3)
+        torch.Size([2, 3])
     """
     _torch_keywords("empty", device, layout, pin_memory)
     shape = _size_arg("empty", _sizes("empty", args, size), "size")
     if any(n < 0 for n in shape):
         raise RuntimeError(f"empty: negative dimension in size {shape}")
-    made = _new(np.zeros(shape, _dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+    if "preserve_format" in str(memory_format):
+        raise RuntimeError("empty: unsupported memory format Preserve (a new tensor has no "
+                           "layout to preserve)")
+    arr = np.zeros(shape, _dtype(dtype, dtypes.get_default_dtype()))
+    made = _new(laid_out("empty", arr, memory_format, preserve=False), requires_grad)
     return _into("empty", out, made, dtype)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> Tensor:
+               requires_grad: bool = False, layout: Any = None,
+               memory_format: Any = None) -> Tensor:
     """``empty`` with input's shape and (by default) dtype.
 
     Args:
@@ -519,13 +612,27 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
         >>> ta.empty_like(ta.arange(3)).dtype
         dtype('int64')
     """
-    check_device(device)
+    _torch_keywords("empty_like", device, layout)
     input = _tensor_arg("empty_like", input, "input")
-    return _new(np.zeros(input.shape, _dtype(dtype, input.dtype)), requires_grad)
+    arr = np.zeros(input._array.shape, _dtype(dtype, input.dtype))
+    return _new(_like_layout("empty_like", input, arr, memory_format), requires_grad)
+
+
+def _like_layout(who: str, input: Tensor, arr: np.ndarray, fmt: Any) -> np.ndarray:
+    """A ``_like`` factory's values ``arr`` (row-major) in ``fmt``; by default torch's
+    preserve_format, the layout of ``input``."""
+    if fmt is not None and "preserve_format" not in str(fmt):
+        return laid_out(who, arr, fmt)
+    if preserved(input._array) == "C" or input._array.flags.c_contiguous:
+        return arr
+    out = np.empty_like(input._array, arr.dtype, order="K")
+    out[...] = arr
+    return out
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, layout: Any = None,
+              memory_format: Any = None) -> Tensor:
     """A tensor of input's shape filled with ``fill_value``, in input's dtype by default
     (the value is cast: ``full_like(int_tensor, 2.5)`` holds 2s, as torch).
 
@@ -539,21 +646,21 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any 
         >>> ta.full_like(ta.zeros(2), 7.0)
         tensor([7., 7.])
     """
-    check_device(device)
+    _torch_keywords("full_like", device, layout)
     input = _tensor_arg("full_like", input, "input")
     dt = _dtype(dtype, input.dtype)
-    value = _number(fill_value)
-    if dt.kind in "iu" and isinstance(value, float):
-        value = np.trunc(value) if np.isfinite(value) else value
-    with np.errstate(invalid="ignore"):
-        return _new(np.full(input.shape, value).astype(dt), requires_grad)
+    value = dtypes.fill_value(_number(fill_value), dt)  # checked, as torch: 300 as uint8
+    with np.errstate(over="ignore"):  # (1e40 as float32 is inf, as torch)
+        arr = np.full(input._array.shape, value).astype(dt)
+    return _new(_like_layout("full_like", input, arr, memory_format), requires_grad)
 
 
 # --- random tensors ----------------------------------------------------------------------------
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False, generator: Any = None) -> Tensor:
+              requires_grad: bool = False, generator: Any = None, layout: Any = None,
+              memory_format: Any = None) -> Tensor:
     """Uniform samples in [0, 1) of input's shape and (float) dtype.
 
     Args:
@@ -564,17 +671,19 @@ def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.rand_like(ta.zeros(2, 2)).shape
-        (2, 2)
+        torch.Size([2, 2])
     """
-    check_device(device)
+    _torch_keywords("rand_like", device, layout)
     input = _tensor_arg("rand_like", input, "input")
     dt = _dtype(dtype, input.dtype)
     _float_only("rand_like", dt)
-    return _new(_below(_rng(generator).random(input.shape), 1.0, dt), requires_grad)
+    arr = _below(_rng(generator).random(input.shape), 1.0, dt)
+    return _new(_like_layout("rand_like", input, arr, memory_format), requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False, generator: Any = None) -> Tensor:
+               requires_grad: bool = False, generator: Any = None, layout: Any = None,
+               memory_format: Any = None) -> Tensor:
     """Standard normal samples of input's shape and (float) dtype.
 
     Args:
@@ -587,11 +696,12 @@ def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
         >>> ta.randn_like(ta.zeros(3)).dtype
         dtype('float32')
     """
-    check_device(device)
+    _torch_keywords("randn_like", device, layout)
     input = _tensor_arg("randn_like", input, "input")
     dt = _dtype(dtype, input.dtype)
     _float_only("randn_like", dt)
-    return _new(_rng(generator).standard_normal(input.shape).astype(dt), requires_grad)
+    arr = _rng(generator).standard_normal(input.shape).astype(dt)
+    return _new(_like_layout("randn_like", input, arr, memory_format), requires_grad)
 
 
 def _integers(who: str, low: int, high: int, shape: tuple, dtype: np.dtype,
@@ -602,8 +712,9 @@ def _integers(who: str, low: int, high: int, shape: tuple, dtype: np.dtype,
     return _rng(gen).integers(low, high, shape).astype(dtype)
 
 
-def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
-            device: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
+            generator: Any = None, dtype: Any = None, layout: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
     """Uniform random integers in [low, high): ``randint(high, size)`` or
     ``randint(low, high, size)``.
 
@@ -619,11 +730,13 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         >>> ta.randint(3, 10, (2, 2)).dtype
         dtype('int64')
     """
-    check_device(device)
+    _torch_keywords("randint", device, layout)
     if size is None and args:
         args, size = args[:-1], args[-1]
+    args = (*(() if low is None else (low,)), *args, *(() if high is None else (high,)))
     if size is None or len(args) not in (1, 2):
-        raise TypeError("randint() takes (high, size) or (low, high, size)")
+        raise TypeError("randint() takes (high, size) or (low, high, size), positionally or "
+                        "by keyword")
     low, high = (0, args[0]) if len(args) == 1 else args
     dt = _dtype(dtype, np.int64)
     shape = _size_arg("randint", (size,), "size")
@@ -631,8 +744,8 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None,
-                 device: Any = None, requires_grad: bool = False,
-                 generator: Any = None) -> Tensor:
+                 device: Any = None, requires_grad: bool = False, generator: Any = None,
+                 layout: Any = None, memory_format: Any = None) -> Tensor:
     """Random integers in [low, high) of input's shape and dtype: ``randint_like(x, high)``
     or ``randint_like(x, low, high)``.
 
@@ -646,17 +759,18 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype:
         >>> ta.randint_like(ta.zeros(4), 5).dtype
         dtype('float32')
     """
-    check_device(device)
+    _torch_keywords("randint_like", device, layout)
     input = _tensor_arg("randint_like", input, "input")
     if high is None:
         low, high = 0, low
     dt = _dtype(dtype, input.dtype)
     arr = _integers("randint_like", int(low), int(high), input.shape, dt, generator)
-    return _new(arr, requires_grad)
+    return _new(_like_layout("randint_like", input, arr, memory_format), requires_grad)
 
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, layout: Any = None,
+             pin_memory: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1.
 
     Args:
@@ -669,7 +783,7 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = 
         >>> sorted(ta.randperm(4).tolist())
         [0, 1, 2, 3]
     """
-    check_device(device)
+    _torch_keywords("randperm", device, layout, pin_memory)
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     return _new(_rng(generator).permutation(n).astype(_dtype(dtype, np.int64)), requires_grad)
@@ -698,7 +812,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     Example:
         >>> import tinygrad_acts as ta
         >>> ta.normal(ta.zeros(3), 1.0).shape
-        (3,)
+        torch.Size([3])
     """
     check_device(device)
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
@@ -971,3 +1085,44 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     elif src.dtype != self.dtype:
         src = Tensor._make(src._array.astype(self.dtype), False, None)
     return self._inplace(ops.SetItem, src, index=Ellipsis, _name="copy_")
+
+
+# --- torch's older factories: scalar_tensor, range (these join ta. from __init__.py) ----------
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None, layout: Any = None,
+                  requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s``, in the default float dtype unless ``dtype``
+    says otherwise (``scalar_tensor(1)`` and ``scalar_tensor(True)`` are ``tensor(1.)``)."""
+    _torch_keywords("scalar_tensor", device, layout, pin_memory)
+    if isinstance(s, Tensor) and not s.ndim:
+        s = s.item()  # a 0-d tensor stands for its number, as in torch
+    if not isinstance(s, (int, float, np.number, np.bool_)):
+        raise TypeError(f"scalar_tensor(): argument 's' must be Number, not {type(s).__name__}")
+    return _full((), s, dtype=_dtype(dtype, dtypes.get_default_dtype()),
+                 requires_grad=requires_grad)
+
+
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, out: Any = None,
+          dtype: Any = None, layout: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """torch's deprecated ``range``: start, start + step, ... up to ``end`` *included*
+    (``arange`` excludes it), in the default float dtype unless ``dtype`` says otherwise;
+    it warns, as torch's, to use ``arange``."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    _torch_keywords("range", device, layout)
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    start, end, step = _number(start), _number(end), _number(step)
+    if step == 0:
+        raise RuntimeError("range: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"range: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    count = int((end - start) // step) + 1
+    values = start + np.arange(count, dtype=np.float64) * step
+    made = Tensor._make(values.astype(_dtype(dtype, dtypes.get_default_dtype())),
+                        bool(requires_grad), None)
+    return _into("range", out, made, dtype)

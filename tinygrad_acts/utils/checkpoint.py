@@ -24,7 +24,7 @@ Example:
     >>> y = checkpoint(lambda t: lin(t).tanh(), x, use_reentrant=False)
     >>> y.sum().backward()
     >>> x.grad.shape, lin.weight.grad.shape
-    ((4, 3), (2, 3))
+    (torch.Size([4, 3]), torch.Size([2, 3]))
 """
 from __future__ import annotations
 
