@@ -10,8 +10,13 @@ Where the modules are:
     distribution.py   the Distribution base (shapes, validation, conventions)
     constraints.py    the supports and parameter constraints
     continuous.py     Normal, LogNormal, Uniform, Exponential, Laplace, Gamma, Beta
-    discrete.py       Bernoulli, Categorical, OneHotCategorical, Binomial, Poisson
-    multivariate.py   Dirichlet, MultivariateNormal
+    discrete.py       Bernoulli, Categorical, OneHotCategorical, Binomial, Poisson, Geometric,
+                      Multinomial
+    multivariate.py   Dirichlet, MultivariateNormal, LowRankMultivariateNormal
+    relaxed.py        RelaxedBernoulli, RelaxedOneHotCategorical (Gumbel-softmax) and their
+                      logit-space bases LogitRelaxedBernoulli, ExpRelaxedCategorical (these
+                      two only here, as torch keeps them out of its package namespace)
+    mixture.py        MixtureSameFamily (a Categorical choice among K components)
     independent.py    Independent (batch dims as event dims)
     transforms.py     Exp/Affine/Sigmoid/Tanh/Power/Softmax/Abs/ComposeTransform
     transformed.py    TransformedDistribution
@@ -38,11 +43,21 @@ from . import (
     transforms,
 )
 from .continuous import Beta, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
-from .discrete import Bernoulli, Binomial, Categorical, OneHotCategorical, Poisson
+from .discrete import (
+    Bernoulli,
+    Binomial,
+    Categorical,
+    Geometric,
+    Multinomial,
+    OneHotCategorical,
+    Poisson,
+)
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
-from .multivariate import Dirichlet, MultivariateNormal
+from .mixture import MixtureSameFamily
+from .multivariate import Dirichlet, LowRankMultivariateNormal, MultivariateNormal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import TransformedDistribution
 from .univariate import Cauchy, Chi2, Gumbel, HalfCauchy, HalfNormal, Pareto, StudentT, Weibull
 
@@ -52,5 +67,6 @@ __all__ = [
     "Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Poisson",
     "Dirichlet", "MultivariateNormal", "Independent", "TransformedDistribution",
     "transforms", "Cauchy", "Chi2", "Gumbel", "HalfCauchy", "HalfNormal", "Pareto",
-    "StudentT", "Weibull",
+    "StudentT", "Weibull", "Geometric", "Multinomial", "LowRankMultivariateNormal",
+    "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical",
 ]

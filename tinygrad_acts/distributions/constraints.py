@@ -25,9 +25,10 @@ import numpy as np
 from ..tensor import Tensor
 
 __all__ = [
-    "Constraint", "boolean", "cat", "dependent", "dependent_property", "greater_than",
-    "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
-    "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
+    "Constraint", "MixtureSameFamilyConstraint", "boolean", "cat", "dependent",
+    "dependent_property", "greater_than", "greater_than_eq", "half_open_interval",
+    "independent", "integer_interval", "interval", "is_dependent", "less_than",
+    "lower_cholesky", "lower_triangular", "multinomial", "nonnegative",
     "nonnegative_integer", "one_hot", "positive", "positive_definite", "positive_integer",
     "positive_semidefinite", "real", "real_vector", "simplex", "square", "stack", "symmetric",
     "unit_interval",
@@ -283,6 +284,22 @@ class _OneHot(Constraint):
         return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
 
 
+class _Multinomial(Constraint):
+    """Count vectors: non-negative entries summing to at most ``upper_bound``.
+
+    NOTE: torch checks sum <= upper_bound, not == (so does this), because Multinomial's
+    log_prob accepts counts of any total."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: Any):
+        self.upper_bound = upper_bound
+
+    def _check(self, value: np.ndarray) -> np.ndarray:
+        return (value >= 0).all(-1) & (value.sum(-1) <= _array(self.upper_bound))
+
+
 # --- vectors and matrices ---------------------------------------------------------------------
 
 
@@ -402,6 +419,36 @@ class _Stack(Constraint):
         return np.stack(parts, axis=self.dim)
 
 
+class MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: the component's ``base_constraint`` checked on the value with
+    the component dim put back (value.unsqueeze(-1 - event_dim)), all over that dim."""
+
+    def __init__(self, base_constraint: Constraint):
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(f"MixtureSameFamilyConstraint: base_constraint must be a "
+                            f"Constraint, got {type(base_constraint).__name__}")
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return self.base_constraint.event_dim
+
+    def _check(self, value: np.ndarray) -> np.ndarray:
+        n = self.event_dim
+        if value.ndim < n:
+            raise ValueError(f"Expected value.dim() >= {n} but got {value.ndim}")
+        result = np.asarray(self.base_constraint._check(np.expand_dims(value, -1 - n)))
+        keep = value.ndim - n
+        return np.asarray(result.reshape(result.shape[:keep] + (-1,)).all(-1))
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
+
+
 # --- the public instances and factories (torch's names) ----------------------------------------
 
 dependent = _Dependent()
@@ -411,6 +458,7 @@ one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 integer_interval = _IntegerInterval
+multinomial = _Multinomial
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)

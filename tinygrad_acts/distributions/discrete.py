@@ -1,8 +1,9 @@
-"""Discrete distributions: Bernoulli, Categorical, OneHotCategorical, Binomial, Poisson.
+"""Discrete distributions: Bernoulli, Categorical, OneHotCategorical, Binomial, Poisson,
+Geometric, Multinomial.
 
-Bernoulli, Categorical, OneHotCategorical and Binomial take ``probs`` or ``logits`` (exactly
-one); the other is computed when first used. Their ``sample`` draws indices with no graph
-(a discrete draw has no reparameterisation): policy gradients use ``log_prob(sample)``.
+All but Poisson take ``probs`` or ``logits`` (exactly one); the other is computed when
+first used. Their ``sample`` draws indices with no graph (a discrete draw has no
+reparameterisation): policy gradients use ``log_prob(sample)``.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from .distribution import Distribution, size_of
 from .special import lgamma
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
-__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Poisson"]
+__all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Poisson", "Geometric",
+           "Multinomial"]
 
 
 def _one_of(probs: Any, logits: Any) -> None:
@@ -487,3 +489,190 @@ class Poisson(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = _as_float(self._checked(value), self.rate)
         return value.xlogy(self.rate) - self.rate - lgamma(value + 1)
+
+
+class Geometric(Distribution):
+    """The number of failures before the first success in Bernoulli(probs) trials:
+    P(k) = (1 - p)^k p, k = 0, 1, 2, ...; log p(k) = k log1p(-p) + log p.
+
+    Args:
+        probs: the success probability, in (0, 1]. logits: its log-odds. Exactly one.
+
+    Shape: batch_shape = the parameter's; event_shape = ().
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts.distributions import Geometric
+        >>> d = Geometric(ta.tensor([0.5]))
+        >>> d.mean, d.log_prob(ta.tensor([1.0])).exp()  # E = 1/p - 1; P(1) = (1 - p) p
+        (tensor([1.]), tensor([0.2500]))
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None):
+        _one_of(probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+            param = self.probs
+        else:
+            (self.logits,) = broadcast_all(logits)
+            param = self.logits
+        super().__init__(param.shape, validate_args=validate_args)
+        if self._validate_args and probs is not None:
+            # NOTE: p = 0 (never a success) has no distribution: torch's extra check
+            valid = (self.probs > 0).numpy()
+            if not valid.all():
+                bad = Tensor._wrap(self.probs.numpy()[~valid])
+                raise ValueError(f"Expected parameter probs ({type(self.probs).__name__} of "
+                                 f"shape {tuple(self.probs.shape)}) of distribution {self!r} "
+                                 f"to be positive but found invalid values:\n{bad}")
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = self._get_checked_instance(Geometric, _instance)
+        shape = size_of(batch_shape)
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(shape))
+        return self._expanded(new, shape)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def mean(self) -> Tensor:
+        return 1.0 / self.probs - 1.0
+
+    @property
+    def mode(self) -> Tensor:
+        return _constant(np.zeros(self.probs.shape, dtype=self.probs.dtype))
+
+    @property
+    def variance(self) -> Tensor:
+        return (1.0 / self.probs - 1.0) / self.probs
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """floor(log u / log(1 - p)), u uniform on [tiny, 1) (inverse transform)."""
+        shape = self._extended_shape(sample_shape)
+        p = np.broadcast_to(self.probs.numpy(), shape)
+        tiny = float(np.finfo(p.dtype).tiny)
+        u = self._rng().uniform(tiny, 1.0, shape).astype(p.dtype)
+        with np.errstate(divide="ignore"):  # NOTE: p = 1 gives log u / -inf = -0: floor 0
+            return _constant(np.floor(np.log(u) / np.log1p(-p)).astype(p.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = _as_float(self._checked(value), self.probs)
+        value, probs = broadcast_all(value, self.probs)
+        # NOTE: at p = 1 and k = 0, k log1p(-p) is 0 * -inf: p is taken as 0 there (torch)
+        probs = where((probs == 1) & (value == 0), 0.0, probs)
+        return value * (-probs).log1p() + self.probs.log()
+
+    def entropy(self) -> Tensor:
+        """H = (softplus(logits) - logits p) / p (binary cross-entropy of p with itself,
+        over p)."""
+        return (_softplus(self.logits) - self.logits * self.probs) / self.probs
+
+
+class Multinomial(Distribution):
+    """The counts of each of K outcomes in ``total_count`` independent Categorical(probs)
+    draws: log p(x) = lgamma(n + 1) - sum_i lgamma(x_i + 1) + sum_i x_i log p_i,
+    n = sum_i x_i.
+
+    Args:
+        total_count: n, a Python int (one count shared by the batch; log_prob accepts
+            counts of any total). probs / logits: as Categorical's (exactly one, at least
+            1-d; normalised over the last dim).
+
+    Shape: batch_shape = param.shape[:-1]; event_shape = (K,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts.distributions import Multinomial
+        >>> d = Multinomial(4, ta.tensor([1.0, 1.0]))
+        >>> d.mean, round(d.log_prob(ta.tensor([2.0, 2.0])).exp().item(), 4)  # 6 / 16
+        (tensor([2., 2.]), 0.375)
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def __init__(self, total_count: int = 1, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None):
+        if not isinstance(total_count, int):
+            raise NotImplementedError("inhomogeneous total_count is not supported")
+        self.total_count = total_count
+        # NOTE: the parts are validated with the default setting whatever validate_args
+        # says, as torch's (a negative probs raises from Categorical)
+        self._categorical = Categorical(probs=probs, logits=logits)
+        self._binomial = Binomial(total_count=total_count, probs=self.probs)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = self._get_checked_instance(Multinomial, _instance)
+        shape = size_of(batch_shape)
+        new.total_count = self.total_count
+        new._categorical = self._categorical.expand(shape)
+        new._binomial = self._binomial.expand(shape + self._event_shape)
+        return self._expanded(new, shape)
+
+    @constraints.dependent_property(is_discrete=True, event_dim=1)
+    def support(self) -> constraints.Constraint:
+        return constraints.multinomial(self.total_count)
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> tuple:
+        return self._categorical.param_shape
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs * self.total_count
+
+    @property
+    def variance(self) -> Tensor:
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        p = np.broadcast_to(self.probs.numpy().astype(np.float64), shape)
+        # NOTE: renormalised in float64, so rounding cannot push a sum past numpy's check
+        p = p / p.sum(-1, keepdims=True)
+        counts = self._rng().multinomial(self.total_count, p)
+        return _constant(counts.astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = _as_float(self._checked(value), self.logits)
+        logits, value = broadcast_all(self.logits, value)
+        # NOTE: a zero count of an impossible outcome (logit -inf) adds 0, not 0 * -inf
+        logits = where((value == 0) & (logits == -np.inf), 0.0, logits)
+        log_factorial_n = lgamma(value.sum(-1) + 1)
+        log_factorial_xs = lgamma(value + 1).sum(-1)
+        return log_factorial_n - log_factorial_xs + (logits * value).sum(-1)
+
+    def entropy(self) -> Tensor:
+        """n H(Categorical) - lgamma(n + 1) + sum_i E[lgamma(x_i + 1)], each x_i a
+        Binomial(n, p_i) (enumerated over 1..n)."""
+        # NOTE: n is an int64 Tensor, so lgamma(n + 1) is float32 whatever the parameters'
+        # dtype: torch's rounding, kept so the values agree
+        n = Tensor._wrap(np.asarray(self.total_count, dtype=np.int64))
+        term1 = n * self._categorical.entropy() - lgamma(n + 1)
+        support = self._binomial.enumerate_support(expand=False)[1:]
+        binomial_probs = self._binomial.log_prob(support).exp()
+        weights = lgamma(support + 1)
+        return term1 + (binomial_probs * weights).sum((0, -1))

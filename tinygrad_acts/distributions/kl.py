@@ -18,10 +18,25 @@ import numpy as np
 from ..linalg import solve_triangular
 from ..tensor import Tensor, where
 from .continuous import Beta, Exponential, Gamma, Laplace, LogNormal, Normal, Uniform
-from .discrete import Bernoulli, Binomial, Categorical, OneHotCategorical, Poisson, _softplus
+from .discrete import (
+    Bernoulli,
+    Binomial,
+    Categorical,
+    Geometric,
+    OneHotCategorical,
+    Poisson,
+    _softplus,
+)
 from .distribution import Distribution
 from .independent import Independent
-from .multivariate import Dirichlet, MultivariateNormal, mahalanobis
+from .multivariate import (
+    Dirichlet,
+    LowRankMultivariateNormal,
+    MultivariateNormal,
+    lowrank_logdet,
+    lowrank_mahalanobis,
+    mahalanobis,
+)
 from .special import digamma, lgamma
 from .utils import sum_rightmost
 
@@ -146,6 +161,13 @@ def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
     return _infinite_where(p.total_count > q.total_count, kl)
 
 
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    """-H(p) - E_p[k log(1 - q) + log q], E_p[k] = 1/p - 1: = -H(p) - log(1 - q) / p -
+    logit(q)."""
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
     return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
@@ -221,6 +243,78 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     term2 = (ratio * ratio).sum((-2, -1))
     term3 = mahalanobis(lq, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - k)
+
+
+def _trace_xxt(x: Tensor) -> Tensor:
+    """tr(X X^T) = the sum of squares of X over its last two dims."""
+    return (x * x).sum((-2, -1))
+
+
+def _same_event(p: Distribution, q: Distribution, what: str) -> None:
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two {what} with different event shapes "
+                         f"cannot be computed")
+
+
+def _woodbury_a(q: LowRankMultivariateNormal) -> Tensor:
+    """A = L_C^-1 W^T D^-1 of q, so that Sigma_q^-1 = D^-1 - A^T A."""
+    qwt_qdinv = q._unbroadcasted_cov_factor.mT / q._unbroadcasted_cov_diag.unsqueeze(-2)
+    return solve_triangular(q._capacitance_tril, qwt_qdinv, upper=False)
+
+
+def _lowrank_logdet_of(d: LowRankMultivariateNormal) -> Tensor:
+    return lowrank_logdet(d._unbroadcasted_cov_factor, d._unbroadcasted_cov_diag,
+                          d._capacitance_tril)
+
+
+def _lowrank_mahalanobis_of(q: LowRankMultivariateNormal, diff: Tensor) -> Tensor:
+    return lowrank_mahalanobis(q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, diff,
+                               q._capacitance_tril)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
+    """The MVN formula with tr(Sq^-1 Sp) expanded through Woodbury's identity:
+    tr((Dq^-1 - A^T A)(Dp + Wp Wp^T))."""
+    _same_event(p, q, "Low Rank Multivariate Normals")
+    term1 = _lowrank_logdet_of(q) - _lowrank_logdet_of(p)
+    term3 = _lowrank_mahalanobis_of(q, q.loc - p.loc)
+    a = _woodbury_a(q)
+    pw, pd, qd = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, \
+        q._unbroadcasted_cov_diag
+    term21 = (pd / qd).sum(-1)
+    term22 = _trace_xxt(pw * qd.rsqrt().unsqueeze(-1))
+    term23 = _trace_xxt(a * pd.sqrt().unsqueeze(-2))
+    term24 = _trace_xxt(a @ pw)
+    return 0.5 * (term1 + term21 + term22 - term23 - term24 + term3 - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_mvn_lowrank(p: MultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
+    _same_event(p, q, "(Low Rank) Multivariate Normals")
+    lp = p._unbroadcasted_scale_tril
+    term1 = _lowrank_logdet_of(q) - 2 * lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+    term3 = _lowrank_mahalanobis_of(q, q.loc - p.loc)
+    term21 = _trace_xxt(lp * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1))
+    term22 = _trace_xxt(_woodbury_a(q) @ lp)
+    return 0.5 * (term1 + term21 - term22 + term3 - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_mvn(p: LowRankMultivariateNormal, q: MultivariateNormal) -> Tensor:
+    _same_event(p, q, "(Low Rank) Multivariate Normals")
+    lq = q._unbroadcasted_scale_tril
+    term1 = 2 * lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - _lowrank_logdet_of(p)
+    term3 = mahalanobis(lq, q.loc - p.loc)
+    k = p.event_shape[0]
+    pw = p._unbroadcasted_cov_factor
+    batch = tuple(np.broadcast_shapes(lq.shape[:-2], pw.shape[:-2]))
+    lq = lq.expand(batch + (k, k))
+    pw = pw.expand(batch + tuple(pw.shape[-2:]))
+    pd_sqrt = p._unbroadcasted_cov_diag.sqrt().diag_embed().expand(batch + (k, k))
+    term21 = _trace_xxt(solve_triangular(lq, pw, upper=False))
+    term22 = _trace_xxt(solve_triangular(lq, pd_sqrt, upper=False))
+    return 0.5 * (term1 + term21 + term22 + term3 - k)
 
 
 @register_kl(Independent, Independent)

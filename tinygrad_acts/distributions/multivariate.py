@@ -1,4 +1,5 @@
-"""Distributions over vectors: Dirichlet (over the simplex) and MultivariateNormal."""
+"""Distributions over vectors: Dirichlet (over the simplex), MultivariateNormal and
+LowRankMultivariateNormal (a covariance W W^T + diag(D) with a thin W)."""
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ from .distribution import Distribution, size_of
 from .special import cholesky, digamma, lgamma, standard_gamma
 from .utils import lazy_property
 
-__all__ = ["Dirichlet", "MultivariateNormal"]
+__all__ = ["Dirichlet", "LowRankMultivariateNormal", "MultivariateNormal"]
 
 
 def _value(value: Any, like: Tensor) -> Tensor:
@@ -245,4 +246,169 @@ class MultivariateNormal(Distribution):
         k = self._event_shape[0]
         h = 0.5 * k * (1.0 + math.log(2 * math.pi)) + _half_log_det(
             self._unbroadcasted_scale_tril)
+        return h if not self._batch_shape else h.expand(self._batch_shape)
+
+
+# --- LowRankMultivariateNormal ----------------------------------------------------------------
+
+
+def _batch_mv(matrix: Tensor, vector: Tensor) -> Tensor:
+    """matrix @ vector over the last dims, batch dims broadcast."""
+    return (matrix @ _column(vector)).squeeze(-1)
+
+
+def _eye_like(x: Tensor, n: int) -> Tensor:
+    return Tensor._wrap(np.eye(n, dtype=x.dtype))
+
+
+def capacitance_tril(cov_factor: Tensor, cov_diag: Tensor) -> Tensor:
+    """The Cholesky factor of the capacitance matrix C = I + W^T D^-1 W (m x m)."""
+    m = cov_factor.shape[-1]
+    wt_dinv = cov_factor.mT / cov_diag.unsqueeze(-2)
+    return cholesky(wt_dinv @ cov_factor + _eye_like(cov_factor, m))
+
+
+def lowrank_logdet(cov_factor: Tensor, cov_diag: Tensor, cap_tril: Tensor) -> Tensor:
+    """log det(W W^T + D) = log det C + log det D (the matrix determinant lemma)."""
+    return 2 * _half_log_det(cap_tril) + cov_diag.log().sum(-1)
+
+
+def lowrank_mahalanobis(cov_factor: Tensor, cov_diag: Tensor, x: Tensor,
+                        cap_tril: Tensor) -> Tensor:
+    """x^T (W W^T + D)^-1 x = x^T D^-1 x - |L_C^-1 W^T D^-1 x|^2 (Woodbury's identity)."""
+    wt_dinv = cov_factor.mT / cov_diag.unsqueeze(-2)
+    return (x ** 2 / cov_diag).sum(-1) - mahalanobis(cap_tril, _batch_mv(wt_dinv, x))
+
+
+class LowRankMultivariateNormal(Distribution):
+    """The multivariate normal N(loc, W W^T + diag(D)) with a rank-m factor W
+    (``cov_factor``, k x m) and a positive diagonal D (``cov_diag``): log_prob and entropy
+    use only m x m solves (Woodbury's identity and the matrix determinant lemma):
+    log p(x) = -(k log(2 pi) + log det(Sigma) + (x - loc)^T Sigma^-1 (x - loc)) / 2.
+
+    Args:
+        loc: the mean, at least 1-d (its last dim is the event, size k).
+        cov_factor: (..., k, m). cov_diag: (..., k), > 0.
+
+    Shape: batch_shape = the broadcast batch dims of the three; event_shape = (k,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> from tinygrad_acts.distributions import LowRankMultivariateNormal
+        >>> d = LowRankMultivariateNormal(ta.zeros(2), ta.tensor([[1.0], [0.0]]), ta.ones(2))
+        >>> d.covariance_matrix
+        tensor([[2., 0.],
+                [0., 1.]])
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "loc": constraints.real_vector,
+        "cov_factor": constraints.independent(constraints.real, 2),
+        "cov_diag": constraints.independent(constraints.positive, 1)}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc: Tensor, cov_factor: Tensor, cov_diag: Tensor,
+                 validate_args: bool | None = None):
+        if not isinstance(loc, Tensor) or loc.ndim < 1:
+            raise ValueError("loc must be at least one-dimensional.")
+        event_shape = tuple(loc.shape[-1:])
+        if not isinstance(cov_factor, Tensor) or cov_factor.ndim < 2:
+            raise ValueError("cov_factor must be at least two-dimensional, with optional "
+                             "leading batch dimensions")
+        if tuple(cov_factor.shape[-2:-1]) != event_shape:
+            raise ValueError(f"cov_factor must be a batch of matrices with shape "
+                             f"{event_shape[0]} x m")
+        if not isinstance(cov_diag, Tensor) or tuple(cov_diag.shape[-1:]) != event_shape:
+            raise ValueError(f"cov_diag must be a batch of vectors with shape {event_shape}")
+        try:
+            shape = tuple(np.broadcast_shapes(loc.shape[:-1], cov_factor.shape[:-2],
+                                              cov_diag.shape[:-1]))
+        except ValueError:
+            raise ValueError(f"Incompatible batch shapes: loc {tuple(loc.shape)}, cov_factor "
+                             f"{tuple(cov_factor.shape)}, cov_diag {tuple(cov_diag.shape)}"
+                             ) from None
+        self.loc = loc.expand(shape + event_shape)
+        self.cov_factor = cov_factor.expand(shape + tuple(cov_factor.shape[-2:]))
+        self.cov_diag = cov_diag.expand(shape + event_shape)
+        self._unbroadcasted_cov_factor = cov_factor
+        self._unbroadcasted_cov_diag = cov_diag
+        self._capacitance_tril = capacitance_tril(cov_factor, cov_diag)
+        super().__init__(shape, event_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = self._get_checked_instance(LowRankMultivariateNormal, _instance)
+        shape = size_of(batch_shape) + self._event_shape
+        new.loc = self.loc.expand(shape)
+        new.cov_diag = self.cov_diag.expand(shape)
+        new.cov_factor = self.cov_factor.expand(shape + self.cov_factor.shape[-1:])
+        new._unbroadcasted_cov_factor = self._unbroadcasted_cov_factor
+        new._unbroadcasted_cov_diag = self._unbroadcasted_cov_diag
+        new._capacitance_tril = self._capacitance_tril
+        return self._expanded(new, size_of(batch_shape))
+
+    def _matrix_shape(self) -> tuple:
+        return self._batch_shape + self._event_shape + self._event_shape
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @lazy_property
+    def variance(self) -> Tensor:
+        """The diagonal of Sigma: sum_j W_ij^2 + D_i."""
+        w, d = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
+        return ((w ** 2).sum(-1) + d).expand(self._batch_shape + self._event_shape)
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        """D^(1/2) chol(I + D^(-1/2) W W^T D^(-1/2)): the Cholesky factor of Sigma."""
+        k = self._event_shape[0]
+        d_sqrt = self._unbroadcasted_cov_diag.sqrt().unsqueeze(-1)
+        dinvsqrt_w = self._unbroadcasted_cov_factor / d_sqrt
+        inner = dinvsqrt_w @ dinvsqrt_w.mT + _eye_like(d_sqrt, k)
+        return (d_sqrt * cholesky(inner)).expand(self._matrix_shape())
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        w = self._unbroadcasted_cov_factor
+        return (w @ w.mT + self._unbroadcasted_cov_diag.diag_embed()).expand(
+            self._matrix_shape())
+
+    @lazy_property
+    def precision_matrix(self) -> Tensor:
+        """D^-1 - A^T A, A = L_C^-1 W^T D^-1 (Woodbury's identity)."""
+        d = self._unbroadcasted_cov_diag
+        wt_dinv = self._unbroadcasted_cov_factor.mT / d.unsqueeze(-2)
+        a = solve_triangular(self._capacitance_tril, wt_dinv, upper=False)
+        return (d.reciprocal().diag_embed() - a.mT @ a).expand(self._matrix_shape())
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """loc + W eps_W + sqrt(D) eps_D, eps_W ~ N(0, I_m), eps_D ~ N(0, I_k)."""
+        shape = self._extended_shape(sample_shape)
+        w_shape = shape[:-1] + self.cov_factor.shape[-1:]
+        rng, dtype = self._rng(), self.loc.dtype
+        eps_w = Tensor._wrap(rng.standard_normal(w_shape).astype(dtype))
+        eps_d = Tensor._wrap(rng.standard_normal(shape).astype(dtype))
+        return (self.loc + _batch_mv(self._unbroadcasted_cov_factor, eps_w)
+                + self._unbroadcasted_cov_diag.sqrt() * eps_d)
+
+    def _logdet(self) -> Tensor:
+        return lowrank_logdet(self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag,
+                              self._capacitance_tril)
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = _value(self._checked(value), self.loc)
+        m = lowrank_mahalanobis(self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag,
+                                value - self.loc, self._capacitance_tril)
+        k = self._event_shape[0]
+        return -0.5 * (k * math.log(2 * math.pi) + self._logdet() + m)
+
+    def entropy(self) -> Tensor:
+        k = self._event_shape[0]
+        h = 0.5 * (k * (1.0 + math.log(2 * math.pi)) + self._logdet())
         return h if not self._batch_shape else h.expand(self._batch_shape)
