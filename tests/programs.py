@@ -270,7 +270,7 @@ def row_op(row: ops.OpSpec) -> None:
             d = min(d, smallest_spread(args[0]) * MARGIN / TIE_MARGIN)
         return d
 
-    kw: dict[str, Any] = dict(code=code, margin=margin, row=row, smooth=row.smooth,
+    kw: dict[str, Any] = dict(code=code, margin=margin, row=row, smooth=row.smooth and row.twice,
                               broken=BROKEN_ROWS.get(name))
     if row.kind == "elementwise":
         add_op(ROW + name, 1, fn=fn, choose=lambda draw, s: {"plan": choose_maps(draw, row, [0])},

@@ -298,7 +298,8 @@ def test_every_activation_passes_gradcheck_and_gradgradcheck(name, data):
     x = data.draw(testing.activation_inputs(name))
     spec = ta.activations[name]
     assert ta.gradcheck(spec, x)
-    assert ta.gradgradcheck(spec, x)
+    if spec.twice:  # (hardsigmoid has no second derivative, as in torch)
+        assert ta.gradgradcheck(spec, x)
 
 
 def _pos(shape):

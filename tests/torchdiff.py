@@ -585,6 +585,7 @@ def explain(diff: Difference, known: dict[str, Known]) -> str | None:
 #: Rows whose ``fn`` calls a graph node (so does not run on torch): the same call in torch.
 #: Activation rows are added below from the registry (``F.<name>(x, **params)``).
 TORCH_ROWS: dict[str, str] = {
+    "digamma": "{0}.digamma()",  # (torch=False there: torch's trigamma, its gradient, is coarse)
     "cast": "{0}.to(torch.float64).to({0}.dtype) * {0}",
     "cat": "torch.cat([{0}, {1}, {0}], dim=1)",
     "stack": "torch.stack([{0}, {1}, {0}], dim=-1)",
@@ -647,7 +648,9 @@ def torch_row(name: str) -> str | None:
 
 #: methods that are not values to compare, or have effects the harness controls itself
 _NOT_METHODS = {"backward", "register_hook", "retain_grad", "requires_grad_", "bump_version",
-                "cuda", "cpu", "astype"}
+                "cuda", "cpu", "astype",
+                # an address and the process-level sharing calls: no value to compare
+                "data_ptr", "share_memory_", "pin_memory", "is_pinned", "is_shared"}
 
 
 @functools.cache

@@ -55,6 +55,7 @@ class ActivationSpec:
     grouping: Callable[..., tuple[int, int]] | None = None
     saturation: tuple[Callable[..., Any], str] | None = None
     integers: str = "float"
+    twice: bool = True
     node: Any = field(default=None, repr=False)  # the graph node class, made on registering
 
     def __call__(self, x: Any, **params: Any) -> Any:
@@ -148,7 +149,7 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
                         kink_slopes: Callable[..., dict] | None = None,
                         grouping: Callable[..., tuple[int, int]] | None = None,
                         saturation: tuple[Callable[..., Any], str] | None = None,
-                        integers: str = "float",
+                        integers: str = "float", twice: bool = True,
                         replace: bool = False) -> ActivationSpec:
     """Install an activation everywhere at once: ``x.name()``, ``F.name(x)``, an ``nn``
     module, ``ta.activations[name]``, the ``check`` command and the generic tests.
@@ -184,6 +185,9 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
             integers, bools are refused: relu, hardtanh), ``"refuse"`` (gelu, selu...) or
             ``"refuse_nonempty"`` (refused, but an empty tensor comes back as it is, with
             its dtype: softmax and log_softmax in torch 2.13).
+        twice: False where torch has no second derivative (hardsigmoid): the backward
+            then wraps its create_graph gradient in ``NotDifferentiable``, and the sweeps
+            check that differentiating it raises.
         replace: allow replacing an existing entry.
 
     Example:
@@ -219,7 +223,7 @@ def register_activation(name: str, forward: Callable, backward: Callable, saves:
         module_name=_camel(name) if module_name is None else module_name, kinks=kink_fn,
         ties=ties, monotonic=monotonic, elementwise=elementwise, validate=validate,
         inplace_ok=saves == "output" and elementwise, kink_slopes=kink_slopes,
-        grouping=grouping, saturation=saturation, integers=integers, node=node)
+        grouping=grouping, saturation=saturation, integers=integers, twice=twice, node=node)
     node.spec = spec
     registry[name] = spec
     add_row(_table_row(spec), replace=True)
@@ -233,7 +237,7 @@ def _table_row(spec: ActivationSpec) -> OpSpec:
                   ref=lambda x: spec.forward(x, **params),
                   cases=tuple((s,) for s in spec.example_shapes()),
                   kind="elementwise" if spec.elementwise else "fixed",
-                  kinks=tuple(spec.kink_points()), ties=spec.ties)
+                  kinks=tuple(spec.kink_points()), ties=spec.ties, twice=spec.twice)
 
 
 def unregister_activation(name: str) -> None:
@@ -706,14 +710,30 @@ def _hardsigmoid(x):
 def _hardsigmoid_backward(grad, y):
     # NOTE: 0 at the kinks x = -3 and x = 3 (y = 0 and 1), as torch; the slope is torch's
     # float32 1/6 in every dtype (float64 too: 1.7e-8 above the exact 1/6, relatively)
-    return masked(grad * _SIXTH, (y > 0) & (y < 1))
+    g = masked(grad * _SIXTH, (y > 0) & (y < 1))
+    # NOTE: torch never implemented hardsigmoid's second derivative: differentiating this
+    # gradient (create_graph) raises, as in torch
+    return NotDifferentiable.apply(g, y, name="hardsigmoid_backward") if is_tensor(g) else g
+
+
+class NotDifferentiable(Function):
+    """The value x unchanged, computed from ``inputs``; a backward through it raises: a
+    derivative torch never implemented (so ours raises where torch's does)."""
+
+    def forward(self, x, *inputs, name):
+        self.save(name)
+        return x.copy()
+
+    def backward(self, g, name):
+        raise RuntimeError(f"derivative for {name} is not implemented, as in PyTorch "
+                           f"(shape {g.shape})")
 
 
 _SIXTH = float(np.float32(1 / 6))
 
 
 register_activation("hardsigmoid", _hardsigmoid, _hardsigmoid_backward, "output",
-                    kinks=(-3.0, 3.0), monotonic=True, integers="refuse",
+                    kinks=(-3.0, 3.0), monotonic=True, integers="refuse", twice=False,
                     kink_slopes=lambda: {-3.0: 0.0, 3.0: 0.0},
                     saturation=(lambda y: (y <= 0) | (y >= 1), "y at 0 or 1"))
 

@@ -34,6 +34,9 @@ class OpSpec:
         kinks: input values where the derivative jumps; tests keep away from them.
         ties: the gradient depends on ties among inputs (max, maximum, maxout).
         smooth: twice differentiable away from kinks (second derivatives are checked).
+        twice: False where torch never implemented the second derivative (hardsigmoid):
+            differentiating the create_graph gradient raises, as torch's; the sweeps check
+            that it does.
         torch: ``fn`` also runs on torch tensors as written (cross-checked when present).
         differentiable: False for an op whose backward refuses, as PyTorch's does
             (floor division): the sweeps check that it raises instead.
@@ -49,6 +52,7 @@ class OpSpec:
     kinks: tuple[float, ...] = ()
     ties: bool = False
     smooth: bool = True
+    twice: bool = True
     torch: bool = False
     differentiable: bool = True
 
