@@ -261,10 +261,11 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
         "softshrink is +0 for |x| <= lambd; so is torch's vectorised loop, but its scalar "
         "tail (the last elements of a tensor) computes x * 0, which is -0 for a negative x, "
         "so torch's sign depends on where the element sits. Only an op that tells -0 from +0 "
-        "(1 / x, atan2, copysign) shows it; the magnitudes agree (docs/guarantees.md)",
+        "(1 / x, atan2, copysign, signbit) shows it; the magnitudes agree "
+        "(docs/guarantees.md)",
         lambda d: d.kind in ("value", "grad value") and _mentions(d, ("softshrink",
                                                                       "Softshrink"))
-        and _same_magnitudes(d)),
+        and (_same_magnitudes(d) or "signbit" in str(d.program.steps[d.step].code))),
     "a result torch marks differentiable but cannot differentiate": td.Known(
         "unique_consecutive (and bincount's weights, heaviside) return a tensor that does "
         "not require grad here; torch's requires grad, but its backward raises 'not "
@@ -275,7 +276,7 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
     # last, so that a more specific reason wins
     "a constant: whether it requires grad": td.Known(
         "a value that does not depend on anything that requires grad (its derivative with "
-        "respect to every leaf is 0, or it is all nan) may require grad in one library and not "
+        "respect to every leaf is 0 or 0 * inf, or it is all nan) may require grad in one library and not "
         "the other: each engine decides by its own graph (under create_graph, torch's fused "
         "batch_norm backward marks all its outputs, its var of one element returns a constant "
         "nan; torch's in-place ge_ / eq_ / ... have a zero gradient, ours none). Checked by "
@@ -395,7 +396,9 @@ def _constant_gradient(d: td.Difference) -> bool:
         return False
     finally:
         backend.reset()
-    return all(s is None or not np.any(s.detach().numpy()) for s in seconds)
+    # (a nan there is 0 * inf from an infinite input: no dependence either)
+    return all(s is None or not np.any(np.nan_to_num(s.detach().numpy(), nan=0.0))
+               for s in seconds)
 
 
 #: the activations whose rule is output-based here and input-based in torch (functional,

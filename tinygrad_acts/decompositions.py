@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import ops, return_types
 from .api import method
 from .api.linalg import inv, matrix_norm, solve, svdvals
 from .ops import decompositions as D
@@ -41,27 +40,7 @@ from .tensor import cat as ta_cat
 LinAlgError = D.LinAlgError
 
 
-class results:
-    """torch.return_types' named tuples for this module's functions (NOTE: their home is
-    return_types.py, which another helper owns; they move there when the lead merges)."""
-
-    linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
-    linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
-    linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-    linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank",
-                                               "singular_values"])
-    svd = namedtuple("svd", ["U", "S", "V"])
-    qr = namedtuple("qr", ["Q", "R"])
-    triangular_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
-    linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
-    linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
-    linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])
-    lu_unpack = namedtuple("lu_unpack", ["P", "L", "U"])
-    linalg_solve_ex = namedtuple("linalg_solve_ex", ["result", "info"])
-    linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
-    linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
-    linalg_ldl_factor = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
-    linalg_ldl_factor_ex = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
+results = return_types  # (this module's named tuples: torch.return_types')
 
 
 __all__ = ["svd", "qr", "cholesky", "pinverse", "matrix_power", "cholesky_solve",

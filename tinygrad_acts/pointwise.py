@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, return_types
 from .api import method
 from .api.idioms import _inplace_form
 from .composites import lgamma
@@ -287,11 +286,14 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:
         [8.0, 1.5]
     """
     x, e = _tensor_arg("ldexp", input, "input"), _tensor_arg("ldexp", other, "other")
+    if e.dtype == np.bool_ and x.dtype.kind == "f":  # NOTE: torch's kernel (not a bool input)
+        raise NotImplementedError(f"ldexp: a bool exponent is not implemented for a "
+                                  f"{x.dtype} input (shapes {x.shape} and {e.shape}), as in "
+                                  "torch")
     return x * (2.0 ** e)
 
 
 #: torch.return_types.frexp's fields
-FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])  # type: ignore[name-match]
 
 
 def frexp(input: Tensor) -> tuple[Tensor, Tensor]:
@@ -311,7 +313,7 @@ def frexp(input: Tensor) -> tuple[Tensor, Tensor]:
                            f"{x.dtype}, shape {x.shape})")
     exponent = np.frexp(x._array)[1].astype(np.int32)
     mantissa = x * _const(np.ldexp(np.ones((), x.dtype), -exponent))  # (exact: a power of 2)
-    return FrexpResult(mantissa, _const(exponent))
+    return return_types.frexp(mantissa, _const(exponent))
 
 
 method(frexp)

@@ -1236,10 +1236,14 @@ _GRAD_FN, _GRAD = Tensor.__dict__["grad_fn"], Tensor.__dict__["grad"]
 
 
 class RemovableHandle:
-    """Returned by ``register_hook``: call ``remove()`` to unregister the hook."""
+    """Returned by ``register_hook``: call ``remove()`` to unregister the hook (or use it
+    as a context manager: ``with x.register_hook(fn):`` removes it on exit, as torch's)."""
 
     def __init__(self, hooks: list, hook: Callable):
         self._hooks, self._hook = hooks, hook
+
+    def __enter__(self) -> RemovableHandle: return self
+    def __exit__(self, *exc: Any) -> None: self.remove()
 
     def remove(self) -> None:
         if self._hook in self._hooks:

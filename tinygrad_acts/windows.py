@@ -8,12 +8,11 @@
 """
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, return_types
 from .api import method
 from .tensor import Tensor, _tensor_arg, cat
 
@@ -95,7 +94,6 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
 # --- histogram / gradient ---------------------------------------------------------------------
 
 #: torch.return_types.histogram's fields
-HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
 
 
 @method
@@ -126,7 +124,7 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
         hist, out_edges = np.histogram(x._array.ravel(), edges,
                                        weights=None if w is None else w.ravel(),
                                        density=density)
-    return HistogramResult(_const(hist.astype(x.dtype)), _const(out_edges.astype(x.dtype)))
+    return return_types.histogram(_const(hist.astype(x.dtype)), _const(out_edges.astype(x.dtype)))
 
 
 def _uniform_edges(x: np.ndarray, bins: int, range: Any) -> np.ndarray:

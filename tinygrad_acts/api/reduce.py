@@ -134,10 +134,7 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
 
 def _running_sum(who: str, op: Any, input: Tensor, dim: int, dtype: Any) -> Tensor:
     x = _accumulating(who, input, dtype)
-    d = _dim(who, x, dim)
-    if x.ndim == 0:
-        return _in_dtype(op.apply(x.reshape(1), axis=0).reshape(()), dtype)
-    return _in_dtype(op.apply(x, axis=d), dtype)
+    return _in_dtype(op.apply(x, axis=_dim(who, x, dim)), dtype)
 
 
 @method

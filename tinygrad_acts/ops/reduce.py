@@ -287,12 +287,13 @@ class Cumsum(Function):
 
     @quiet
     def forward(self, x, axis):
-        self.save(axis)
-        return _narrow(np.cumsum(x, axis, dtype=_wide(x)), x)
+        self.save(axis)  # (a 0-d x is its own running sum)
+        return _narrow(np.cumsum(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(
+            x.shape)
 
     @quiet
     def backward(self, g, axis):
-        return _rcumsum(g, axis)
+        return _rcumsum(g, axis) if g.ndim else g
 
 
 class Cumprod(Function):
@@ -303,13 +304,14 @@ class Cumprod(Function):
 
     @quiet
     def forward(self, x, axis):
-        y = _narrow(np.cumprod(x, axis, dtype=_wide(x)), x)
+        y = _narrow(np.cumprod(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(
+            x.shape)
         self.save(x, y, axis)
         return y
 
     @quiet
     def backward(self, g, x, y, axis):
-        return _cumprod_grad(g, x, y, axis)
+        return _cumprod_grad(g, x, y, axis) if g.ndim else g
 
 
 # --- logsumexp, vector norms, median -------------------------------------------------------
