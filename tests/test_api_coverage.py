@@ -1,8 +1,9 @@
 """PyTorch's public surface against ours, found by rule, so a gap shows itself.
 
 For torch, torch.Tensor, torch.nn, torch.nn.functional, torch.optim, torch.linalg,
-torch.utils.data, and the device and testing boilerplate (torch.cuda, torch.accelerator,
-torch.amp, torch.backends.mps, torch.testing, torch.autograd, torch.autograd.functional),
+torch.special, torch.utils.data, and the device and testing boilerplate (torch.cuda,
+torch.accelerator, torch.amp, torch.backends.mps, torch.testing, torch.autograd,
+torch.autograd.functional),
 the public names a tutorial would use are computed by rules (below, in ``_tutorial_names``):
 no underscore names, no modules, nothing of quantization / sparse / distributed / jit / fx /
 export / compilers / GPU hardware (streams, graphs, allocators, device properties), nothing
@@ -116,6 +117,7 @@ def surfaces() -> dict[str, tuple[set[str], object]]:
         "torch.nn.functional": (_tutorial_names(torch.nn.functional), ta.nn.functional),
         "torch.optim": (_tutorial_names(torch.optim, want_classes=True), ta.optim),
         "torch.linalg": (_tutorial_names(torch.linalg), ta.linalg),
+        "torch.special": (_tutorial_names(torch.special), ta.special),
         "torch.utils.data": (_tutorial_names(tud), ta.utils.data),
         "torch.cuda": (cuda, ta.cuda),
         "torch.accelerator": ({n for n in _tutorial_names(torch.accelerator)
@@ -187,7 +189,8 @@ def refused() -> dict[str, list[str]]:
     import torch.autograd.functional as taf
     import torch.utils.data as tud
     owners = {"torch": torch, "torch.Tensor": torch.Tensor, "torch.nn.functional":
-              torch.nn.functional, "torch.linalg": torch.linalg, "torch.utils.data": tud,
+              torch.nn.functional, "torch.linalg": torch.linalg, "torch.special": torch.special,
+              "torch.utils.data": tud,
               "torch.cuda": torch.cuda, "torch.accelerator": torch.accelerator,
               "torch.amp": torch.amp, "torch.testing": torch.testing,
               "torch.autograd": torch.autograd, "torch.autograd.functional": taf}
@@ -370,7 +373,6 @@ KNOWN_MISSING = {
     ],
     'torch.nn': [
         'AdaptiveLogSoftmaxWithLoss',
-        'CTCLoss',
         'DataParallel',
         'FractionalMaxPool2d',
         'FractionalMaxPool3d',
@@ -389,13 +391,11 @@ KNOWN_MISSING = {
     'torch.nn.functional': [
         'ScalingType',
         'SwizzleType',
-        'affine_grid',
         'boolean_dispatch',
         'fractional_max_pool2d',
         'fractional_max_pool2d_with_indices',
         'fractional_max_pool3d',
         'fractional_max_pool3d_with_indices',
-        'grid_sample',
         'grouped_mm',
         'linear_cross_entropy',
         'multi_head_attention_forward',
@@ -409,6 +409,8 @@ KNOWN_MISSING = {
     'torch.linalg': [
         'eig',
         'eigvals',
+    ],
+    'torch.special': [
     ],
     'torch.utils.data': [
         'DistributedSampler',

@@ -110,8 +110,9 @@ def _digamma64(x: Tensor) -> Tensor:
         out = out - where(stepped, 1.0 / value, 0.0)
     # NOTE: reflection: digamma(x) = digamma(1 - x) - pi / tan(pi x) for x < 1/2
     out = where(reflect, out - math.pi / (math.pi * xr).tan(), out)
-    at_zero = Tensor._wrap(x.numpy() == 0)
-    return where(at_zero, -math.inf, where(pole, math.nan, out))
+    arr = x.numpy()
+    at_zero = Tensor._wrap(arr == 0)  # NOTE: -inf at +0 and +inf at -0, as torch's
+    return where(at_zero, Tensor._wrap(np.copysign(np.inf, -arr)), where(pole, math.nan, out))
 
 
 def _apply(fn: Any, x: Any) -> Any:
