@@ -399,6 +399,26 @@ def multilabel_soft_margin(g: Draw) -> Call:
     return g.call("F.multilabel_soft_margin_loss", g.t(n, c), y, **kw)
 
 
+def multi_margin(g: Draw) -> Call:
+    n, c = g.size(1, 3), g.size(2, 4)
+    batched = g.chance(0.8)
+    x = g.t(n, c) if batched else g.t(c)
+    target = g.long((n,) if batched else (), c + (1 if g.chance(g.bad) else 0))
+    kw = g.kw(p=(1, 2), margin=(1.0, 0.5, 2.0), reduction=REDUCTIONS,
+              bad={**BAD_REDUCTION, "p": (3,)})
+    if g.chance(0.4):
+        kw["weight"] = g.t(c, lo=0.1, grad=False)
+    return g.call("F.multi_margin_loss", x, target, **kw)
+
+
+def multilabel_margin(g: Draw) -> Call:
+    n, c = g.size(1, 3), g.size(1, 4)
+    labels = g.rng.integers(-1, c, (n, c))  # (a -1 ends each row's labels)
+    target = g._leaf(labels.astype(np.int64), False)
+    kw = g.kw(reduction=REDUCTIONS, bad=BAD_REDUCTION)
+    return g.call("F.multilabel_margin_loss", g.t(n, c), target, **kw)
+
+
 def triplet(g: Draw) -> Call:
     shape = g.pick((g.size(1, 3), g.size(1, 3)), (g.size(1, 3),))
     kw = g.kw(margin=(1.0, 0.5), p=(2.0, 1.0, 3.0), eps=(1e-6, 0.1), swap=(False, True),
@@ -726,6 +746,8 @@ FUNCS: dict[str, Gen] = {
     **{f"F.avg_pool{nd}d": (lambda g, nd=nd: avg_pool(g, nd)) for nd in (1, 2, 3)},
     "F.bilinear": bilinear,
     "F.pdist": pdist,
+    "F.multi_margin_loss": multi_margin,
+    "F.multilabel_margin_loss": multilabel_margin,
     "F.gaussian_nll_loss": gaussian_nll,
     "F.poisson_nll_loss": poisson_nll,
     **{f"F.adaptive_{k}_pool{nd}d": (lambda g, nd=nd, k=k: adaptive(g, nd, k))
@@ -807,11 +829,9 @@ FUNCS: dict[str, Gen] = {
 #: (tests check each is still missing: when one lands, give it a FUNCS entry).
 #: functions torch has no second derivative for (its double backward raises
 #: NotImplementedError): no oracle there, so their cases stop at the first derivative
-NO_SECOND = {"F.pdist"}
+NO_SECOND = {"F.pdist", "F.multi_margin_loss", "F.multilabel_margin_loss"}
 
-MISSING: dict[str, str] = {
-    "F.multi_margin_loss": "missing loss", "F.multilabel_margin_loss": "missing loss",
-}
+MISSING: dict[str, str] = {}
 
 # --- cases: a draw made into a program ------------------------------------------------------
 

@@ -11,7 +11,7 @@ and forward inputs. ``compare_module(name, seed, dtype)`` then
   arguments; when one raises, the other must raise too (errors are compared at every
   stage: construction, forward, backward, double backward);
 - compares ``state_dict`` keys (in order), shapes and dtypes, then copies torch's initial
-  state into ours (``load_state_dict`` with numpy arrays), and compares ``repr``;
+  state into ours (``load_state_dict`` of torch's values), and compares ``repr``;
 - in train mode and then in eval mode, runs the forward on the same inputs (float ones are
   leaves that require grad, passed through ``clone()`` so in-place modules may write to
   them) and compares the outputs (structure, shape, dtype, values, ``requires_grad``);
@@ -488,7 +488,8 @@ def _run_module(name: str, case: Case, seed: int, dtype: np.dtype, r: R,
     so, st = _state(om, ours), _state(tm, theirs)
     if so != st:
         raise Found("state_dict", "keys, shapes and dtypes", so, st)
-    om.load_state_dict({k: theirs.numpy(v) for k, v in tm.state_dict().items()})
+    om.load_state_dict({k: ta.from_numpy(theirs.numpy(v).copy())
+                        for k, v in tm.state_dict().items()})
     for mode in case.modes:
         om.train(mode == "train")
         tm.train(mode == "train")
@@ -593,7 +594,8 @@ REPR_DEPARTURES = {
          "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
          "CosineEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
          "TripletMarginLoss", "CosineSimilarity", "PairwiseDistance", "GaussianNLLLoss",
-         "PoissonNLLLoss", "TripletMarginWithDistanceLoss"],
+         "PoissonNLLLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss",
+         "MultiLabelMarginLoss", "CTCLoss"],
         "shows its options (MSELoss(reduction='sum')), where torch's repr is bare "
         "(tests/test_losses.py pins it)"),
     **dict.fromkeys(["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
@@ -863,6 +865,31 @@ def g_multilabel_soft_margin(r: R) -> Case:
     if r.p(0.3):
         kw["weight"] = Const(r.x(c, lo=0.1, hi=2.0))
     return Case((), kw, (r.x(n, c), Const(r.ints(2, n, c).astype(np.float64))))
+
+
+def g_multi_margin(r: R) -> Case:
+    n, c = r.int(1, 3), r.int(2, 4)
+    kw: dict = {"p": r.pick(1, 2), "margin": r.pick(1.0, 0.5), **_red(r)}
+    if r.p(0.3):
+        kw["weight"] = Const(r.x(c, lo=0.1, hi=2.0))
+    if r.p(0.2):  # unbatched
+        return Case((), kw, (r.x(c), r.ints(c)))
+    return Case((), kw, (r.x(n, c), r.ints(c, n)))
+
+
+def g_multilabel_margin(r: R) -> Case:
+    n, c = r.int(1, 3), r.int(1, 4)
+    return Case((), _red(r), (r.x(n, c), r.ints(c, n, c, lo=-1)))  # (-1 ends a row's labels)
+
+
+def g_ctc(r: R) -> Case:
+    t, n, c = r.int(3, 6), r.int(1, 3), r.int(2, 4)
+    s = r.int(1, 3)
+    x = r.x(t, n, c)
+    x = x - np.log(np.exp(x).sum(axis=-1, keepdims=True))  # log-probabilities
+    targets = r.ints(c, n, s, lo=1)  # (blank 0 never a label)
+    kw = {"blank": 0, "zero_infinity": r.p(0.5), **{"reduction": r.pick("mean", "sum", "none")}}
+    return Case((), kw, (x, targets, (t,) * n, (s,) * n))
 
 
 def g_triplet(r: R) -> Case:
@@ -1373,6 +1400,9 @@ MODULES: dict[str, Entry] = {
     "CosineEmbeddingLoss": Entry(g_cosine_embedding),
     "SoftMarginLoss": Entry(g_soft_margin),
     "MultiLabelSoftMarginLoss": Entry(g_multilabel_soft_margin),
+    "MultiMarginLoss": Entry(g_multi_margin),
+    "MultiLabelMarginLoss": Entry(g_multilabel_margin),
+    "CTCLoss": Entry(g_ctc),
     "TripletMarginLoss": Entry(g_triplet),
     "Conv1d": Entry(g_conv(1, transpose=False)),
     "Conv2d": Entry(g_conv(2, transpose=False)),
@@ -1972,7 +2002,53 @@ def u_unpad(r: R) -> tuple[Callable, str]:
     return run, f"unpad_sequence(pad_sequence({shapes}), batch_first={batch_first})"
 
 
+def _linear(lib: Lib, w: np.ndarray, b: np.ndarray, dtype: np.dtype) -> Any:
+    m = lib.nn.Linear(w.shape[1], w.shape[0]).to(dtype)
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor(w, dtype=m.weight.dtype))
+        m.bias.copy_(lib.tensor(b, dtype=m.bias.dtype))
+    return m
+
+
+def u_weight_norm(r: R, remove: bool = False) -> tuple[Callable, str]:
+    w, b, x = r.x(3, 4), r.x(3), r.x(2, 4)
+    dim = r.pick(0, 1, None)
+
+    def run(lib: Lib, dtype: np.dtype) -> Any:
+        m = lib.nn.utils.weight_norm(_linear(lib, w, b, dtype), dim=dim)
+        if remove:
+            lib.nn.utils.remove_weight_norm(m)
+        y = m(lib.tensor(x, dtype=m.bias.dtype))
+        y.sum().backward()
+        return y, sorted(m.state_dict()), [(n, p.grad) for n, p in m.named_parameters()]
+    return run, f"weight_norm(Linear(4, 3), dim={dim}){'; remove' if remove else ''}"
+
+
+def u_spectral_norm(r: R, remove: bool = False) -> tuple[Callable, str]:
+    w, b, x = r.x(3, 4), r.x(3), r.x(2, 4)
+    u, v = r.x(3), r.x(4)  # (torch draws them at random: both libraries get these)
+    steps = r.pick(1, 2)
+
+    def run(lib: Lib, dtype: np.dtype) -> Any:
+        m = lib.nn.utils.spectral_norm(_linear(lib, w, b, dtype), n_power_iterations=steps)
+        with lib.no_grad():
+            m.weight_u.copy_(lib.tensor(u / np.linalg.norm(u), dtype=m.bias.dtype))
+            m.weight_v.copy_(lib.tensor(v / np.linalg.norm(v), dtype=m.bias.dtype))
+        y = m(lib.tensor(x, dtype=m.bias.dtype))
+        if remove:
+            lib.nn.utils.remove_spectral_norm(m)
+            y = m(lib.tensor(x, dtype=m.bias.dtype))
+        y.sum().backward()
+        return y, sorted(m.state_dict()), [(n, p.grad) for n, p in m.named_parameters()]
+    return run, f"spectral_norm(Linear(4, 3), n_power_iterations={steps})" + (
+        "; remove" if remove else "")
+
+
 UTILS: dict[str, Callable[[R], tuple[Callable, str]]] = {
+    "weight_norm": u_weight_norm,
+    "remove_weight_norm": lambda r: u_weight_norm(r, remove=True),
+    "spectral_norm": u_spectral_norm,
+    "remove_spectral_norm": lambda r: u_spectral_norm(r, remove=True),
     "clip_grad_norm_": u_clip_grad_norm,
     "clip_grad_value_": u_clip_grad_value,
     "get_total_norm": u_total_norm,

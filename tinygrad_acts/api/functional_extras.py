@@ -1,6 +1,8 @@
 """More of ``torch.nn.functional``, composed from the differentiable ops (no new rules):
 pixel / channel shuffles, local response norm, bilinear, pdist, the Gaussian NLL loss,
-max unpooling, power-average (LP) pooling, the alpha dropouts and gumbel_softmax.
+max unpooling, power-average (LP) pooling, the alpha dropouts, gumbel_softmax, the class
+margin losses (multi_margin_loss, multilabel_margin_loss), the CTC loss, and (from
+grid_sample.py) affine_grid and grid_sample.
 functional.py exports this module's ``__all__`` (and holds rrelu, poisson_nll_loss and
 triplet_margin_with_distance_loss, which build on its functions).
 
@@ -16,13 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _tensor_arg, cat, generator
+from ..tensor import Tensor, _tensor_arg, cat, generator, stack, where
 from . import conv as _conv
+from .grid_sample import affine_grid, grid_sample
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
            "local_response_norm", "bilinear", "pdist", "gaussian_nll_loss", "max_unpool1d",
            "max_unpool2d", "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d",
-           "alpha_dropout", "feature_alpha_dropout", "gumbel_softmax"]
+           "alpha_dropout", "feature_alpha_dropout", "gumbel_softmax", "affine_grid",
+           "grid_sample", "multi_margin_loss", "multilabel_margin_loss", "ctc_loss"]
 
 
 def _factor(who: str, name: str, r: Any) -> int:
@@ -641,3 +645,297 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     one_hot = np.zeros(x.shape, x.dtype)
     np.put_along_axis(one_hot, np.expand_dims(index, dim), 1, dim)
     return Tensor._wrap(one_hot) - soft.detach() + soft  # torch's order of the sums
+
+
+# --- margin losses over classes ---------------------------------------------------------------
+
+
+def _class_rows(who: str, x: Tensor, t: Tensor) -> tuple[int, int]:
+    """(samples, classes) of a (C,) or (N, C) input (a 0-d input is one class), checked
+    as torch's: non-empty classes, an int64 target, a float input."""
+    if not ((x.ndim <= 1 and x.numel() > 0) or (x.ndim == 2 and x.shape[1] > 0)):
+        raise RuntimeError(f"{who}: Expected non-empty vector or matrix with optional 0-dim "
+                           f"batch size, but got: {list(x.shape)}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"{who}: not implemented for input dtype {x.dtype} (input "
+                                  f"shape {x.shape}); pass a float input")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"{who}: expected scalar type Long but found {t.dtype} for target "
+                           f"(shape {t.shape}); pass int64 class indices")
+    return (1, max(x.numel(), 1)) if x.ndim <= 1 else (x.shape[0], x.shape[1])
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average: Any = None,
+                      reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """multi_margin_loss (the multi-class hinge): per sample, with y its class,
+    l = sum_{j != y} w[y] max(0, margin - x[y] + x[j])^p / C; dl/dx[j] = w[y] p z^(p-1) / C
+    where z = margin - x[y] + x[j] > 0 (and minus their sum at x[y]).
+
+    Args:
+        input: (N, C) scores, or (C,) for one sample.
+        target: (N,) int64 class indices in [0, C) (a 0-d or (1,) one for a (C,) input).
+        p: 1 (default) or 2. margin: the wanted gap (default 1).
+        weight: optional per-class weight (C,), input's dtype (no gradient, as torch).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        Output a scalar, or (N,) with 'none' (the target's shape for a (C,) input).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> F.multi_margin_loss(ta.tensor([[0.1, 0.2, 0.4, 0.8]]), ta.tensor([3]))
+        tensor(0.3250)
+    """
+    from .. import functional as F
+
+    who = "multi_margin_loss"
+    reduction = F._legacy(size_average, reduce, reduction, who)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError(f"weight must be one-dimensional (got shape {tuple(weight.shape)})")
+    x = _tensor_arg(who, input, "input")
+    t = _tensor_arg(who, target, "target")
+    rows, classes = _class_rows(who, x, t)
+    if t.ndim > 1 or t.numel() != rows:
+        raise RuntimeError(f"{who}: target tensor should be 1-D with size equal to the number "
+                           f"of input samples (batch size). Expected target size [{rows}], but "
+                           f"got {list(t.shape)}. Input has shape {list(x.shape)}.")
+    y = t._array.reshape(rows, 1)
+    w = None
+    if weight is not None:
+        F._constant_weight(weight, who)
+        if weight.numel() != classes:
+            raise RuntimeError(f"{who}: inconsistent weight size, expected {classes} but got "
+                               f"{list(weight.shape)}")
+        if weight.dtype != x.dtype:
+            raise RuntimeError(f"{who}: expected scalar type {x.dtype} but found "
+                               f"{weight.dtype} for weight (shape {weight.shape})")
+        w = weight._array
+    if y.size and (y.min() < 0 or y.max() >= classes):
+        raise RuntimeError(f"{who}: target out of range (targets must be in [0, {classes}), "
+                           f"input shape {x.shape})")
+    scores = x.reshape(rows, classes)
+    z = scores - scores.gather(1, Tensor._wrap(y)) + margin
+    # NOTE: relu'(0) = 0, so a sample exactly at the margin gets no gradient (torch's z > 0)
+    h = z.relu() if p == 1 else z.relu() ** 2
+    if w is not None:
+        h = h * w[y]
+    loss = where(np.arange(classes) != y, h, 0.0).sum(1) / classes
+    if reduction == "none":
+        return loss if t.ndim else loss.reshape(())
+    return _reduction(loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """multilabel_margin_loss (a multi-label hinge): per sample, over its target classes
+    j (the target's entries up to the first -1) and the other classes i,
+    l = sum_j sum_i max(0, 1 - (x[j] - x[i])) / C.
+
+    Args:
+        input: (N, C) scores, or (C,) for one sample.
+        target: int64, input's shape: each row's class indices, ended by a -1 (or full).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        Output a scalar, or (N,) with 'none' (a scalar for a (C,) input).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> x = ta.tensor([[0.1, 0.2, 0.4, 0.8]])
+        >>> F.multilabel_margin_loss(x, ta.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+    from .. import functional as F
+
+    who = "multilabel_margin_loss"
+    reduction = F._legacy(size_average, reduce, reduction, who)
+    x = _tensor_arg(who, input, "input")
+    t = _tensor_arg(who, target, "target")
+    rows, classes = _class_rows(who, x, t)
+    fits = (t.ndim <= 1 and t.numel() == classes) if x.ndim <= 1 else t.shape == x.shape
+    if not fits:
+        raise RuntimeError(f"{who}: inconsistent target size: {list(t.shape)} for input of "
+                           f"size: {list(x.shape)}")
+    labels = t._array.reshape(rows, classes)
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):
+        raise RuntimeError(f"{who}: argument #2 'target' is out of range (entries must be in "
+                           f"[-1, {classes}), input shape {x.shape})")
+    valid = np.cumprod(labels != -1, axis=1).astype(bool)  # NOTE: the first -1 ends a row
+    labels = np.where(valid, labels, 0)
+    is_target = np.zeros((rows, classes), bool)
+    row, slot = np.nonzero(valid)
+    is_target[row, labels[row, slot]] = True
+    scores = x.reshape(rows, classes)
+    picked = scores.gather(1, Tensor._wrap(labels))  # (rows, K): x at each target slot
+    z = (scores.unsqueeze(1) - picked.unsqueeze(2) + 1).relu()  # (rows, K, C)
+    pairs = valid[:, :, None] & ~is_target[:, None, :]
+    loss = where(pairs, z, 0.0).sum((1, 2)) / classes
+    if reduction == "none":
+        return loss if x.ndim == 2 else loss.reshape(())
+    return _reduction(loss, reduction)
+
+
+# --- connectionist temporal classification ----------------------------------------------------
+
+
+def _lengths(who: str, name: str, value: Any, batch: int) -> np.ndarray:
+    """input_lengths / target_lengths: a Tensor, list or tuple of ints, one per sample."""
+    if isinstance(value, Tensor):
+        a = value._array
+    elif isinstance(value, (list, tuple)):
+        a = np.asarray(value)
+    else:
+        raise TypeError(f"{who}(): argument '{name}' must be a Tensor or a tuple of ints, not "
+                        f"{type(value).__name__}")
+    if a.size and a.dtype.kind not in "iu":
+        raise RuntimeError(f"{who}: {name} must be integral (got dtype {a.dtype})")
+    a = a.reshape(-1).astype(np.int64)
+    if a.shape[0] != batch:
+        raise RuntimeError(f"{who}: {name} must be of size batch_size ({batch}), got shape "
+                           f"{a.shape}")
+    return a
+
+
+def _ctc_targets(who: str, targets: Tensor, lengths: np.ndarray, batched: bool) -> np.ndarray:
+    """The targets as an (N, S_max) int array: from padded rows (N, S) (one row (S,) for an
+    unbatched input), or from the 1-D concatenation of a batch's targets."""
+    t, batch = targets._array, lengths.shape[0]
+    width = int(lengths.max(initial=0))
+    if batched and t.ndim == 1:
+        if t.shape[0] != lengths.sum():
+            raise RuntimeError(f"{who}: Expected tensor to have size {lengths.sum()} at "
+                               f"dimension 0, but got size {t.shape[0]} for argument #2 "
+                               f"'targets' (the concatenated targets)")
+        rows = np.zeros((batch, width), np.int64)
+        starts = np.cumsum(lengths) - lengths
+        for n, (a, k) in enumerate(zip(starts, lengths)):
+            rows[n, :k] = t[a:a + k]
+        return rows
+    t = t if batched else t.reshape(1, -1)
+    if t.ndim != 2 or t.shape[0] != batch:
+        raise RuntimeError(f"{who}: Expected tensor to have size {batch} at dimension 0, but got "
+                           f"size {t.shape[0] if t.ndim else 0} for argument #2 'targets' (shape "
+                           f"{targets.shape})")
+    if t.shape[1] < width:
+        raise RuntimeError(f"{who}: Expected tensor to have size at least {width} at dimension "
+                           f"1, but got size {t.shape[1]} for argument #2 'targets'")
+    return t[:, :width].astype(np.int64)
+
+
+def _log_sum_exp(x: Tensor) -> Tensor:
+    """log sum exp over the last dim, -inf where every entry is -inf (with no nan in the
+    gradient there: the empty sums are taken out before the log)."""
+    m = x._array.max(-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    total = (x - m).exp().sum(-1)
+    some = total._array > 0
+    return where(some, where(some, total, 1.0).log() + m[..., 0], -math.inf)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """ctc_loss (connectionist temporal classification): loss_n = -log p(target_n |
+    log_probs_n), p summed over every alignment of the target (with blanks between and
+    around, repeats merged) by the forward algorithm in log space:
+    alpha_t(s) = logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1), alpha_{t-1}(s-2) [when l'_s is
+    not blank and differs from l'_{s-2}]) + log_probs[t, l'_s].
+
+    NOTE: the gradient is torch's, which adds exp(log_probs) to the exact one (for t below
+    the input length): the two agree after a log_softmax (whose backward removes that
+    term), so pass normalized log-probabilities. An impossible target (input too short)
+    costs inf, with nan gradients as torch's, unless ``zero_infinity`` makes both 0.
+
+    Args:
+        log_probs: (T, N, C) log-probabilities (log_softmax over C), or (T, C).
+        targets: (N, S) padded class indices, or their 1-D concatenation, never blank.
+        input_lengths: (N,) lengths <= T (a Tensor or a tuple of ints).
+        target_lengths: (N,) lengths of the targets.
+        blank: the blank class (default 0). zero_infinity: inf losses (and their
+            gradients) become 0.
+        reduction: 'mean' (default: each loss divided by its target length, then the mean
+            over the batch), 'sum' or 'none'.
+
+    Shape:
+        Output a scalar, or (N,) with 'none' (a scalar for a (T, C) input).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> import tinygrad_acts.functional as F
+        >>> log_probs = ta.zeros(2, 1, 2).log_softmax(2)  # two steps, each class p = 1/2
+        >>> F.ctc_loss(log_probs, ta.tensor([[1]]), [2], [1], reduction="sum")
+        tensor(0.2877)
+    """
+    from .. import functional as F
+
+    who = "ctc_loss"
+    lp = _tensor_arg(who, log_probs, "log_probs")
+    t = _tensor_arg(who, targets, "targets")
+    F._check_reduction(reduction, who)
+    if lp.ndim not in (2, 3) or lp.dtype.kind != "f":
+        raise RuntimeError(f"{who}: log_probs must be a float (T, N, C) or (T, C) tensor, got "
+                           f"shape {lp.shape} and dtype {lp.dtype}")
+    batched = lp.ndim == 3
+    x = lp if batched else lp.unsqueeze(1)
+    steps, batch, classes = x.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError(f"{who}: blank must be in label range (blank={blank}, {classes} "
+                           f"classes)")
+    in_len = _lengths(who, "input_lengths", input_lengths, batch)
+    tgt_len = _lengths(who, "target_lengths", target_lengths, batch)
+    for name, a, low, high in (("input_lengths", in_len, 0, steps),
+                               ("target_lengths", tgt_len, 0, None)):
+        if a.size and a.min() < low:
+            raise RuntimeError(f"{who}: Expected {name} to have value at least {low}, but got "
+                               f"value {a.min()}")
+        if high is not None and a.size and a.max() > high:
+            raise RuntimeError(f"{who}: Expected {name} to have value at most {high}, but got "
+                               f"value {a.max()}")
+    labels = _ctc_targets(who, t, tgt_len, batched)
+    given = labels[np.arange(labels.shape[1]) < tgt_len[:, None]]
+    if given.size and (given.min() < 0 or given.max() >= classes):
+        raise RuntimeError(f"{who}: target label out of range [0, {classes}) (targets shape "
+                           f"{t.shape})")
+    # the extended targets l': blank, l1, blank, l2, ..., blank (padded with blanks)
+    width = 2 * labels.shape[1] + 1
+    ext = np.full((batch, width), blank, np.int64)
+    ext[:, 1::2] = np.where(np.arange(labels.shape[1]) < tgt_len[:, None], labels, blank)
+    skip = np.zeros((batch, width), bool)  # may alpha(s) come from alpha(s - 2)?
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    emit = x.gather(2, Tensor._wrap(np.broadcast_to(ext, (steps, batch, width))))
+    neg = Tensor._wrap(np.full((batch, 2), -np.inf, x.dtype))
+    alpha = Tensor._wrap(np.where(np.arange(width) == 0, 0.0, -np.inf).astype(x.dtype)
+                         * np.ones((batch, 1), x.dtype))  # NOTE: "before t = 0": state 0
+    for step in range(int(in_len.max(initial=0))):
+        shifted = cat([neg, alpha], 1)
+        before2 = where(skip, shifted[:, :-2], -math.inf)
+        new = _log_sum_exp(stack([alpha, shifted[:, 1:-1], before2], -1)) + emit[step]
+        alpha = where((step < in_len)[:, None], new, alpha)
+    last = np.stack([2 * tgt_len, np.maximum(2 * tgt_len - 1, 0)], 1)
+    ends = where(np.stack([tgt_len >= 0, tgt_len > 0], 1), alpha.gather(1, Tensor._wrap(last)),
+                 -math.inf)
+    nll = -_log_sum_exp(ends)
+    # torch's extra term exp(log_probs) in the gradient: its value is exactly 0 (lp - lp)
+    used = (np.arange(steps)[:, None] < in_len)[:, :, None] & np.isfinite(x._array)
+    zero = x - x.detach()
+    loss = nll + where(used, zero * np.exp(x._array), 0.0).sum((0, 2))
+    impossible = np.isinf(nll._array)
+    if zero_infinity:
+        loss = where(impossible, 0.0, loss)
+    elif impossible.any():
+        # NOTE: torch's gradient there is nan (its formula meets inf - inf), and ours: the
+        # value inf (1 + d) with d = sum(x - x) = 0, whose gradient is inf - inf
+        d = where(used, x - x, 0.0).sum((0, 2))
+        loss = where(impossible, np.where(impossible, math.inf, 0).astype(x.dtype) * (1 + d),
+                     loss)
+    if reduction == "mean":
+        return (loss / np.maximum(tgt_len, 1).astype(x.dtype)).mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss if batched else loss.reshape(())

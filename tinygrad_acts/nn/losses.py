@@ -16,7 +16,8 @@ __all__ = ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLo
            "SmoothL1Loss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
            "CosineEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
            "TripletMarginLoss", "GaussianNLLLoss", "TripletMarginWithDistanceLoss",
-           "PoissonNLLLoss"]
+           "PoissonNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+           "CTCLoss"]
 
 
 class _Loss(Module):
@@ -549,3 +550,90 @@ class PoissonNLLLoss(_Loss):
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:
         return F.poisson_nll_loss(self._checked(log_input), target, log_input=self.log_input,
                                   full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """Multi-class hinge: l = sum_{j != y} w[y] max(0, margin - x[y] + x[j])^p / C
+    (``F.multi_margin_loss``).
+
+    Args:
+        p: 1 (default) or 2. margin: the wanted gap (default 1).
+        weight: optional per-class weight (C,) (a buffer, as torch's).
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (N, C) or (C,), target (N,) int64 class indices; output a scalar, or (N,).
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> ta.nn.MultiMarginLoss()(ta.tensor([[0.1, 0.2, 0.4, 0.8]]), ta.tensor([3]))
+        tensor(0.3250)
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
+                 size_average: Any = None, reduce: Any = None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and getattr(weight, "ndim", 1) != 1:
+            raise ValueError("MultiMarginLoss: weight must be one-dimensional")
+        self._weights(weight=weight)
+        self.p, self.margin = p, margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multi_margin_loss(self._checked(input), target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge: l = sum over target classes j and the other classes i of
+    max(0, 1 - (x[j] - x[i])) / C (``F.multilabel_margin_loss``).
+
+    Args:
+        size_average, reduce: PyTorch's deprecated flags (they set ``reduction``).
+        reduction: 'mean' (default), 'sum' or 'none'.
+
+    Shape:
+        input (N, C) or (C,), target int64 of the same shape (class indices, ended by -1);
+        output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> loss = ta.nn.MultiLabelMarginLoss()
+        >>> loss(ta.tensor([[0.1, 0.2, 0.4, 0.8]]), ta.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multilabel_margin_loss(self._checked(input), target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: -log p(target | log_probs), summed over all
+    alignments by the forward algorithm (``F.ctc_loss``).
+
+    Args:
+        blank: the blank class (default 0).
+        reduction: 'mean' (default: per-target-length, then over the batch), 'sum', 'none'.
+        zero_infinity: impossible targets cost 0 (and give no gradient) instead of inf.
+
+    Shape:
+        log_probs (T, N, C) or (T, C); targets (N, S) or their concatenation;
+        input_lengths, target_lengths (N,); output a scalar, or (N,) with 'none'.
+
+    Example:
+        >>> import tinygrad_acts as ta
+        >>> loss = ta.nn.CTCLoss(reduction="sum")
+        >>> loss(ta.zeros(2, 1, 2).log_softmax(2), ta.tensor([[1]]), [2], [1])
+        tensor(0.2877)
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any,
+                target_lengths: Any) -> Tensor:
+        return F.ctc_loss(self._checked(log_probs), targets, input_lengths, target_lengths,
+                          self.blank, self.reduction, self.zero_infinity)
