@@ -8,7 +8,8 @@ one written the PyTorch way; ``Function.__init_subclass__`` hands it to ``adopt`
 gives it torch's ``apply`` and an engine-side ``backward`` that calls the user's. As in torch:
 
 - ``forward`` runs in no_grad mode on the Tensors given (other arguments pass through); each
-  output Tensor gets the node as its ``grad_fn``, unless ``ctx.mark_non_differentiable``.
+  floating output Tensor gets the node as its ``grad_fn``, unless
+  ``ctx.mark_non_differentiable`` (integer and bool outputs never do).
 - the node is the ``ctx`` (arbitrary attributes allowed): ``ctx.save_for_backward(*tensors)``
   and ``ctx.saved_tensors`` (version-checked: an in-place change in between raises; freed
   after a backward without ``retain_graph``), ``ctx.needs_input_grad``, ``ctx.mark_dirty``
@@ -147,6 +148,9 @@ def _apply(cls: Any, *args: Any, **kwargs: Any) -> Any:
     outputs = list(raw) if type(raw) is tuple else [raw]
     record = any(ctx.needs_input_grad)
     dirty = getattr(ctx, "_dirty", ())
+    # NOTE: read before the aliasing below: an input marked and returned as it is
+    marked = getattr(ctx, "_non_differentiable", ())
+    skip = [any(out is m for m in marked) for out in outputs]
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
             continue
@@ -160,7 +164,7 @@ def _apply(cls: Any, *args: Any, **kwargs: Any) -> Any:
     ctx._outputs = [(o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outputs]
     _keep_saved(ctx)
     if record:
-        _connect(cls, ctx, outputs)
+        _connect(ctx, outputs, skip)
     return tuple(outputs) if type(raw) is tuple else outputs[0]
 
 
@@ -179,22 +183,19 @@ def _keep_saved(ctx: Any) -> None:
     ctx.frees = bool(kept)
 
 
-def _connect(cls: type, ctx: Any, outputs: list) -> None:
+def _connect(ctx: Any, outputs: list, skip: list) -> None:
     """Each differentiable output gets the node (one output) or a node that hands its
-    gradient on to it, in its place among the outputs (several)."""
+    gradient on to it, in its place among the outputs (several). As in torch, the outputs
+    marked non-differentiable (``skip``) and the integer or bool ones (argmax's indices, a
+    mask) are left out: they do not require grad, and backward gets zeros for them."""
     Tensor = autograd.Tensor
-    skip = getattr(ctx, "_non_differentiable", ())
     several = len(outputs) > 1
     for i, out in enumerate(outputs):
-        if not isinstance(out, Tensor) or any(out is s for s in skip):
+        if not isinstance(out, Tensor) or skip[i] or out._array.dtype.kind not in "fc":
             continue
-        if out._array.dtype.kind != "f":
-            raise RuntimeError(f"{cls.__name__}.apply: output {i} has dtype {out.dtype} "
-                               f"(shape {out.shape}); only floating point outputs can require "
-                               "gradients: mark it with ctx.mark_non_differentiable")
         node = ctx
         if several:
-            node = _new_node(cls, _OUTPUT_OF, [ctx], (True,))
+            node = _new_node(type(ctx), _OUTPUT_OF, [ctx], (True,))
             node._index, node._of = i, len(outputs)
         if any(out is d for d in getattr(ctx, "_dirty", ())):
             out._set_graph(node)  # an input changed in place: this node makes it now

@@ -28,16 +28,17 @@ def _check_tensor(x: Any, who: str, op: str) -> None:
                         f"{type(x).__name__}")
 
 
-def _check_linear_input(x: Any, layer: Linear, who: str) -> None:
+def _check_linear_input(x: Any, layer: Linear, who: str, weight: Any) -> None:
     """The input of a Linear layer (also inside Maxout, named ``who``): a Tensor of the
-    weight's dtype whose last dim is ``in_features``."""
+    weight's dtype whose last dim is ``in_features``. (``weight`` read once by the caller:
+    a parametrized weight is computed at each read, as torch's.)"""
     _check_tensor(x, who, "linear")
     # NOTE: PyTorch refuses to mix dtypes here (float64 or int64 input, float32 weight)
     # rather than promote: a silently float64 model would be slower and differ from torch
-    if x.dtype != layer.weight.dtype:
+    if x.dtype != weight.dtype:
         raise RuntimeError(f"{who}: mat1 and mat2 must have the same dtype, but got "
-                           f"{x.dtype} (the input) and {layer.weight.dtype} (the weight); "
-                           f"convert the input (x.to({layer.weight.dtype})) or the layer "
+                           f"{x.dtype} (the input) and {weight.dtype} (the weight); "
+                           f"convert the input (x.to({weight.dtype})) or the layer "
                            f"(layer.to({x.dtype}))")
     if x.shape[-1:] != (layer.in_features,):
         raise ValueError(f"{who}: expected input of shape (*, {layer.in_features}), got "
@@ -86,11 +87,13 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
 
-    def forward(self, x: Tensor) -> Tensor:
-        _check_linear_input(x, self, f"Linear({self.in_features}, {self.out_features})")
+    def forward(self, input: Tensor) -> Tensor:
+        weight = self.weight
+        _check_linear_input(input, self, f"Linear({self.in_features}, {self.out_features})",
+                            weight)
         if self.bias is None:
-            return ops.Linear.apply(x, self.weight)
-        return ops.Linear.apply(x, self.weight, self.bias)
+            return ops.Linear.apply(input, weight)
+        return ops.Linear.apply(input, weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -121,9 +124,9 @@ class Dropout(Module):
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p, self.inplace = p, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        _check_tensor(x, "Dropout", "dropout")
-        return F.dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        _check_tensor(input, "Dropout", "dropout")
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -158,7 +161,7 @@ class Maxout(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _check_linear_input(x, self.linear, f"Maxout({self.in_features}, {self.out_features}, "
-                                            f"pieces={self.pieces})")
+                                            f"pieces={self.pieces})", self.linear.weight)
         return self.linear(x).maxout(self.pieces)
 
     def extra_repr(self) -> str:
@@ -172,8 +175,8 @@ class Identity(Module):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__()
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x
+    def forward(self, input: Tensor) -> Tensor:
+        return input
 
 
 class Flatten(Module):
@@ -183,8 +186,8 @@ class Flatten(Module):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -217,10 +220,10 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         for m in _held(self).values():
-            x = m(x)
-        return x
+            input = m(input)
+        return input
 
     def __getitem__(self, index: int | slice) -> Module:
         items = list(_held(self).items())
@@ -738,8 +741,8 @@ class Dropout1d(Dropout):
         torch.Size([1, 2, 3])
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout1d(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(Dropout):
@@ -752,8 +755,8 @@ class Dropout2d(Dropout):
         torch.Size([1, 2, 3, 3])
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout2d(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class CosineSimilarity(Module):
@@ -809,8 +812,8 @@ class Softmin(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softmin(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -829,8 +832,8 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.glu(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -849,8 +852,8 @@ class Dropout3d(Dropout):
         torch.Size([1, 2, 2, 2, 2])
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout3d(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(Dropout):
@@ -864,8 +867,8 @@ class AlphaDropout(Dropout):
         AlphaDropout(p=0.2, inplace=False)
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.alpha_dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(Dropout):
@@ -878,8 +881,8 @@ class FeatureAlphaDropout(Dropout):
         torch.Size([2, 3, 4])
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.feature_alpha_dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class PixelShuffle(Module):
@@ -895,8 +898,8 @@ class PixelShuffle(Module):
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.pixel_shuffle(x, self.upscale_factor)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
@@ -915,8 +918,8 @@ class PixelUnshuffle(Module):
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.pixel_unshuffle(x, self.downscale_factor)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
@@ -936,8 +939,8 @@ class ChannelShuffle(Module):
         super().__init__()
         self.groups = groups
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.channel_shuffle(x, self.groups)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"
@@ -1017,15 +1020,15 @@ class LazyLinear(Linear):
                  dtype: Any = None):
         super().__init__(0, out_features, bias, device, dtype)
 
-    def forward(self, x: Tensor) -> Tensor:
-        _check_tensor(x, "LazyLinear", "linear")
-        if x.ndim == 0:
+    def forward(self, input: Tensor) -> Tensor:
+        _check_tensor(input, "LazyLinear", "linear")
+        if input.ndim == 0:
             raise RuntimeError("LazyLinear: the input must have at least one dim, got a 0-d "
                                "tensor")
-        fresh = Linear(x.shape[-1], self.out_features, self.bias is not None,
+        fresh = Linear(input.shape[-1], self.out_features, self.bias is not None,
                        dtype=self.weight.dtype)
         self.in_features = fresh.in_features
         self.weight, self.bias = fresh.weight, fresh.bias
         # NOTE: from now on a plain Linear, as torch's LazyLinear becomes one (cls_to_become)
         self.__class__ = Linear  # type: ignore[assignment]
-        return Linear.forward(self, x)
+        return Linear.forward(self, input)

@@ -63,6 +63,13 @@ class Parameter(Tensor):
         if isinstance(data, Tensor):
             self._counter = data._counter
 
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        """A Parameter over a copy of the values, with the same requires_grad and, as in
+        torch, no ``.grad`` (a snapshot of a model does not carry its stale gradients)."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._array.copy(), self.requires_grad)
+        return memo[id(self)]
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
@@ -634,8 +641,9 @@ class Module:
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> _IncompatibleKeys:
-        """Copy the values (Tensors, ndarrays, torch tensors) into the parameters and
-        persistent buffers by name, casting to each one's dtype (an integer buffer such as
+        """Copy the values (Tensors, torch tensors, and ndarrays, which torch refuses; a
+        list or a number is an error, as in torch) into the parameters and persistent
+        buffers by name, casting to each one's dtype (an integer buffer such as
         ``num_batches_tracked`` stays integer). With ``strict``, missing or unexpected keys
         are an error; a shape mismatch, or a dtype that cannot be cast (``same_kind``),
         always is. The message names every key at fault, with both shapes.
@@ -814,16 +822,20 @@ def _positional_state_args(args: tuple, destination: Any, prefix: str, keep_vars
     return given[0], given[1], given[2]
 
 
-def _value_array(value: Any) -> np.ndarray:
+def _value_array(key: str, value: Any) -> np.ndarray:
     """The ndarray of a state dict value: a Tensor's own array, a torch tensor's memory
-    (``detach().cpu().numpy()``, shared), or ``np.asarray`` of anything else."""
-    if isinstance(value, Tensor):
-        return value._array
-    if not isinstance(value, np.ndarray) and all(hasattr(value, n) for n in
-                                                 ("detach", "cpu", "numpy")):
+    (``detach().cpu().numpy()``, shared) or an ndarray itself. Anything else (a list, a
+    number) is refused with torch's words: a checkpoint holds tensors.
+
+    NOTE: torch refuses ndarrays too; they are taken here on purpose (checkpoint files
+    from before format 3 load as ndarrays, and ``{k: v.numpy() ...}`` ports torch weights)."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        return value._array if isinstance(value, Tensor) else value
+    if all(hasattr(value, n) for n in ("detach", "cpu", "numpy")):
         return np.asarray(value.detach().cpu().numpy())  # a torch tensor, even one
         # that requires grad (np.asarray refuses those)
-    return np.asarray(value)
+    raise TypeError(f'While copying the parameter named "{key}", expected Tensor or '
+                    f"Tensor-like object from checkpoint but received {type(value)}")
 
 
 def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any], assign: bool = False
@@ -837,8 +849,11 @@ def _checked_values(own: dict[str, Tensor], state: Mapping[str, Any], assign: bo
         if k not in state:
             continue
         try:
-            value = _value_array(state[k])
-        except (ValueError, TypeError, RuntimeError) as e:  # ragged, bfloat16, ...
+            value = _value_array(k, state[k])
+        except TypeError as e:  # not a tensor: torch's words
+            problems.append(f"  {e}")
+            continue
+        except (ValueError, RuntimeError) as e:  # a torch bfloat16, ...
             problems.append(f"  {k}: cannot read the checkpoint's value ({e})")
             continue
         if value.shape != p.shape:

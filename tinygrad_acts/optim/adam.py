@@ -31,7 +31,8 @@ class Adam(Optimizer):
 
     Args:
         params: parameters (or dicts defining parameter groups).
-        lr: learning rate (default 1e-3).
+        lr: learning rate (default 1e-3); a one-element Tensor too, as in torch (not
+            with foreach=True).
         betas: (b1, b2), the averaging coefficients (default (0.9, 0.999)).
         eps: added to the denominator (default 1e-8).
         weight_decay: L2 penalty added to the gradient (default 0).
@@ -61,6 +62,9 @@ class Adam(Optimizer):
                  fused: bool | None = None, decoupled_weight_decay: bool = False):
         who = type(self).__name__
         _check_hyperparameters(who, lr, betas, eps, weight_decay)
+        if isinstance(lr, Tensor) and foreach and not capturable:  # torch's refusal
+            raise ValueError(f"{who}: lr as a Tensor is not supported for capturable=False "
+                             "and foreach=True")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, **implementation_options(
                             who, foreach=foreach, capturable=capturable,

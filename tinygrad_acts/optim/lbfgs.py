@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import enable_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_min, check_number
+from .optimizer import Optimizer, check_min, check_number, number
 
 __all__ = ["LBFGS"]
 
@@ -186,7 +186,7 @@ class LBFGS(Optimizer):
         if closure is None:
             raise TypeError("LBFGS.step: a closure that re-evaluates the loss is required")
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = number(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history, search = group["history_size"], group["line_search_fn"]
         self._opt_called = True
@@ -286,11 +286,12 @@ class LBFGS(Optimizer):
     @staticmethod
     def _load_value(who: str, key: Any, name: str, value: Any, p: Tensor) -> Any:
         """LBFGS's state is flat vectors and lists of them (torch's layout), not arrays of
-        the parameter's shape: taken as arrays, unchecked."""
+        the parameter's shape: taken as arrays, unchecked; a Tensor is kept, not copied,
+        as torch's (a 0-d one as the numpy scalar the step itself keeps)."""
         if isinstance(value, (list, tuple)):
             return [LBFGS._load_value(who, key, name, v, p) for v in value]
         if isinstance(value, Tensor):
-            return value._array.copy()
+            return value._array[()] if value.ndim == 0 else value._array
         if hasattr(value, "__array__") and not isinstance(value, np.ndarray):
             value = np.asarray(value)
             return value.item() if value.ndim == 0 else value.copy()

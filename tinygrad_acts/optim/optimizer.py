@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
@@ -71,11 +72,22 @@ def signed_decayed(p: Any, grad: np.ndarray, group: dict) -> np.ndarray:
 
 def check_number(who: str, name: str, value: Any) -> Any:
     """``value`` if it is a real number, else a TypeError naming the optimizer and the
-    hyper-parameter (PyTorch raises a TypeError too, from its range check)."""
+    hyper-parameter (PyTorch raises a TypeError too, from its range check). As torch's,
+    ``lr`` may also be a one-element Tensor (the step reads its value each time)."""
+    if name == "lr" and isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"{who}: Tensor lr must be 1-element, got shape {value.shape}")
+        return value
     if not isinstance(value, numbers.Real):
         raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} "
                         f"{value!r}")
     return value
+
+
+def number(value: Any) -> Any:
+    """A hyper-parameter as the step reads it: a Tensor (torch's Tensor lr) as its value,
+    a number as it is."""
+    return value.item() if isinstance(value, Tensor) else value
 
 
 def implementation_options(who: str, **options: Any) -> dict:
@@ -124,27 +136,46 @@ def check_betas_range(who: str, betas: Any) -> None:
             raise ValueError(f"{who}: Invalid beta parameter at index {i}: {betas[i]}")
 
 
-def _as_tensors(value: Any) -> Any:
-    """A state value as a state_dict holds it: arrays (also in lists, as LBFGS's history)
-    as Tensors of their own (copies), anything else as it is."""
-    if isinstance(value, np.ndarray):
-        return from_numpy(value.copy())
-    if isinstance(value, list):
-        return [_as_tensors(v) for v in value]
-    return value
-
-
 #: the state entries that torch keeps as 0-d tensors of its scalar dtype (float32, or
 #: float64 under a float64 default dtype); here they are Python numbers inside the step
 SCALAR_STATE = frozenset({"step", "eta", "mu", "mu_product"})
+
+
+def _shown(key: str, value: Any) -> Any:
+    """A state value as torch shows it (in ``opt.state`` and ``state_dict()``): an array
+    as a Tensor sharing it (an in-place change of the Tensor changes the optimizer, as in
+    torch), ``step`` / ``eta`` / ``mu`` / ``mu_product`` and numpy scalars (LBFGS's
+    ``H_diag``, ``ro``) as 0-d Tensors, lists (LBFGS's history) element by element."""
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    if isinstance(value, list):
+        return [_shown(key, v) for v in value]
+    if key in SCALAR_STATE and isinstance(value, numbers.Real):
+        dtype = np.float64 if np.dtype(get_default_dtype()) == np.float64 else np.float32
+        return Tensor._wrap(np.asarray(value, dtype))
+    if isinstance(value, np.floating):
+        return Tensor._wrap(np.asarray(value))
+    return value
+
+
+def _raw(key: str, value: Any) -> Any:
+    """``_shown``'s inverse, for a value written into the state: a Tensor's array (a
+    Python number for the scalar entries, which the steps keep as numbers)."""
+    if isinstance(value, Tensor):
+        return value._array.item() if key in SCALAR_STATE and value.ndim == 0 \
+            else value._array
+    if isinstance(value, list):
+        return [_raw(key, v) for v in value]
+    return value
 
 
 class ParamState(MutableMapping):
     """``opt.state[p]`` as torch shows it: array entries (``exp_avg``, ``momentum_buffer``
     ...) as Tensors sharing the optimizer's arrays (so a later step shows through), and
     ``step`` (also ASGD's ``eta`` / ``mu``, NAdam's ``mu_product``) as a 0-d Tensor of
-    torch's scalar dtype. The step itself reads the plain dict underneath, so showing
-    the state costs the step nothing. A Tensor written in is kept as its array."""
+    torch's scalar dtype (see ``_shown``). The step itself reads the plain dict
+    underneath, so showing the state costs the step nothing. A Tensor written in is kept
+    as its array."""
 
     __slots__ = ("_raw",)
 
@@ -152,19 +183,10 @@ class ParamState(MutableMapping):
         self._raw = raw
 
     def __getitem__(self, key: str) -> Any:
-        value = self._raw[key]
-        if isinstance(value, np.ndarray):
-            return Tensor._wrap(value)
-        if key in SCALAR_STATE and isinstance(value, numbers.Real):
-            dtype = np.float64 if np.dtype(get_default_dtype()) == np.float64 else np.float32
-            return Tensor._wrap(np.asarray(value, dtype))
-        return value
+        return _shown(key, self._raw[key])
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if isinstance(value, Tensor):
-            value = value._array.item() if key in SCALAR_STATE and value.ndim == 0 \
-                else value._array
-        self._raw[key] = value
+        self._raw[key] = _raw(key, value)
 
     def __delitem__(self, key: str) -> None:
         del self._raw[key]
@@ -250,8 +272,7 @@ class Optimizer:
 
     @state.setter
     def state(self, value: Mapping) -> None:
-        self._state = defaultdict(dict, {p: {k: (v._array if isinstance(v, Tensor) else v)
-                                             for k, v in dict(st).items()}
+        self._state = defaultdict(dict, {p: {k: _raw(k, v) for k, v in dict(st).items()}
                                          for p, st in value.items()})
 
     def add_param_group(self, group: dict) -> None:
@@ -271,6 +292,11 @@ class Optimizer:
         names = self._param_names(params)
         if names is not None:
             params = [p for _, p in params]
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          UserWarning, stacklevel=3)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Tensor):
@@ -282,10 +308,10 @@ class Optimizer:
             if p.dtype.kind != "f":
                 raise TypeError(f"{type(self).__name__}: parameters must be floating point, "
                                 f"got dtype {p.dtype} (shape {p.shape})")
-            if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: a parameter (shape {p.shape}) appears "
-                                 "twice; each parameter may belong to one group only")
-            seen.add(id(p))
+            if id(p) in seen:  # (in another group: torch's error; twice in one: a warning)
+                raise ValueError(f"{type(self).__name__}: some parameters appear in more than "
+                                 f"one parameter group (one of shape {p.shape})")
+        seen.update(id(p) for p in params)
         new = {**self.defaults, **group, "params": params}
         if names is not None:  # PyTorch's key, first in the group as there
             new = {"param_names": names, **new}
@@ -327,11 +353,13 @@ class Optimizer:
         for group in self.param_groups:
             if group.get("capturable"):
                 self._refuse_capturable(group)
+            read = group if not isinstance(group.get("lr"), Tensor) else \
+                {**group, "lr": number(group["lr"])}  # torch's Tensor lr: read as a number
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
-                update(p, grad._array, group, state[p])
+                update(p, grad._array, read, state[p])
                 p._counter[0] += 1  # the data changed in place (p.bump_version())
         return loss
 
@@ -362,9 +390,10 @@ class Optimizer:
 
     def state_dict(self) -> dict:
         """PyTorch's layout: ``{"state": {index: {name: value}}, "param_groups": [{...,
-        "params": [indices]}]}``, parameters numbered across groups in order. Array
-        state comes as Tensors (as torch's), copies of the optimizer's own. ``ta.save`` can
-        write it to an .npz file."""
+        "params": [indices]}]}``, parameters numbered across groups in order. As in torch,
+        array state comes as Tensors sharing the optimizer's arrays (an in-place change
+        shows in the optimizer: clone them for a snapshot), ``step`` as a 0-d Tensor (see
+        ``_shown``). ``ta.save`` can write it to a file."""
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -377,13 +406,14 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if self._state.get(p):
-                    # (arrays as Tensors, as torch's state values are; copies of them)
-                    state[index[id(p)]] = {k: _as_tensors(v) for k, v in self._state[p].items()}
+                    state[index[id(p)]] = {k: _shown(k, v) for k, v in self._state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyper-parameters and state saved by ``state_dict()`` (arrays are copied
-        and cast to each parameter's dtype). The groups must have the same sizes."""
+        """Restore hyper-parameters and state saved by ``state_dict()``. As in torch, the
+        state's Tensors are kept, not copied, when they have their parameter's dtype (the
+        optimizer and the state dict then share them), and cast otherwise (see
+        ``_load_value``). The groups must have the same sizes."""
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping) or "param_groups" not in state_dict \
                 or "state" not in state_dict:
@@ -415,18 +445,24 @@ class Optimizer:
 
     @staticmethod
     def _load_value(who: str, key: Any, name: str, value: Any, p: Tensor) -> Any:
+        """One loaded state value, as torch takes it: a Tensor of the parameter's dtype is
+        kept (the optimizer then shares it with the state dict), any other is cast to that
+        dtype (a copy; so is a torch tensor, whose memory stays torch's); ``step`` becomes
+        a Python number (the steps' own form); anything else stays as it is."""
         if isinstance(value, Tensor):
             value = value._array
         elif hasattr(value, "__array__") and not isinstance(value, np.ndarray):
-            value = np.asarray(value)  # a torch tensor (PyTorch's Adam keeps step as one)
-        if isinstance(value, np.ndarray) and value.ndim > 0:
-            if value.shape != p.shape:
-                raise ValueError(f"{who}: state {name!r} of parameter {key} has shape "
-                                 f"{value.shape}, but the parameter has shape {p.shape}")
-            return value.astype(p.dtype, copy=True)
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and name != "step":
-            return value.astype(p.dtype)  # as torch: floating state takes the param's dtype
-        return value.item() if isinstance(value, np.ndarray) else value
+            value = np.asarray(value).copy()  # a torch tensor (torch Adam keeps step as one)
+        if not isinstance(value, np.ndarray):
+            return value
+        if name == "step" and value.ndim == 0:
+            return value.item()
+        if value.ndim > 0 and value.shape != p.shape:
+            raise ValueError(f"{who}: state {name!r} of parameter {key} has shape "
+                             f"{value.shape}, but the parameter has shape {p.shape}")
+        if value.dtype != p.dtype or not value.flags.writeable:
+            value = value.astype(p.dtype)
+        return value
 
     def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]
