@@ -232,7 +232,7 @@ def test_grad_fn_name_is_called_as_in_torch():
 def test_a_hook_handle_is_a_context_manager_as_torch():
     for m in (ta, torch):
         x, seen = m.ones(2, requires_grad=True), []
-        with x.register_hook(lambda g: seen.append(1)):
+        with x.register_hook(lambda g, seen=seen: seen.append(1)):
             (x * 2).sum().backward()
         (x * 2).sum().backward()
         assert seen == [1], m.__name__

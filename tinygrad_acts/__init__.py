@@ -22,8 +22,9 @@ from . import api, linalg
 from . import decompositions  # torch.linalg's svd, qr, eigh ...; and torch's old names:
 from .decompositions import *  # noqa: F403  (svd, qr, cholesky, pinverse ...)
 from .activations import register_activation, registry as _registry, unregister_activation
-from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_enabled,
-                       is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
+from .autograd import (detect_anomaly, enable_grad, grad, is_anomaly_check_nan_enabled,
+                       is_anomaly_enabled, is_grad_enabled, no_grad, set_detect_anomaly,
+                       set_grad_enabled)
 from . import functional, nn
 from . import func
 from . import functional_aliases
@@ -80,7 +81,7 @@ __all__ = [
     "Tensor", "from_numpy", "zeros_like", "ones_like", "cat", "stack", "maximum", "minimum",
     "manual_seed", "generator", "set_default_dtype", "get_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "grad",
-    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
     "activations", "register_activation", "unregister_activation", "functional", "nn", "func",
     "special",
     "gradcheck", "gradgradcheck", "GradcheckError",

@@ -13,8 +13,10 @@ frees its array unless a backward rule saved it (see the output-based activation
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
+import inspect
 import itertools
 import threading
 import traceback
@@ -46,6 +48,7 @@ class _ThreadState(threading.local):
 
 _state = _ThreadState()
 _anomaly_enabled = False
+_anomaly_check_nan = True
 
 
 def is_grad_enabled() -> bool:
@@ -88,17 +91,50 @@ class _GradMode:
         _state.grad_mode, _state.grad_enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
+        return in_mode(fn, lambda mode=self.mode: _grad_mode(mode))
 
+
+@contextlib.contextmanager
+def _grad_mode(mode: bool) -> Any:
+    prev = _set_grad_mode(mode)
+    try:
+        yield
+    finally:
+        _state.grad_mode, _state.grad_enabled = prev
+
+
+def in_mode(fn: Callable, context: Callable) -> Callable:
+    """``fn`` run inside ``context()`` (a fresh context manager per call); a generator
+    function's body runs inside it at each resume, as torch's decorators do."""
+    if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _set_grad_mode(mode)
+        def generator(*args: Any, **kwargs: Any) -> Any:
             try:
-                return fn(*args, **kwargs)
-            finally:
-                _state.grad_mode, _state.grad_enabled = prev
+                with context():
+                    gen = fn(*args, **kwargs)
+                    answer = gen.send(None)
+                while True:
+                    try:
+                        sent = yield answer
+                    except GeneratorExit:
+                        with context():
+                            gen.close()
+                        raise
+                    except BaseException as e:  # noqa: BLE001 (handed to the generator)
+                        with context():
+                            answer = gen.throw(e)
+                    else:
+                        with context():
+                            answer = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
+        return generator
 
-        return wrapper
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with context():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 class set_grad_enabled(_GradMode):
@@ -154,50 +190,60 @@ def is_anomaly_enabled() -> bool:
     return _anomaly_enabled
 
 
-def _set_anomaly(mode: bool) -> bool:
-    global _anomaly_enabled
-    prev, _anomaly_enabled = _anomaly_enabled, bool(mode)
+def is_anomaly_check_nan_enabled() -> bool:
+    return _anomaly_check_nan
+
+
+def _set_anomaly(mode: bool, check_nan: bool = True) -> tuple[bool, bool]:
+    global _anomaly_enabled, _anomaly_check_nan
+    prev = _anomaly_enabled, _anomaly_check_nan
+    _anomaly_enabled, _anomaly_check_nan = bool(mode), bool(check_nan)
     return prev
+
+
+class AnomalyError(RuntimeError, FloatingPointError):
+    """A backward rule made nan in anomaly mode: torch's RuntimeError, and a
+    FloatingPointError (what it is)."""
 
 
 class set_detect_anomaly:
     """Turn anomaly detection on or off (see ``detect_anomaly``): at once, as a function;
-    restored on exit, as a context manager (PyTorch's two uses). ``check_nan`` is
-    accepted for torch's signature; nan and inf are always checked."""
+    restored on exit, as a context manager (PyTorch's two uses)."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self._prev = _set_anomaly(mode)
+        self._prev = _set_anomaly(mode, check_nan)
 
     def __enter__(self) -> None:
         pass  # already set by the constructor (as in PyTorch)
 
     def __exit__(self, *exc: Any) -> None:
-        _set_anomaly(self._prev)
+        _set_anomaly(*self._prev)
 
 
 class detect_anomaly:
-    """Raise as soon as a backward rule produces NaN or inf, naming the forward op and
-    the line of user code that created it. Off by default; costs nothing when off.
+    """Raise as soon as a backward rule produces NaN, naming the forward op and the line
+    of user code that created it (``check_nan=False``: record the lines, check nothing).
+    An inf is no anomaly, as in torch. Off by default; costs nothing when off.
 
     Example:
         >>> import tinygrad_acts as ta
         >>> x = ta.tensor([0.0], requires_grad=True)
         >>> with ta.detect_anomaly():
-        ...     y = x.sqrt().sum()
+        ...     y = (x.sqrt() * 0.0).sum()            # 0 * inf on the way back: nan
         ...     y.backward()                      # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        FloatingPointError: backward of SqrtBackward produced inf ...
+        tinygrad_acts.autograd.AnomalyError: backward of SqrtBackward produced nan ...
     """
 
     def __init__(self, check_nan: bool = True) -> None:
-        pass  # (torch's signature: nan and inf are always checked)
+        self.check_nan = check_nan
 
     def __enter__(self) -> None:
-        self._prev = _set_anomaly(True)
+        self._prev = _set_anomaly(True, self.check_nan)
 
     def __exit__(self, *exc: Any) -> None:
-        _set_anomaly(self._prev)
+        _set_anomaly(*self._prev)
 
 
 def _user_frame() -> str:
@@ -521,18 +567,17 @@ def _saved_for_backward(node: Function, create_graph: bool) -> tuple:
     return tuple(out)
 
 
-def _check_finite(node: Function, grads: Sequence) -> None:
+def _check_nan(node: Function, grads: Sequence) -> None:
     for i, g in enumerate(grads):
         if g is None:
             continue
         if type(g) is IndexedGrad:
             g = g.dense()
         arr = g._array if isinstance(g, Tensor) else np.asarray(g)
-        if not np.all(np.isfinite(arr)):
-            what = "nan" if np.any(np.isnan(arr)) else "inf"
+        if np.isnan(arr).any():  # NOTE: nan only: an inf is no anomaly in torch either
             where = getattr(node, "trace", None) or "<created outside detect_anomaly>"
-            raise FloatingPointError(
-                f"backward of {node.name} produced {what} in the gradient of its input {i} "
+            raise AnomalyError(
+                f"backward of {node.name} produced nan in the gradient of its input {i} "
                 f"(shape {arr.shape}); the forward op was created at {where}")
 
 
@@ -607,7 +652,7 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
     prev_mode = (state.grad_mode, state.grad_enabled)
     state.grad_mode = state.grad_enabled = create_graph
     prev_exposed, state.exposed = state.exposed, set()  # (a backward inside a hook: nested)
-    # NOTE: in anomaly mode numpy stays quiet and _check_finite names the op instead (a
+    # NOTE: in anomaly mode numpy stays quiet and _check_nan names the op instead (a
     # warning, or an error under -W error, would otherwise come first and name no op).
     quiet = np.seterr(divide="ignore", over="ignore", invalid="ignore") \
         if _anomaly_enabled else None
@@ -766,8 +811,8 @@ def _run_node(node: Function, g: Any, retain_graph: bool, create_graph: bool) ->
         in_grads = node.backward(g._array if isinstance(g, Tensor) else g, *saved)
     # one input: one gradient (variadic ops return a tuple, even of one)
     in_grads = in_grads if type(in_grads) is tuple else (in_grads,)
-    if _anomaly_enabled:
-        _check_finite(node, in_grads)
+    if _anomaly_enabled and _anomaly_check_nan:
+        _check_nan(node, in_grads)
     if not retain_graph and node.frees:
         node.saved = _FREED
     return in_grads
@@ -855,8 +900,9 @@ def _accumulate_leaf(leaf: TensorT, g: Any, create_graph: bool, capture: dict | 
 
 
 def _store_grad(leaf: TensorT, g: Any, create_graph: bool, seen: set) -> None:
-    """Add ``g`` into ``leaf.grad`` (hooks already run)."""
-    if create_graph or (leaf.grad is not None and leaf.grad.requires_grad):
+    """Add ``g`` into ``leaf.grad`` (hooks already run): in place, as torch's AccumulateGrad,
+    unless under create_graph (then a sum in the graph)."""
+    if create_graph:
         _accumulate_in_graph(leaf, g, seen)
         return
     if isinstance(g, Tensor):  # a tensor the caller holds (a seed, a hook's): torch copies
@@ -986,7 +1032,10 @@ def _root_grad(root: TensorT, gradient: Any, who: str, create_graph: bool = True
             raise RuntimeError(f"{who}: gradient has shape {gradient.shape} but the tensor "
                                f"has shape {root.shape}; they must match")
         return gradient.astype(root._array.dtype)
-    g = gradient._array if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if not isinstance(gradient, (Tensor, np.ndarray)):  # NOTE: a number too, as torch
+        raise TypeError(f"{who}: gradients can be either Tensors or None, but got "
+                        f"{type(gradient).__name__} (for a tensor of shape {root.shape})")
+    g = gradient._array if isinstance(gradient, Tensor) else gradient
     if g.shape != root.shape:
         raise RuntimeError(f"{who}: gradient has shape {g.shape} but the tensor has shape "
                            f"{root.shape}; they must match")

@@ -53,6 +53,8 @@ def backward(tensors: Any, grad_tensors: Any = None,
     autograd.run_backward(roots, root_grads, keep, create_graph, capture)
     for key, t in keys.items():  # (an input no output depends on gets nothing, as torch)
         g = capture[key]
+        if t.grad_fn is not None and t._retains_grad:
+            continue  # its retain_grad hook has stored the gradient already
         if g is not None:  # (a copy: two inputs may have been handed one array)
             g = g.dense() if type(g) is IndexedGrad else g
             autograd._store_grad(t, g.copy() if type(g) is np.ndarray else g, create_graph, set())

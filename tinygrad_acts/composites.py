@@ -918,8 +918,9 @@ def _unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
     becomes the window count (n - size) // step + 1 and a last dim of ``size`` is added
     (torch's Tensor.unfold). Differentiable (overlapping windows add their gradients).
 
-    NOTE: a copy here (advanced indexing), where torch returns a strided view: writing
-    into the result does not change this tensor.
+    NOTE: a view, as torch's, when the windows do not overlap (``step >= size``, the
+    common case: made of slicing and reshaping, views all); overlapping windows are a copy
+    here (advanced indexing), where torch's are a strided view that shares elements.
 
     Example:
         >>> import tinygrad_acts as ta
@@ -938,6 +939,10 @@ def _unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if self.ndim == 0:
         return self.reshape(1)[:size]
     windows = (n - size) // step + 1
+    if step >= size and windows * step <= n:  # the windows as views: split the dim, slice
+        moved = self.movedim(d, -1)[..., :windows * step]
+        split = moved.reshape(*moved.shape[:-1], windows, step)[..., :size]
+        return split.movedim(-2, d)
     index = np.arange(windows)[:, None] * step + np.arange(size)[None, :]
     picked = self.movedim(d, -1)[..., _const(index.astype(np.int64))]
     return picked.movedim(-2, d)
@@ -964,6 +969,7 @@ def _detach_(self: Tensor) -> Tensor:
                            "detach() instead.")
     self.grad_fn = None
     self._requires_grad = False
+    self._counter[0] += 1  # NOTE: a node that saved it refuses to use it now, as torch's
     return self
 
 

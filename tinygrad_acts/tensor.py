@@ -23,6 +23,9 @@ from .activations import inplace_node as _inplace_node
 from .activations import registry as _registry
 from .devices import CPU_DEVICE
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: F401 (re-exported)
+from .index_keys import is_advanced as _is_advanced
+from .index_keys import one_mask as _one_mask
+from .index_keys import read_index as _index
 from .size import Size, dim_int, shape_of
 from .size import size_arg as _size_arg
 
@@ -115,112 +118,6 @@ def _check_shape(who: str, t: Tensor, shape: tuple) -> tuple:
         raise RuntimeError(f"{who}: invalid shape {shape} for a tensor of shape {t.shape}: "
                            "sizes must be >= 0, with at most one -1 (inferred)")
     return shape
-
-
-def _index(index: Any, shape: tuple) -> Any:
-    """A Tensor's index as numpy's, by PyTorch's rules: Tensors become their arrays, a
-    slice's step must be positive, and ints beside array indices apply first, as basic
-    indexing (``zeros(2, 3, 4)[0, :, [1, 0]]`` has shape (3, 2); numpy's rule gives (2, 3))."""
-    kind = type(index)
-    if kind is int or index is None or index is Ellipsis:
-        return index
-    if kind is slice:
-        return _check_step(index)
-    if isinstance(index, Tensor):
-        return index._array
-    if kind is list:  # NOTE: as torch, a list of numbers is an int64 (or bool) tensor, a
-        if all(type(i) in _INDEX_NUMBERS or isinstance(i, np.integer) for i in index):
-            return np.asarray(index) if index else _EMPTY_INDEX  # else: a tuple (legacy)
-        return _index(tuple(index), shape)
-    return _tuple_index(index, shape) if kind is tuple else index
-
-
-def _tuple_index(index: tuple, shape: tuple) -> Any:
-    items = []
-    ints = arrays = False
-    for i in index:
-        kind = type(i)
-        if kind is slice:
-            if i.step is not None:
-                _check_step(i)
-        elif kind is int:
-            ints = True
-        elif i is not None and i is not Ellipsis:
-            i = i._array if isinstance(i, Tensor) else (np.asarray(i) if i else _EMPTY_INDEX
-                                                      ) if kind is list else i
-            if _is_int(i):
-                ints = True
-            else:
-                arrays = True
-        items.append(i)
-    if not arrays:
-        return tuple(items)
-    if any(i is Ellipsis for i in items) and _spanned(items) == len(shape):
-        items = [i for i in items if i is not Ellipsis]  # NOTE: torch reads the arrays
-    return _ints_first(tuple(items), shape) if ints else tuple(items)  # around it adjacent
-
-
-def _spanned(items: Any) -> int:
-    """The dims an index's items take but its Ellipsis."""
-    return sum(np.ndim(i) if isinstance(i, np.ndarray) and i.dtype == np.bool_ else
-               0 if i is None or i is Ellipsis or type(i) is bool else 1 for i in items)
-
-
-def _check_step(s: slice) -> slice:
-    if s.step is not None and s.step <= 0:
-        raise ValueError("step must be greater than zero" if s.step else
-                         "slice step cannot be zero")
-    return s
-
-
-def _is_int(i: Any) -> bool:
-    """An int index (numpy's, and 0-d integer arrays, too); a bool is not one."""
-    if type(i) is int or isinstance(i, np.integer):
-        return True
-    return type(i) is np.ndarray and i.ndim == 0 and i.dtype.kind in "iu"
-
-
-def _ints_first(items: tuple, shape: tuple) -> tuple:
-    """PyTorch's reading of an index that mixes ints and arrays, as one numpy index: the
-    ints (with the slices, None and ...) select first, then the arrays index what is left.
-    Returned as the flat positions it picks, unravelled (a pure array index)."""
-    first: list = []
-    then: list = []
-    for i in items:
-        if _is_int(i):
-            first.append(int(i))
-        elif type(i) is slice or i is Ellipsis:
-            first.append(i)
-            then.append(slice(None) if i is not Ellipsis else i)
-        elif i is None or isinstance(i, (bool, np.bool_)) or (
-                type(i) is np.ndarray and i.ndim == 0 and i.dtype == np.bool_):
-            first.append(None)  # NOTE: a bool scalar is a mask over a new dim of size 1
-            then.append(slice(None) if i is None else np.array([bool(i)]))
-        else:
-            a = np.asarray(i)
-            first.extend([slice(None)] * (a.ndim if a.dtype == np.bool_ else 1))
-            then.append(a)
-    try:
-        picked = np.arange(math.prod(shape)).reshape(shape)[tuple(first)][tuple(then)]
-    except IndexError as e:
-        raise IndexError(f"getitem: {e} (tensor shape {shape}, index {items})") from None
-    return np.unravel_index(picked, shape)
-
-
-def _one_mask(index: Any) -> bool:
-    """Whether the only array in ``index`` (as given) is one bool mask."""
-    items = index if type(index) is tuple else (index,)
-    arrays = [np.asarray(_array(i)) for i in items if not (
-        _is_int(_array(i)) or type(i) in (slice, bool) or i is None or i is Ellipsis)]
-    return len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim > 0
-
-
-def _is_advanced(index: Any) -> bool:
-    """Whether numpy reads ``index`` (already through ``_index``) with arrays (a copy; an
-    index_put when written), rather than as basic indexing (a view)."""
-    items = index if type(index) is tuple else (index,)
-    return any(type(i) is list or (type(i) is np.ndarray and (i.ndim or i.dtype == np.bool_))
-               for i in items)
 
 
 class Tensor:
@@ -648,7 +545,7 @@ class Tensor:
             return Tensor._make(np.asarray(fn(a, other)), False, None)  # numpy agrees
         elif type(other) is int and a.dtype.kind in "iuf":
             return Tensor._make(np.asarray(fn(a, _int_operand(other, a.dtype))), False, None)
-        elif type(other) in _SEQUENCES:  # NOTE: torch: x == [..] is False, x < [..] a TypeError
+        elif isinstance(other, _SEQUENCES):  # NOTE: torch: x == [..] (or a Size) is False
             return NotImplemented
         try:
             other = _operand(other)
@@ -790,6 +687,7 @@ class Tensor:
         correction = int(unbiased) if unbiased is not None else \
             1 if correction is None else correction
         d = _dims("var", self, dim, axis)
+        d = None if d == () else d  # NOTE: as sum, no dims is all of them
         keep = keepdim if keepdims is None else keepdims
         return ops.Var.apply(self, axis=d, keepdims=keep, correction=correction)
 
@@ -1089,7 +987,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         """As torch: the value is a number or a Tensor, cast to this tensor's dtype; with
         an array index (an index_put) a Tensor value must have this tensor's dtype."""
-        raw, index = index, _index(index, self._array.shape)
+        raw, index = index, _index(index, self._array.shape, write=True)
         name = "__setitem__"
         if not isinstance(value, Tensor):
             value = _number(name, self, value)
@@ -1539,8 +1437,6 @@ _PERMUTE_HELPER = ops.helpers.permute.__code__
 _NUMBERS = (int, float, bool)
 _SEQUENCES = (list, tuple)
 _INT64 = np.dtype(np.int64)
-_EMPTY_INDEX = np.zeros(0, np.int64)
-_INDEX_NUMBERS = (int, bool, np.bool_)
 _BOUNDS = (int, float, type(None))
 _MULTI_OUTPUT = "multi-output view"  # a piece of split / chunk / unbind (see views.py)
 _NO_GRAD_VIEW = "no_grad view"  # marks a view made under no_grad (a view's _base[1])

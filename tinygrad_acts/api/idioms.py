@@ -19,7 +19,6 @@
 """
 from __future__ import annotations
 
-import functools
 import operator
 import warnings
 import weakref
@@ -34,8 +33,11 @@ from ..size import Size  # ta.Size, torch.Size
 from ..tensor import (
     Tensor,
     _as_array,
+    _check_sub,
     _new,
     _NoGradViewTensor,
+    _operand,
+    _scaled,
     _size_arg,
     _tensor_arg,
     check_device,
@@ -664,13 +666,7 @@ class inference_mode:
         state.inference, state.grad_mode, state.grad_enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+        return autograd.in_mode(fn, lambda mode=self.mode: inference_mode(mode))
 
 
 # --- queries: nelement / is_floating_point / is_complex / get_device / is_cuda / is_cpu -------
@@ -777,13 +773,20 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         tensor([3., 4.])
     """
     _either("add", input, other)
-    return _into("add", out, input + (other if alpha == 1 else other * alpha), input, other)
+    return _into("add", out, input + _alpha_times(input, other, alpha), input, other)
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """``input - alpha * other``, as ``add``."""
     _either("sub", input, other)
-    return _into("sub", out, input - (other if alpha == 1 else other * alpha), input, other)
+    _check_sub(_operand(input), _operand(other))  # (before alpha turns a bool into an int)
+    return _into("sub", out, input - _alpha_times(input, other, alpha), input, other)
+
+
+def _alpha_times(input: Any, other: Any, alpha: Any) -> Any:
+    """``alpha * other`` as the methods scale it (an integer result refuses a float alpha)."""
+    return other if alpha == 1 else _scaled(input if isinstance(input, Tensor) else other,
+                                            other, alpha)
 
 
 def rsub(input: Tensor, other: Any, alpha: Any = 1) -> Tensor:

@@ -1,0 +1,194 @@
+"""Regression tests for the seventh adversarial review (/tmp/adv7 in its session): each
+program runs in both libraries and must give torch's answer (values, whether a write
+reaches the base, dtypes, requires_grad, or the same exception type)."""
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_acts as ta
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+
+def shown(value):
+    if isinstance(value, (tuple, list)):
+        return [shown(v) for v in value]
+    if isinstance(value, (ta.Tensor, torch.Tensor)):
+        a = value.detach().numpy()
+        return ("tensor", str(a.dtype), a.shape, a.tolist())
+    if isinstance(value, (ta.Size, torch.Size)):
+        return tuple(value)
+    return value
+
+
+def builtin(e: Exception) -> str:
+    return next(c.__name__ for c in type(e).__mro__ if c.__module__ == "builtins")
+
+
+def run(program, lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return shown(program(lib))
+        except Exception as e:  # noqa: BLE001 (the type is compared)
+            return ("raised", builtin(e))
+
+
+def zero_d_index_is_a_view(t):
+    x = t.arange(6.).reshape(2, 3)
+    i = t.tensor(1)
+    x[i][0] = 55
+    x[i].zero_()
+    y = x[:, t.tensor(1)]
+    x.add_(1)
+    z = t.arange(6.).reshape(2, 3)
+    z[np.array(1)].fill_(3)
+    return x, y, z
+
+
+def zero_d_index_gradient(t):
+    x = t.arange(6.).reshape(2, 3).requires_grad_()
+    y = x * 1
+    y[t.tensor(1)].mul_(0)
+    y.sum().backward()
+    return y, x.grad
+
+
+def backward_inputs_with_retain_grad(t):
+    a, b = t.tensor([1., 2.], requires_grad=True), t.tensor([3., 4.])
+    c = a * 2
+    c.retain_grad()
+    (c * b).sum().backward(inputs=[c])
+    d = a * 2
+    d.retain_grad()
+    d.register_hook(lambda g: g * 10)
+    (d * b).sum().backward(inputs=[d, a])
+    return c.grad, d.grad, a.grad
+
+
+def var_of_no_dims_is_of_all(t):
+    x = t.arange(6.).reshape(2, 3)
+    return (x.var(dim=[]), x.std(dim=()), x.std((), unbiased=False), t.std_mean(x, dim=[])[0],
+            x.var(dim=[], keepdim=True).shape)
+
+
+def unfold_is_a_view(t):
+    x = t.arange(6.)
+    x.unfold(0, 2, 2)[0, 0] = 100
+    y = t.arange(12.).reshape(3, 4)
+    w = y.unfold(1, 2, 2)
+    y.add_(1)
+    return x, w
+
+
+def add_with_a_float_alpha_on_integers(t):
+    return t.add(t.tensor([1, 2, 3]), 1, alpha=2.5)
+
+
+def sub_with_a_float_alpha_on_integers(t):
+    return t.sub(t.tensor([1, 2, 3]), t.tensor([1, 1, 1]), alpha=0.5)
+
+
+def rsub_of_bools(t):
+    return t.rsub(t.tensor([True, False]), 1, alpha=2)
+
+
+def uint8_index_is_a_mask(t):
+    x = t.arange(6.).reshape(2, 3)
+    return (x[t.tensor([0, 1], dtype=t.uint8)], x[:, t.tensor([1, 0, 1], dtype=t.uint8)],
+            x[t.tensor(1, dtype=t.uint8)].shape)
+
+
+def uint8_index_write_is_refused(t):
+    x = t.arange(6.).reshape(2, 3)
+    x[t.tensor([0, 1], dtype=t.uint8)] = -7.0
+
+
+def no_grad_on_a_generator(t):
+    x = t.tensor([1.], requires_grad=True)
+
+    @t.no_grad()
+    def gen():
+        yield x * 2
+        yield t.is_grad_enabled()
+        return 7
+
+    @t.inference_mode()
+    def gen2():
+        got = yield x * 2
+        yield got
+
+    g2 = gen2()
+    first = next(g2)
+    return [v.requires_grad if hasattr(v, "requires_grad") else v for v in gen()], \
+        first.requires_grad, g2.send(5), t.is_grad_enabled()
+
+
+def empty_mask_of_the_wrong_shape(t):
+    return t.arange(6.).reshape(2, 3)[t.zeros(0, dtype=t.bool)]
+
+
+def second_accumulation_after_create_graph_is_in_place(t):
+    a = t.tensor([1., 2.], requires_grad=True)
+    (a ** 2).sum().backward(create_graph=True)
+    g = a.grad
+    (a ** 2).sum().backward()
+    return g, a.grad is g
+
+
+def size_equals_a_tensor(t):
+    return t.Size([2, 3]) == t.tensor([2, 3]), t.tensor([2, 3]) == t.Size([2, 3])
+
+
+def backward_of_a_number(t):
+    (t.ones(2, requires_grad=True) * 2).sum().backward(2.0)
+
+
+def digamma_of_signed_zeros(t):
+    return t.digamma(t.tensor([0.0, -0.0], dtype=t.float64))
+
+
+def detached_saved_tensor(t):
+    v0 = t.tensor([1.0, 0.0, -1.5], dtype=t.float64, requires_grad=True)
+    v1 = v0.softmax(-1)
+    v3 = t.minimum(v1, t.tensor(1.5, dtype=t.float64))
+    v1.detach_()
+    v3.sum().backward()
+
+
+def hardsigmoid_second_derivative(t):
+    x = t.tensor([0.3, -0.7], dtype=t.float64, requires_grad=True)
+    (g,) = t.autograd.grad(t.nn.functional.hardsigmoid(x).sum(), x, create_graph=True)
+    t.autograd.grad(g.sum(), x, allow_unused=True)
+
+
+def cumsum_of_0d_after_a_view_write(t):
+    v1 = t.tensor(-1.02, dtype=t.float64, requires_grad=True)
+    v2 = v1.cumprod(-1)
+    v3 = v2[...]
+    v5 = v2.cosh()
+    v7 = t.nn.functional.relu_(v3)
+    return t.autograd.grad(v7, [v5, v2], allow_unused=True)
+
+
+def ldexp_of_a_bool_exponent(t):
+    return t.ldexp(t.tensor([1.0, 2.0]), t.tensor([True, False]))
+
+
+PROGRAMS = [zero_d_index_is_a_view, zero_d_index_gradient, backward_inputs_with_retain_grad,
+            var_of_no_dims_is_of_all, unfold_is_a_view, add_with_a_float_alpha_on_integers,
+            sub_with_a_float_alpha_on_integers, rsub_of_bools, uint8_index_is_a_mask,
+            uint8_index_write_is_refused, no_grad_on_a_generator,
+            empty_mask_of_the_wrong_shape, second_accumulation_after_create_graph_is_in_place,
+            size_equals_a_tensor, backward_of_a_number, digamma_of_signed_zeros,
+            detached_saved_tensor, hardsigmoid_second_derivative,
+            cumsum_of_0d_after_a_view_write, ldexp_of_a_bool_exponent]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)
+def test_as_torch(program):
+    ours, theirs = run(program, ta), run(program, torch)
+    assert ours == theirs, f"tinygrad_acts: {ours}\ntorch:         {theirs}"
