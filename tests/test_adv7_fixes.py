@@ -17,6 +17,8 @@ def shown(value):
         return [shown(v) for v in value]
     if isinstance(value, (ta.Tensor, torch.Tensor)):
         a = value.detach().numpy()
+        if a.dtype.kind == "f":  # (agreement to rounding; a nan equals a nan)
+            a = np.where(np.isnan(a), 1.25e300, a.round(12))
         return ("tensor", str(a.dtype), a.shape, a.tolist())
     if isinstance(value, (ta.Size, torch.Size)):
         return tuple(value)
@@ -177,7 +179,118 @@ def ldexp_of_a_bool_exponent(t):
     return t.ldexp(t.tensor([1.0, 2.0]), t.tensor([True, False]))
 
 
-PROGRAMS = [zero_d_index_is_a_view, zero_d_index_gradient, backward_inputs_with_retain_grad,
+def logit_with_eps_over_a_half(t):
+    return t.logit(t.tensor([0.125, 0.75], dtype=t.float64), eps=0.7)
+
+
+def broadcast_to_takes_sizes(t):
+    x = t.ones(1, 2)
+    return x.broadcast_to(2, 2).shape, x.broadcast_to((3, 2)).shape, x.broadcast_to(-1, 2).shape
+
+
+def post_accumulate_grad_hook(t):
+    x, seen = t.ones(2, requires_grad=True), []
+    handle = x.register_post_accumulate_grad_hook(lambda v: seen.append(v.grad.clone()))
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    handle.remove()
+    (x * 2).sum().backward()
+    t.autograd.grad((x * 2).sum(), x)  # (grad() accumulates nothing: no call)
+    w = t.ones(3, requires_grad=True)
+
+    def step(p):  # an optimizer step inside backward
+        with t.no_grad():
+            p.sub_(0.1 * p.grad)
+        p.grad = None
+    w.register_post_accumulate_grad_hook(step)
+    (w * w).sum().backward()
+    return seen, w, w.grad
+
+
+def post_accumulate_grad_hook_on_a_non_leaf(t):
+    (t.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(lambda v: None)
+
+
+def write_into_an_expanded_view(t):
+    out = []
+    for index in ((slice(0, 2), 1), (slice(None), 0), (1, slice(None, 1))):
+        x = t.tensor([[-1.58], [1.15], [1.68]], requires_grad=True)
+        base = x * 2
+        v = t.tensor(0.5, requires_grad=True)
+        base.expand(3, 3)[index] = v
+        base.backward(t.tensor([[0.5], [-2.0], [1.0]]))
+        out += [v.grad, x.grad, base]
+    return out
+
+
+def sinc_then_in_place(t):
+    x = t.tensor([1.08, -0.93, 0.0], dtype=t.float64, requires_grad=True)
+    y = t.sinc(x)
+    y.sigmoid_()
+    y.sum().backward()
+    return x.grad
+
+
+def t_of_a_no_grad_view_of_a_plain_tensor(t):
+    v1 = t.ones(2, 3, 4)
+    with t.no_grad():
+        v3 = v1[-2]
+    v3.t_()
+    return v3.shape
+
+
+def requires_grad_on_a_no_grad_view(t):
+    v0 = t.tensor([1.0, 2.0], requires_grad=True)
+    with t.no_grad():
+        v6 = v0[...]
+    v6.requires_grad_(True)
+    (v6 * 2).sum().backward()
+    return v6.grad, v0.grad
+
+
+def elu_at_nan(t):
+    x = t.tensor([0.38, -1.74, float("nan")], dtype=t.float64, requires_grad=True)
+    t.nn.functional.elu(x, alpha=0.0).sum().backward()
+    return x.grad
+
+
+def histogram_of_nothing(t):
+    return t.histogram(t.zeros(0, dtype=t.float64), 4)
+
+
+def abs_gradient_at_nan(t):
+    x = t.tensor([0.0, -2.0, 1.5], dtype=t.float64, requires_grad=True)
+    x.acosh().abs().sum().backward()
+    return x.grad
+
+
+def cumprod_of_one_element_at_inf(t):
+    w = t.tensor([[-0.87, -0.11, 1.26, float("inf")]], dtype=t.float64, requires_grad=True)
+    w.cumprod(-2).sum().backward()
+    return w.grad
+
+
+def pooling_gradient_is_contiguous(t):
+    x = t.ones(1, 2, 5, 5, dtype=t.float64, requires_grad=True)
+    y = t.nn.functional.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+    (g,) = t.autograd.grad(y.sum(), x)
+    return g.is_contiguous()
+
+
+def sinc_gradient_where_x_squared_underflows(t):
+    x = t.tensor([0.0, 1e-30, 1e-20, -1e-38], dtype=t.float32, requires_grad=True)
+    t.sinc(x).sum().backward()
+    return x.grad
+
+
+PROGRAMS = [abs_gradient_at_nan, cumprod_of_one_element_at_inf,
+            pooling_gradient_is_contiguous, sinc_gradient_where_x_squared_underflows,
+            write_into_an_expanded_view, sinc_then_in_place,
+            t_of_a_no_grad_view_of_a_plain_tensor, requires_grad_on_a_no_grad_view, elu_at_nan,
+            histogram_of_nothing, logit_with_eps_over_a_half, broadcast_to_takes_sizes,
+            post_accumulate_grad_hook,
+            post_accumulate_grad_hook_on_a_non_leaf, zero_d_index_is_a_view,
+            zero_d_index_gradient, backward_inputs_with_retain_grad,
             var_of_no_dims_is_of_all, unfold_is_a_view, add_with_a_float_alpha_on_integers,
             sub_with_a_float_alpha_on_integers, rsub_of_bools, uint8_index_is_a_mask,
             uint8_index_write_is_refused, no_grad_on_a_generator,

@@ -465,7 +465,6 @@ KNOWN_REFUSED = {
     'torch.set_num_threads': ['int'],
     'torch.true_divide': ['dividend', 'divisor'],
     'torch.Tensor.bmm': ['batch2'],
-    'torch.Tensor.broadcast_to': ['shape'],
     'torch.Tensor.div': ['value'],
     'torch.Tensor.div_': ['value'],
     'torch.Tensor.divide': ['value'],

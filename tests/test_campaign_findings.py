@@ -89,7 +89,6 @@ def test_requires_grad_false_on_a_no_grad_view_keeps_its_base():
 # --- abs (and dist(p=1), norm(p=1)) at nan: torch's gradient is sgn(nan) = 0 ------------------
 
 
-@xfail("grad value @ backward (abs at nan)", "ops/elementwise.py Abs.backward")
 @pytest.mark.parametrize("how", ["abs", "dist(p=1)", "norm(p=1)"])
 def test_abs_gradient_at_nan_is_zero(how):
     """torch's abs backward is g * sgn(x), and sgn(nan) is 0 (as x.sign() is here too)."""

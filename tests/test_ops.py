@@ -738,14 +738,12 @@ TORCH_KERNEL_VIEWS = {
     "avg_pool1d(stride=2)", "adaptive_avg_pool1d", "adaptive_max_pool1d", "instance_norm",
     "linalg.multi_dot", "linalg.cond"}
 #: the backlog: rows whose result here is a view of an internal temporary, where torch's is
-#: a tensor of its own (a decomposition's factors are slices of one packed node output; a
-#: transposed solve or factor, rot90, kron reshape a fresh result). Values and gradients
-#: agree; what differs is what a view implies: ``._base``, a shared version counter.
-OURS_VIEWS_OF_A_TEMPORARY = {
-    "rot90", "rot90(k=-1)", "kron", "lstm(proj_size)", "lstm(packed, proj_size)",
-    "linalg.eigvalsh", "linalg.cholesky(upper=True)",
-    "linalg.solve_triangular(lower, unitriangular, left=False)",
-    "linalg.lu_solve(adjoint, left=False)"}
+#: a tensor of its own (the projected LSTM's outputs; also a decomposition's factors, which
+#: are slices of one packed node output, though no row returns one alone). Values and
+#: gradients agree; what differs is what a view implies: ``._base``, a shared version
+#: counter, the no_grad-view rule. (rot90, kron, eigvalsh, the transposed solves and
+#: cholesky(upper=True) were on it: they clone now, keeping their layout.)
+OURS_VIEWS_OF_A_TEMPORARY = {"lstm(proj_size)", "lstm(packed, proj_size)"}
 
 
 def _is_view_of_each_output(row, lib, xs):

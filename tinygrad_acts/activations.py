@@ -508,7 +508,8 @@ def _negative_only(v: Any, s: Any) -> Any:
 
 
 def _elu_backward(grad, y, alpha=1.0):
-    return where(y > 0, grad, grad * (_negative_only(y, y) + alpha))
+    # NOTE: the test is y <= 0 so that a nan input takes torch's branch (the gradient)
+    return where(y <= 0, grad * (_negative_only(y, y) + alpha), grad)
 
 
 def _elu_check(alpha=1.0):

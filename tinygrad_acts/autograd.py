@@ -687,10 +687,16 @@ def run_backward(roots: Sequence[TensorT], root_grads: Sequence[Any], retain_gra
             np.seterr(**quiet)
 
 
+#: id(leaf) -> its post-accumulate-grad hooks (``Tensor.register_post_accumulate_grad_hook``;
+#: the entry goes with the leaf)
+post_accumulate_hooks: dict[int, list] = {}
+
+
 def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
                        roots: Sequence) -> None:
-    """Each leaf's summed gradient into its ``.grad`` (or grad()'s capture). The common
-    case, a leaf with no hooks and no ``.grad`` yet, takes the array as it is (owned)."""
+    """Each leaf's summed gradient into its ``.grad`` (or grad()'s capture), then its
+    post-accumulate-grad hooks. The common case, a leaf with no hooks and no ``.grad`` yet,
+    takes the array as it is (owned)."""
     seen = _state.exposed  # NOTE: a block a hook saw is "handed out" already
     for leaf, g in leaves.values():
         if capture is None and not leaf._requires_grad:
@@ -700,6 +706,9 @@ def _accumulate_leaves(leaves: dict, create_graph: bool, capture: dict | None,
             leaf.grad = Tensor._make(_owned(g, leaf, seen), False, None)
         else:
             _accumulate_leaf(leaf, g, create_graph, capture, seen, roots)
+        if post_accumulate_hooks and capture is None and id(leaf) in post_accumulate_hooks:
+            for hook in list(post_accumulate_hooks[id(leaf)]):
+                hook(leaf)
 
 
 def _seed(roots: Sequence, root_grads: Sequence, grads: dict, heap: list,

@@ -24,12 +24,13 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import dtypes, ops
+from . import autograd, dtypes, ops
 from .api import method
 from .api.idioms import _inplace_form, _scalar_name, mul, sub
 from .api.linalg import _scaled_sum, bmm, mv, outer, vector_norm
@@ -958,6 +959,26 @@ def _where(self: Tensor, condition: Tensor, y: Any) -> Tensor:
 def _take_along(self: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """``x.take_along_dim(indices, dim)`` is ``ta.take_along_dim(x, indices, dim)``."""
     return _take_along_dim(self, indices, dim)
+
+
+@method(name="register_post_accumulate_grad_hook")
+def _register_post_accumulate_grad_hook(self: Tensor, hook: Any) -> Any:
+    """Call ``hook(tensor)`` after backward has accumulated this leaf's ``.grad`` (each
+    backward, once; not for ``grad()``, which accumulates nothing), as torch's: the place
+    for an optimizer step inside backward. Returns a handle with ``remove()``."""
+    from .tensor import RemovableHandle
+    if not self.requires_grad:
+        raise RuntimeError(f"register_post_accumulate_grad_hook: cannot register a hook on a "
+                           f"tensor that doesn't require gradient (shape {self.shape})")
+    if self.grad_fn is not None:
+        raise RuntimeError(f"register_post_accumulate_grad_hook: post accumulate grad hooks "
+                           f"cannot be registered on non-leaf tensors (shape {self.shape})")
+    hooks = autograd.post_accumulate_hooks.get(id(self))
+    if hooks is None:
+        hooks = autograd.post_accumulate_hooks[id(self)] = []
+        weakref.finalize(self, autograd.post_accumulate_hooks.pop, id(self), None)
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)
 
 
 @method(name="detach_")

@@ -226,7 +226,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
         >>> ta.linalg.eigvalsh(ta.tensor([[1.0, 2.0], [2.0, 1.0]]))
         tensor([-1.,  3.])
     """
-    return eigh(A, UPLO).eigenvalues
+    return eigh(A, UPLO).eigenvalues.clone()  # (a tensor of its own, not a view, as torch's)
 
 
 # --- cholesky and triangular solves ---------------------------------------------------------
@@ -287,7 +287,7 @@ def _cholesky(who: str, a: Tensor, upper: bool) -> Tensor:
         lo = D.Cholesky.apply(a)
     except np.linalg.LinAlgError:
         raise _not_positive_definite(who, x) from None
-    return lo.mT if upper else lo
+    return lo.mT.clone() if upper else lo  # (U: a tensor of its own, as torch's)
 
 
 @method
@@ -349,7 +349,8 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
         raise RuntimeError(f"{who}: the batch dims of A {a.shape} and B {b.shape} do not "
                            "broadcast") from None
     if not left:  # X T = B is T^T X^T = B^T
-        return D.SolveTriangular.apply(a.mT, b.mT, upper=not upper, unit=unitriangular).mT
+        return D.SolveTriangular.apply(a.mT, b.mT, upper=not upper,
+                                       unit=unitriangular).mT.clone()  # (not a view)
     return D.SolveTriangular.apply(a, b, upper=upper, unit=unitriangular)
 
 
@@ -818,7 +819,7 @@ def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
                            f"{b.shape[-2]}x{b.shape[-1]})")
     p = lu_unpack(lu_, pivots, unpack_data=False).P
     if not left:  # X A = B is A^T X^T = B^T (and X A^T = B is A X^T = B^T)
-        return linalg_lu_solve(lu_, pivots, b.mT, adjoint=not adjoint).mT
+        return linalg_lu_solve(lu_, pivots, b.mT, adjoint=not adjoint).mT.clone()  # (own)
     if adjoint:  # A^T X = U^T L^T P^T X = B
         y = solve_triangular(lu_.mT, b, upper=False)
         return p @ solve_triangular(lu_.mT, y, upper=True, unitriangular=True)

@@ -366,6 +366,8 @@ class Tensor:
     def _leaf_requires_grad(self, who: str, flag: Any) -> None:
         if flag:
             _check_float(self._array, who)
+            if type(self) is _NoGradViewTensor:  # NOTE: as torch, a leaf of its own now
+                self.__class__ = Tensor  # type: ignore[assignment]
         elif self._base is not None and self._base[1] is _NO_GRAD_VIEW and \
                 self._base[0].requires_grad:
             return  # NOTE: as torch, a no_grad view requires grad while its base does
@@ -555,7 +557,8 @@ class Tensor:
         if type(other) is int:
             other = _int_operand(other, dtype)
         b = _cast(_array(other), dtype)
-        return Tensor._make(np.asarray(fn(a.astype(dtype, copy=False), b)), False, None)
+        a = a.astype(dtype, order=preserved(a), copy=False)  # (an expand's: row-major)
+        return Tensor._make(np.asarray(fn(a, b)), False, None)
 
     def __lt__(self, other: Any) -> Tensor: return self._compare(other, operator.lt)
     def __le__(self, other: Any) -> Tensor: return self._compare(other, operator.le)
@@ -649,7 +652,8 @@ class Tensor:
         d = _dims(which, self, dim, axis)
         result = return_types.max if which == "max" else return_types.min
         if d is None:  # a 0-d tensor: itself, at index 0
-            return result(self.clone(), Tensor._make(np.zeros((), np.int64), False, None))
+            return result(self * 1 if self.requires_grad else self.clone(),  # (torch's scatter:
+                          Tensor._make(np.zeros((), np.int64), False, None))  # a new gradient)
         if not self._array.shape[d]:
             raise IndexError(f"{which}(dim={dim}): cannot reduce an empty dim of shape "
                              f"{self.shape}")
@@ -889,7 +893,7 @@ class Tensor:
         if self._base is None:
             _views.sync(self)
         else:
-            _views.rebase(self, olds)
+            _views.rebase(self, olds, params.get("index") if op is ops.SetItem else None)
         return self
 
     def _check_graph(self, name: str) -> None:

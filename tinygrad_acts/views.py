@@ -96,7 +96,7 @@ def replayed(view: Tensor) -> list[Tensor]:
     return olds
 
 
-def rebase(view: Tensor, olds: list[Tensor]) -> None:
+def rebase(view: Tensor, olds: list[Tensor], written: Any = None) -> None:
     """After an in-place change of ``view`` inside a graph, give its base a graph that says
     so: the base becomes its old value (``olds``, from ``replayed``) with the view's part
     replaced by the view's new value (PyTorch's CopySlices), and so on up to the first
@@ -109,13 +109,11 @@ def rebase(view: Tensor, olds: list[Tensor]) -> None:
             new = ops.SetItem.apply(olds[-1], view, index=arg)
         elif how == "reshape":
             new = ops.Reshape.apply(view, shape=base.shape)
-        elif how == "expand":  # the base: the view's first element along the new dims
+        elif how == "expand":
             if not view._array.size:
                 return
-            lead = view.ndim - base.ndim
-            first = tuple(0 if i < lead or (n != 1 and base.shape[i - lead] == 1)
-                          else slice(None) for i, n in enumerate(view.shape))
-            new = ops.Reshape.apply(ops.GetItem.apply(view, index=first), shape=base.shape)
+            new = _expanded_base(view, base.shape, written)
+            written = None  # (a base above it changed as a whole)
         else:
             new = ops.Permute.apply(view, axes=tuple(int(a) for a in np.argsort(arg)))
         base._set_graph(new.grad_fn)
@@ -123,6 +121,27 @@ def rebase(view: Tensor, olds: list[Tensor]) -> None:
     # NOTE: then every view, this one too, reads from the first base's new graph (torch:
     # the view's grad_fn views CopySlices), so grad() wrt the base sees this change
     sync(view)
+
+
+def _expanded_base(view: Tensor, shape: tuple, written: Any) -> Tensor:
+    """The base of an expand after a write into the view: each base element read at a
+    position of the view that was written (``written``: setitem's index; torch's
+    CopySlices routes the gradient there), else at the first (the old value). Several
+    positions of one element are never written: torch refuses that, and so does
+    ``Tensor._writable``."""
+    lead = view.ndim - len(shape)
+    spread = [i for i, n in enumerate(view.shape)
+              if i < lead or (n != 1 and shape[i - lead] == 1)]
+    keep = [i for i in range(view.ndim) if i not in spread]
+    mask = np.zeros(view.shape, bool)
+    mask[Ellipsis if written is None else written] = True
+    mask = np.transpose(mask, keep + spread).reshape(
+        tuple(view.shape[i] for i in keep) + (-1,))
+    at = np.where(mask.any(-1), mask.argmax(-1), 0)[..., None]
+    moved = ops.Permute.apply(view, axes=tuple(keep + spread))
+    flat = ops.Reshape.apply(moved, shape=mask.shape)
+    picked = ops.TakeAlong.apply(flat, index=at, dim=-1)
+    return ops.Reshape.apply(picked, shape=shape)
 
 
 # --- split / chunk / unbind: views that may not change in place --------------------------

@@ -129,14 +129,14 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
 
 def _uniform_edges(x: np.ndarray, bins: int, range: Any) -> np.ndarray:
     """``bins + 1`` equal-width edges over ``range`` (default: the data's min and max, widened
-    by 0.5 each way when they are equal), as torch makes them: a linspace in x's dtype,
-    each half counted from its own end.
+    by 0.5 each way when they are equal; [0, 1] for no data), as torch makes them: a
+    linspace in x's dtype, each half counted from its own end.
     """
     if bins < 1:
         raise RuntimeError(f"histogram: bins must be > 0, got {bins}")
     dt = x.dtype
     lo, hi = (np.asarray(v, dt) for v in (range if range is not None else (
-        (x.min(), x.max()) if x.size else (0.0, 0.0))))
+        (x.min(), x.max()) if x.size else (0.0, 1.0))))  # (torch's, for no data)
     if lo == hi:
         lo, hi = lo - dt.type(0.5), hi + dt.type(0.5)
     if lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):

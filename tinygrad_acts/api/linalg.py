@@ -489,7 +489,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     sb = (1,) * (n - other.ndim) + other.shape
     a = input.reshape(tuple(x for d in sa for x in (d, 1)))
     b = other.reshape(tuple(x for d in sb for x in (1, d)))
-    return (a * b).reshape(tuple(x * y for x, y in zip(sa, sb)))
+    # (cloned: a tensor of its own, as torch's, not a view of the product)
+    return (a * b).reshape(tuple(x * y for x, y in zip(sa, sb))).clone()
 
 
 # --- cross ------------------------------------------------------------------------------------

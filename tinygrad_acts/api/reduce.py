@@ -76,8 +76,9 @@ def _picked(x: Tensor, index: np.ndarray, d: int, keepdim: bool, result: Any) ->
 
 
 def _scalar_pick(x: Tensor, result: Any) -> Any:
-    """The (values, indices) of a reduction of a 0-d tensor: itself, at index 0."""
-    return result(x.clone(), _index(np.zeros((), np.int64)))
+    """The (values, indices) of a reduction of a 0-d tensor: itself, at index 0. (``x * 1``,
+    not a clone: as torch's scatter, the gradient is a new tensor, not the one handed in.)"""
+    return result(x * 1 if x.requires_grad else x.clone(), _index(np.zeros((), np.int64)))
 
 
 def _along(shape: tuple, d: int) -> np.ndarray:

@@ -443,7 +443,8 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         return x.clone()
     if turns == 2:
         return flip(x, (a, b))
-    return flip(x, b if turns == 1 else a).transpose(a, b)
+    # (cloned, in its layout: a tensor of its own, as torch's, not a view of the flip)
+    return flip(x, b if turns == 1 else a).transpose(a, b).clone()
 
 
 # --- repeating copies: repeat / tile / repeat_interleave ------------------------------------
@@ -732,7 +733,16 @@ def expand_as(self: Tensor, other: Tensor) -> Tensor:
     return self.expand(_tensor_arg("expand_as", other).shape)
 
 
-@method
+@method(name="broadcast_to")
+def _broadcast_to(self: Tensor, *size: Any, **kwargs: Any) -> Tensor:
+    """``x.broadcast_to(2, 2)`` or ``x.broadcast_to((2, 2))`` (the method takes the sizes
+    either way, as torch's); ``ta.broadcast_to(x, (2, 2))`` takes one shape."""
+    if not size:
+        return broadcast_to(self, **kwargs)
+    one = len(size) == 1 and not isinstance(size[0], (int, np.integer))
+    return broadcast_to(self, size[0] if one else size, **kwargs)
+
+
 def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
     """input broadcast to ``size`` (-1 keeps a size): expand, a view.
 
@@ -1281,7 +1291,7 @@ def _reshaped_in_place(self: Tensor, name: str, make: Any) -> Tensor:
     it refuses it then), and in grad mode the change is a node of the graph (a leaf that
     requires grad, or a view of one, refuses it). Recording, the old state lives on as a
     hidden tensor that this one is a view of, so the view machinery stays exact."""
-    if not autograd.is_recording():
+    if not autograd.is_recording() or not self.requires_grad:  # (no graph to keep)
         out = make(self)
         self._data = out._array
         self._counter[0] += 1

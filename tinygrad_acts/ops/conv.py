@@ -103,7 +103,8 @@ def fold(cols: Any, size: tuple, stride: tuple, dilation: tuple, pads: Pads) -> 
     if is_tensor(cols):
         return Fold.apply(cols, size=size, stride=stride, dilation=dilation, pads=pads)
     full = cols.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(size, pads))
-    return col2im(cols, full, stride, dilation)[_inner(size, pads)]
+    # (contiguous, as torch's: the padding cut off would leave a strided slice)
+    return np.ascontiguousarray(col2im(cols, full, stride, dilation)[_inner(size, pads)])
 
 
 class Unfold(Function):

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import erf_numpy
 from ..autograd import Function
-from .helpers import is_tensor, quiet, shape_of, unbroadcast
+from .helpers import is_tensor, quiet, shape_of, torch_sign, unbroadcast
 from .indexing import where
 from .shape import DependsOn
 
@@ -213,8 +213,8 @@ class Cast(Function):
 
     @quiet
     def forward(self, x, dtype):
-        self.save(x.dtype)
-        return x.astype(dtype)
+        self.save(x.dtype)  # (an expand's copy is row-major, as torch's preserve_format)
+        return x.astype(dtype, order="C" if 0 in x.strides and x.size > 1 else "K")
 
     @quiet
     def backward(self, g, in_dtype):
@@ -232,7 +232,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g, x):
-        return g * np.sign(x)
+        return g * torch_sign(x)  # NOTE: torch's sign(nan) is 0: the gradient at nan is 0
 
 
 class Exp(Function):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, IndexedGrad
-from .helpers import expand, is_tensor, shape_of, unbroadcast
+from .helpers import expand, is_tensor, shape_of, torch_sign, unbroadcast
 from .indexing import scatter, where
 from .shape import DependsOn
 from .spec import lib, row
@@ -353,7 +353,7 @@ def _norm(u: Any, p: float, dim: Any) -> Any:
 def _dnorm(u: Any, n: Any, p: float, dim: Any) -> Any:
     """d norm / du, for ``n = _norm(u, p, dim)``. NOTE: 0 where the norm is 0 (torch's
     subgradient); for p = inf the slope is shared evenly by the tied maxima."""
-    sign = np.sign(u._array if is_tensor(u) else u)
+    sign = torch_sign(u._array if is_tensor(u) else u)
     if p in (0, 1):
         return sign * (p == 1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -159,3 +159,11 @@ def scatter_array(grad: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
     else:
         np.add.at(out, index, grad)  # NOTE: add.at, so repeated indices accumulate
     return out
+
+
+def torch_sign(x: Any) -> Any:
+    """np.sign as torch's sign: 0 (not nan) at nan, so a gradient through |x| is 0 there."""
+    out = np.sign(x)
+    if type(out) is np.ndarray and out.dtype.kind == "f" and np.isnan(out).any():
+        out = np.where(np.isnan(out), 0.0, out).astype(out.dtype)
+    return out

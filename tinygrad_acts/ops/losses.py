@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import Function
 from .fused import F, _row_max
-from .helpers import is_tensor, quiet, shape_of
+from .helpers import is_tensor, quiet, shape_of, torch_sign
 from .indexing import where
 from .spec import lib, row
 
@@ -51,7 +51,7 @@ class SmoothL1(Function):
                                "with .to(input.dtype)")
         d = x - t
         if beta == 0:
-            slope = np.sign(d)  # (a Tensor under create_graph: sign's zero gradient, as torch)
+            slope = torch_sign(d)  # (a Tensor under create_graph: sign's zero gradient, as torch)
         elif huber:
             slope = d.clamp(-beta, beta) if is_tensor(d) else np.clip(d, -beta, beta)
         else:

@@ -119,7 +119,8 @@ class Atan(Function):
 
 
 class Sinc(Function):
-    """y = sin(pi x) / (pi x), 1 at 0; dx = g * (cos(pi x) - y) / x, 0 at x = 0 (torch)."""
+    """y = sin(pi x) / (pi x), 1 at 0; dx = g (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at
+    x = 0: torch's formula, from the input (so an in-place change of y leaves it right)."""
 
     @quiet
     def forward(self, x):
@@ -127,14 +128,18 @@ class Sinc(Function):
         with np.errstate(**QUIET):
             # NOTE: 0 / 0 at the origin: sinc(0) = 1, its limit
             y = np.where(x == 0, 1.0, np.sin(px) / px).astype(px.dtype, copy=False)
-        self.save(x, y)
+        self.save(x)
         return y
 
     @quiet
-    def backward(self, g, x, y):
+    def backward(self, g, x):
         # NOTE: the slope's limit at 0 is 0 (sinc is even), as torch's masked_fill
+        px = np.pi * x
         with np.errstate(**QUIET):
-            return where(x == 0, 0.0, g * (_call(np.pi * x, "cos") - y) / x)
+            square = px * x  # (0 also where it underflows: torch's mask)
+            slope = (px * _call(px, "cos") - _call(px, "sin")) / square
+            zero = (square._array if is_tensor(square) else square) == 0
+            return where(zero, 0.0, g * slope)
 
 
 # --- hyperbolic: sinh / cosh / asinh / acosh / atanh --------------------------------------------

@@ -44,6 +44,10 @@ def _mean(x: Any, axes: tuple) -> Any:
     nothing is nan, quietly)."""
     n = int(np.prod([x.shape[a] for a in axes]))
     with np.errstate(invalid="ignore", divide="ignore"):
+        if type(x) is np.ndarray and x.dtype.kind == "f" and x.dtype.itemsize < 8:
+            # NOTE: float32 sums in float64, as torch's CPU norms accumulate (so the gradient
+            # of a sum of normalised values is 0, not 1e-5 of rounding times the weight)
+            return (x.sum(axis=axes, keepdims=True, dtype=np.float64) / n).astype(x.dtype)
         return x.sum(axis=axes, keepdims=True) / n
 
 
@@ -79,14 +83,16 @@ class Norm(Function):
         if x is not None and batch and is_tensor(x):  # create_graph: through the statistics
             mean, var = moments(x.reshape(view), axes)
             inv = (var + eps) ** -0.5
-        xh = (x.reshape(view) - mean) * inv if x is not None else None
+        d = x.reshape(view) - mean if x is not None else None
+        xh = d * inv if x is not None else None
         gw = unbroadcast(gv * xh, wview).reshape(p_shape) if need_w else None
         gb = unbroadcast(gv, wview).reshape(p_shape) if need_b else None
         gx = None
         if need_x:
             gh = gv if w is None else gv * w.reshape(wview)
-            if batch:
-                gh = gh - _mean(gh, axes) - xh * _mean(gh * xh, axes)
+            if batch:  # NOTE: mean(gh xh) as mean(gh (x - mean)) inv, torch's order: exact
+                # where x - mean is (a sum of normalised values then has gradient 0, exactly)
+                gh = gh - _mean(gh, axes) - xh * (_mean(gh * d, axes) * inv)
             gx = (gh * inv).reshape(x.shape)
         return _reading(gx, gw, gb, x, w, group=axes == (2, 3)) if is_tensor(g) else (gx, gw, gb)
 

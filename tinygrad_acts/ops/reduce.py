@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd import Function
 from .elementwise import Sub
-from .helpers import expand, is_tensor, keepdim_shape, quiet
+from .helpers import expand, is_tensor, keepdim_shape, quiet, torch_sign
 from .indexing import GetItem, TakeAlong, scatter, where
 from .spec import lib, row
 
@@ -311,7 +311,8 @@ class Cumprod(Function):
 
     @quiet
     def backward(self, g, x, y, axis):
-        return _cumprod_grad(g, x, y, axis) if g.ndim else g
+        # (a running product of one element is the element: its slope is 1, inf or not)
+        return _cumprod_grad(g, x, y, axis) if g.ndim and g.shape[axis] != 1 else g
 
 
 # --- logsumexp, vector norms, median -------------------------------------------------------
@@ -398,12 +399,12 @@ class VectorNorm(Function):
         if p == 0:
             return expand(g * 0, x.shape) if is_tensor(g) else np.zeros(x.shape, g.dtype)
         if p == 1:
-            return g * np.sign(_data(x))
+            return g * torch_sign(_data(x))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             scale = where(_data(y) == 0, 0.0, g / (y if p == 2 else y ** (p - 1)))
             if p == 2:
                 return x * scale
-            slope = np.sign(_data(x)) * abs(x) ** (p - 1)
+            slope = torch_sign(_data(x)) * abs(x) ** (p - 1)
             return (where(_data(x) == 0, 0.0, slope) if p < 1 else slope) * scale
 
 

@@ -321,7 +321,8 @@ class Logit(Function):
     @quiet
     def forward(self, x, eps=None):
         self.save(x, eps)
-        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        # (torch's clamp order: below eps first, so an eps over 1/2 gives eps there)
+        z = x if eps is None else np.where(x < eps, eps, np.where(x > 1 - eps, 1 - eps, x))
         return np.log(z / (1 - z))
 
     @quiet
