@@ -283,7 +283,17 @@ def sinc_gradient_where_x_squared_underflows(t):
     return x.grad
 
 
-PROGRAMS = [abs_gradient_at_nan, cumprod_of_one_element_at_inf,
+def a_gradient_of_a_contiguous_input_is_contiguous(t):
+    a = t.tensor([[[1.5, 0.5], [-2.0, 0.5], [0.5, -0.5]]], dtype=t.float64, requires_grad=True)
+    b = t.tensor([[[-1.5], [0.0], [-0.5]]], dtype=t.float64, requires_grad=True)
+    (ga,) = t.autograd.grad(t.cross(a, b.expand(1, 3, 2), dim=1).sum(), [a])
+    flat = ga.flatten()
+    flat[0] = 7.0  # (a view of ga only when ga is contiguous: the write shows there)
+    return ga.is_contiguous(), ga
+
+
+PROGRAMS = [a_gradient_of_a_contiguous_input_is_contiguous, abs_gradient_at_nan,
+            cumprod_of_one_element_at_inf,
             pooling_gradient_is_contiguous, sinc_gradient_where_x_squared_underflows,
             write_into_an_expanded_view, sinc_then_in_place,
             t_of_a_no_grad_view_of_a_plain_tensor, requires_grad_on_a_no_grad_view, elu_at_nan,
