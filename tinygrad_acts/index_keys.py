@@ -24,12 +24,13 @@ def read_index(index: Any, shape: tuple, write: bool = False) -> Any:
     """A Tensor's index as numpy's, by PyTorch's rules: Tensors become their arrays, a
     slice's step must be positive, and ints beside array indices apply first, as basic
     indexing (``zeros(2, 3, 4)[0, :, [1, 0]]`` has shape (3, 2); numpy's rule gives (2, 3))."""
-    index = uint8_as_mask(index, write)
     kind = type(index)
-    if kind is int or index is None or index is Ellipsis:
-        return index
+    if kind is int or index is None or index is Ellipsis:  # (the common cases first: no
+        return index                                      # mask scan on the hot path)
     if kind is slice:
         return _check_step(index)
+    index = uint8_as_mask(index, write)
+    kind = type(index)
     index = _array_of(index)
     if type(index) is np.ndarray:  # NOTE: a 0-d integer index is an int (a view), as torch's
         if index.dtype == np.bool_ and index.ndim and index.shape != shape[:index.ndim]:
