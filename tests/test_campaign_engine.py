@@ -198,3 +198,32 @@ def test_zero_over_x_is_quiet_and_keeps_torchs_dtypes():
             assert np.isnan((0.0 / lib.tensor([0.0])).numpy()).all()
         assert (0.0 / lib.tensor([1, 2])).dtype == lib.float32
         assert (0 / lib.tensor([2.0], dtype=lib.float64)).dtype == lib.float64
+
+
+# --- a view made under no_grad, once its base changed -------------------------------------
+
+
+@pytest.mark.parametrize("lib", BOTH)
+def test_a_stale_no_grad_view_refuses_grad_under_no_grad_too(lib):
+    """we-run @ grad: grad() with respect to it reads its grad_fn, in any mode."""
+    a = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    y = a * 2
+    with lib.no_grad():
+        view = y[..., None]
+    y -= 1
+    with lib.no_grad(), pytest.raises(RuntimeError, match="no_grad mode"):
+        grad_of(lib)(y, view, grad_outputs=lib.ones(2, dtype=lib.float64), allow_unused=True)
+
+
+@pytest.mark.parametrize("lib", BOTH)
+def test_a_view_of_a_no_grad_view_changes_in_place_under_no_grad(lib):
+    """we-raise @ inplace floor_: under no_grad nothing is ambiguous; its views go stale."""
+    base = lib.tensor(-0.86, dtype=lib.float64, requires_grad=True)
+    with lib.no_grad():
+        view = base[()]
+    twice = view.swapaxes(0, -1)
+    with lib.set_grad_enabled(False):
+        twice.floor_()
+    assert base.item() == view.item() == -1.0
+    with pytest.raises(RuntimeError, match="no_grad mode"):
+        twice.grad_fn

@@ -246,3 +246,45 @@ def test_cross_entropy_of_probabilities_and_ignore_index(ignore_index):
     theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t),
                                                ignore_index=ignore_index)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("lib", [ta, torch], ids=["ta", "torch"])
+def test_digammas_gradient_at_inf_is_zero(lib):
+    """grad value @ backward: trigamma(+inf) = 0 whether or not some element is below 1/2."""
+    x = lib.tensor(math.inf, dtype=lib.float64, requires_grad=True)
+    x.digamma().backward()
+    assert x.grad.item() == 0.0
+    assert lib.special.polygamma(1, lib.tensor([math.inf, 1.0])).tolist()[0] == 0.0
+
+
+@pytest.mark.parametrize("lib", [ta, torch], ids=["ta", "torch"])
+def test_sdpa_adds_its_bool_mask_so_a_masked_inf_score_gives_nan(lib):
+    """value @ row scaled_dot_product_attention(is_causal): torch adds -inf where the mask is
+    False, so a +inf score there is nan (its row too); a row of -inf scores is 0."""
+    q = lib.tensor([[[1.0, 2.0], [math.inf, 0.0]]], dtype=lib.float64)
+    k = lib.tensor([[[-1.0, 0.0], [2.0, 0.0]]], dtype=lib.float64)
+    v = lib.tensor([[[1.0, 2.0], [3.0, 4.0]]], dtype=lib.float64)
+    out = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    assert np.isnan(out.numpy()[0, 1]).all() and np.isfinite(out.numpy()[0, 0]).all()
+
+
+@pytest.mark.parametrize("lib", [ta, torch], ids=["ta", "torch"])
+def test_qr_of_one_row_holding_nan_has_q_one(lib):
+    """value @ .qr(): LAPACK's reflector of one element is the identity."""
+    q, r = lib.linalg.qr(lib.tensor([[math.nan, 1.0, 2.0]], dtype=lib.float64))
+    assert q.tolist() == [[1.0]] and r.tolist()[0][1:] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linspace_and_histogram_edges_are_torchs_bit_for_bit(dtype):
+    """value @ .histogram(): torch's linspace is a fused multiply-add from each end, so
+    linspace(-0.5, 0.5, 101)[50] is 1.1e-8 in float32, not 0 (and zeros fall in bin 49)."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        lo = float(rng.uniform(-3, 1))
+        hi, n = lo + float(rng.uniform(0.01, 4)), int(rng.integers(0, 200))
+        ours = ta.linspace(lo, hi, n, dtype=getattr(ta, dtype)).numpy()
+        assert np.array_equal(ours, torch.linspace(lo, hi, n, dtype=getattr(torch, dtype)).numpy())
+    for lib in (ta, torch):
+        counts = lib.zeros(3, dtype=getattr(lib, dtype)).histogram().hist
+        assert counts.numpy().nonzero()[0].tolist() == ([49] if dtype == "float32" else [50])

@@ -230,6 +230,8 @@ class Tensor:
         root = self
         while root._base is not None and root._base[1] not in (_NO_GRAD_VIEW, _MULTI_OUTPUT):
             root = root._base[0]
+        if root._base is not None and root._base[1] is _NO_GRAD_VIEW:
+            return  # its views are stale with it (see _NoGradViewTensor), as in torch
         if root.requires_grad and root._views and not autograd._state.inference:
             with autograd.enable_grad():
                 _views.sync(root)
@@ -1112,8 +1114,7 @@ class _NoGradViewTensor(Tensor):
 
     @property
     def grad_fn(self) -> Any:
-        if autograd.is_recording():  # NOTE: hasattr(x, "grad_fn") asks, in any mode
-            self._check()
+        self._check()  # (in any mode, as torch's: grad() under no_grad reads it too)
         return _GRAD_FN.__get__(self)
 
     @property

@@ -29,6 +29,7 @@ import numpy as np
 from .. import dtypes, ops
 from ..creation import laid_out
 from ..devices import CPU_DEVICE, device
+from ..ops.helpers import linspace_array
 from ..tensor import Tensor, _new, _size_arg, _tensor_arg, check_device, generator, preserved
 from ..tensor import arange as _arange
 from ..tensor import eye as _eye
@@ -541,8 +542,8 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     _torch_keywords("linspace", device, layout)
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    values = np.linspace(_number(start), _number(end), steps)
-    return _new(values.astype(_dtype(dtype, dtypes.get_default_dtype())), requires_grad)
+    dt = _dtype(dtype, dtypes.get_default_dtype())
+    return _new(linspace_array(_number(start), _number(end), steps, dt), requires_grad)
 
 
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,

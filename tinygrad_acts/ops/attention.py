@@ -18,12 +18,15 @@ from .spec import lib, row
 
 
 def scores(q: Any, k: Any, mask: Any, keep: Any, scale: float) -> Any:
-    """s = q k^T * scale + mask, with -inf where ``keep`` (a bool mask) is False; arrays
-    or Tensors."""
+    """s = q k^T * scale + mask, plus -inf where ``keep`` (a bool mask) is False (added, as
+    torch's: a masked +inf or nan score makes its row nan); arrays or Tensors."""
     s = (q @ swap_last(k)) * scale
     if mask is not None:
         s = s + mask
-    return s if keep is None else where(keep, s, -np.inf)
+    if keep is None:
+        return s
+    data = s._array if is_tensor(s) else s
+    return s + np.where(keep, data.dtype.type(0), data.dtype.type(-np.inf))
 
 
 def probs(s: Any) -> Any:
@@ -39,8 +42,8 @@ def probs(s: Any) -> Any:
     if is_tensor(s):  # create_graph: the dead rows are constants (their slope is 0)
         return where(empty, 0.0, where(empty, 0.0, s).softmax(-1))
     # NOTE: s is a temporary (scores' output): shifted and exponentiated in its own memory
-    e = np.subtract(s, np.where(empty, 0.0, top), out=s)
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", invalid="ignore"):  # (inf - inf: nan, as torch's)
+        e = np.subtract(s, np.where(empty, 0.0, top), out=s)
         np.exp(e, out=e)
     total = e.sum(axis=-1, keepdims=True)
     e /= np.where(total == 0, 1, total)

@@ -164,8 +164,10 @@ class Qr(Function):
 
     @quiet
     def forward(self, a, mode):
-        bad = ~np.isfinite(a).all(axis=(-2, -1))  # NOTE: inf / nan: all-nan factors (torch's
-        a = np.where(bad[..., None, None], 0, a) if bad.any() else a  # are a nan / inf mix)
+        # NOTE: inf / nan: all-nan factors (torch's are a nan / inf mix), but one row is its
+        # own R with Q = 1 (LAPACK's reflector of one element is the identity, as torch's)
+        bad = ~np.isfinite(a).all(axis=(-2, -1)) & (a.shape[-2] > 1)
+        a = np.where(bad[..., None, None], 0, a) if bad.any() else a
         y = np.linalg.qr(a, "r") if mode == "r" else pack(a.shape[:-2], *np.linalg.qr(a, mode))
         y[bad] = np.nan
         self.save(y if mode != "r" else None, a.shape[-2:], mode)

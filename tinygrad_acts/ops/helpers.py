@@ -167,3 +167,39 @@ def torch_sign(x: Any) -> Any:
     if type(out) is np.ndarray and out.dtype.kind == "f" and np.isnan(out).any():
         out = np.where(np.isnan(out), 0.0, out).astype(out.dtype)
     return out
+
+
+def linspace_array(start: Any, end: Any, steps: int, dtype: Any) -> np.ndarray:
+    """``steps`` values from start to end as torch's CPU kernel makes them, bit for bit: the
+    first half start + i step, the second end - (steps - 1 - i) step, with step =
+    (end - start) / (steps - 1) in the float dtype, and each value a fused multiply-add (one
+    rounding; see ``_fused``)."""
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64) or steps < 2:  # (ints, halves: numpy's)
+        return np.linspace(float(start), float(end), steps).astype(dt)
+    lo, hi = dt.type(start), dt.type(end)
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = (hi - lo) / dt.type(steps - 1)
+        i = np.arange(steps)
+        first = i < steps // 2
+        return np.where(first, _fused(step, i, lo, dt), _fused(-step, steps - 1 - i, hi, dt))
+
+
+def _fused(a: Any, k: np.ndarray, c: Any, dt: np.dtype) -> np.ndarray:
+    """a * k + c rounded once to ``dt`` (k small integers): in long double the product is
+    exact and the sum is s + err exactly (TwoSum); rounding s to dt is then right except
+    where s sits exactly half-way between two values of dt and err decides the side."""
+    if dt.itemsize <= 4:  # a float64 holds the product exactly, and rounding its sum again
+        return (np.float64(a) * k + np.float64(c)).astype(dt)  # is exact (53 >= 2 * 24 + 2)
+    wide = np.longdouble
+    p = wide(a) * k.astype(wide)
+    s = p + wide(c)
+    out = s.astype(dt)
+    if np.finfo(wide).nmant <= np.finfo(dt).nmant:
+        return out  # (a long double no wider than a double: rounded twice, 1 ulp at worst)
+    bb = s - p
+    err = (p - (s - bb)) + (wide(c) - bb)
+    other = np.nextafter(out, np.where(s > out, np.inf, -np.inf).astype(dt))
+    tie = (err != 0) & ((out.astype(wide) + other.astype(wide)) / 2 == s) & np.isfinite(s)
+    wrong = tie & ((out.astype(wide) > s) != (err > 0))
+    return np.where(wrong, other, out)

@@ -143,14 +143,15 @@ def polygamma_array(n: int, x: np.ndarray) -> np.ndarray:
     if n == 1:  # NOTE: below 1/2, torch's trigamma reflects: pi^2 / sin^2(pi x) - psi1(1 - x),
         # so at -1, -2, ... it is the large finite value sin's rounding gives (6.6e32 at -1)
         x64 = np.asarray(x, np.float64)
+        high = np.where(x64 == np.inf, 0.0, hurwitz_zeta(2, x64))  # (torch's: 0 at inf)
         low = x64 < 0.5
         if low.any():  # (the sine in x's own dtype, as torch's: so are its poles' values)
             pi = np.asarray(math.pi, x.dtype)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 sine = np.sin(pi * x).astype(np.float64)
                 reflected = (pi * pi).astype(np.float64) / sine ** 2 - hurwitz_zeta(2, 1 - x64)
-            high = np.where(x64 == np.inf, 0.0, hurwitz_zeta(2, x64))  # (torch's: 0 at inf)
-            return np.where(low, reflected, high).astype(x.dtype)
+            high = np.where(low, reflected, high)
+        return high.astype(x.dtype)
     return (sign * math.factorial(n) * hurwitz_zeta(n + 1, x)).astype(x.dtype)
 
 
