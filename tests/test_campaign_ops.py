@@ -288,3 +288,20 @@ def test_linspace_and_histogram_edges_are_torchs_bit_for_bit(dtype):
     for lib in (ta, torch):
         counts = lib.zeros(3, dtype=getattr(lib, dtype)).histogram().hist
         assert counts.numpy().nonzero()[0].tolist() == ([49] if dtype == "float32" else [50])
+
+
+@pytest.mark.parametrize("lib", [ta, torch], ids=["ta", "torch"])
+def test_relu_keeps_the_sign_of_a_negative_zero(lib):
+    """value @ binary //: relu(-0.0) is -0.0 (torch's clamp_min keeps x on a tie), so
+    1 // relu(-0.0) is -inf."""
+    x = lib.tensor([-0.0, 0.0, -1.0], dtype=lib.float64)
+    assert (1 / lib.relu(x)).tolist() == [-math.inf, math.inf, math.inf]
+    assert (1 / x.clone().relu_()).tolist() == [-math.inf, math.inf, math.inf]
+
+
+@pytest.mark.parametrize("lib", [ta, torch], ids=["ta", "torch"])
+def test_running_reductions_of_a_transpose_are_row_major(lib):
+    """alias @ contiguous: cumsum / cumprod / cummax of a transposed matrix are contiguous."""
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True).T
+    for y in (x.cumsum(0), x.cumprod(1), x.cummax(0).values, x.cummin(1).indices):
+        assert y.is_contiguous() and y.contiguous() is y

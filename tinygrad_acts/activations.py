@@ -359,7 +359,7 @@ def _dim(x: Any, dim: Any, who: str = "softmax") -> Any:
 
 def _relu(x):
     """relu: y = max(0, x); dy/dx = (y > 0) (from the output)"""
-    return np.maximum(x, 0)
+    return np.maximum(0, x)  # NOTE: x on a tie: relu(-0.0) is -0.0, as torch's clamp_min
 
 
 def _relu_backward(grad, y):

@@ -935,6 +935,14 @@ def _in_dtype(g: Any, dtype: np.dtype) -> Any:
     return g if np.result_type(g) == dtype else g.astype(dtype)
 
 
+def _check_inputs(inputs: list) -> None:
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+        if hasattr(t, "_check"):  # a no_grad view whose memory changed refuses, in any mode
+            t._check()
+
+
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool | None = None,
@@ -976,9 +984,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     # NOTE: torch casts the grad_outputs in the caller's grad mode (under no_grad the cast
     # of a float32 grad_output for a float64 output requires no grad, create_graph or not)
     root_grads = [_root_grad(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
-    for t in inputs:
-        if not t.requires_grad:
-            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    _check_inputs(inputs)
     capture = {id(t.grad_fn if t.grad_fn is not None else t): None for t in inputs}
     run_backward(outputs, root_grads, create_graph if retain_graph is None else retain_graph,
                  create_graph, capture)

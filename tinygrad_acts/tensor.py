@@ -1114,7 +1114,8 @@ class _NoGradViewTensor(Tensor):
 
     @property
     def grad_fn(self) -> Any:
-        self._check()  # (in any mode, as torch's: grad() under no_grad reads it too)
+        if autograd.is_recording():  # NOTE: hasattr(x, "grad_fn") asks, in any mode (grad()
+            self._check()  # checks its inputs itself, in any mode, as torch's)
         return _GRAD_FN.__get__(self)
 
     @property

@@ -287,9 +287,9 @@ class Cumsum(Function):
 
     @quiet
     def forward(self, x, axis):
-        self.save(axis)  # (a 0-d x is its own running sum)
-        return _narrow(np.cumsum(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(
-            x.shape)
+        self.save(axis)  # (a 0-d x is its own running sum; row-major, as torch's)
+        return np.ascontiguousarray(_narrow(np.cumsum(x, axis if x.ndim else None,
+                                                      dtype=_wide(x)), x).reshape(x.shape))
 
     @quiet
     def backward(self, g, axis):
@@ -304,8 +304,8 @@ class Cumprod(Function):
 
     @quiet
     def forward(self, x, axis):
-        y = _narrow(np.cumprod(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(
-            x.shape)
+        y = np.ascontiguousarray(_narrow(np.cumprod(x, axis if x.ndim else None,
+                                                    dtype=_wide(x)), x).reshape(x.shape))
         self.save(x, y, axis)
         return y
 

@@ -689,7 +689,7 @@ def _ref_step(mode: str, x: np.ndarray, h: np.ndarray, c: Any, wi: np.ndarray,
         new = np.tanh(gi[:, 2 * n:] + r * gh[:, 2 * n:])
         return (1 - z) * new + z * h, None
     if mode != "lstm":
-        return (np.tanh if mode == "tanh" else lambda v: np.maximum(v, 0))(gi + gh), None
+        return (np.tanh if mode == "tanh" else lambda v: np.maximum(0, v))(gi + gh), None
     i, f, g, o = np.split(gi + gh, 4, axis=1)
     c2 = _sig(f) * c + _sig(i) * np.tanh(g)
     h2 = _sig(o) * np.tanh(c2)
