@@ -227,3 +227,26 @@ def test_a_view_of_a_no_grad_view_changes_in_place_under_no_grad(lib):
     assert base.item() == view.item() == -1.0
     with pytest.raises(RuntimeError, match="no_grad mode"):
         twice.grad_fn
+
+
+@pytest.mark.parametrize("lib", BOTH)
+def test_a_create_graph_gradient_made_contiguous_keeps_its_graph_under_no_grad(lib):
+    """requires_grad @ grad: grad() of cat's input (a slice of the gradient, made contiguous)
+    with create_graph=True under no_grad still requires grad."""
+    a = lib.tensor([[1.5], [-2.0]], dtype=lib.float64, requires_grad=True)
+    b = lib.tensor([[1.5, -2.0], [1.5, 1.0]], dtype=lib.float64, requires_grad=True)
+    seed = lib.ones(2, 3, dtype=lib.float64, requires_grad=True)
+    joined = lib.cat([a, b], 1)
+    with lib.no_grad():
+        (gb,) = grad_of(lib)(joined, b, grad_outputs=[seed], create_graph=True)
+    assert gb.requires_grad and gb.is_contiguous()
+
+
+@pytest.mark.parametrize("lib", BOTH)
+def test_scatter_reduce_gives_a_left_out_input_zero_even_for_an_inf_gradient(lib):
+    """grad value @ backward: include_self=False masks the scattered-into positions."""
+    x = lib.tensor([[2.0, 2.0, -0.5]], dtype=lib.float64, requires_grad=True)
+    src = lib.tensor([[-1.25, 1.85]], dtype=lib.float64)
+    out = x.scatter_reduce(1, lib.tensor([[0, 1]]), src, "amin", include_self=False)
+    out.backward(lib.tensor([[float("inf"), 0.5, 1.5]], dtype=lib.float64))
+    assert values(x.grad) == [[0.0, 0.0, 1.5]]

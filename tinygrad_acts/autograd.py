@@ -1006,7 +1006,11 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 g = g.dense()
             if t._array.flags.c_contiguous and not (g._array if isinstance(
                     g, Tensor) else np.asarray(g)).flags.c_contiguous:
-                g = g.contiguous() if isinstance(g, Tensor) else np.ascontiguousarray(g)
+                if isinstance(g, Tensor):  # (its graph, if any, kept in any grad mode)
+                    with enable_grad() if g.requires_grad else contextlib.nullcontext():
+                        g = g.contiguous()
+                else:
+                    g = np.ascontiguousarray(g)
             # NOTE: a gradient of a contiguous input is contiguous, as torch's backwards make
             made[key] = g if isinstance(g, Tensor) else Tensor._make(
                 np.asarray(g, dtype=t._array.dtype), False, None)

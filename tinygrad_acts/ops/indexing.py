@@ -208,17 +208,21 @@ class ScatterReduce(Function):
             sx, ssrc = keep, np.ones(src.shape)
         else:
             sx, ssrc = _extreme_shares(x, src, index, keep, out)
-        self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype), reduce == "prod")
+        left_out = None if keep.all() else ~keep  # (their gradient is 0, even for inf g)
+        self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype), reduce == "prod", left_out)
         return out
 
     @quiet
-    def backward(self, g, index, sx, ssrc, prod):
+    def backward(self, g, index, sx, ssrc, prod, left_out):
         if prod and is_tensor(g):
             raise NotImplementedError(
                 f"scatter_reduce(reduce='prod'): second derivatives are not implemented in "
                 f"tinygrad_acts (input shape {sx.shape}); backward with create_graph=False")
         need_x, need_src = self.needs_input_grad
-        return g * sx if need_x else None, g[index] * ssrc if need_src else None
+        gx = g * sx if need_x else None
+        if gx is not None and left_out is not None:  # masked, as torch's masked_fill
+            gx = where(left_out, 0.0, gx) if is_tensor(gx) else np.where(left_out, 0, gx)
+        return gx, g[index] * ssrc if need_src else None
 
 
 _UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
