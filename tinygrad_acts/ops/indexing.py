@@ -198,16 +198,7 @@ class ScatterReduce(Function):
         out = np.where(keep, x, _extreme(x.dtype, reduce == "amax") if start is None
                        else start).astype(x.dtype)
         _UFUNCS[reduce].at(out, index, src)
-        if reduce == "prod":
-            sx, ssrc = _prod_shares(x, src, index, keep, out)
-        elif reduce == "mean":
-            count = np.maximum(hit + keep, 1)
-            out = (out / count).astype(x.dtype) if out.dtype.kind == "f" else out // count
-            sx, ssrc = keep / count, (1 / count)[index]
-        elif reduce == "sum":
-            sx, ssrc = keep, np.ones(src.shape)
-        else:
-            sx, ssrc = _extreme_shares(x, src, index, keep, out)
+        out, sx, ssrc = _shares(reduce, x, src, index, keep, hit, out)
         left_out = None if keep.all() else ~keep  # (their gradient is 0, even for inf g)
         self.save(index, sx.astype(x.dtype), ssrc.astype(x.dtype), reduce == "prod", left_out)
         return out
@@ -227,6 +218,20 @@ class ScatterReduce(Function):
 
 _UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
            "amin": np.minimum}
+
+
+def _shares(reduce: str, x: np.ndarray, src: np.ndarray, index: Any, keep: np.ndarray,
+            hit: np.ndarray, out: np.ndarray) -> tuple:
+    """scatter_reduce's result (a mean divides) and the shares of x and src in it."""
+    if reduce == "prod":
+        return (out, *_prod_shares(x, src, index, keep, out))
+    if reduce == "mean":
+        count = np.maximum(hit + keep, 1)
+        out = (out / count).astype(x.dtype) if out.dtype.kind == "f" else out // count
+        return out, keep / count, (1 / count)[index]
+    if reduce == "sum":
+        return out, keep, np.ones(src.shape)
+    return (out, *_extreme_shares(x, src, index, keep, out))
 
 
 @quiet
