@@ -288,8 +288,8 @@ class Cumsum(Function):
     @quiet
     def forward(self, x, axis):
         self.save(axis)  # (a 0-d x is its own running sum; row-major, as torch's)
-        return np.ascontiguousarray(_narrow(np.cumsum(x, axis if x.ndim else None,
-                                                      dtype=_wide(x)), x).reshape(x.shape))
+        y = _narrow(np.cumsum(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(x.shape)
+        return y if y.flags.c_contiguous else y.copy()
 
     @quiet
     def backward(self, g, axis):
@@ -304,8 +304,8 @@ class Cumprod(Function):
 
     @quiet
     def forward(self, x, axis):
-        y = np.ascontiguousarray(_narrow(np.cumprod(x, axis if x.ndim else None,
-                                                    dtype=_wide(x)), x).reshape(x.shape))
+        y = _narrow(np.cumprod(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(x.shape)
+        y = y if y.flags.c_contiguous else y.copy()  # (row-major, as torch's)
         self.save(x, y, axis)
         return y
 
