@@ -305,3 +305,11 @@ def test_running_reductions_of_a_transpose_are_row_major(lib):
     x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True).T
     for y in (x.cumsum(0), x.cumprod(1), x.cummax(0).values, x.cummin(1).indices):
         assert y.is_contiguous() and y.contiguous() is y
+
+
+@pytest.mark.parametrize("lib", [ta, torch], ids=["ta", "torch"])
+def test_i1_at_infinity_is_nan_and_overflows_to_inf_before(lib):
+    """value @ row special.i1: torch's i1(+-inf) is nan (inf / inf), i1(+-800) is +-inf."""
+    x = lib.tensor([math.inf, -math.inf, 800.0, -800.0], dtype=lib.float64)
+    out = lib.special.i1(x).tolist()
+    assert math.isnan(out[0]) and math.isnan(out[1]) and out[2:] == [math.inf, -math.inf]

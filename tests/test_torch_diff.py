@@ -692,12 +692,12 @@ def _layout_source(d: td.Difference, name: str) -> td.Step | None:
             sources = [_layout_source(d, n) for n in pair.groups()]
             return next((s for s in sources if _is_linalg(s)), step)
         m = re.fullmatch(r"\s*\w+ = (?:F\.\w+\((\w+)(?:, inplace=True)?\)|(\w+)\.\w+\(\)"
-                         r"|(\w+)\.transpose\((-?\d+), \4\))\s*",
+                         r"|(\w+)\.transpose\((-?\d+), \4\)|\S*nn\.Identity\(\)\((\w+)\))\s*",
                          str(step.code) if step else "")
         row = td.OPS.get(step.tag[4:]) if step and step.tag.startswith("row ") else None
         if m is None or _is_linalg(step) or (row is not None and row.kind != "elementwise"):
             return step
-        step = _producer(d, m.group(1) or m.group(2) or m.group(3))
+        step = _producer(d, m.group(1) or m.group(2) or m.group(3) or m.group(5))
     return step
 
 

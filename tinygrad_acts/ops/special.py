@@ -54,7 +54,8 @@ def bessel_i1(x: np.ndarray) -> np.ndarray:
     (no cancellation: full precision at any |x|), summed until the terms stop counting.
 
     NOTE: the terms grow until k ~ |x| / 2, so a large |x| takes ~|x| / 2 + 10 sqrt|x|
-    passes; past |x| = 713 the value overflows, and is +-inf (as torch)."""
+    passes; past |x| = 713 the value overflows, and is +-inf (as torch); at +-inf itself
+    torch's e^|x| / sqrt|x| is inf / inf = nan, and so is ours."""
     a = np.asarray(x, np.float64)
     finite = np.abs(a) < _BESSEL_OVERFLOW
     h = np.where(finite, a / 2, 0.0)
@@ -64,7 +65,7 @@ def bessel_i1(x: np.ndarray) -> np.ndarray:
         k += 1
         term = term * quarter / (k * (k + 1))
         total = total + term
-    return np.where(finite, total, np.where(np.isnan(a), a, np.copysign(np.inf, a)))
+    return np.where(finite, total, np.where(np.isfinite(a), np.copysign(np.inf, a), np.nan))
 
 
 class I0(Function):
