@@ -222,8 +222,12 @@ KNOWN_DIFFERENCES: dict[str, td.Known] = {
     "a setitem that raises writes nothing": td.Known(
         "an index out of bounds in a setitem raises before anything is written, here; torch's "
         "index_put checks inside its loop and has already written the elements before the "
-        "bad index when it raises (both raise; only the target's state after differs)",
-        lambda d: d.kind == "value" and d.tag == "setitem" and d.raised),
+        "bad index when it raises (both raise; only the target's state after differs); "
+        "likewise an in-place integer fmod_ / remainder_ / division by zero checks before "
+        "writing here, where torch's kernel writes the elements before the zero",
+        lambda d: d.kind == "value" and d.raised and (
+            d.tag == "setitem" or re.fullmatch(r"inplace (fmod|remainder|floor_divide|div)_",
+                                               d.tag) is not None)),
     "gelu of float32 +inf in torch's vectorised kernel": td.Known(
         "gelu(+inf) is inf (x * Phi(x)), as torch's float64 kernel and its scalar float32 tail "
         "give; its vectorised float32 loop gives nan there, so torch's answer depends on "
