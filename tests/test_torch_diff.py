@@ -537,15 +537,22 @@ _INPUT_BASED_IN_TORCH = re.compile(
     r"hardshrink|log_?sigmoid|prelu)\b", re.IGNORECASE)
 
 
-def _unused_input(d: td.Difference) -> str | None:
-    """The name of the input of grad() that torch found unused (``Tensor at index k``)."""
-    code = str(d.program.steps[d.step].code)
-    index = re.search(r"Tensor at index (\d+)", d.theirs)
+def _grad_inputs(code: str) -> list[str] | None:
+    """The names passed as ``inputs`` to the grad() call in ``code``
+    (``ta.grad(y, [v5, v6], ...)``: v5, v6)."""
     start = code.find("grad(")
     inputs = re.compile(r", (?:\[([\w, ]*)\]|(\w+))(?=[,)])").search(code, max(start, 0))
-    if index is None or inputs is None or start < 0:
+    if inputs is None or start < 0:
         return None
-    names = (inputs.group(1) or inputs.group(2) or "").split(", ")
+    return (inputs.group(1) or inputs.group(2) or "").split(", ")
+
+
+def _unused_input(d: td.Difference) -> str | None:
+    """The name of the input of grad() that torch found unused (``Tensor at index k``)."""
+    index = re.search(r"Tensor at index (\d+)", d.theirs)
+    names = _grad_inputs(str(d.program.steps[d.step].code))
+    if index is None or names is None:
+        return None
     k = int(index.group(1))
     return names[k] if k < len(names) else None
 
@@ -555,11 +562,10 @@ def _grad_input_of(d: td.Difference, result: str) -> str | None:
     (``(v10, v11) = ta.grad(y, [v5, v6], ...)``: v11 is v6's)."""
     code = str(d.program.steps[d.step].code)
     lhs = re.search(r"\(?([\w, ]+?),?\)? = \S*grad\(", code)
-    inputs = re.compile(r", (?:\[([\w, ]*)\]|(\w+))(?=[,)])").search(code, code.find("grad("))
-    if lhs is None or inputs is None:
+    names = _grad_inputs(code)
+    if lhs is None or names is None:
         return None
     outs = [n.strip() for n in lhs.group(1).split(",") if n.strip()]
-    names = (inputs.group(1) or inputs.group(2) or "").split(", ")
     return names[outs.index(result)] if result in outs and len(outs) == len(names) else None
 
 
@@ -634,6 +640,17 @@ def _is_linalg(step: td.Step | None, modules: tuple = (".linalg", ".decompositio
         fn is not None and getattr(fn, "__module__", "").endswith(modules))
 
 
+def _values(d: td.Difference) -> tuple[np.ndarray, np.ndarray]:
+    """Both runs' values of the differing name, as float64 arrays (ours, torch's)."""
+    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
+    return tuple(np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
+
+
+def _differing(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """Where two values differ (nan equals nan); None when their shapes do."""
+    return None if a.shape != b.shape else ~((a == b) | (np.isnan(a) & np.isnan(b)))
+
+
 def _kernel_nonfinite(d: td.Difference) -> bool:
     """A value computed by a BLAS / LAPACK op from an input holding inf or nan, where the two
     libraries differ only at entries that are not finite in one of them."""
@@ -648,8 +665,7 @@ def _kernel_nonfinite(d: td.Difference) -> bool:
         return False
     if d.tag in (".slogdet()", ".det()", ".logdet()"):  # (the sign of a non-finite matrix)
         return True
-    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
-    a, b = (np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
+    a, b = _values(d)
     if a.shape != b.shape:
         return False
     finite = np.isfinite(a) & np.isfinite(b)
@@ -782,11 +798,10 @@ def _infinite_gradient(d: td.Difference) -> bool:
 
 def _differ_where_not_finite(d: td.Difference) -> bool:
     """The two values differ only where both are inf or nan."""
-    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
-    a, b = (np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
-    if a.shape != b.shape:
+    a, b = _values(d)
+    differ = _differing(a, b)
+    if differ is None:
         return False
-    differ = ~((a == b) | (np.isnan(a) & np.isnan(b)))
     return bool(differ.any()) and not (np.isfinite(a[differ]).any() or np.isfinite(b[differ]).any())
 
 
@@ -837,8 +852,7 @@ def _same_product(d: td.Difference) -> bool:
 
 def _torch_zero_where(d: td.Difference, ours_is: Any) -> bool:
     """Where the two values differ, torch's is 0 and ours passes ``ours_is`` (a mask)."""
-    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
-    a, b = (np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
+    a, b = _values(d)
     if a.shape != b.shape:
         return False
     differ = ~np.isclose(a, b, rtol=1e-7, atol=1e-12, equal_nan=True)
@@ -848,18 +862,16 @@ def _torch_zero_where(d: td.Difference, ours_is: Any) -> bool:
 
 def _close_to(d: td.Difference, rtol: float) -> bool:
     """The two values agree to ``rtol`` (nan and inf in the same places)."""
-    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
-    a, b = (np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
+    a, b = _values(d)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=rtol, equal_nan=True))
 
 
 def _nan_wins(d: td.Difference) -> bool:
     """Where the two values differ, ours is nan (and torch's is not)."""
-    ours, theirs = (eval(d.where, _rerun(d, b)) for b in td.backends())
-    a, b = (np.asarray(t.detach().numpy(), dtype=np.float64) for t in (ours, theirs))
-    if a.shape != b.shape:
+    a, b = _values(d)
+    differ = _differing(a, b)
+    if differ is None:
         return False
-    differ = ~((a == b) | (np.isnan(a) & np.isnan(b)))
     return bool(differ.any()) and bool(np.isnan(a[differ]).all())
 
 
