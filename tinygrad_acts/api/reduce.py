@@ -188,8 +188,8 @@ def _running_extreme(who: str, pick: Any, input: Tensor, dim: int) -> Any:
     # NOTE: a tie moves the index to the later element, and a nan wins from there on (each
     # later nan taking the index), as torch's x >= best (x <= best) || isnan(x)
     update = (data == best) | np.isnan(data) if data.dtype.kind == "f" else data == best
-    index = np.ascontiguousarray(  # (row-major, as torch's)
-        np.maximum.accumulate(np.where(update, _along(data.shape, d), 0), axis=d))
+    seen = np.where(update, _along(data.shape, d), 0)
+    index = ops.helpers.row_major(np.maximum.accumulate(seen, axis=d))
     return result(ops.TakeAlong.apply(x, index=index, dim=d), _index(index))
 
 

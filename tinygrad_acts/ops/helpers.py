@@ -169,6 +169,12 @@ def torch_sign(x: Any) -> Any:
     return out
 
 
+def row_major(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous array, copied only if it is not one (a 0-d array stays 0-d,
+    where np.ascontiguousarray makes it 1-d): torch's running reductions are row-major."""
+    return a if a.flags.c_contiguous else a.copy()
+
+
 def linspace_array(start: Any, end: Any, steps: int, dtype: Any) -> np.ndarray:
     """``steps`` values from start to end as torch's CPU kernel makes them, bit for bit: the
     first half start + i step, the second end - (steps - 1 - i) step, with step =

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd import Function
 from .elementwise import Sub
-from .helpers import expand, is_tensor, keepdim_shape, quiet, torch_sign
+from .helpers import expand, is_tensor, keepdim_shape, quiet, row_major, torch_sign
 from .indexing import GetItem, TakeAlong, scatter, where
 from .spec import lib, row
 
@@ -287,9 +287,9 @@ class Cumsum(Function):
 
     @quiet
     def forward(self, x, axis):
-        self.save(axis)  # (a 0-d x is its own running sum; row-major, as torch's)
-        y = _narrow(np.cumsum(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(x.shape)
-        return y if y.flags.c_contiguous else y.copy()
+        self.save(axis)  # (a 0-d x is its own running sum)
+        return row_major(_narrow(np.cumsum(x, axis if x.ndim else None, dtype=_wide(x)),
+                                 x).reshape(x.shape))
 
     @quiet
     def backward(self, g, axis):
@@ -304,8 +304,8 @@ class Cumprod(Function):
 
     @quiet
     def forward(self, x, axis):
-        y = _narrow(np.cumprod(x, axis if x.ndim else None, dtype=_wide(x)), x).reshape(x.shape)
-        y = y if y.flags.c_contiguous else y.copy()  # (row-major, as torch's)
+        y = row_major(_narrow(np.cumprod(x, axis if x.ndim else None, dtype=_wide(x)),
+                              x).reshape(x.shape))
         self.save(x, y, axis)
         return y
 
